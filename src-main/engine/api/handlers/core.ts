@@ -1,0 +1,93 @@
+import Database from 'better-sqlite3';
+import { cancelledError, StudioError } from '../../errors.js';
+import { readSchemaVersion } from '../../store/index.js';
+import { appVersion, cpuCount, executionProviders, onnxruntimeVersion } from '../../system.js';
+import { SettingsSchema, type Settings } from '../contract.js';
+import type { CallContext, Handlers } from '../service.js';
+
+function defaultSettings(): Settings {
+  return { glucoseUnit: 'mg/dL', threads: Math.min(cpuCount(), 8), device: 'cpu', theme: 'system' };
+}
+
+export function readSettings(ctx: Pick<CallContext, 'store'>): Settings {
+  const stored = ctx.store.settings.all();
+  const merged = { ...defaultSettings(), ...stored };
+  const parsed = SettingsSchema.safeParse(merged);
+  // A hand-edited or older settings row must not lock the user out: fall back per field.
+  if (parsed.success) return parsed.data;
+  const out = defaultSettings();
+  for (const key of Object.keys(out) as (keyof Settings)[]) {
+    const one = SettingsSchema.shape[key].safeParse(stored[key]);
+    if (one.success) (out as Record<string, unknown>)[key] = one.data;
+  }
+  return out;
+}
+
+let sqliteVersion: string | null = null;
+
+export const coreHandlers = {
+  'app.info': (_req, ctx) => {
+    sqliteVersion ??= (new Database(':memory:').prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+    return {
+      app: { name: 'TTM Studio', version: appVersion() },
+      node: process.versions.node,
+      electron: ctx.electronVersion,
+      platform: process.platform,
+      arch: process.arch,
+      cpus: cpuCount(),
+      onnxruntime: { version: onnxruntimeVersion(), providers: executionProviders() },
+      sqlite: sqliteVersion,
+      dataDir: ctx.layout.root,
+      databaseFile: ctx.layout.database,
+      schemaVersion: readSchemaVersion(ctx.store.db),
+    };
+  },
+  'settings.get': (_req, ctx) => readSettings(ctx),
+  'settings.update': (req, ctx) => {
+    if (req.threads !== undefined && req.threads > cpuCount() * 4) {
+      throw new StudioError('INVALID_INPUT', `threads = ${req.threads} is more than 4× this machine's ${cpuCount()} CPUs; choose 1–${cpuCount()}.`);
+    }
+    ctx.store.transaction(() => {
+      for (const [k, v] of Object.entries(req)) if (v !== undefined) ctx.store.settings.set(k, v);
+    });
+    ctx.emit({ type: 'data.changed', what: 'settings' });
+    return readSettings(ctx);
+  },
+  'datasets.list': (_req, ctx) => ctx.store.datasets.list(),
+  'datasets.get': (req, ctx) => {
+    const d = ctx.store.datasets.resolve(req.dataset);
+    const summary = ctx.store.datasets.list().find((s) => s.id === d.id);
+    if (summary === undefined) throw new StudioError('NOT_FOUND', `Dataset ${String(req.dataset)} does not exist.`);
+    return summary;
+  },
+  'datasets.patients': (req, ctx) => ctx.store.datasets.patients(ctx.store.datasets.resolve(req.dataset).id),
+  'datasets.delete': (req, ctx) => {
+    const d = ctx.store.datasets.resolve(req.dataset);
+    const inUse = ctx.store.runs.list({ status: 'running' }).filter((r) => r.datasetId === d.id);
+    if (inUse.length > 0) throw new StudioError('CONFLICT', `Dataset "${d.name}" is used by running run ${inUse[0]!.id}; cancel it first.`);
+    ctx.store.transaction(() => ctx.store.datasets.delete(d.id));
+    ctx.emit({ type: 'data.changed', what: 'datasets' });
+    return { deleted: d.name };
+  },
+  'models.list': (_req, ctx) =>
+    ctx.store.models.list().map((m) => ({ id: m.id, name: m.name, source: m.source, path: m.path, repo: m.repo, revision: m.revision, createdAt: m.createdAt })),
+  'runs.list': (_req, ctx) =>
+    ctx.store.runs.list().map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      status: r.status,
+      datasetId: r.datasetId,
+      splitId: r.splitId,
+      modelId: r.modelId,
+      device: r.device,
+      error: r.error,
+      createdAt: r.createdAt,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+    })),
+  'runs.metrics': (req, ctx) => {
+    ctx.store.runs.get(req.run);
+    return ctx.store.runs.metrics(req.run, req.name);
+  },
+  'operations.cancel': (req, ctx) => ({ cancelled: ctx.operations.cancel(req.operationId, cancelledError('Operation')) }),
+} satisfies Partial<Handlers>;

@@ -1,0 +1,59 @@
+import type { Db } from './database.js';
+
+export type ReadingKind = 'cgm' | 'scan' | 'smbg';
+
+/** Bit flags on readings and events. */
+export const READING_FLAGS = {
+  clampedLow: 1,
+  clampedHigh: 2,
+  outOfRange: 4,
+  removed: 8,
+} as const;
+
+export interface NewReading {
+  patientId: number;
+  importId: number | null;
+  ts: number;
+  utcOffsetMin: number | null;
+  kind: ReadingKind;
+  bgMm: number;
+  flags: number;
+  sourceRow: number | null;
+}
+
+export interface ReadingRow {
+  ts: number;
+  kind: ReadingKind;
+  bgMm: number;
+  flags: number;
+}
+
+export class ReadingRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Inserts many readings; callers wrap it in the surrounding import's transaction. */
+  insertMany(rows: Iterable<NewReading>): number {
+    const stmt = this.db.prepare(
+      'INSERT INTO readings (patient_id, import_id, ts, utc_offset_min, kind, bg_mM, flags, source_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    let n = 0;
+    for (const r of rows) {
+      stmt.run(r.patientId, r.importId, r.ts, r.utcOffsetMin, r.kind, r.bgMm, r.flags, r.sourceRow);
+      n++;
+    }
+    return n;
+  }
+
+  forPatient(patientId: number, range: { from?: number; to?: number } = {}): ReadingRow[] {
+    return (
+      this.db
+        .prepare('SELECT ts, kind, bg_mM, flags FROM readings WHERE patient_id = ? AND ts >= ? AND ts <= ? ORDER BY ts, id')
+        .all(patientId, range.from ?? Number.MIN_SAFE_INTEGER, range.to ?? Number.MAX_SAFE_INTEGER) as { ts: number; kind: ReadingKind; bg_mM: number; flags: number }[]
+    ).map((r) => ({ ts: r.ts, kind: r.kind, bgMm: r.bg_mM, flags: r.flags }));
+  }
+
+  countForDataset(datasetId: number): number {
+    const r = this.db.prepare('SELECT COUNT(*) AS n FROM readings r JOIN patients p ON p.id = r.patient_id WHERE p.dataset_id = ?').get(datasetId) as { n: number };
+    return r.n;
+  }
+}

@@ -1,0 +1,42 @@
+import { DatasetRepository } from './datasets.js';
+import { openDatabase, type Db, type OpenDatabaseOptions } from './database.js';
+import { ModelRepository } from './models.js';
+import { PatientRepository } from './patients.js';
+import { ReadingRepository } from './readings.js';
+import { RunRepository } from './runs.js';
+import { SettingsRepository } from './settings.js';
+
+/** The app's SQLite store: one connection, typed repositories over it. */
+export class Store {
+  readonly datasets: DatasetRepository;
+  readonly patients: PatientRepository;
+  readonly readings: ReadingRepository;
+  readonly settings: SettingsRepository;
+  readonly models: ModelRepository;
+  readonly runs: RunRepository;
+
+  private constructor(
+    readonly db: Db,
+    readonly file: string,
+  ) {
+    this.datasets = new DatasetRepository(db);
+    this.patients = new PatientRepository(db);
+    this.readings = new ReadingRepository(db);
+    this.settings = new SettingsRepository(db);
+    this.models = new ModelRepository(db);
+    this.runs = new RunRepository(db);
+  }
+
+  static open(file: string, options: OpenDatabaseOptions = {}): Store {
+    return new Store(openDatabase(file, options), file);
+  }
+
+  /** Runs `fn` in one transaction: all of its writes land, or none do. Nested calls become savepoints. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ApiEvent } from '../engine/api/contract.js';
+import type { StudioService } from '../engine/api/service.js';
+import { StudioError, toStudioError, type StudioErrorCode } from '../engine/errors.js';
+import { isLoopbackHost, readCookie, SECURITY_HEADERS, tokensEqual, webContentSecurityPolicy } from './security.js';
+
+export interface WebHostOptions {
+  service: StudioService;
+  /** Folder with the built renderer (index.html + assets). */
+  staticDir: string;
+  host?: string;
+  port?: number;
+  /** Binding to a non-loopback address must be asked for explicitly. */
+  allowRemote?: boolean;
+  token?: string;
+  maxBodyBytes?: number;
+}
+
+export interface WebHost {
+  readonly url: string;
+  /** URL that logs the browser in (sets the session cookie) and opens the app. */
+  readonly loginUrl: string;
+  readonly token: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const COOKIE = 'ttm_studio_token';
+const STATUS: Partial<Record<StudioErrorCode, number>> = {
+  INVALID_INPUT: 400,
+  PARSE: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  SCHEMA_TOO_NEW: 409,
+  UNSUPPORTED: 422,
+  CANCELLED: 499,
+};
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
+};
+
+/**
+ * Serves the renderer and StudioApi (POST /api/call/<method>, WebSocket /api/events) on
+ * loopback. Every request needs the per-start token (Bearer header or the cookie set by
+ * the login URL); the Host and Origin headers must name this server (no DNS rebinding, no
+ * cross-site requests); request bodies are size-limited.
+ */
+export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && options.allowRemote !== true) {
+    throw new StudioError('INVALID_INPUT', `Refusing to listen on ${host}: the web host binds to loopback unless --allow-remote is given.`);
+  }
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const staticRoot = resolve(options.staticDir);
+  const service = options.service;
+  let port = 0;
+
+  const allowedHosts = (): Set<string> => {
+    const names = new Set([host, '127.0.0.1', 'localhost', '[::1]']);
+    return new Set([...names].map((h) => `${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${port}`));
+  };
+  const hostOk = (req: IncomingMessage): boolean => req.headers.host !== undefined && allowedHosts().has(req.headers.host);
+  const originOk = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true; // same-origin GETs and non-browser clients send none
+    return [...allowedHosts()].some((h) => origin === `http://${h}`);
+  };
+  const authenticated = (req: IncomingMessage, url: URL): boolean => {
+    const auth = req.headers.authorization;
+    if (auth !== undefined && auth.startsWith('Bearer ') && tokensEqual(auth.slice(7), token)) return true;
+    const cookie = readCookie(req.headers.cookie, COOKIE);
+    if (cookie !== undefined && tokensEqual(cookie, token)) return true;
+    const q = url.searchParams.get('token');
+    return q !== null && tokensEqual(q, token);
+  };
+
+  const send = (res: ServerResponse, status: number, body: string, type = 'application/json; charset=utf-8', extra: Record<string, string> = {}): void => {
+    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Cache-Control': 'no-store', ...extra });
+    res.end(body);
+  };
+  const sendError = (res: ServerResponse, err: StudioError): void => {
+    send(res, STATUS[err.code] ?? 500, JSON.stringify({ ok: false, error: err.toJSON() }));
+  };
+
+  const readBody = (req: IncomingMessage): Promise<string> =>
+    new Promise((resolveBody, reject) => {
+      const declared = Number(req.headers['content-length'] ?? '0');
+      if (declared > maxBody) {
+        reject(new StudioError('INVALID_INPUT', `Request body of ${declared} bytes is over the ${maxBody}-byte limit.`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > maxBody) {
+          reject(new StudioError('INVALID_INPUT', `Request body is over the ${maxBody}-byte limit.`));
+          req.destroy();
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+
+  const serveStatic = (res: ServerResponse, pathname: string): void => {
+    const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    let file = join(staticRoot, rel);
+    if (file !== staticRoot && !file.startsWith(staticRoot + sep)) {
+      send(res, 404, 'Not found', 'text/plain; charset=utf-8');
+      return;
+    }
+    if (!existsSync(file) || statSync(file).isDirectory()) file = join(staticRoot, 'index.html');
+    if (!existsSync(file)) {
+      send(res, 503, 'The renderer is not built: run `npm run build:renderer`.', 'text/plain; charset=utf-8');
+      return;
+    }
+    const type = MIME[extname(file)] ?? 'application/octet-stream';
+    const headers: Record<string, string> = { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Security-Policy': webContentSecurityPolicy() };
+    headers['Cache-Control'] = file.includes(`${sep}assets${sep}`) ? 'private, max-age=31536000, immutable' : 'no-store';
+    res.writeHead(200, headers);
+    createReadStream(file).pipe(res);
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://placeholder');
+      if (!hostOk(req)) return send(res, 403, JSON.stringify({ ok: false, error: { code: 'UNAUTHORIZED', message: 'Unexpected Host header.' } }));
+      if (!originOk(req)) return send(res, 403, JSON.stringify({ ok: false, error: { code: 'UNAUTHORIZED', message: 'Cross-origin requests are refused.' } }));
+      if (!authenticated(req, url)) {
+        return send(
+          res,
+          401,
+          req.method === 'GET' && !url.pathname.startsWith('/api/')
+            ? '<!doctype html><title>TTM Studio</title><p>TTM Studio needs its access token: open the URL that <code>ttm-studio serve</code> printed.</p>'
+            : JSON.stringify({ ok: false, error: { code: 'UNAUTHORIZED', message: 'Missing or wrong token.' } }),
+          req.method === 'GET' && !url.pathname.startsWith('/api/') ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
+        );
+      }
+      if (url.searchParams.has('token') && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
+        // Trade the token in the URL for an HttpOnly cookie, and drop it from the address bar.
+        res.writeHead(302, { ...SECURITY_HEADERS, Location: url.pathname, 'Set-Cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`, 'Cache-Control': 'no-store' });
+        res.end();
+        return;
+      }
+      const callMatch = /^\/api\/call\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
+      if (callMatch !== null) {
+        if (req.method !== 'POST') return send(res, 405, JSON.stringify({ ok: false, error: { code: 'INVALID_INPUT', message: 'Use POST.' } }), undefined, { Allow: 'POST' });
+        if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+          return sendError(res, new StudioError('INVALID_INPUT', 'Content-Type must be application/json.'));
+        }
+        try {
+          const text = await readBody(req);
+          let payload: unknown;
+          try {
+            payload = text === '' ? {} : JSON.parse(text);
+          } catch {
+            throw new StudioError('INVALID_INPUT', 'Request body is not valid JSON.');
+          }
+          const result = await service.call(callMatch[1]!, payload);
+          send(res, 200, JSON.stringify({ ok: true, result }));
+        } catch (e) {
+          sendError(res, toStudioError(e));
+        }
+        return;
+      }
+      if (url.pathname.startsWith('/api/')) return sendError(res, new StudioError('NOT_FOUND', `No API route ${url.pathname}.`));
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed', 'text/plain; charset=utf-8');
+      serveStatic(res, url.pathname);
+    })().catch((e: unknown) => {
+      if (!res.headersSent) sendError(res, toStudioError(e));
+      else res.destroy();
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const sockets = new Set<WebSocket>();
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://placeholder');
+    if (url.pathname !== '/api/events' || !hostOk(req) || !originOk(req) || !authenticated(req, url)) {
+      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('message', () => ws.close(1003, 'events only'));
+    });
+  });
+  const unsubscribe = service.subscribe((event: ApiEvent) => {
+    const data = JSON.stringify(event);
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(data);
+  });
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new StudioError('IO', e.code === 'EADDRINUSE' ? `Port ${options.port ?? 0} on ${host} is already in use; choose another with --port.` : `Cannot listen on ${host}: ${e.message}`)),
+    );
+    server.listen(options.port ?? 0, host, () => resolveListen());
+  });
+  port = (server.address() as AddressInfo).port;
+  const displayHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${displayHost}:${port}/`;
+  return {
+    url,
+    loginUrl: `${url}?token=${encodeURIComponent(token)}`,
+    token,
+    port,
+    close: async () => {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
