@@ -6,3 +6,4 @@ export type { PatientRow } from './patients.js';
 export { READING_FLAGS, type NewReading, type ReadingRow, type ReadingKind } from './readings.js';
 export type { ModelRow, ModelSource } from './models.js';
 export type { RunRow, RunKind, RunStatus, RunMetric } from './runs.js';
+export type { EventKind, NewEvent, EventRow } from './events.js';

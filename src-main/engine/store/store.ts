@@ -1,5 +1,6 @@
 import { DatasetRepository } from './datasets.js';
 import { openDatabase, type Db, type OpenDatabaseOptions } from './database.js';
+import { EventRepository } from './events.js';
 import { ModelRepository } from './models.js';
 import { PatientRepository } from './patients.js';
 import { ReadingRepository } from './readings.js';
@@ -11,6 +12,7 @@ export class Store {
   readonly datasets: DatasetRepository;
   readonly patients: PatientRepository;
   readonly readings: ReadingRepository;
+  readonly events: EventRepository;
   readonly settings: SettingsRepository;
   readonly models: ModelRepository;
   readonly runs: RunRepository;
@@ -22,6 +24,7 @@ export class Store {
     this.datasets = new DatasetRepository(db);
     this.patients = new PatientRepository(db);
     this.readings = new ReadingRepository(db);
+    this.events = new EventRepository(db);
     this.settings = new SettingsRepository(db);
     this.models = new ModelRepository(db);
     this.runs = new RunRepository(db);
