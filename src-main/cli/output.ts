@@ -76,7 +76,7 @@ export function createOutput(json: boolean, stdout: NodeJS.WritableStream = proc
 }
 
 /** Plain aligned text table; numbers right-aligned. */
-export function table(headers: readonly string[], rows: readonly (readonly (string | number | null))[][]): string {
+export function table(headers: readonly string[], rows: readonly (readonly (string | number | null)[])[]): string {
   const cells = rows.map((r) => r.map((c) => (c === null ? '—' : typeof c === 'number' ? formatNumber(c) : c)));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null));
