@@ -23,6 +23,7 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+          globalSetup: ['test/helpers/build-once.ts'],
         },
       },
       {
@@ -33,6 +34,7 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
+          globalSetup: ['test/helpers/build-once.ts'],
         },
       },
     ],

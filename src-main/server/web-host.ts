@@ -94,28 +94,31 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     res.end(body);
   };
   const sendError = (res: ServerResponse, err: StudioError): void => {
-    send(res, STATUS[err.code] ?? 500, JSON.stringify({ ok: false, error: err.toJSON() }));
+    const status = typeof err.details?.httpStatus === 'number' ? err.details.httpStatus : (STATUS[err.code] ?? 500);
+    send(res, status, JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }));
   };
 
   const readBody = (req: IncomingMessage): Promise<string> =>
     new Promise((resolveBody, reject) => {
       const declared = Number(req.headers['content-length'] ?? '0');
-      if (declared > maxBody) {
-        reject(new StudioError('INVALID_INPUT', `Request body of ${declared} bytes is over the ${maxBody}-byte limit.`));
-        return;
-      }
       const chunks: Buffer[] = [];
       let size = 0;
+      let overflow = declared > maxBody;
+      // An oversized body is drained (up to a bound) before answering, so the client reads
+      // the 413 instead of a connection reset; a sender of endless data is cut off.
+      const tooLarge = (): StudioError =>
+        new StudioError('INVALID_INPUT', `Request body of ${Math.max(declared, size)} bytes is over the ${maxBody}-byte limit.`, { httpStatus: 413 });
       req.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > maxBody) {
-          reject(new StudioError('INVALID_INPUT', `Request body is over the ${maxBody}-byte limit.`));
-          req.destroy();
+        if (size > maxBody) overflow = true;
+        if (overflow) {
+          if (size > 16 * maxBody) req.destroy();
           return;
         }
         chunks.push(c);
       });
-      req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () => (overflow ? reject(tooLarge()) : resolveBody(Buffer.concat(chunks).toString('utf8'))));
+      req.on('close', () => reject(tooLarge()));
       req.on('error', reject);
     });
 

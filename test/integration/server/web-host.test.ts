@@ -1,0 +1,117 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { StudioService } from '../../../src-main/engine/api/service.js';
+import { silentLogger } from '../../../src-main/engine/logger.js';
+import { startWebHost, type WebHost } from '../../../src-main/server/web-host.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let service: StudioService;
+let host: WebHost;
+
+function raw(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: host.port, path, method: init.method ?? 'GET', headers: init.headers }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    if (init.body !== undefined) req.write(init.body);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  tmp = tempDir();
+  const staticDir = join(tmp.dir, 'static');
+  mkdirSync(staticDir);
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
+  service = new StudioService({ dataDir: join(tmp.dir, 'data'), logger: silentLogger });
+  host = await startWebHost({ service, staticDir });
+});
+afterAll(async () => {
+  await host.close();
+  service.close();
+  tmp.cleanup();
+});
+
+const auth = (): Record<string, string> => ({ Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' });
+
+describe('web host', () => {
+  it('binds to loopback and answers an authorised call', async () => {
+    expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const res = await raw('/api/call/datasets.list', { method: 'POST', headers: auth(), body: '{}' });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ ok: true, result: [] });
+  });
+
+  it('answers 401 without the token or with a wrong one, for the API and the page', async () => {
+    expect((await raw('/api/call/datasets.list', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(401);
+    expect((await raw('/api/call/datasets.list', { method: 'POST', headers: { ...auth(), Authorization: 'Bearer nope' }, body: '{}' })).status).toBe(401);
+    expect((await raw('/')).status).toBe(401);
+  });
+
+  it('refuses a foreign Origin and an unexpected Host even with the token', async () => {
+    const foreign = await raw('/api/call/datasets.list', { method: 'POST', headers: { ...auth(), Origin: 'http://evil.example' }, body: '{}' });
+    expect(foreign.status).toBe(403);
+    const sameOrigin = await raw('/api/call/datasets.list', { method: 'POST', headers: { ...auth(), Origin: `http://127.0.0.1:${host.port}` }, body: '{}' });
+    expect(sameOrigin.status).toBe(200);
+    const rebinding = await raw('/api/call/datasets.list', { method: 'POST', headers: { ...auth(), Host: `attacker.example:${host.port}` }, body: '{}' });
+    expect(rebinding.status).toBe(403);
+  });
+
+  it('limits request bodies and validates payloads and method names', async () => {
+    const big = await raw('/api/call/datasets.list', { method: 'POST', headers: auth(), body: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }) });
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body).error.message).toMatch(/limit/);
+    const bad = await raw('/api/call/datasets.get', { method: 'POST', headers: auth(), body: JSON.stringify({ dataset: { $gt: 1 } }) });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).error.code).toBe('INVALID_INPUT');
+    const unknown = await raw('/api/call/process.exit', { method: 'POST', headers: auth(), body: '{}' });
+    expect(unknown.status).toBe(404);
+    const notJson = await raw('/api/call/datasets.list', { method: 'POST', headers: auth(), body: '{' });
+    expect(notJson.status).toBe(400);
+  });
+
+  it('trades the login token for an HttpOnly cookie and serves the page with a strict CSP', async () => {
+    const login = await raw(`/?token=${encodeURIComponent(host.token)}`);
+    expect(login.status).toBe(302);
+    const cookie = String(login.headers['set-cookie']);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const page = await raw('/', { headers: { Cookie: cookie.split(';')[0]! } });
+    expect(page.status).toBe(200);
+    expect(String(page.headers['content-security-policy'])).toContain("script-src 'self'");
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    const traversal = await raw('/..%2f..%2fetc%2fpasswd', { headers: { Cookie: cookie.split(';')[0]! } });
+    expect(traversal.body).not.toContain('root:');
+  });
+
+  it('streams events over an authenticated WebSocket and rejects one without the token', async () => {
+    const refused = new WebSocket(`ws://127.0.0.1:${host.port}/api/events`);
+    const refusedResult = await new Promise<string>((resolve) => {
+      refused.on('open', () => resolve('open'));
+      refused.on('error', () => resolve('error'));
+    });
+    expect(refusedResult).toBe('error');
+
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api/events`, { headers: { Authorization: `Bearer ${host.token}` } });
+    await new Promise((resolve, reject) => {
+      ws.on('open', resolve);
+      ws.on('error', reject);
+    });
+    const got = new Promise<unknown>((resolve) => ws.once('message', (m: Buffer) => resolve(JSON.parse(m.toString()))));
+    const res = await raw('/api/call/settings.update', { method: 'POST', headers: auth(), body: JSON.stringify({ glucoseUnit: 'mmol/L' }) });
+    expect(res.status).toBe(200);
+    expect(await got).toEqual({ type: 'data.changed', what: 'settings' });
+    ws.close();
+  });
+
+  it('refuses to bind to a non-loopback address without allowRemote', async () => {
+    await expect(startWebHost({ service, staticDir: tmp.dir, host: '0.0.0.0' })).rejects.toThrow(/--allow-remote/);
+  });
+});
