@@ -1,0 +1,107 @@
+/**
+ * Electron main process: single instance, the StudioService, the privileged app:// scheme
+ * serving the renderer with its CSP, one locked-down window, IPC transport.
+ */
+import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell } from 'electron';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StudioService } from '../engine/api/service.js';
+import { createLogger } from '../engine/logger.js';
+import { dataDirLayout, resolveDataDir } from '../engine/paths.js';
+import { registerIpc } from './ipc.js';
+import { buildMenu } from './menu.js';
+import { loadWindowBounds, saveWindowBounds } from './window-state.js';
+import {
+  APP_ENTRY_URL,
+  APP_HOST,
+  APP_SCHEME,
+  mainWindowOptions,
+  navigationAllowed,
+  permissionAllowed,
+  rendererContentSecurityPolicy,
+  windowOpenDecision,
+} from './window-policy.js';
+
+const RENDERER_DIR = fileURLToPath(new URL('../../renderer/', import.meta.url));
+const PRELOAD = fileURLToPath(new URL('./preload.cjs', import.meta.url));
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
+
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void start();
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const dataDir = resolveDataDir(undefined);
+  const layout = dataDirLayout(dataDir);
+  const logger = createLogger({ logsDir: layout.logs });
+  let service: StudioService;
+  try {
+    service = new StudioService({ dataDir, logger, electronVersion: process.versions.electron ?? null });
+  } catch (e) {
+    const { dialog } = await import('electron');
+    dialog.showErrorBox('TTM Studio cannot open its data', e instanceof Error ? e.message : String(e));
+    app.exit(1);
+    return;
+  }
+
+  protocol.handle(APP_SCHEME, async (request) => {
+    const url = new URL(request.url);
+    if (url.host !== APP_HOST) return new Response('Not found', { status: 404 });
+    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '') || 'index.html';
+    const file = join(RENDERER_DIR, rel);
+    if (!file.startsWith(RENDERER_DIR.endsWith(sep) ? RENDERER_DIR : RENDERER_DIR + sep)) return new Response('Not found', { status: 404 });
+    try {
+      const body = await readFile(file);
+      return new Response(body, {
+        headers: { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': rendererContentSecurityPolicy(), 'X-Content-Type-Options': 'nosniff' },
+      });
+    } catch {
+      return new Response('Not found', { status: 404 });
+    }
+  });
+
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionAllowed(permission)));
+  session.defaultSession.setPermissionCheckHandler((_wc, permission) => permissionAllowed(permission));
+
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (!navigationAllowed(url)) event.preventDefault();
+    });
+    contents.on('will-redirect', (event, url) => {
+      if (!navigationAllowed(url)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      const decision = windowOpenDecision(url);
+      if (decision.openExternally) void shell.openExternal(url);
+      return { action: decision.action };
+    });
+  });
+
+  const stateFile = join(app.getPath('userData'), 'window-state.json');
+  const bounds = loadWindowBounds(stateFile);
+  const win = new BrowserWindow(mainWindowOptions(PRELOAD, bounds));
+  if (bounds.maximized === true) win.maximize();
+  win.once('ready-to-show', () => win.show());
+  win.on('close', () => saveWindowBounds(stateFile, { ...win.getNormalBounds(), maximized: win.isMaximized() }));
+
+  const unregister = registerIpc(ipcMain, service, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
+  Menu.setApplicationMenu(buildMenu({ dataDir, isMac: process.platform === 'darwin' }));
+  await win.loadURL(APP_ENTRY_URL);
+
+  app.on('second-instance', () => {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+  app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', () => {
+    unregister();
+    service.close();
+  });
+}

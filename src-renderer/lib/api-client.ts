@@ -1,0 +1,105 @@
+import { ApiError, ApiEventSchema, type ApiEvent, type ApiRequest, type ApiResponse, type MethodName, type StudioApi } from '../../src-main/engine/api/contract';
+
+interface Envelope {
+  ok: boolean;
+  result?: unknown;
+  error?: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+/** What the Electron preload exposes on window.studio. */
+interface PreloadBridge {
+  call(method: string, request: unknown): Promise<Envelope>;
+  subscribe(listener: (event: unknown) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    studio?: PreloadBridge;
+  }
+}
+
+function unwrap(env: Envelope): unknown {
+  if (env.ok) return env.result;
+  throw new ApiError(env.error?.code ?? 'INTERNAL', env.error?.message ?? 'Unknown error', env.error?.details);
+}
+
+class Listeners {
+  private readonly set = new Set<(e: ApiEvent) => void>();
+  add(l: (e: ApiEvent) => void): () => void {
+    this.set.add(l);
+    return () => this.set.delete(l);
+  }
+  emit(raw: unknown): void {
+    const parsed = ApiEventSchema.safeParse(raw);
+    if (!parsed.success) return; // ignore what we do not understand rather than crash the page
+    for (const l of this.set) l(parsed.data);
+  }
+}
+
+/** Electron: calls go through the preload's contextBridge. */
+function ipcClient(bridge: PreloadBridge): StudioApi {
+  const listeners = new Listeners();
+  bridge.subscribe((e) => listeners.emit(e));
+  return {
+    call: async <M extends MethodName>(method: M, request: ApiRequest<M>) => unwrap(await bridge.call(method, request)) as ApiResponse<M>,
+    subscribe: (l) => listeners.add(l),
+  };
+}
+
+/**
+ * Browser: HTTP for calls, a WebSocket for events. The web host set an HttpOnly session
+ * cookie when the page was opened with its token, so requests carry no secret in JS.
+ */
+function webClient(): StudioApi {
+  const listeners = new Listeners();
+  let retryMs = 500;
+  const connect = (): void => {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(`${proto}//${location.host}/api/events`);
+    ws.onopen = () => {
+      retryMs = 500;
+    };
+    ws.onmessage = (m) => {
+      try {
+        listeners.emit(JSON.parse(String(m.data)));
+      } catch {
+        /* malformed event: ignore */
+      }
+    };
+    ws.onclose = () => {
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 10_000);
+    };
+  };
+  connect();
+  return {
+    call: async <M extends MethodName>(method: M, request: ApiRequest<M>) => {
+      let res: Response;
+      try {
+        res = await fetch(`/api/call/${method}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          credentials: 'same-origin',
+          body: JSON.stringify(request ?? {}),
+        });
+      } catch {
+        throw new ApiError('IO', 'The TTM Studio web host is not reachable. Is `ttm-studio serve` still running?');
+      }
+      let env: Envelope;
+      try {
+        env = (await res.json()) as Envelope;
+      } catch {
+        throw new ApiError('INTERNAL', `The web host answered ${res.status} without a readable body.`);
+      }
+      if (res.status === 401) throw new ApiError('UNAUTHORIZED', 'The session has no valid token: open the URL that `ttm-studio serve` printed.');
+      return unwrap(env) as ApiResponse<M>;
+    },
+    subscribe: (l) => listeners.add(l),
+  };
+}
+
+export function createApiClient(): StudioApi {
+  return window.studio !== undefined ? ipcClient(window.studio) : webClient();
+}
+
+export const api: StudioApi = createApiClient();
