@@ -1,0 +1,523 @@
+/**
+ * Reverse-mode autodiff over a GraphBuilder graph: appends the gradient subgraph of a
+ * scalar loss with respect to chosen tensors, built from standard ONNX ops only (this
+ * onnxruntime build has no *Grad helper ops).
+ *
+ * Only nodes on a path from a differentiated tensor to the loss get gradient work, so
+ * constants and frozen parameters cost nothing. Every tensor's incoming gradients are
+ * accumulated and summed once (one Sum node), so shared subexpressions are
+ * differentiated once. Broadcasting is undone by ReduceSum back to the operand's shape.
+ */
+import { StudioError } from '../errors.js';
+import { isFloat } from './dtype.js';
+import { GraphBuilder, Value, type GraphNode } from './builder.js';
+import { dimEq, dimProduct, formatShape, isStatic, isStaticShape, normalizeAxis } from './shape.js';
+
+export interface GradContext {
+  readonly b: GraphBuilder;
+  readonly node: GraphNode;
+  /** The node's inputs (null for omitted optional ones). */
+  readonly x: readonly (Value | null)[];
+  /** The node's outputs. */
+  readonly y: readonly Value[];
+  /** d loss / d output, null when an output does not reach the loss. */
+  readonly gy: readonly (Value | null)[];
+  /** Which inputs need a gradient. */
+  readonly needs: readonly boolean[];
+}
+
+export interface GradRule {
+  /** Input slots a gradient can flow into (others, e.g. shapes, indices, bounds, are not differentiable). */
+  readonly inputs: readonly number[];
+  /** Gradients for the inputs (same order as node inputs); null/undefined for none or zero. */
+  readonly grad: (ctx: GradContext) => readonly (Value | null | undefined)[];
+}
+
+function gfail(msg: string, details?: Record<string, unknown>): never {
+  throw new StudioError('GRAPH', msg, details);
+}
+
+function ints(n: GraphNode, name: string, dflt: number): number {
+  const a = n.attributes[name];
+  return a && a.kind === 'int' ? a.value : dflt;
+}
+
+/**
+ * Sums a broadcast gradient back to the shape of `operand` (numpy broadcasting undone):
+ * leading axes are summed away, axes where the operand has 1 are summed with keepdims.
+ */
+export function reduceToShape(b: GraphBuilder, g: Value, operand: Value): Value {
+  const t = operand.shape;
+  const lead = g.rank - t.length;
+  if (lead < 0) gfail(`internal: gradient ${g.toString()} has lower rank than its operand ${operand.toString()}`);
+  const keepAxes: number[] = [];
+  for (let i = 0; i < t.length; i++) {
+    const gd = g.shape[i + lead]!;
+    const td = t[i]!;
+    if (dimEq(gd, td)) continue;
+    if (td === 1) keepAxes.push(i + lead);
+    else gfail(`Cannot undo broadcasting from ${formatShape(g.shape)} to ${formatShape(t)} for ${operand.toString()}: dim ${td} vs ${gd} is undecidable statically. Give the operand a static dim or the same symbol.`);
+  }
+  const leadAxes = Array.from({ length: lead }, (_, i) => i);
+  if (leadAxes.length === 0 && keepAxes.length === 0) return g;
+  if (keepAxes.length === 0) return b.reduceSum(g, leadAxes, false);
+  const r = b.reduceSum(g, [...leadAxes, ...keepAxes], true);
+  return lead === 0 ? r : b.squeeze(r, leadAxes);
+}
+
+/** Count of elements reduced over `axes` of x, as a scalar of x's dtype (static when possible). */
+function reducedCount(b: GraphBuilder, x: Value, axes: readonly number[]): Value {
+  const dims = axes.map((a) => x.shape[a]!);
+  const n = dimProduct(dims);
+  if (isStatic(n)) return b.scalar(n, x.dtype);
+  const sizes = b.gather(b.shapeOf(x), axes);
+  return b.cast(b.reduce('ReduceProd', sizes, [0], false), x.dtype);
+}
+
+function reduceAxes(b: GraphBuilder, n: GraphNode): number[] {
+  const x = n.inputs[0]!;
+  const ax = n.inputs[1] ? b.knownInts(n.inputs[1]) : undefined;
+  if (!ax) return x.shape.map((_, i) => i);
+  return ax.map((a) => normalizeAxis(a as number, x.rank, n.opType));
+}
+
+/** Re-inserts reduced axes into g when the reduction dropped them. */
+function keepDims(b: GraphBuilder, n: GraphNode, g: Value): Value {
+  if (ints(n, 'keepdims', 1) === 1) return g;
+  const axes = reduceAxes(b, n);
+  return axes.length === 0 ? g : b.unsqueeze(g, axes);
+}
+
+const unary = (f: (c: GradContext, g: Value) => Value): GradRule => ({ inputs: [0], grad: (c) => [f(c, c.gy[0]!)] });
+
+function broadcastBinary(f: (c: GradContext, g: Value) => [Value | null, Value | null]): GradRule {
+  return {
+    inputs: [0, 1],
+    grad: (c) => {
+      const [ga, gb] = f(c, c.gy[0]!);
+      return [ga && c.needs[0] ? reduceToShape(c.b, ga, c.x[0]!) : null, gb && c.needs[1] ? reduceToShape(c.b, gb, c.x[1]!) : null];
+    },
+  };
+}
+
+function matmulGrad(c: GradContext): (Value | null)[] {
+  const { b } = c;
+  const g = c.gy[0]!;
+  const a = c.x[0]!;
+  const w = c.x[1]!;
+  let ga: Value | null = null;
+  let gw: Value | null = null;
+  if (c.needs[0]) ga = reduceToShape(b, b.matmul(g, b.transposeLast2(w)), a);
+  if (c.needs[1]) {
+    if (w.rank === 2 && a.rank > 2) {
+      // Linear-layer case: fold every batch axis into one contraction (one MatMul, no ReduceSum).
+      const k = a.shape[a.rank - 1]!;
+      const n = w.shape[1]!;
+      const a2 = b.reshape(a, [-1, k]);
+      const g2 = b.reshape(g, [-1, n]);
+      gw = b.matmul(b.transpose(a2, [1, 0]), g2);
+    } else {
+      gw = reduceToShape(b, b.matmul(b.transposeLast2(a), g), w);
+    }
+  }
+  return [ga, gw];
+}
+
+function layerNormGrad(c: GradContext): (Value | null)[] {
+  const { b, node } = c;
+  const x = c.x[0]!;
+  const scale = c.x[1]!;
+  const bias = c.x[2];
+  const g = c.gy[0]!;
+  const ax = normalizeAxis(ints(node, 'axis', -1), x.rank, 'LayerNormalization');
+  const epsA = node.attributes.epsilon;
+  const eps = epsA && epsA.kind === 'float' ? epsA.value : 1e-5;
+  const axes = Array.from({ length: x.rank - ax }, (_, i) => ax + i);
+  // Statistics are recomputed from standard ops: the op's own Mean/InvStdDev outputs are
+  // float32 even for float64 inputs in onnxruntime, which would spoil float64 checks.
+  const mu = b.reduceMean(x, axes, true);
+  const xc = b.sub(x, mu);
+  const variance = b.reduceMean(b.mul(xc, xc), axes, true);
+  const rstd = b.reciprocal(b.sqrt(b.add(variance, b.scalar(Math.fround(eps), x.dtype))));
+  const xhat = b.mul(xc, rstd);
+  let gx: Value | null = null;
+  if (c.needs[0]) {
+    const dxhat = b.mul(g, scale);
+    const m1 = b.reduceMean(dxhat, axes, true);
+    const m2 = b.reduceMean(b.mul(dxhat, xhat), axes, true);
+    gx = b.mul(rstd, b.sub(b.sub(dxhat, m1), b.mul(xhat, m2)));
+  }
+  const gs = c.needs[1] ? reduceToShape(b, b.mul(g, xhat), scale) : null;
+  const gb = bias && c.needs[2] ? reduceToShape(b, g, bias) : null;
+  return [gx, gs, gb];
+}
+
+function batchNormGrad(c: GradContext): (Value | null)[] {
+  const { b, node } = c;
+  const [x, scale, , mean, variance] = c.x as Value[];
+  const g = c.gy[0]!;
+  const epsA = node.attributes.epsilon;
+  const eps = epsA && epsA.kind === 'float' ? epsA.value : 1e-5;
+  const bshape = [x.shape[1]!, ...Array.from({ length: x.rank - 2 }, () => 1)];
+  const r = (v: Value) => b.reshape(v, bshape);
+  const inv = r(b.reciprocal(b.sqrt(b.add(variance!, b.scalar(Math.fround(eps), x!.dtype)))));
+  const others = x!.shape.map((_, i) => i).filter((i) => i !== 1);
+  const gx = c.needs[0] ? b.mul(g, b.mul(r(scale!), inv)) : null;
+  const gs = c.needs[1] ? b.reduceSum(b.mul(g, b.mul(b.sub(x!, r(mean!)), inv)), others, false) : null;
+  const gb = c.needs[2] ? b.reduceSum(g, others, false) : null;
+  return [gx, gs, gb, null, null];
+}
+
+function sliceGrad(c: GradContext): (Value | null)[] {
+  const { b } = c;
+  const x = c.x[0]!;
+  const k = (i: number) => (c.x[i] ? (b.knownInts(c.x[i]!) as number[]) : undefined);
+  const starts = k(1)!;
+  const ends = k(2)!;
+  const axes = (k(3) ?? starts.map((_, i) => i)).map((a) => normalizeAxis(a, x.rank, 'Slice'));
+  const steps = k(4) ?? starts.map(() => 1);
+  const pads = new Array<number>(2 * x.rank).fill(0);
+  axes.forEach((ax, i) => {
+    const d = x.shape[ax]!;
+    if (steps[i] !== 1) gfail(`Slice '${c.node.name}': gradient supports step 1 only (got ${steps[i]} on axis ${ax}).`);
+    if (!isStatic(d)) {
+      if (starts[i] === 0 && ends[i]! >= 2 ** 31) return;
+      gfail(`Slice '${c.node.name}': gradient needs a static size on sliced axis ${ax} of ${x.toString()}.`);
+    }
+    const s = Math.min(Math.max(starts[i]! < 0 ? starts[i]! + d : starts[i]!, 0), d);
+    const e = Math.min(Math.max(ends[i]! < 0 ? ends[i]! + d : ends[i]!, s), d);
+    pads[ax] = s;
+    pads[ax + x.rank] = d - e;
+  });
+  return [b.pad(c.gy[0]!, pads, 0)];
+}
+
+function padGrad(c: GradContext): (Value | null)[] {
+  const { b } = c;
+  const x = c.x[0]!;
+  const mode = c.node.attributes.mode;
+  if (mode && mode.kind === 'string' && mode.value !== 'constant') gfail(`Pad '${c.node.name}': gradient supports constant mode only.`);
+  const pads = b.knownInts(c.x[1]!) as number[];
+  const axes = c.x[3] ? (b.knownInts(c.x[3]!) as number[]).map((a) => normalizeAxis(a, x.rank, 'Pad')) : x.shape.map((_, i) => i);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const sAxes: number[] = [];
+  axes.forEach((ax, i) => {
+    const pb = pads[i]!;
+    const pe = pads[i + axes.length]!;
+    if (pb === 0 && pe === 0) return;
+    if (pb < 0 || pe < 0) gfail(`Pad '${c.node.name}': gradient does not support negative pads.`);
+    const d = x.shape[ax]! as number;
+    sAxes.push(ax);
+    starts.push(pb);
+    ends.push(pb + d);
+  });
+  return [sAxes.length ? b.slice(c.gy[0]!, starts, ends, sAxes) : c.gy[0]!];
+}
+
+function concatGrad(c: GradContext): (Value | null)[] {
+  const { b } = c;
+  const ax = normalizeAxis(ints(c.node, 'axis', 0), c.y[0]!.rank, 'Concat');
+  const sizes = c.x.map((v) => v!.shape[ax]!);
+  if (c.x.length === 1) return [c.gy[0]!];
+  if (!sizes.every(isStatic)) gfail(`Concat '${c.node.name}': gradient needs static sizes along axis ${ax}, got ${sizes.join(', ')}.`);
+  return b.split(c.gy[0]!, sizes as number[], ax);
+}
+
+function splitGrad(c: GradContext): (Value | null)[] {
+  const { b } = c;
+  const ax = normalizeAxis(ints(c.node, 'axis', 0), c.x[0]!.rank, 'Split');
+  const parts = c.gy.map((g, i) => g ?? b.fillLike(c.y[i]!, 0));
+  return [b.concat(parts, ax), null];
+}
+
+function gatherGrad(c: GradContext): (Value | null)[] {
+  const { b } = c;
+  const data = c.x[0]!;
+  const idx = c.x[1]!;
+  const g = c.gy[0]!;
+  const ax = normalizeAxis(ints(c.node, 'axis', 0), data.rank, 'Gather');
+  const V = data.shape[ax]!;
+  if (!isStatic(V)) gfail(`Gather '${c.node.name}': gradient needs a static size on the gathered axis ${ax} of ${data.toString()}.`);
+  if (!isStaticShape(idx.shape)) gfail(`Gather '${c.node.name}': gradient needs statically shaped indices, got ${idx.toString()}.`);
+  // Scatter-add as a one-hot MatMul: deterministic, float64-capable, standard ops only.
+  const K = idx.shape.reduce((p: number, d) => p * (d as number), 1);
+  const flatIdx = b.reshape(b.cast(idx, 'int64'), [K, 1]);
+  const wrapped = b.where(b.less(flatIdx, b.scalar(0, 'int64')), b.add(flatIdx, b.scalar(V, 'int64')), flatIdx);
+  const range = b.constant('int64', [1, V], Array.from({ length: V }, (_, i) => i));
+  const onehot = b.cast(b.equal(wrapped, range), data.dtype); // [K, V]
+  const pre = data.shape.slice(0, ax);
+  const post = data.shape.slice(ax + 1);
+  const q = idx.rank;
+  // g: pre + idx.shape + post → pre + post + [K]
+  const gPerm = [...pre.map((_, i) => i), ...post.map((_, i) => ax + q + i), ...Array.from({ length: q }, (_, i) => ax + i)];
+  const gt = b.transpose(g, gPerm);
+  const gk = b.reshape(gt, [...pre, ...post, K]);
+  const scattered = b.matmul(gk.rank === 1 ? b.unsqueeze(gk, [0]) : gk, onehot); // pre + post + [V]
+  const s2 = gk.rank === 1 ? b.squeeze(scattered, [0]) : scattered;
+  const r = s2.rank;
+  const back = [...pre.map((_, i) => i), r - 1, ...post.map((_, i) => pre.length + i)];
+  return [b.transpose(s2, back), null];
+}
+
+const HALF_SQRT_PI_INV = 2 / Math.sqrt(Math.PI);
+
+/** Gradient rules by op type. */
+export const GRAD_RULES: Readonly<Record<string, GradRule>> = {
+  Identity: unary((_c, g) => g),
+  Add: broadcastBinary((_c, g) => [g, g]),
+  Sub: broadcastBinary((c, g) => [g, c.needs[1] ? c.b.neg(g) : null]),
+  Mul: broadcastBinary((c, g) => [c.needs[0] ? c.b.mul(g, c.x[1]!) : null, c.needs[1] ? c.b.mul(g, c.x[0]!) : null]),
+  Div: broadcastBinary((c, g) => [c.needs[0] ? c.b.div(g, c.x[1]!) : null, c.needs[1] ? c.b.neg(c.b.div(c.b.mul(g, c.y[0]!), c.x[1]!)) : null]),
+  Pow: broadcastBinary((c, g) => {
+    const { b } = c;
+    const [a, e] = c.x as Value[];
+    const ga = c.needs[0] ? b.mul(g, b.mul(e!, b.pow(a!, b.sub(e!, 1)))) : null;
+    const ge = c.needs[1] ? b.mul(g, b.mul(c.y[0]!, b.log(a!))) : null;
+    return [ga, ge];
+  }),
+  // Ties send the whole gradient to the first operand.
+  Max: broadcastBinary((c, g) => {
+    const m = c.b.greaterOrEqual(c.x[0]!, c.x[1]!);
+    return [c.needs[0] ? c.b.where(m, g, 0) : null, c.needs[1] ? c.b.where(m, 0, g) : null];
+  }),
+  Min: broadcastBinary((c, g) => {
+    const m = c.b.lessOrEqual(c.x[0]!, c.x[1]!);
+    return [c.needs[0] ? c.b.where(m, g, 0) : null, c.needs[1] ? c.b.where(m, 0, g) : null];
+  }),
+  Sum: {
+    inputs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    grad: (c) => c.x.map((v, i) => (c.needs[i] ? reduceToShape(c.b, c.gy[0]!, v!) : null)),
+  },
+  Neg: unary((c, g) => c.b.neg(g)),
+  Exp: unary((c, g) => c.b.mul(g, c.y[0]!)),
+  Log: unary((c, g) => c.b.div(g, c.x[0]!)),
+  Abs: unary((c, g) => c.b.mul(g, c.b.sign(c.x[0]!))),
+  Sqrt: unary((c, g) => c.b.div(c.b.mul(g, 0.5), c.y[0]!)),
+  Erf: unary((c, g) => {
+    const x = c.x[0]!;
+    return c.b.mul(g, c.b.mul(c.b.exp(c.b.neg(c.b.mul(x, x))), HALF_SQRT_PI_INV));
+  }),
+  Tanh: unary((c, g) => c.b.mul(g, c.b.sub(1, c.b.mul(c.y[0]!, c.y[0]!)))),
+  Sigmoid: unary((c, g) => c.b.mul(g, c.b.mul(c.y[0]!, c.b.sub(1, c.y[0]!)))),
+  Relu: unary((c, g) => c.b.where(c.b.greater(c.x[0]!, 0), g, 0)),
+  Reciprocal: unary((c, g) => c.b.neg(c.b.mul(g, c.b.mul(c.y[0]!, c.y[0]!)))),
+  Sin: unary((c, g) => c.b.mul(g, c.b.cos(c.x[0]!))),
+  Cos: unary((c, g) => c.b.neg(c.b.mul(g, c.b.sin(c.x[0]!)))),
+  Softplus: unary((c, g) => c.b.mul(g, c.b.sigmoid(c.x[0]!))),
+  Cast: {
+    inputs: [0],
+    grad: (c) => (isFloat(c.x[0]!.dtype) ? [c.b.cast(c.gy[0]!, c.x[0]!.dtype)] : [null]),
+  },
+  Clip: {
+    inputs: [0],
+    grad: (c) => {
+      const { b } = c;
+      const x = c.x[0]!;
+      let mask: Value | null = null;
+      if (c.x[1]) mask = b.greaterOrEqual(x, c.x[1]);
+      if (c.x[2]) {
+        const m2 = b.lessOrEqual(x, c.x[2]);
+        mask = mask ? b.and(mask, m2) : m2;
+      }
+      return [mask ? b.where(mask, c.gy[0]!, 0) : c.gy[0]!];
+    },
+  },
+  Where: {
+    inputs: [1, 2],
+    grad: (c) => {
+      const { b } = c;
+      const g = c.gy[0]!;
+      return [
+        null,
+        c.needs[1] ? reduceToShape(b, b.where(c.x[0]!, g, 0), c.x[1]!) : null,
+        c.needs[2] ? reduceToShape(b, b.where(c.x[0]!, 0, g), c.x[2]!) : null,
+      ];
+    },
+  },
+  MatMul: { inputs: [0, 1], grad: matmulGrad },
+  Transpose: {
+    inputs: [0],
+    grad: (c) => {
+      const p = c.node.attributes.perm;
+      const perm = p && p.kind === 'ints' ? p.value : c.x[0]!.shape.map((_, i, a) => a.length - 1 - i);
+      const inv = new Array<number>(perm.length);
+      perm.forEach((pi, i) => (inv[pi] = i));
+      return [c.b.transpose(c.gy[0]!, inv)];
+    },
+  },
+  Reshape: { inputs: [0], grad: (c) => [c.b.reshapeLike(c.gy[0]!, c.x[0]!), null] },
+  Unsqueeze: { inputs: [0], grad: (c) => [c.b.reshapeLike(c.gy[0]!, c.x[0]!), null] },
+  Squeeze: { inputs: [0], grad: (c) => [c.b.reshapeLike(c.gy[0]!, c.x[0]!), null] },
+  Expand: { inputs: [0], grad: (c) => [reduceToShape(c.b, c.gy[0]!, c.x[0]!), null] },
+  Slice: { inputs: [0], grad: sliceGrad },
+  Pad: { inputs: [0], grad: padGrad },
+  Concat: { inputs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31], grad: concatGrad },
+  Split: { inputs: [0], grad: splitGrad },
+  Gather: { inputs: [0], grad: gatherGrad },
+  ReduceSum: { inputs: [0], grad: (c) => [c.b.expandLike(keepDims(c.b, c.node, c.gy[0]!), c.x[0]!), null] },
+  ReduceMean: {
+    inputs: [0],
+    grad: (c) => {
+      const x = c.x[0]!;
+      const g = c.b.div(keepDims(c.b, c.node, c.gy[0]!), reducedCount(c.b, x, reduceAxes(c.b, c.node)));
+      return [c.b.expandLike(g, x), null];
+    },
+  },
+  ReduceSumSquare: {
+    inputs: [0],
+    grad: (c) => [c.b.mul(c.b.mul(keepDims(c.b, c.node, c.gy[0]!), 2), c.x[0]!), null],
+  },
+  ReduceL2: {
+    inputs: [0],
+    grad: (c) => [c.b.mul(c.b.div(keepDims(c.b, c.node, c.gy[0]!), keepDims(c.b, c.node, c.y[0]!)), c.x[0]!), null],
+  },
+  // Ties share the gradient equally, as torch.amax/amin do.
+  ReduceMax: { inputs: [0], grad: (c) => extremumGrad(c) },
+  ReduceMin: { inputs: [0], grad: (c) => extremumGrad(c) },
+  Softmax: {
+    inputs: [0],
+    grad: (c) => {
+      const { b } = c;
+      const y = c.y[0]!;
+      const ax = normalizeAxis(ints(c.node, 'axis', -1), y.rank, 'Softmax');
+      const gy = c.gy[0]!;
+      return [b.mul(y, b.sub(gy, b.reduceSum(b.mul(gy, y), [ax], true)))];
+    },
+  },
+  LogSoftmax: {
+    inputs: [0],
+    grad: (c) => {
+      const { b } = c;
+      const y = c.y[0]!;
+      const ax = normalizeAxis(ints(c.node, 'axis', -1), y.rank, 'LogSoftmax');
+      const gy = c.gy[0]!;
+      return [b.sub(gy, b.mul(b.exp(y), b.reduceSum(gy, [ax], true)))];
+    },
+  },
+  LayerNormalization: { inputs: [0, 1, 2], grad: layerNormGrad },
+  BatchNormalization: { inputs: [0, 1, 2], grad: batchNormGrad },
+};
+
+function extremumGrad(c: GradContext): (Value | null)[] {
+  const { b } = c;
+  const x = c.x[0]!;
+  const axes = reduceAxes(b, c.node);
+  const yk = keepDims(b, c.node, c.y[0]!);
+  const mask = b.cast(b.equal(x, yk), x.dtype);
+  const count = b.reduceSum(mask, axes, true);
+  return [b.mul(mask, b.div(keepDims(b, c.node, c.gy[0]!), count)), null];
+}
+
+export interface GradientOptions {
+  /** Name prefix for the gradient tensors (as seen in error messages and outputs). */
+  prefix?: string;
+}
+
+/**
+ * Appends d loss / d t for every t in `wrt` to the graph and returns them (same order).
+ * `loss` must be a float scalar; every `wrt` must influence it through differentiable ops.
+ */
+export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[], _options: GradientOptions = {}): Value[] {
+  if (!(loss instanceof Value) || !b.has(loss.name) || b.get(loss.name) !== loss) gfail(`gradients: the loss is not a tensor of graph '${b.name}'.`);
+  if (!isFloat(loss.dtype) || loss.rank !== 0) gfail(`gradients: the loss must be a float scalar (shape []), got ${loss.toString()}. Reduce it first (e.g. reduceMean).`);
+  for (const w of wrt) {
+    if (!(w instanceof Value) || !b.has(w.name) || b.get(w.name) !== w) gfail(`gradients: unknown tensor ${String(w)} in the list of tensors to differentiate.`);
+    if (!isFloat(w.dtype)) gfail(`gradients: ${w.toString()} is not a float tensor and cannot be differentiated.`);
+  }
+  const nodes = b.nodes;
+  // Forward: tensors that depend (through float values) on something in wrt.
+  const dependsOn = new Map<string, Set<string>>(); // tensor -> wrt names it depends on
+  for (const w of wrt) dependsOn.set(w.name, new Set([w.name]));
+  const active: boolean[] = new Array(nodes.length).fill(false);
+  nodes.forEach((n, i) => {
+    let srcs: Set<string> | undefined;
+    for (const inp of n.inputs) {
+      const d = inp && isFloat(inp.dtype) ? dependsOn.get(inp.name) : undefined;
+      if (d) {
+        srcs ??= new Set();
+        for (const s of d) srcs.add(s);
+      }
+    }
+    if (!srcs) return;
+    active[i] = true;
+    for (const o of n.outputs) {
+      if (!isFloat(o.dtype)) continue;
+      const prev = dependsOn.get(o.name);
+      dependsOn.set(o.name, prev ? new Set([...prev, ...srcs]) : srcs);
+    }
+  });
+  const reaching = dependsOn.get(loss.name) ?? new Set<string>();
+  for (const w of wrt) {
+    if (!reaching.has(w.name)) {
+      gfail(`gradients: the loss ${loss.toString()} does not depend on ${w.toString()} through differentiable (float) ops, so no gradient can be formed. Remove it from the trainable set or connect it to the loss.`, { tensor: w.name });
+    }
+  }
+  // Backward: tensors the loss depends on.
+  const needed = new Set<string>([loss.name]);
+  const onPath: boolean[] = new Array(nodes.length).fill(false);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    if (!active[i] || !n.outputs.some((o) => needed.has(o.name))) {
+      if (n.outputs.some((o) => needed.has(o.name))) for (const inp of n.inputs) if (inp) needed.add(inp.name);
+      continue;
+    }
+    onPath[i] = true;
+    for (const inp of n.inputs) if (inp) needed.add(inp.name);
+  }
+  // Every node on a path must have a rule covering each input slot the path uses.
+  const wrtNames = new Set(wrt.map((w) => w.name));
+  const needsGrad = (v: Value | null) => !!v && isFloat(v.dtype) && dependsOn.has(v.name);
+  nodes.forEach((n, i) => {
+    if (!onPath[i]) return;
+    const rule = GRAD_RULES[n.opType];
+    const via = [...new Set(n.inputs.filter(needsGrad).flatMap((v) => [...dependsOn.get(v!.name)!]))].filter((s) => wrtNames.has(s));
+    if (!rule) {
+      gfail(`gradients: op ${n.opType} (node '${n.name}') lies on the path from ${via.map((s) => `'${s}'`).join(', ')} to the loss but is not differentiable (no gradient rule). Detach that path or use a differentiable op.`, { op: n.opType, node: n.name });
+    }
+    n.inputs.forEach((inp, k) => {
+      if (needsGrad(inp) && !rule.inputs.includes(k)) {
+        gfail(`gradients: input ${k} ('${inp!.name}') of ${n.opType} (node '${n.name}') is not differentiable, but it depends on ${[...dependsOn.get(inp!.name)!].map((s) => `'${s}'`).join(', ')}. Make that input a constant or detach it.`, { op: n.opType, node: n.name, input: k });
+      }
+    });
+  });
+
+  const acc = new Map<string, Value[]>();
+  const push = (v: Value, g: Value) => {
+    const list = acc.get(v.name);
+    if (list) list.push(g);
+    else acc.set(v.name, [g]);
+  };
+  const total = (v: Value): Value | null => {
+    const list = acc.get(v.name);
+    if (!list || list.length === 0) return null;
+    if (list.length === 1) return list[0]!;
+    const s = b.sum(list);
+    acc.set(v.name, [s]);
+    return s;
+  };
+  push(loss, b.scalar(1, loss.dtype));
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    if (!onPath[i]) continue;
+    const n = nodes[i]!;
+    const gy = n.outputs.map((o) => total(o));
+    if (gy.every((g) => g === null)) continue;
+    const needs = n.inputs.map(needsGrad);
+    const rule = GRAD_RULES[n.opType]!;
+    // Rules assume every output has a gradient except Split, which fills zeros itself.
+    if (n.opType !== 'Split' && gy[0] === null) continue;
+    const gx = rule.grad({ b, node: n, x: n.inputs, y: n.outputs, gy, needs });
+    n.inputs.forEach((inp, k) => {
+      const g = gx[k];
+      if (inp && needs[k] && g) {
+        if (!dimShapeEq(g, inp)) gfail(`internal: gradient of ${n.opType} '${n.name}' input ${k} has shape ${formatShape(g.shape)}, expected ${formatShape(inp.shape)}.`);
+        push(inp, g.dtype === inp.dtype ? g : b.cast(g, inp.dtype));
+      }
+    });
+  }
+  return wrt.map((w) => total(w) ?? b.fillLike(w, 0));
+}
+
+function dimShapeEq(a: Value, b: Value): boolean {
+  return a.rank === b.rank && a.shape.every((d, i) => dimEq(d, b.shape[i]!));
+}

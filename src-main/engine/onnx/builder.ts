@@ -1,0 +1,994 @@
+/**
+ * GraphBuilder: declare inputs (with symbolic dims), constants and ops; every op's output
+ * dtype and shape are inferred as it is added, so a mistake fails here, naming the op and
+ * the shapes, instead of deep inside onnxruntime. Serialises to an ONNX ModelProto.
+ *
+ * Opset: the default domain at version 18 (ReduceX take `axes` as an input, Split has
+ * `num_outputs`, Pad has `axes`, Shape has `start`/`end`, LayerNormalization exists), IR 8.
+ */
+import { StudioError } from '../errors.js';
+import { ONNX_DTYPE, isFloat, typedArrayOf, type AnyTypedArray, type DType, type TypedArrayFor } from './dtype.js';
+import { encodeModel, type AttributeValue, type NodeProtoInit, type ProtoDim, type TensorProtoInit } from './proto.js';
+import {
+  broadcastShapes,
+  dimDiv,
+  dimEq,
+  dimFactors,
+  dimMul,
+  dimProduct,
+  formatShape,
+  isStatic,
+  isStaticShape,
+  normalizeAxis,
+  normalizeDim,
+  type Dim,
+  type Shape,
+} from './shape.js';
+
+export const OPSET_VERSION = 18;
+export const IR_VERSION = 8;
+
+let nextBuilderId = 1;
+
+/** A tensor in a graph: its name, element type and statically inferred shape. */
+export class Value {
+  /** @internal */
+  readonly builderId: number;
+  constructor(
+    builderId: number,
+    readonly name: string,
+    readonly dtype: DType,
+    readonly shape: Shape,
+  ) {
+    this.builderId = builderId;
+  }
+  get rank(): number {
+    return this.shape.length;
+  }
+  toString(): string {
+    return `'${this.name}' ${this.dtype}${formatShape(this.shape)}`;
+  }
+}
+
+export type Operand = Value | number;
+
+export interface GraphNode {
+  readonly name: string;
+  readonly opType: string;
+  /** null for an omitted optional input. */
+  readonly inputs: readonly (Value | null)[];
+  readonly outputs: readonly Value[];
+  readonly attributes: Readonly<Record<string, AttributeValue>>;
+}
+
+interface Initializer {
+  value: Value;
+  data: AnyTypedArray;
+}
+
+export interface ModelOptions {
+  producerName?: string;
+  producerVersion?: string;
+  docString?: string;
+  metadata?: Record<string, string>;
+  graphName?: string;
+}
+
+/** Attribute helpers so call sites say which ONNX attribute type they mean. */
+export const attr = {
+  int: (value: number): AttributeValue => ({ kind: 'int', value }),
+  float: (value: number): AttributeValue => ({ kind: 'float', value }),
+  string: (value: string): AttributeValue => ({ kind: 'string', value }),
+  ints: (value: readonly number[]): AttributeValue => ({ kind: 'ints', value }),
+  floats: (value: readonly number[]): AttributeValue => ({ kind: 'floats', value }),
+};
+
+const UNARY_FLOAT = new Set([
+  'Neg', 'Exp', 'Log', 'Abs', 'Sqrt', 'Erf', 'Tanh', 'Sigmoid', 'Relu', 'Reciprocal', 'Sign', 'Floor', 'Ceil', 'Round', 'Sin', 'Cos', 'Softplus',
+]);
+const UNARY_ANY = new Set(['Identity']);
+const BINARY_SAME = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum']);
+const COMPARE = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual']);
+const LOGIC = new Set(['And', 'Or', 'Xor']);
+const REDUCE = new Set(['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceSumSquare', 'ReduceL2']);
+
+const INT64_MAX_LIKE = 2 ** 31; // ends at or above this mean "to the end of the axis"
+
+function fail(msg: string, details?: Record<string, unknown>): never {
+  throw new StudioError('GRAPH', msg, details);
+}
+
+export class GraphBuilder {
+  readonly id = nextBuilderId++;
+  readonly opset = OPSET_VERSION;
+  private readonly values = new Map<string, Value>();
+  private readonly producers = new Map<string, GraphNode>();
+  private readonly nodeList: GraphNode[] = [];
+  private readonly inputList: Value[] = [];
+  private readonly initializers = new Map<string, Initializer>();
+  private readonly outputList: { name: string; value: Value }[] = [];
+  private readonly scalarCache = new Map<string, Value>();
+  /** Statically known contents of small int64 tensors (shapes, axes), possibly symbolic. */
+  private readonly known = new Map<string, Dim[]>();
+  private readonly symbolSources = new Map<string, { value: Value; axis: number }>();
+  private counter = 0;
+
+  constructor(readonly name = 'graph') {}
+
+  // ---------------------------------------------------------------- bookkeeping
+
+  get nodes(): readonly GraphNode[] {
+    return this.nodeList;
+  }
+  get graphInputs(): readonly Value[] {
+    return this.inputList;
+  }
+  get graphOutputs(): readonly { name: string; value: Value }[] {
+    return this.outputList;
+  }
+  producerOf(v: Value): GraphNode | undefined {
+    return this.producers.get(v.name);
+  }
+  isInitializer(v: Value): boolean {
+    return this.initializers.has(v.name);
+  }
+  isInput(v: Value): boolean {
+    return this.inputList.includes(v);
+  }
+  /** The data of a constant, or undefined when `v` is computed or an input. */
+  constantData(v: Value): AnyTypedArray | undefined {
+    return this.initializers.get(v.name)?.data;
+  }
+  /** Statically known int64 contents (shape tensors, axes) or undefined. */
+  knownInts(v: Value): readonly Dim[] | undefined {
+    return this.known.get(v.name);
+  }
+  /** Looks a tensor up by name; fails with a GRAPH error naming it when unknown. */
+  get(name: string): Value {
+    const v = this.values.get(name);
+    if (!v) fail(`Unknown tensor '${name}': it was never declared as an input, constant or op output in graph '${this.name}'.`);
+    return v;
+  }
+  has(name: string): boolean {
+    return this.values.has(name);
+  }
+
+  private uniqueName(base: string): string {
+    let name = base;
+    while (this.values.has(name)) name = `${base}_${++this.counter}`;
+    return name;
+  }
+
+  private check(v: Value | null | undefined, what: string): Value {
+    if (!(v instanceof Value)) fail(`${what}: expected a tensor, got ${v === null ? 'null' : typeof v}.`);
+    if (v.builderId !== this.id || this.values.get(v.name) !== v) {
+      fail(`${what}: unknown tensor ${v.toString()} (it belongs to another graph or was never added to '${this.name}').`);
+    }
+    return v;
+  }
+
+  private register(name: string, dtype: DType, shape: Shape): Value {
+    if (this.values.has(name)) fail(`Tensor name '${name}' is already used in graph '${this.name}'.`);
+    const v = new Value(this.id, name, dtype, shape.map(normalizeDim));
+    this.values.set(name, v);
+    return v;
+  }
+
+  // ---------------------------------------------------------------- leaves
+
+  /** A graph input. String dims are symbolic (e.g. 'batch') and resolved at run time. */
+  input(name: string, dtype: DType, shape: readonly Dim[]): Value {
+    let dims: Dim[];
+    try {
+      dims = shape.map(normalizeDim);
+    } catch (e) {
+      fail(`Input '${name}': ${(e as Error).message}.`);
+    }
+    const v = this.register(name, dtype, dims);
+    this.inputList.push(v);
+    dims.forEach((d, axis) => {
+      if (typeof d === 'string' && dimFactors(d).syms.length === 1 && dimFactors(d).coef === 1 && !this.symbolSources.has(d)) {
+        this.symbolSources.set(d, { value: v, axis });
+      }
+    });
+    return v;
+  }
+
+  /** A constant tensor (serialised as an initializer). `data` is used as is, not copied. */
+  constant<D extends DType>(dtype: D, shape: readonly number[], data: TypedArrayFor[D] | ArrayLike<number | bigint>, name?: string): Value {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const arr = (ArrayBuffer.isView(data) ? data : typedArrayOf(dtype, data)) as AnyTypedArray;
+    if (arr.length !== size) fail(`Constant '${name ?? '(unnamed)'}': ${arr.length} values do not fill shape ${formatShape(shape)} (${size} elements).`);
+    const v = this.register(this.uniqueName(name ?? `const_${this.counter++}`), dtype, shape);
+    this.initializers.set(v.name, { value: v, data: arr });
+    if ((dtype === 'int64' || dtype === 'int32') && shape.length <= 1 && size <= 64) {
+      this.known.set(v.name, Array.from(arr as ArrayLike<number | bigint>, (x) => Number(x)));
+    }
+    return v;
+  }
+
+  /** A shared scalar constant (deduplicated per dtype and value). */
+  scalar(value: number, dtype: DType = 'float32'): Value {
+    const key = `${dtype}:${Object.is(value, -0) ? '-0' : String(value)}`;
+    const hit = this.scalarCache.get(key);
+    if (hit) return hit;
+    const v = this.constant(dtype, [], typedArrayOf(dtype, [value]), `scalar_${dtype}_${this.scalarCache.size}`);
+    this.scalarCache.set(key, v);
+    return v;
+  }
+
+  /** A 1-D int64 constant (axes, shapes, pads, indices). */
+  ints(values: readonly number[], name?: string): Value {
+    return this.constant('int64', [values.length], typedArrayOf('int64', values), name);
+  }
+
+  // ---------------------------------------------------------------- generic op
+
+  /**
+   * Adds a node of the default ONNX domain. Output types and shapes come from the
+   * inference table below; ops it does not know are refused (so nothing unchecked
+   * reaches the runtime).
+   */
+  op(opType: string, inputs: readonly (Value | null | undefined)[], attributes: Record<string, AttributeValue> = {}, nOutputs = 1, name?: string): Value[] {
+    const nodeName = this.uniqueNodeName(name ?? opType);
+    const ins = inputs.map((v, i) => (v === null || v === undefined ? null : this.check(v, `${opType} '${nodeName}' input ${i}`)));
+    let outTypes: { dtype: DType; shape: Dim[] }[];
+    try {
+      outTypes = this.infer(opType, ins, attributes, nOutputs);
+    } catch (e) {
+      if (e instanceof StudioError) throw e;
+      const shapes = ins.map((v) => (v ? `${v.dtype}${formatShape(v.shape)}` : '∅')).join(', ');
+      throw new StudioError('GRAPH', `${opType} '${nodeName}': ${(e as Error).message} (inputs: ${shapes}).`, {
+        op: opType,
+        node: nodeName,
+        inputs: ins.map((v) => (v ? { name: v.name, dtype: v.dtype, shape: [...v.shape] } : null)),
+      });
+    }
+    const outs = outTypes.map((t, i) => this.register(this.uniqueName(outTypes.length === 1 ? nodeName : `${nodeName}_${i}`), t.dtype, t.shape));
+    const node: GraphNode = { name: nodeName, opType, inputs: ins, outputs: outs, attributes };
+    this.nodeList.push(node);
+    for (const o of outs) this.producers.set(o.name, node);
+    this.propagateKnown(node);
+    return outs;
+  }
+
+  private nodeNames = new Set<string>();
+  private uniqueNodeName(base: string): string {
+    let n = `${base}_${this.nodeList.length}`;
+    while (this.nodeNames.has(n) || this.values.has(n)) n = `${base}_${this.nodeList.length}_${++this.counter}`;
+    this.nodeNames.add(n);
+    return n;
+  }
+
+  private op1(opType: string, inputs: readonly (Value | null | undefined)[], attributes: Record<string, AttributeValue> = {}, name?: string): Value {
+    return this.op(opType, inputs, attributes, 1, name)[0]!;
+  }
+
+  /** Turns a number into a scalar constant of the other operand's dtype. */
+  private operands(a: Operand, b: Operand, opType: string): [Value, Value] {
+    if (typeof a === 'number' && typeof b === 'number') fail(`${opType}: at least one operand must be a tensor.`);
+    const va = typeof a === 'number' ? this.scalar(a, (b as Value).dtype) : a;
+    const vb = typeof b === 'number' ? this.scalar(b, (a as Value).dtype) : b;
+    return [va, vb];
+  }
+
+  // ---------------------------------------------------------------- elementwise
+
+  add(a: Operand, b: Operand): Value {
+    return this.op1('Add', this.operands(a, b, 'Add'));
+  }
+  sub(a: Operand, b: Operand): Value {
+    return this.op1('Sub', this.operands(a, b, 'Sub'));
+  }
+  mul(a: Operand, b: Operand): Value {
+    return this.op1('Mul', this.operands(a, b, 'Mul'));
+  }
+  div(a: Operand, b: Operand): Value {
+    return this.op1('Div', this.operands(a, b, 'Div'));
+  }
+  pow(a: Operand, b: Operand): Value {
+    return this.op1('Pow', this.operands(a, b, 'Pow'));
+  }
+  max(a: Operand, b: Operand): Value {
+    return this.op1('Max', this.operands(a, b, 'Max'));
+  }
+  min(a: Operand, b: Operand): Value {
+    return this.op1('Min', this.operands(a, b, 'Min'));
+  }
+  /** Elementwise sum of any number of tensors (one node, numpy broadcasting). */
+  sum(xs: readonly Value[]): Value {
+    if (xs.length === 0) fail('Sum: needs at least one tensor.');
+    return xs.length === 1 ? xs[0]! : this.op1('Sum', xs);
+  }
+  neg(x: Value): Value {
+    return this.op1('Neg', [x]);
+  }
+  exp(x: Value): Value {
+    return this.op1('Exp', [x]);
+  }
+  log(x: Value): Value {
+    return this.op1('Log', [x]);
+  }
+  abs(x: Value): Value {
+    return this.op1('Abs', [x]);
+  }
+  sqrt(x: Value): Value {
+    return this.op1('Sqrt', [x]);
+  }
+  erf(x: Value): Value {
+    return this.op1('Erf', [x]);
+  }
+  tanh(x: Value): Value {
+    return this.op1('Tanh', [x]);
+  }
+  sigmoid(x: Value): Value {
+    return this.op1('Sigmoid', [x]);
+  }
+  relu(x: Value): Value {
+    return this.op1('Relu', [x]);
+  }
+  reciprocal(x: Value): Value {
+    return this.op1('Reciprocal', [x]);
+  }
+  sign(x: Value): Value {
+    return this.op1('Sign', [x]);
+  }
+  sin(x: Value): Value {
+    return this.op1('Sin', [x]);
+  }
+  cos(x: Value): Value {
+    return this.op1('Cos', [x]);
+  }
+  identity(x: Value, name?: string): Value {
+    return this.op1('Identity', [x], {}, name);
+  }
+  /** Clamp to [lo, hi]; either bound may be omitted. */
+  clip(x: Value, lo?: Operand, hi?: Operand): Value {
+    const l = lo === undefined ? null : typeof lo === 'number' ? this.scalar(lo, x.dtype) : lo;
+    const h = hi === undefined ? null : typeof hi === 'number' ? this.scalar(hi, x.dtype) : hi;
+    return this.op1('Clip', [x, l, h]);
+  }
+  where(cond: Value, a: Operand, b: Operand): Value {
+    const [va, vb] = this.operands(a, b, 'Where');
+    return this.op1('Where', [cond, va, vb]);
+  }
+  equal(a: Operand, b: Operand): Value {
+    return this.op1('Equal', this.operands(a, b, 'Equal'));
+  }
+  less(a: Operand, b: Operand): Value {
+    return this.op1('Less', this.operands(a, b, 'Less'));
+  }
+  greater(a: Operand, b: Operand): Value {
+    return this.op1('Greater', this.operands(a, b, 'Greater'));
+  }
+  lessOrEqual(a: Operand, b: Operand): Value {
+    return this.op1('LessOrEqual', this.operands(a, b, 'LessOrEqual'));
+  }
+  greaterOrEqual(a: Operand, b: Operand): Value {
+    return this.op1('GreaterOrEqual', this.operands(a, b, 'GreaterOrEqual'));
+  }
+  and(a: Value, b: Value): Value {
+    return this.op1('And', [a, b]);
+  }
+  cast(x: Value, to: DType): Value {
+    if (x.dtype === to) return x;
+    return this.op1('Cast', [x], { to: attr.int(ONNX_CODE[to]) });
+  }
+
+  // ---------------------------------------------------------------- linear algebra
+
+  /** numpy matmul for rank >= 2 operands; leading (batch) dims broadcast. */
+  matmul(a: Value, b: Value): Value {
+    return this.op1('MatMul', [a, b]);
+  }
+
+  // ---------------------------------------------------------------- shape ops
+
+  transpose(x: Value, perm?: readonly number[]): Value {
+    const p = perm ?? x.shape.map((_, i) => x.rank - 1 - i);
+    return this.op1('Transpose', [x], { perm: attr.ints(p) });
+  }
+  /** Swaps the last two axes. */
+  transposeLast2(x: Value): Value {
+    if (x.rank < 2) fail(`transposeLast2: ${x.toString()} has rank < 2.`);
+    const p = x.shape.map((_, i) => i);
+    p[x.rank - 2] = x.rank - 1;
+    p[x.rank - 1] = x.rank - 2;
+    return this.transpose(x, p);
+  }
+  /**
+   * Reshape. `shape` may hold numbers (0 = copy the input dim, -1 = infer), symbolic dims
+   * ('batch', 'batch*channels'), which are computed at run time from the graph inputs
+   * that carry those symbols, or an int64 shape tensor.
+   */
+  reshape(x: Value, shape: readonly Dim[] | Value): Value {
+    const s = shape instanceof Value ? shape : this.shapeTensor(shape);
+    return this.op1('Reshape', [x, s]);
+  }
+  /** Reshape `x` to the (possibly symbolic) shape of `like`, using Shape(like) when needed. */
+  reshapeLike(x: Value, like: Value): Value {
+    if (isStaticShape(like.shape) || this.canBuildShape(like.shape)) return this.reshape(x, like.shape);
+    return this.reshape(x, this.shapeOf(like));
+  }
+  /** int64 1-D tensor with the run-time shape of x (or dims [start, end)). */
+  shapeOf(x: Value, start?: number, end?: number): Value {
+    const attrs: Record<string, AttributeValue> = {};
+    if (start !== undefined) attrs.start = attr.int(start);
+    if (end !== undefined) attrs.end = attr.int(end);
+    return this.op1('Shape', [x], attrs);
+  }
+  /** Whether every symbol in `dims` has a graph input to read it from. */
+  canBuildShape(dims: Shape): boolean {
+    return dims.every((d) => typeof d === 'number' || dimFactors(d).syms.every((s) => this.symbolSources.has(s)));
+  }
+  /**
+   * An int64 shape tensor for `dims`: a constant when static, otherwise assembled from
+   * Shape slices of the inputs that declare each symbol (known statically, so reshape
+   * inference still sees the symbolic dims).
+   */
+  shapeTensor(dims: readonly Dim[]): Value {
+    if (dims.every((d) => typeof d === 'number')) return this.ints(dims as number[]);
+    const parts: Value[] = [];
+    let pendingStatic: number[] = [];
+    const flush = () => {
+      if (pendingStatic.length) parts.push(this.ints(pendingStatic));
+      pendingStatic = [];
+    };
+    for (const d of dims) {
+      if (typeof d === 'number') {
+        pendingStatic.push(d);
+        continue;
+      }
+      flush();
+      const { coef, syms } = dimFactors(normalizeDim(d));
+      let acc: Value | undefined;
+      for (const s of syms) {
+        const src = this.symbolSources.get(s);
+        if (!src) fail(`Cannot build shape ${formatShape(dims)}: no graph input declares the symbolic dim '${s}'.`);
+        const piece = this.shapeOf(src.value, src.axis, src.axis + 1);
+        acc = acc ? this.mul(acc, piece) : piece;
+      }
+      if (coef !== 1) acc = this.mul(acc!, this.ints([coef]));
+      parts.push(acc!);
+    }
+    flush();
+    return parts.length === 1 ? parts[0]! : this.concat(parts, 0);
+  }
+  slice(x: Value, starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): Value {
+    const ins: Value[] = [x, this.ints(starts), this.ints(ends)];
+    if (axes || steps) ins.push(this.ints(axes ?? starts.map((_, i) => i)));
+    if (steps) ins.push(this.ints(steps));
+    return this.op1('Slice', ins);
+  }
+  concat(xs: readonly Value[], axis: number): Value {
+    if (xs.length === 0) fail('Concat: needs at least one tensor.');
+    return this.op1('Concat', xs, { axis: attr.int(axis) });
+  }
+  split(x: Value, sizes: readonly number[], axis: number): Value[] {
+    return this.op('Split', [x, this.ints(sizes)], { axis: attr.int(axis) }, sizes.length);
+  }
+  /** Constant-mode padding; pads = [begin_0..begin_n, end_0..end_n] over `axes` (default all). */
+  pad(x: Value, pads: readonly number[], value = 0, axes?: readonly number[]): Value {
+    const ins: (Value | null)[] = [x, this.ints(pads), this.scalar(value, x.dtype)];
+    if (axes) ins.push(this.ints(axes));
+    return this.op1('Pad', ins, { mode: attr.string('constant') });
+  }
+  gather(x: Value, indices: Value | readonly number[], axis = 0): Value {
+    const idx = indices instanceof Value ? indices : this.ints(indices);
+    return this.op1('Gather', [x, idx], { axis: attr.int(axis) });
+  }
+  unsqueeze(x: Value, axes: readonly number[]): Value {
+    return this.op1('Unsqueeze', [x, this.ints(axes)]);
+  }
+  squeeze(x: Value, axes: readonly number[]): Value {
+    return this.op1('Squeeze', [x, this.ints(axes)]);
+  }
+  /** Broadcast x to `shape` (numpy rules, as ONNX Expand). */
+  expand(x: Value, shape: readonly Dim[] | Value): Value {
+    const s = shape instanceof Value ? shape : this.shapeTensor(shape);
+    return this.op1('Expand', [x, s]);
+  }
+  /** Broadcast x to the run-time shape of `like`. */
+  expandLike(x: Value, like: Value): Value {
+    if (isStaticShape(like.shape) || this.canBuildShape(like.shape)) return this.expand(x, like.shape);
+    return this.expand(x, this.shapeOf(like));
+  }
+  /** A tensor of `value` with the shape of `like`. */
+  fillLike(like: Value, value: number, dtype: DType = like.dtype): Value {
+    const s = isStaticShape(like.shape) || this.canBuildShape(like.shape) ? this.shapeTensor(like.shape) : this.shapeOf(like);
+    return this.op1('ConstantOfShape', [s], { value: { kind: 'tensor', value: { name: 'value', dtype, dims: [1], data: typedArrayOf(dtype, [value]) } } });
+  }
+
+  // ---------------------------------------------------------------- reductions & nn ops
+
+  reduce(kind: 'ReduceSum' | 'ReduceMean' | 'ReduceMax' | 'ReduceMin' | 'ReduceSumSquare' | 'ReduceL2' | 'ReduceProd', x: Value, axes?: readonly number[], keepdims = false): Value {
+    const ins: Value[] = [x];
+    if (axes) ins.push(this.ints(axes));
+    return this.op1(kind, ins, { keepdims: attr.int(keepdims ? 1 : 0) });
+  }
+  reduceSum(x: Value, axes?: readonly number[], keepdims = false): Value {
+    return this.reduce('ReduceSum', x, axes, keepdims);
+  }
+  reduceMean(x: Value, axes?: readonly number[], keepdims = false): Value {
+    return this.reduce('ReduceMean', x, axes, keepdims);
+  }
+  reduceMax(x: Value, axes?: readonly number[], keepdims = false): Value {
+    return this.reduce('ReduceMax', x, axes, keepdims);
+  }
+  reduceMin(x: Value, axes?: readonly number[], keepdims = false): Value {
+    return this.reduce('ReduceMin', x, axes, keepdims);
+  }
+  softmax(x: Value, axis = -1): Value {
+    return this.op1('Softmax', [x], { axis: attr.int(axis) });
+  }
+  logSoftmax(x: Value, axis = -1): Value {
+    return this.op1('LogSoftmax', [x], { axis: attr.int(axis) });
+  }
+  /** ONNX LayerNormalization (opset 17): normalises over axes [axis, rank). Only Y is produced. */
+  layerNormalization(x: Value, scale: Value, bias: Value | null, axis = -1, epsilon = 1e-5): Value {
+    return this.op1('LayerNormalization', [x, scale, bias], { axis: attr.int(axis), epsilon: attr.float(epsilon) });
+  }
+  /** ONNX BatchNormalization in inference mode (running statistics as inputs), channel axis 1. */
+  batchNormalization(x: Value, scale: Value, bias: Value, mean: Value, variance: Value, epsilon = 1e-5): Value {
+    return this.op1('BatchNormalization', [x, scale, bias, mean, variance], { epsilon: attr.float(epsilon) });
+  }
+
+  // ---------------------------------------------------------------- outputs & serialisation
+
+  /** Marks `v` as a graph output under `name` (an Identity is added when the names differ). */
+  output(v: Value, name: string = v.name): Value {
+    this.check(v, `output '${name}'`);
+    if (this.outputList.some((o) => o.name === name)) fail(`Output '${name}' is declared twice.`);
+    let out = v;
+    if (v.name !== name || this.isInput(v) || this.isInitializer(v)) out = this.op1('Identity', [v], {}, undefined);
+    if (out.name !== name) {
+      // Rename the Identity's output to the requested name.
+      if (this.values.has(name)) fail(`Output name '${name}' is already used by another tensor.`);
+      const node = this.producers.get(out.name)!;
+      const renamed = new Value(this.id, name, out.dtype, out.shape);
+      this.values.delete(out.name);
+      this.producers.delete(out.name);
+      this.values.set(name, renamed);
+      this.producers.set(name, node);
+      (node.outputs as Value[])[0] = renamed;
+      out = renamed;
+    }
+    this.outputList.push({ name, value: out });
+    return out;
+  }
+
+  /** Nodes needed for the declared outputs, in order (dead code from helpers is dropped). */
+  liveNodes(): GraphNode[] {
+    const needed = new Set<string>(this.outputList.map((o) => o.value.name));
+    const live: boolean[] = new Array(this.nodeList.length).fill(false);
+    for (let i = this.nodeList.length - 1; i >= 0; i--) {
+      const n = this.nodeList[i]!;
+      if (n.outputs.some((o) => needed.has(o.name))) {
+        live[i] = true;
+        for (const inp of n.inputs) if (inp) needed.add(inp.name);
+      }
+    }
+    return this.nodeList.filter((_, i) => live[i]);
+  }
+
+  /** Serialises the graph (live part only) to ONNX ModelProto bytes. */
+  toModel(options: ModelOptions = {}): Uint8Array {
+    if (this.outputList.length === 0) fail(`Graph '${this.name}' has no outputs: call output() first.`);
+    const nodes = this.liveNodes();
+    const used = new Set<string>();
+    for (const n of nodes) for (const i of n.inputs) if (i) used.add(i.name);
+    const inits: TensorProtoInit[] = [];
+    for (const [name, init] of this.initializers) {
+      if (!used.has(name)) continue;
+      inits.push({ name, dtype: init.value.dtype, dims: init.value.shape as number[], data: init.data });
+    }
+    const protoDim = (d: Dim): ProtoDim => (typeof d === 'number' ? d : this.symbolSources.has(d) ? d : null);
+    const protoNodes: NodeProtoInit[] = nodes.map((n) => ({
+      name: n.name,
+      opType: n.opType,
+      inputs: trimOptional(n.inputs.map((v) => (v ? v.name : ''))),
+      outputs: n.outputs.map((o) => o.name),
+      attributes: n.attributes,
+    }));
+    const metadata: Record<string, string> = { ...(options.metadata ?? {}) };
+    return encodeModel({
+      irVersion: IR_VERSION,
+      opsets: [{ domain: '', version: OPSET_VERSION }],
+      producerName: options.producerName ?? 'ttm-studio',
+      producerVersion: options.producerVersion ?? '0.1.0',
+      docString: options.docString,
+      metadata,
+      graph: {
+        name: options.graphName ?? this.name,
+        nodes: protoNodes,
+        initializers: inits,
+        inputs: this.inputList.map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape.map(protoDim) })),
+        outputs: this.outputList.map((o) => ({ name: o.name, dtype: o.value.dtype, shape: o.value.shape.map(protoDim) })),
+      },
+    });
+  }
+
+  // ---------------------------------------------------------------- inference
+
+  private constInts(v: Value | null, what: string): number[] {
+    if (!v) fail(`${what} is required.`);
+    const k = this.known.get(v.name);
+    if (!k) fail(`${what} must be a constant (or a shape computed from constants and Shape), got computed tensor ${v.toString()}`);
+    return k.map((d) => {
+      if (typeof d !== 'number') fail(`${what} has symbolic entry '${d}' where a number is needed`);
+      return d;
+    });
+  }
+
+  private infer(opType: string, ins: readonly (Value | null)[], at: Record<string, AttributeValue>, nOut: number): { dtype: DType; shape: Dim[] }[] {
+    const x = ins[0];
+    const need = (i: number): Value => {
+      const v = ins[i];
+      if (!v) throw new Error(`input ${i} is required`);
+      return v;
+    };
+    const intAttr = (n: string, dflt: number): number => {
+      const a = at[n];
+      return a && a.kind === 'int' ? a.value : dflt;
+    };
+    const one = (dtype: DType, shape: Dim[]) => [{ dtype, shape }];
+    const sameDtype = (vs: readonly Value[]) => {
+      for (const v of vs) if (v.dtype !== vs[0]!.dtype) throw new Error(`operand dtypes differ (${vs.map((u) => u.dtype).join(' vs ')})`);
+    };
+    const bcast = (vs: readonly Value[]): Dim[] => {
+      let s: Dim[] = [...vs[0]!.shape];
+      for (const v of vs.slice(1)) {
+        const r = broadcastShapes(s, v.shape);
+        if (typeof r === 'string') throw new Error(`shapes ${vs.map((u) => formatShape(u.shape)).join(' and ')} do not broadcast: ${r}`);
+        s = r;
+      }
+      return s;
+    };
+
+    if (UNARY_FLOAT.has(opType)) {
+      const v = need(0);
+      if (!isFloat(v.dtype) && !['Abs', 'Neg', 'Sign', 'Relu'].includes(opType)) throw new Error(`needs a float tensor, got ${v.dtype}`);
+      return one(v.dtype, [...v.shape]);
+    }
+    if (UNARY_ANY.has(opType)) return one(need(0).dtype, [...need(0).shape]);
+    if (opType === 'Not') {
+      if (need(0).dtype !== 'bool') throw new Error('needs a bool tensor');
+      return one('bool', [...need(0).shape]);
+    }
+    if (BINARY_SAME.has(opType)) {
+      const vs = ins.map((_, i) => need(i));
+      sameDtype(vs);
+      return one(vs[0]!.dtype, bcast(vs));
+    }
+    if (COMPARE.has(opType)) {
+      const vs = [need(0), need(1)];
+      sameDtype(vs);
+      return one('bool', bcast(vs));
+    }
+    if (LOGIC.has(opType)) {
+      const vs = [need(0), need(1)];
+      if (vs.some((v) => v.dtype !== 'bool')) throw new Error('needs bool tensors');
+      return one('bool', bcast(vs));
+    }
+    if (REDUCE.has(opType)) {
+      const v = need(0);
+      const axes = ins[1] ? this.constInts(ins[1], 'axes').map((a) => normalizeAxis(a, v.rank, opType)) : v.shape.map((_, i) => i);
+      const keep = intAttr('keepdims', 1) === 1;
+      const shape: Dim[] = [];
+      v.shape.forEach((d, i) => {
+        if (!axes.includes(i)) shape.push(d);
+        else if (keep) shape.push(1);
+      });
+      return one(v.dtype, shape);
+    }
+    switch (opType) {
+      case 'Where': {
+        const c = need(0);
+        if (c.dtype !== 'bool') throw new Error(`condition must be bool, got ${c.dtype}`);
+        sameDtype([need(1), need(2)]);
+        return one(need(1).dtype, bcast([c, need(1), need(2)]));
+      }
+      case 'Clip': {
+        const v = need(0);
+        for (const b of [ins[1], ins[2]]) {
+          if (b && (b.rank !== 0 || b.dtype !== v.dtype)) throw new Error(`bounds must be ${v.dtype} scalars, got ${b.toString()}`);
+        }
+        return one(v.dtype, [...v.shape]);
+      }
+      case 'Cast': {
+        const to = intAttr('to', -1);
+        const d = (Object.keys(ONNX_CODE) as DType[]).find((k) => ONNX_CODE[k] === to);
+        if (!d) throw new Error(`unsupported target type code ${to}`);
+        return one(d, [...need(0).shape]);
+      }
+      case 'MatMul': {
+        const a = need(0);
+        const b = need(1);
+        sameDtype([a, b]);
+        if (a.rank < 2 || b.rank < 2) throw new Error(`operands must have rank >= 2 (unsqueeze vectors first), got ${formatShape(a.shape)} x ${formatShape(b.shape)}`);
+        const k1 = a.shape[a.rank - 1]!;
+        const k2 = b.shape[b.rank - 2]!;
+        if (!dimEq(k1, k2)) throw new Error(`inner dims differ: ${formatShape(a.shape)} x ${formatShape(b.shape)} (${k1} vs ${k2})`);
+        const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+        if (typeof batch === 'string') throw new Error(`batch dims of ${formatShape(a.shape)} x ${formatShape(b.shape)} do not broadcast: ${batch}`);
+        return one(a.dtype, [...batch, a.shape[a.rank - 2]!, b.shape[b.rank - 1]!]);
+      }
+      case 'Transpose': {
+        const v = need(0);
+        const p = at.perm?.kind === 'ints' ? at.perm.value : [];
+        const sorted = [...p].sort((m, n) => m - n);
+        if (p.length !== v.rank || sorted.some((a, i) => a !== i)) throw new Error(`perm [${p.join(', ')}] is not a permutation of ${v.rank} axes`);
+        return one(v.dtype, p.map((i) => v.shape[i]!));
+      }
+      case 'Reshape': {
+        const v = need(0);
+        const target = this.known.get(need(1).name);
+        if (!target) throw new Error(`the target shape must be known statically (a constant, symbolic dims or Shape-derived), got computed tensor ${need(1).toString()}`);
+        return one(v.dtype, reshapeDims(v.shape, target));
+      }
+      case 'Shape': {
+        const v = need(0);
+        const start = intAttr('start', 0);
+        const end = at.end ? intAttr('end', v.rank) : v.rank;
+        const s = start < 0 ? start + v.rank : start;
+        const e = end < 0 ? end + v.rank : Math.min(end, v.rank);
+        return one('int64', [Math.max(0, e - s)]);
+      }
+      case 'ConstantOfShape': {
+        const target = this.known.get(need(0).name);
+        if (!target) throw new Error('the shape must be known statically');
+        const val = at.value;
+        const dtype = val && val.kind === 'tensor' ? val.value.dtype : 'float32';
+        return one(dtype, [...target]);
+      }
+      case 'Expand': {
+        const v = need(0);
+        const target = this.known.get(need(1).name);
+        if (!target) throw new Error('the target shape must be known statically');
+        const r = broadcastShapes(v.shape, target);
+        if (typeof r === 'string') throw new Error(`cannot expand ${formatShape(v.shape)} to ${formatShape(target)}: ${r}`);
+        return one(v.dtype, r);
+      }
+      case 'Slice': {
+        const v = need(0);
+        const starts = this.constInts(ins[1] ?? null, 'starts');
+        const ends = this.constInts(ins[2] ?? null, 'ends');
+        const axes = ins[3] ? this.constInts(ins[3], 'axes').map((a) => normalizeAxis(a, v.rank, 'Slice')) : starts.map((_, i) => i);
+        const steps = ins[4] ? this.constInts(ins[4], 'steps') : starts.map(() => 1);
+        if (starts.length !== ends.length || axes.length !== starts.length || steps.length !== starts.length) throw new Error('starts, ends, axes and steps must have the same length');
+        const shape = [...v.shape];
+        axes.forEach((ax, i) => {
+          shape[ax] = sliceLength(v.shape[ax]!, starts[i]!, ends[i]!, steps[i]!, ax);
+        });
+        return one(v.dtype, shape);
+      }
+      case 'Concat': {
+        const vs = ins.map((_, i) => need(i));
+        sameDtype(vs);
+        const ax = normalizeAxis(intAttr('axis', 0), vs[0]!.rank, 'Concat');
+        let total: Dim = 0;
+        for (const v of vs) {
+          if (v.rank !== vs[0]!.rank) throw new Error(`ranks differ: ${vs.map((u) => formatShape(u.shape)).join(', ')}`);
+          v.shape.forEach((d, i) => {
+            if (i !== ax && !dimEq(d, vs[0]!.shape[i]!)) throw new Error(`dims off the concat axis ${ax} differ: ${vs.map((u) => formatShape(u.shape)).join(', ')}`);
+          });
+          const d = v.shape[ax]!;
+          if (typeof total === 'number' && typeof d === 'number') total += d;
+          else if (vs.length === 1) total = d;
+          else if (d === 0) continue;
+          else if (total === 0) total = d;
+          else throw new Error(`cannot add symbolic sizes along the concat axis: ${vs.map((u) => formatShape(u.shape)).join(', ')}`);
+        }
+        const shape = [...vs[0]!.shape];
+        shape[ax] = total;
+        return one(vs[0]!.dtype, shape);
+      }
+      case 'Split': {
+        const v = need(0);
+        const ax = normalizeAxis(intAttr('axis', 0), v.rank, 'Split');
+        const sizes = this.constInts(ins[1] ?? null, 'split sizes');
+        if (sizes.length !== nOut) throw new Error(`${sizes.length} split sizes for ${nOut} outputs`);
+        const d = v.shape[ax]!;
+        const total = sizes.reduce((a, b) => a + b, 0);
+        if (typeof d !== 'number' || d !== total) throw new Error(`split sizes [${sizes.join(', ')}] sum to ${total}, axis ${ax} of ${formatShape(v.shape)} has ${d}`);
+        return sizes.map((s) => {
+          const shape = [...v.shape];
+          shape[ax] = s;
+          return { dtype: v.dtype, shape };
+        });
+      }
+      case 'Pad': {
+        const v = need(0);
+        const pads = this.constInts(ins[1] ?? null, 'pads');
+        const axes = ins[3] ? this.constInts(ins[3], 'axes').map((a) => normalizeAxis(a, v.rank, 'Pad')) : v.shape.map((_, i) => i);
+        if (pads.length !== 2 * axes.length) throw new Error(`pads has ${pads.length} entries for ${axes.length} axes`);
+        if (ins[2] && (ins[2].rank !== 0 || ins[2].dtype !== v.dtype)) throw new Error('constant_value must be a scalar of the data dtype');
+        const shape = [...v.shape];
+        axes.forEach((ax, i) => {
+          const add = pads[i]! + pads[i + axes.length]!;
+          const d = shape[ax]!;
+          if (add === 0) return;
+          if (typeof d !== 'number') throw new Error(`cannot pad symbolic axis ${ax} ('${d}')`);
+          if (d + add < 0) throw new Error(`pads shrink axis ${ax} below zero`);
+          shape[ax] = d + add;
+        });
+        return one(v.dtype, shape);
+      }
+      case 'Gather': {
+        const v = need(0);
+        const idx = need(1);
+        if (idx.dtype !== 'int64' && idx.dtype !== 'int32') throw new Error(`indices must be int64 or int32, got ${idx.dtype}`);
+        const ax = normalizeAxis(intAttr('axis', 0), v.rank, 'Gather');
+        const k = this.known.get(idx.name);
+        const d = v.shape[ax]!;
+        if (k && typeof d === 'number') {
+          for (const i of k) if (typeof i === 'number' && (i >= d || i < -d)) throw new Error(`index ${i} is out of range for axis ${ax} of size ${d}`);
+        }
+        return one(v.dtype, [...v.shape.slice(0, ax), ...idx.shape, ...v.shape.slice(ax + 1)]);
+      }
+      case 'Unsqueeze': {
+        const v = need(0);
+        const outRank = v.rank + this.constInts(ins[1] ?? null, 'axes').length;
+        const axes = this.constInts(ins[1] ?? null, 'axes').map((a) => normalizeAxis(a, outRank, 'Unsqueeze'));
+        if (new Set(axes).size !== axes.length) throw new Error('repeated axes');
+        const shape: Dim[] = [];
+        let j = 0;
+        for (let i = 0; i < outRank; i++) shape.push(axes.includes(i) ? 1 : v.shape[j++]!);
+        return one(v.dtype, shape);
+      }
+      case 'Squeeze': {
+        const v = need(0);
+        const axes = ins[1] ? this.constInts(ins[1], 'axes').map((a) => normalizeAxis(a, v.rank, 'Squeeze')) : v.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+        for (const a of axes) if (v.shape[a] !== 1) throw new Error(`axis ${a} of ${formatShape(v.shape)} is not 1`);
+        return one(v.dtype, v.shape.filter((_, i) => !axes.includes(i)));
+      }
+      case 'Softmax':
+      case 'LogSoftmax': {
+        const v = need(0);
+        if (!isFloat(v.dtype)) throw new Error('needs a float tensor');
+        normalizeAxis(intAttr('axis', -1), v.rank, opType);
+        return one(v.dtype, [...v.shape]);
+      }
+      case 'LayerNormalization': {
+        const v = need(0);
+        const ax = normalizeAxis(intAttr('axis', -1), v.rank, 'LayerNormalization');
+        const normShape = v.shape.slice(ax);
+        for (const p of [ins[1], ins[2]]) {
+          if (!p) continue;
+          if (p.dtype !== v.dtype) throw new Error(`scale/bias dtype ${p.dtype} differs from input ${v.dtype}`);
+          const r = broadcastShapes(normShape, p.shape);
+          if (typeof r === 'string' || p.rank > normShape.length || !r.every((d, i) => dimEq(d, normShape[i]!))) {
+            throw new Error(`scale/bias ${formatShape(p.shape)} must broadcast to the normalised shape ${formatShape(normShape)}`);
+          }
+        }
+        if (!ins[1]) throw new Error('scale is required');
+        return one(v.dtype, [...v.shape]);
+      }
+      case 'BatchNormalization': {
+        const v = need(0);
+        if (v.rank < 2) throw new Error('input must be [N, C, ...]');
+        const c = v.shape[1]!;
+        for (let i = 1; i <= 4; i++) {
+          const p = need(i);
+          if (p.rank !== 1 || !dimEq(p.shape[0]!, c)) throw new Error(`parameter ${i} must have shape [${c}], got ${formatShape(p.shape)}`);
+        }
+        return one(v.dtype, [...v.shape]);
+      }
+      default:
+        throw new Error(`op '${opType}' is not supported by the graph builder`);
+    }
+  }
+
+  /** Tracks the contents of small int64 tensors through the ops used to compute shapes. */
+  private propagateKnown(node: GraphNode): void {
+    const k = (i: number) => (node.inputs[i] ? this.known.get(node.inputs[i]!.name) : undefined);
+    const out = node.outputs[0]!;
+    const set = (dims: Dim[]) => this.known.set(out.name, dims);
+    switch (node.opType) {
+      case 'Shape': {
+        const v = node.inputs[0]!;
+        const a = node.attributes;
+        const start = a.start?.kind === 'int' ? a.start.value : 0;
+        const end = a.end?.kind === 'int' ? a.end.value : v.rank;
+        set(v.shape.slice(start < 0 ? start + v.rank : start, end < 0 ? end + v.rank : end));
+        break;
+      }
+      case 'Concat': {
+        const parts = node.inputs.map((_, i) => k(i));
+        if (parts.every((p) => p !== undefined)) set(parts.flatMap((p) => p!));
+        break;
+      }
+      case 'Mul':
+      case 'Add': {
+        const a = k(0);
+        const b = k(1);
+        if (!a || !b || out.rank !== 1 || a.length !== b.length) break;
+        if (node.opType === 'Mul') set(a.map((d, i) => dimMul(d, b[i]!)));
+        else if (a.every(isStatic) && b.every(isStatic)) set(a.map((d, i) => (d as number) + (b[i] as number)));
+        break;
+      }
+      case 'Gather': {
+        const a = k(0);
+        const idx = k(1);
+        if (a && idx && idx.every(isStatic)) set(idx.map((i) => a[(i as number) < 0 ? (i as number) + a.length : (i as number)]!));
+        break;
+      }
+      case 'Slice': {
+        const a = k(0);
+        const s = k(1);
+        const e = k(2);
+        if (a && s && e && s.length === 1 && !node.inputs[4] && isStatic(s[0]!) && isStatic(e[0]!)) {
+          const n = a.length;
+          const st = Math.min(Math.max((s[0] as number) < 0 ? (s[0] as number) + n : (s[0] as number), 0), n);
+          const en = Math.min(Math.max((e[0] as number) < 0 ? (e[0] as number) + n : (e[0] as number), 0), n);
+          set(a.slice(st, en));
+        }
+        break;
+      }
+      case 'Unsqueeze':
+      case 'Squeeze':
+      case 'Identity':
+      case 'Cast':
+      case 'Reshape': {
+        const a = k(0);
+        if (a && out.rank <= 1 && (out.dtype === 'int64' || out.dtype === 'int32')) set([...a]);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+const ONNX_CODE = ONNX_DTYPE;
+
+function trimOptional(names: string[]): string[] {
+  let n = names.length;
+  while (n > 0 && names[n - 1] === '') n--;
+  return names.slice(0, n);
+}
+
+function sliceLength(d: Dim, start: number, end: number, step: number, axis: number): Dim {
+  if (step === 0) throw new Error('slice step must not be 0');
+  if (typeof d !== 'number') {
+    if (step === 1 && start === 0 && end >= INT64_MAX_LIKE) return d;
+    throw new Error(`cannot slice symbolic axis ${axis} ('${d}') statically; slice a static axis or take the whole axis`);
+  }
+  let s = start < 0 ? start + d : start;
+  let e = end < 0 ? end + d : end;
+  if (step > 0) {
+    s = Math.min(Math.max(s, 0), d);
+    e = Math.min(Math.max(e, 0), d);
+    return Math.max(0, Math.ceil((e - s) / step));
+  }
+  s = Math.min(Math.max(s, -1), d - 1);
+  e = Math.min(Math.max(e, -1), d - 1);
+  return Math.max(0, Math.ceil((e - s) / step));
+}
+
+/** Output dims of Reshape (allowzero = 0): 0 copies the input dim, -1 is inferred. */
+export function reshapeDims(input: Shape, target: readonly Dim[]): Dim[] {
+  const out: Dim[] = [];
+  let inferAt = -1;
+  target.forEach((t, i) => {
+    if (t === 0) {
+      if (i >= input.length) throw new Error(`target ${formatShape(target)} copies dim ${i} (0) but the input ${formatShape(input)} has rank ${input.length}`);
+      out.push(input[i]!);
+    } else if (t === -1) {
+      if (inferAt >= 0) throw new Error(`target ${formatShape(target)} has more than one -1`);
+      inferAt = i;
+      out.push(-1);
+    } else if (typeof t === 'number' && t < -1) throw new Error(`target ${formatShape(target)} has invalid dim ${t}`);
+    else out.push(normalizeDim(t));
+  });
+  const total = dimProduct(input);
+  const known = dimProduct(out.filter((_, i) => i !== inferAt));
+  if (inferAt >= 0) {
+    const d = dimDiv(total, known);
+    if (d === undefined) throw new Error(`cannot reshape ${formatShape(input)} (${total} elements) to ${formatShape(target)}: ${total} is not a multiple of ${known}`);
+    out[inferAt] = d;
+  } else if (!dimEq(total, known)) {
+    throw new Error(`cannot reshape ${formatShape(input)} (${total} elements) to ${formatShape(target)} (${known} elements)`);
+  }
+  return out;
+}

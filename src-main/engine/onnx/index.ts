@@ -1,0 +1,12 @@
+/** Public API of the ONNX graph engine (see docs/engine.md). */
+export { GraphBuilder, Value, OPSET_VERSION, IR_VERSION, attr, reshapeDims, type GraphNode, type ModelOptions, type Operand } from './builder.js';
+export { gradients, reduceToShape, GRAD_RULES, type GradRule, type GradContext } from './autodiff.js';
+export { linear, layerNorm, batchNormInference, batchNormTraining, gelu, geluTanh, gatedAttention, dropout, type BatchNormTrainingResult } from './layers.js';
+export { mseLoss, maeLoss, huberLoss, pinballLoss, loss, type LossOptions, type LossSpec, type LossKind } from './losses.js';
+export { ParameterLayout, type ParamSpec, type ParamEntry } from './params.js';
+export { buildTrainingGraph, TRAIN_IO, type AdamWOptions, type ForwardResult, type TrainingGraph, type TrainingGraphSpec } from './optimizer.js';
+export { Trainer, type OptimizerState, type StepOptions, type StepResult } from './trainer.js';
+export { EngineSession, createSession, validateThreads, toOrtTensor, type ExecutionProvider, type Feeds, type OptimizationLevel, type SessionOptions, type TensorData } from './runtime.js';
+export { Rng, dropoutMask } from './rng.js';
+export { type DType, type FloatDType, type AnyTypedArray, typedArrayOf, isFloat } from './dtype.js';
+export { type Dim, type Shape, formatShape, broadcastShapes, dimMul, dimDiv, shapeEq } from './shape.js';
