@@ -162,8 +162,6 @@ export function validateHfConfig(cfg: HfTtmConfig): void {
     if (pci !== null) {
       const overlap = eci.filter((i) => pci.includes(i));
       if (overlap.length > 0) throw invalid(`channel(s) ${overlap.join(', ')} are both predicted and exogenous.`, { prediction_channel_indices: pci, exogenous_channel_indices: eci });
-    } else if (eci.length >= C) {
-      throw invalid('every channel is exogenous; at least one channel must be forecast.');
     }
   }
   const pfl = cfg.prediction_filter_length;
@@ -208,10 +206,12 @@ export function parseHfConfig(raw: unknown, source = 'config.json'): HfTtmConfig
   if (cfg.prediction_channel_indices !== null) cfg.prediction_channel_indices = sorted(cfg.prediction_channel_indices);
   if (cfg.exogenous_channel_indices !== null) {
     cfg.exogenous_channel_indices = sorted(cfg.exogenous_channel_indices);
-    if (cfg.prediction_channel_indices === null) {
+    const inRange = cfg.exogenous_channel_indices.every((i) => i >= 0 && i < cfg.num_input_channels);
+    if (cfg.prediction_channel_indices === null && inRange) {
       const ex = new Set(cfg.exogenous_channel_indices);
       const rest: number[] = [];
       for (let i = 0; i < cfg.num_input_channels; i++) if (!ex.has(i)) rest.push(i);
+      if (rest.length === 0) throw invalid('every channel is exogenous; at least one channel must be forecast.');
       cfg.prediction_channel_indices = rest;
     }
   }
