@@ -1,11 +1,14 @@
 import { DatasetRepository } from './datasets.js';
 import { openDatabase, type Db, type OpenDatabaseOptions } from './database.js';
 import { EventRepository } from './events.js';
+import { GridRepository } from './grids.js';
 import { ModelRepository } from './models.js';
 import { PatientRepository } from './patients.js';
+import { QualityRepository } from './quality.js';
 import { ReadingRepository } from './readings.js';
 import { RunRepository } from './runs.js';
 import { SettingsRepository } from './settings.js';
+import { SplitRepository } from './splits.js';
 
 /** The app's SQLite store: one connection, typed repositories over it. */
 export class Store {
@@ -16,6 +19,9 @@ export class Store {
   readonly settings: SettingsRepository;
   readonly models: ModelRepository;
   readonly runs: RunRepository;
+  readonly grids: GridRepository;
+  readonly quality: QualityRepository;
+  readonly splits: SplitRepository;
 
   private constructor(
     readonly db: Db,
@@ -28,6 +34,9 @@ export class Store {
     this.settings = new SettingsRepository(db);
     this.models = new ModelRepository(db);
     this.runs = new RunRepository(db);
+    this.grids = new GridRepository(db);
+    this.quality = new QualityRepository(db);
+    this.splits = new SplitRepository(db);
   }
 
   static open(file: string, options: OpenDatabaseOptions = {}): Store {
