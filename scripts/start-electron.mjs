@@ -38,7 +38,9 @@ if (binary === null) {
   }
 }
 if (binary === null) {
-  process.stderr.write('TTM Studio: no Electron binary could be downloaded here (offline or GitHub unreachable); run `npm run web` to use the app in your browser instead.\n');
+  process.stderr.write(
+    'TTM Studio: no Electron binary could be downloaded here (offline or GitHub unreachable); run `npm run web` to use the app in your browser instead.\n',
+  );
   process.exit(1);
 }
 const child = spawn(binary, [root, ...process.argv.slice(2)], { stdio: 'inherit' });

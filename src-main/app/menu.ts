@@ -14,11 +14,21 @@ export function buildMenu(options: { dataDir: string; isMac: boolean }): Menu {
     { role: 'editMenu' },
     {
       label: 'View',
-      submenu: [{ role: 'reload' }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
+      submenu: [
+        { role: 'reload' },
+        { type: 'separator' },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+      ],
     },
     {
       role: 'help',
-      submenu: [{ label: 'TinyTimeMixer on Hugging Face', click: () => void shell.openExternal('https://huggingface.co/ibm-granite/granite-timeseries-ttm-r2') }],
+      submenu: [
+        { label: 'TinyTimeMixer on Hugging Face', click: () => void shell.openExternal('https://huggingface.co/ibm-granite/granite-timeseries-ttm-r2') },
+      ],
     },
   ];
   return Menu.buildFromTemplate(template);

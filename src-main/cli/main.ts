@@ -16,7 +16,7 @@ export function buildProgram(): Command {
   const program = new Command('ttm-studio')
     .description('TTM Studio: import CGM data, check it, fine-tune TinyTimeMixer and evaluate glucose forecasts.')
     .version(appVersion(), '-V, --version')
-    .option('--data-dir <dir>', 'data directory holding the SQLite store, models and runs (env TTM_STUDIO_DATA_DIR; default: the desktop app\'s)')
+    .option('--data-dir <dir>', "data directory holding the SQLite store, models and runs (env TTM_STUDIO_DATA_DIR; default: the desktop app's)")
     .option('--json', 'print the result as JSON on stdout (for scripts)')
     .option('-v, --verbose', 'log details to stderr')
     .showHelpAfterError('(run with --help for usage)')
@@ -41,7 +41,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const json = argv.includes('--json');
     if (json) process.stdout.write(JSON.stringify({ error: err.toJSON() }) + '\n');
     process.stderr.write(`ttm-studio: ${err.message}\n`);
-    if (!(e instanceof StudioError) && process.env.TTM_STUDIO_DEBUG === '1' && e instanceof Error && e.stack !== undefined) process.stderr.write(e.stack + '\n');
+    if (!(e instanceof StudioError) && process.env.TTM_STUDIO_DEBUG === '1' && e instanceof Error && e.stack !== undefined)
+      process.stderr.write(e.stack + '\n');
     return EXIT_CODES[err.code] ?? 1;
   }
 }

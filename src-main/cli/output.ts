@@ -44,7 +44,10 @@ export function createOutput(json: boolean, stdout: NodeJS.WritableStream = proc
         const pct = event.total !== null && event.total > 0 ? Math.min(1, event.done / event.total) : null;
         const width = 24;
         const bar = pct === null ? '' : '[' + '#'.repeat(Math.round(pct * width)).padEnd(width, '.') + '] ' + (pct * 100).toFixed(0).padStart(3) + '% ';
-        const counts = event.total !== null ? `${event.done.toLocaleString('en-US')}/${event.total.toLocaleString('en-US')} ${event.unit}` : `${event.done.toLocaleString('en-US')} ${event.unit}`;
+        const counts =
+          event.total !== null
+            ? `${event.done.toLocaleString('en-US')}/${event.total.toLocaleString('en-US')} ${event.unit}`
+            : `${event.done.toLocaleString('en-US')} ${event.unit}`;
         const eta = event.etaMs !== null ? ` ETA ${formatDuration(event.etaMs)}` : '';
         text = `${event.label} ${bar}${counts} ${formatDuration(event.elapsedMs)}${eta}${event.message !== undefined ? ' ' + event.message : ''}`;
       } else if (event.type === 'run') {
@@ -80,7 +83,11 @@ export function table(headers: readonly string[], rows: readonly (readonly (stri
   const cells = rows.map((r) => r.map((c) => (c === null ? '—' : typeof c === 'number' ? formatNumber(c) : c)));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null));
-  const line = (r: readonly string[]): string => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (r: readonly string[]): string =>
+    r
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 

@@ -158,13 +158,19 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       }
       if (url.searchParams.has('token') && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
         // Trade the token in the URL for an HttpOnly cookie, and drop it from the address bar.
-        res.writeHead(302, { ...SECURITY_HEADERS, Location: url.pathname, 'Set-Cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`, 'Cache-Control': 'no-store' });
+        res.writeHead(302, {
+          ...SECURITY_HEADERS,
+          Location: url.pathname,
+          'Set-Cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+          'Cache-Control': 'no-store',
+        });
         res.end();
         return;
       }
       const callMatch = /^\/api\/call\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
       if (callMatch !== null) {
-        if (req.method !== 'POST') return send(res, 405, JSON.stringify({ ok: false, error: { code: 'INVALID_INPUT', message: 'Use POST.' } }), undefined, { Allow: 'POST' });
+        if (req.method !== 'POST')
+          return send(res, 405, JSON.stringify({ ok: false, error: { code: 'INVALID_INPUT', message: 'Use POST.' } }), undefined, { Allow: 'POST' });
         if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
           return sendError(res, new StudioError('INVALID_INPUT', 'Content-Type must be application/json.'));
         }
@@ -214,7 +220,14 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new StudioError('IO', e.code === 'EADDRINUSE' ? `Port ${options.port ?? 0} on ${host} is already in use; choose another with --port.` : `Cannot listen on ${host}: ${e.message}`)),
+      reject(
+        new StudioError(
+          'IO',
+          e.code === 'EADDRINUSE'
+            ? `Port ${options.port ?? 0} on ${host} is already in use; choose another with --port.`
+            : `Cannot listen on ${host}: ${e.message}`,
+        ),
+      ),
     );
     server.listen(options.port ?? 0, host, () => resolveListen());
   });

@@ -1,4 +1,12 @@
-import { ApiError, ApiEventSchema, type ApiEvent, type ApiRequest, type ApiResponse, type MethodName, type StudioApi } from '../../src-main/engine/api/contract';
+import {
+  ApiError,
+  ApiEventSchema,
+  type ApiEvent,
+  type ApiRequest,
+  type ApiResponse,
+  type MethodName,
+  type StudioApi,
+} from '../../src-main/engine/api/contract';
 
 interface Envelope {
   ok: boolean;

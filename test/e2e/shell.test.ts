@@ -19,7 +19,18 @@ beforeAll(async () => {
   const d = store.datasets.create({ name: 'e2e cohort', source: 'import' });
   const p = store.patients.ensure(d.id, 'patient-7');
   store.transaction(() =>
-    store.readings.insertMany(Array.from({ length: 288 }, (_, i) => ({ patientId: p.id, importId: null, ts: Date.UTC(2024, 0, 1) + i * 300_000, utcOffsetMin: 60, kind: 'cgm' as const, bgMm: 6 + Math.sin(i / 20), flags: 0, sourceRow: i + 1 }))),
+    store.readings.insertMany(
+      Array.from({ length: 288 }, (_, i) => ({
+        patientId: p.id,
+        importId: null,
+        ts: Date.UTC(2024, 0, 1) + i * 300_000,
+        utcOffsetMin: 60,
+        kind: 'cgm' as const,
+        bgMm: 6 + Math.sin(i / 20),
+        flags: 0,
+        sourceRow: i + 1,
+      })),
+    ),
   );
   store.close();
   host = await startServe(dataDir);
@@ -92,7 +103,11 @@ describe('web host in Debian chromium', () => {
       }
     }, host.url);
     expect([401, 403, -1]).toContain(status);
-    const direct = await fetch(`${host.url}api/call/datasets.list`, { method: 'POST', headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json', Origin: 'https://evil.example' }, body: '{}' });
+    const direct = await fetch(`${host.url}api/call/datasets.list`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json', Origin: 'https://evil.example' },
+      body: '{}',
+    });
     expect(direct.status).toBe(403);
     const noToken = await fetch(`${host.url}api/call/datasets.list`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     expect(noToken.status).toBe(401);

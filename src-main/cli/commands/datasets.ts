@@ -35,7 +35,15 @@ export function register(program: Command): void {
       ctx.out.result(patients, () =>
         table(
           ['patient', 'days', 'readings', 'events', 'wear %', 'from', 'to'],
-          patients.map((p) => [p.externalId, Number(p.days.toFixed(1)), p.readingCount, p.eventCount, Number(p.wearPercent.toFixed(1)), day(p.firstTs), day(p.lastTs)]),
+          patients.map((p) => [
+            p.externalId,
+            Number(p.days.toFixed(1)),
+            p.readingCount,
+            p.eventCount,
+            Number(p.wearPercent.toFixed(1)),
+            day(p.firstTs),
+            day(p.lastTs),
+          ]),
         ),
       );
     });

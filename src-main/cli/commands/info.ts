@@ -12,7 +12,8 @@ export function register(program: Command): void {
         [
           `${info.app.name} ${info.app.version}`,
           `node ${info.node}${info.electron !== null ? `, electron ${info.electron}` : ''}, ${info.platform}/${info.arch}, ${info.cpus} CPUs`,
-          `onnxruntime ${info.onnxruntime.version}: ` + info.onnxruntime.providers.map((p) => `${p.name} ${p.available ? 'available' : 'not available'}`).join(', '),
+          `onnxruntime ${info.onnxruntime.version}: ` +
+            info.onnxruntime.providers.map((p) => `${p.name} ${p.available ? 'available' : 'not available'}`).join(', '),
           ...info.onnxruntime.providers.filter((p) => p.note !== undefined && !p.available).map((p) => `  ${p.name}: ${p.note}`),
           `sqlite ${info.sqlite}, schema version ${info.schemaVersion}`,
           `data directory ${info.dataDir}`,

@@ -19,12 +19,18 @@ export function register(program: Command): void {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StudioError('INVALID_INPUT', `--port must be an integer 0–65535, not "${opts.port}".`);
       if (!isLoopbackHost(opts.host)) {
-        if (opts.allowRemote !== true) throw new StudioError('INVALID_INPUT', `Binding to ${opts.host} exposes your data beyond this machine; pass --allow-remote to do it anyway.`);
-        process.stderr.write(`WARNING: listening on ${opts.host}: anyone who can reach this address and has the token can read and change this data directory. Prefer an SSH tunnel to 127.0.0.1.\n`);
+        if (opts.allowRemote !== true)
+          throw new StudioError('INVALID_INPUT', `Binding to ${opts.host} exposes your data beyond this machine; pass --allow-remote to do it anyway.`);
+        process.stderr.write(
+          `WARNING: listening on ${opts.host}: anyone who can reach this address and has the token can read and change this data directory. Prefer an SSH tunnel to 127.0.0.1.\n`,
+        );
       }
       await ctx.withService(async (service) => {
         const host = await startWebHost({ service, staticDir: RENDERER_DIR, host: opts.host, port, allowRemote: opts.allowRemote === true });
-        ctx.out.result({ url: host.url, loginUrl: host.loginUrl, token: host.token, dataDir: ctx.dataDir }, () => `TTM Studio web host: ${host.loginUrl}\n(data directory ${ctx.dataDir}; Ctrl+C to stop)`);
+        ctx.out.result(
+          { url: host.url, loginUrl: host.loginUrl, token: host.token, dataDir: ctx.dataDir },
+          () => `TTM Studio web host: ${host.loginUrl}\n(data directory ${ctx.dataDir}; Ctrl+C to stop)`,
+        );
         await new Promise<void>((resolve) => {
           const stop = (): void => {
             process.removeListener('SIGINT', stop);

@@ -38,7 +38,18 @@ export class EventRepository {
     );
     let n = 0;
     for (const e of rows) {
-      stmt.run(e.patientId, e.importId, e.ts, e.utcOffsetMin, e.kind, e.value, e.durationMin, e.meta === null ? null : JSON.stringify(e.meta), e.flags, e.sourceRow);
+      stmt.run(
+        e.patientId,
+        e.importId,
+        e.ts,
+        e.utcOffsetMin,
+        e.kind,
+        e.value,
+        e.durationMin,
+        e.meta === null ? null : JSON.stringify(e.meta),
+        e.flags,
+        e.sourceRow,
+      );
       n++;
     }
     return n;
@@ -47,8 +58,16 @@ export class EventRepository {
   forPatient(patientId: number, range: { from?: number; to?: number; kinds?: readonly EventKind[] } = {}): EventRow[] {
     const rows = this.db
       .prepare('SELECT ts, kind, value, duration_min, flags FROM events WHERE patient_id = ? AND ts >= ? AND ts <= ? ORDER BY ts, id')
-      .all(patientId, range.from ?? Number.MIN_SAFE_INTEGER, range.to ?? Number.MAX_SAFE_INTEGER) as { ts: number; kind: EventKind; value: number; duration_min: number | null; flags: number }[];
+      .all(patientId, range.from ?? Number.MIN_SAFE_INTEGER, range.to ?? Number.MAX_SAFE_INTEGER) as {
+      ts: number;
+      kind: EventKind;
+      value: number;
+      duration_min: number | null;
+      flags: number;
+    }[];
     const kinds = range.kinds === undefined ? null : new Set(range.kinds);
-    return rows.filter((r) => kinds === null || kinds.has(r.kind)).map((r) => ({ ts: r.ts, kind: r.kind, value: r.value, durationMin: r.duration_min, flags: r.flags }));
+    return rows
+      .filter((r) => kinds === null || kinds.has(r.kind))
+      .map((r) => ({ ts: r.ts, kind: r.kind, value: r.value, durationMin: r.duration_min, flags: r.flags }));
   }
 }

@@ -46,14 +46,31 @@ export class ModelRepository {
   constructor(private readonly db: Db) {}
 
   /** Registers a model directory, or updates the entry of the same name (re-import, re-pull). */
-  upsert(input: { name: string; source: ModelSource; path: string; repo?: string | null; revision?: string | null; config?: Record<string, unknown>; meta?: Record<string, unknown> }): ModelRow {
+  upsert(input: {
+    name: string;
+    source: ModelSource;
+    path: string;
+    repo?: string | null;
+    revision?: string | null;
+    config?: Record<string, unknown>;
+    meta?: Record<string, unknown>;
+  }): ModelRow {
     this.db
       .prepare(
         `INSERT INTO models (name, source, path, repo, revision, config_json, meta_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(name) DO UPDATE SET source = excluded.source, path = excluded.path, repo = excluded.repo,
            revision = excluded.revision, config_json = excluded.config_json, meta_json = excluded.meta_json`,
       )
-      .run(input.name, input.source, input.path, input.repo ?? null, input.revision ?? null, JSON.stringify(input.config ?? {}), JSON.stringify(input.meta ?? {}), nowIso());
+      .run(
+        input.name,
+        input.source,
+        input.path,
+        input.repo ?? null,
+        input.revision ?? null,
+        JSON.stringify(input.config ?? {}),
+        JSON.stringify(input.meta ?? {}),
+        nowIso(),
+      );
     return this.resolve(input.name);
   }
 
@@ -62,11 +79,10 @@ export class ModelRepository {
   }
 
   resolve(ref: string | number): ModelRow {
-    const r = (
+    const r =
       typeof ref === 'number' || /^\d+$/.test(ref)
         ? (this.db.prepare('SELECT * FROM models WHERE id = ? OR name = ?').get(Number(ref), String(ref)) as ModelDbRow | undefined)
-        : (this.db.prepare('SELECT * FROM models WHERE name = ?').get(ref) as ModelDbRow | undefined)
-    );
+        : (this.db.prepare('SELECT * FROM models WHERE name = ?').get(ref) as ModelDbRow | undefined);
     if (r === undefined) throw new StudioError('NOT_FOUND', `No model "${ref}". List them with \`ttm-studio models list\`.`);
     return toModel(r);
   }

@@ -33,7 +33,11 @@ export class PatientRepository {
   constructor(private readonly db: Db) {}
 
   /** Returns the patient with this external id in the dataset, creating it when new. */
-  ensure(datasetId: number, externalId: string, extra: { utcOffsetMin?: number | null; timeZone?: string | null; meta?: Record<string, unknown> } = {}): PatientRow {
+  ensure(
+    datasetId: number,
+    externalId: string,
+    extra: { utcOffsetMin?: number | null; timeZone?: string | null; meta?: Record<string, unknown> } = {},
+  ): PatientRow {
     const found = this.find(datasetId, externalId);
     if (found !== undefined) {
       if (extra.utcOffsetMin !== undefined && extra.utcOffsetMin !== null && extra.utcOffsetMin !== found.utcOffsetMin) {

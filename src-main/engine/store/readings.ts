@@ -48,12 +48,19 @@ export class ReadingRepository {
     return (
       this.db
         .prepare('SELECT ts, kind, bg_mM, flags FROM readings WHERE patient_id = ? AND ts >= ? AND ts <= ? ORDER BY ts, id')
-        .all(patientId, range.from ?? Number.MIN_SAFE_INTEGER, range.to ?? Number.MAX_SAFE_INTEGER) as { ts: number; kind: ReadingKind; bg_mM: number; flags: number }[]
+        .all(patientId, range.from ?? Number.MIN_SAFE_INTEGER, range.to ?? Number.MAX_SAFE_INTEGER) as {
+        ts: number;
+        kind: ReadingKind;
+        bg_mM: number;
+        flags: number;
+      }[]
     ).map((r) => ({ ts: r.ts, kind: r.kind, bgMm: r.bg_mM, flags: r.flags }));
   }
 
   countForDataset(datasetId: number): number {
-    const r = this.db.prepare('SELECT COUNT(*) AS n FROM readings r JOIN patients p ON p.id = r.patient_id WHERE p.dataset_id = ?').get(datasetId) as { n: number };
+    const r = this.db.prepare('SELECT COUNT(*) AS n FROM readings r JOIN patients p ON p.id = r.patient_id WHERE p.dataset_id = ?').get(datasetId) as {
+      n: number;
+    };
     return r.n;
   }
 }

@@ -75,13 +75,32 @@ function toRun(r: RunDbRow): RunRow {
 export class RunRepository {
   constructor(private readonly db: Db) {}
 
-  create(input: { kind: RunKind; datasetId?: number | null; splitId?: number | null; modelId?: number | null; config?: Record<string, unknown>; device?: string | null; seed?: number | null; outputDir?: string | null }): RunRow {
+  create(input: {
+    kind: RunKind;
+    datasetId?: number | null;
+    splitId?: number | null;
+    modelId?: number | null;
+    config?: Record<string, unknown>;
+    device?: string | null;
+    seed?: number | null;
+    outputDir?: string | null;
+  }): RunRow {
     const info = this.db
       .prepare(
         `INSERT INTO runs (kind, status, dataset_id, split_id, model_id, config_json, device, seed, output_dir, created_at)
          VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(input.kind, input.datasetId ?? null, input.splitId ?? null, input.modelId ?? null, JSON.stringify(input.config ?? {}), input.device ?? null, input.seed ?? null, input.outputDir ?? null, nowIso());
+      .run(
+        input.kind,
+        input.datasetId ?? null,
+        input.splitId ?? null,
+        input.modelId ?? null,
+        JSON.stringify(input.config ?? {}),
+        input.device ?? null,
+        input.seed ?? null,
+        input.outputDir ?? null,
+        nowIso(),
+      );
     return this.get(Number(info.lastInsertRowid));
   }
 
@@ -99,7 +118,11 @@ export class RunRepository {
   }
 
   markRunning(id: number, workerPid: number | null, device: string | null): void {
-    this.db.prepare("UPDATE runs SET status = 'running', worker_pid = ?, device = COALESCE(?, device), started_at = COALESCE(started_at, ?), error = NULL WHERE id = ?").run(workerPid, device, nowIso(), id);
+    this.db
+      .prepare(
+        "UPDATE runs SET status = 'running', worker_pid = ?, device = COALESCE(?, device), started_at = COALESCE(started_at, ?), error = NULL WHERE id = ?",
+      )
+      .run(workerPid, device, nowIso(), id);
   }
 
   finish(id: number, status: Exclude<RunStatus, 'queued' | 'running'>, outcome: { result?: Record<string, unknown> | null; error?: string | null } = {}): void {

@@ -14,7 +14,23 @@ describe('store', () => {
   it('creates every table of the design with WAL and foreign keys on', () => {
     const store = Store.open(join(tmp.dir, 'a.sqlite'));
     const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    for (const t of ['datasets', 'patients', 'readings', 'events', 'imports', 'grids', 'quality_reports', 'splits', 'models', 'runs', 'run_metrics', 'checkpoints', 'forecasts', 'evaluations', 'schema_version']) {
+    for (const t of [
+      'datasets',
+      'patients',
+      'readings',
+      'events',
+      'imports',
+      'grids',
+      'quality_reports',
+      'splits',
+      'models',
+      'runs',
+      'run_metrics',
+      'checkpoints',
+      'forecasts',
+      'evaluations',
+      'schema_version',
+    ]) {
       expect(tables).toContain(t);
     }
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -57,7 +73,16 @@ describe('store', () => {
     const p = store.patients.ensure(d.id, 'p1');
     store.transaction(() =>
       store.readings.insertMany(
-        Array.from({ length: 10 }, (_, i) => ({ patientId: p.id, importId: null, ts: i * 300_000, utcOffsetMin: 0, kind: 'cgm' as const, bgMm: 6 + i / 10, flags: 0, sourceRow: i + 1 })),
+        Array.from({ length: 10 }, (_, i) => ({
+          patientId: p.id,
+          importId: null,
+          ts: i * 300_000,
+          utcOffsetMin: 0,
+          kind: 'cgm' as const,
+          bgMm: 6 + i / 10,
+          flags: 0,
+          sourceRow: i + 1,
+        })),
       ),
     );
     const summary = store.datasets.list();

@@ -70,7 +70,9 @@ export const coreHandlers = {
     return { deleted: d.name };
   },
   'models.list': (_req, ctx) =>
-    ctx.store.models.list().map((m) => ({ id: m.id, name: m.name, source: m.source, path: m.path, repo: m.repo, revision: m.revision, createdAt: m.createdAt })),
+    ctx.store.models
+      .list()
+      .map((m) => ({ id: m.id, name: m.name, source: m.source, path: m.path, repo: m.repo, revision: m.revision, createdAt: m.createdAt })),
   'runs.list': (_req, ctx) =>
     ctx.store.runs.list().map((r) => ({
       id: r.id,
