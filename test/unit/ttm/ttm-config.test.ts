@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { StudioError } from '../../../src-main/engine/errors.js';
+import {
+  createDefaultTtmConfig,
+  createTtmFineTuningConfig,
+  createTtmZeroShotConfig,
+  parseTtmConfig,
+  parseTtmConfigJson,
+  serializeTtmConfig,
+  toDataConfig,
+  toTrainingConfig,
+  ttmConfigFieldDescriptions,
+  ttmConfigJsonSchema,
+  TtmConfigSchema,
+} from '../../../src-main/engine/ttm/ttm-config.js';
+
+function invalid(input: unknown): string {
+  try {
+    parseTtmConfig(input);
+  } catch (e) {
+    expect(e).toBeInstanceOf(StudioError);
+    expect((e as StudioError).code).toBe('INVALID_INPUT');
+    return (e as StudioError).message;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('TTMConfig', () => {
+  it('has the seed defaults', () => {
+    const c = createDefaultTtmConfig();
+    expect(c).toMatchObject({
+      modelPath: 'ibm-granite/granite-timeseries-ttm-r2',
+      contextLength: 512,
+      forecastLength: 96,
+      targetFeatures: ['bg_mM'],
+      inputFeatures: [],
+      scalerType: 'standard',
+      imputationStrategy: 'linear',
+      resolutionMin: 5,
+      trainingMode: 'fine_tune',
+      lossFunction: 'mse',
+      device: 'cpu',
+      splitConfig: { method: 'temporal', trainFraction: 0.7, validationFraction: 0.15, testFraction: 0.15, splitId: null },
+    });
+  });
+
+  it('factories: fine-tuning (lr 1e-5, 5 epochs, warm-up 500) and zero-shot (no training)', () => {
+    expect(createTtmFineTuningConfig({ batchSize: 1024 })).toMatchObject({ learningRate: 1e-5, numEpochs: 5, warmupSteps: 500, batchSize: 1024, trainingMode: 'fine_tune' });
+    expect(createTtmZeroShotConfig()).toMatchObject({ numEpochs: 0, trainingMode: 'zero_shot' });
+    expect(() => createTtmZeroShotConfig({ numEpochs: 3 })).toThrow(/numEpochs: must be 0 for trainingMode "zero_shot"/);
+  });
+
+  it('accepts the seed snake_case keys, nested too, and writes camelCase', () => {
+    const c = parseTtmConfig({ model_path: '/models/x', context_length: 1024, learning_rate: 0.001, target_features: ['bg_mM'], input_features: ['iob', 'cob'], split_config: { train_fraction: 0.8, validation_fraction: 0.1, test_fraction: 0.1 }, logging_dir: '/tmp/logs' });
+    expect(c).toMatchObject({ modelPath: '/models/x', contextLength: 1024, learningRate: 0.001, inputFeatures: ['iob', 'cob'], loggingDir: '/tmp/logs' });
+    expect(c.splitConfig.trainFraction).toBe(0.8);
+    const text = serializeTtmConfig(c);
+    expect(text).toContain('"contextLength": 1024');
+    expect(parseTtmConfigJson(text)).toEqual(c);
+    expect(invalid({ context_length: 1, contextLength: 2 })).toMatch(/contextLength is given twice \(as "context_length" and "contextLength"\)/);
+  });
+
+  it('rejects bad values with field path and reason', () => {
+    expect(invalid({ learningRate: 0 })).toMatch(/learningRate: /);
+    expect(invalid({ learning_rte: 1 })).toMatch(/unknown field\(s\) learningRte/);
+    expect(invalid({ scalerType: 'zscore' })).toMatch(/scalerType: .*standard.*minmax.*robust/);
+    expect(invalid({ targetFeatures: [] })).toMatch(/targetFeatures/);
+    expect(invalid({ inputFeatures: ['bg_mM'] })).toMatch(/inputFeatures: bg_mM is also a target/);
+    expect(invalid({ inputFeatures: ['iob', 'iob'] })).toMatch(/inputFeatures: lists "iob" more than once/);
+    expect(invalid({ numInputChannels: 3, inputFeatures: ['iob'] })).toMatch(/numInputChannels: is 3 but targetFeatures \+ inputFeatures give 2/);
+    expect(invalid({ predictionFilterLength: 100 })).toMatch(/predictionFilterLength: \(100\) cannot exceed forecastLength \(96\)/);
+    expect(invalid({ trainingMode: 'from_scratch' })).toMatch(/freezeBackbone: must be false/);
+    expect(invalid({ numEpochs: 0 })).toMatch(/numEpochs: must be at least 1/);
+    expect(invalid({ splitConfig: { trainFraction: 0.8 } })).toMatch(/splitConfig: .* must be 1 \(got 1.1\)/);
+    expect(invalid({ device: 'tpu' })).toMatch(/device/);
+    expect(invalid({ threads: 0 })).toMatch(/threads/);
+    expect(() => parseTtmConfigJson('{')).toThrow(expect.objectContaining({ code: 'PARSE' }));
+  });
+
+  it('splits into training and data views', () => {
+    const c = createTtmFineTuningConfig({ inputFeatures: ['iob', 'cob'], seed: 7 });
+    expect(toTrainingConfig(c)).toMatchObject({ learningRate: 1e-5, numEpochs: 5, warmupSteps: 500, freezeBackbone: true, lossFunction: 'mse', seed: 7 });
+    const d = toDataConfig(c);
+    expect(d.channels).toEqual(['bg_mM', 'iob', 'cob']);
+    expect(d.numChannels).toBe(3);
+    expect(d).toMatchObject({ contextLength: 512, forecastLength: 96, resolutionMin: 5, imputationStrategy: 'linear' });
+  });
+
+  it('is JSON-Schema serialisable with descriptions and defaults for form generation', () => {
+    const schema = ttmConfigJsonSchema() as { properties: Record<string, { description?: string; default?: unknown }>; additionalProperties: boolean };
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.contextLength).toMatchObject({ default: 512, type: 'integer' });
+    expect(schema.properties.scalerType).toMatchObject({ enum: ['standard', 'minmax', 'robust'] });
+    for (const key of Object.keys(TtmConfigSchema.shape)) expect(schema.properties[key]?.description, key).toBeTruthy();
+    expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
+    expect(ttmConfigFieldDescriptions().forecastLength).toMatch(/forecast/i);
+    expect(z.toJSONSchema(TtmConfigSchema)).toBeTruthy();
+  });
+});
