@@ -458,12 +458,11 @@ export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[], _
   const onPath: boolean[] = new Array(nodes.length).fill(false);
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i]!;
-    if (!active[i] || !n.outputs.some((o) => needed.has(o.name))) {
-      if (n.outputs.some((o) => needed.has(o.name))) for (const inp of n.inputs) if (inp) needed.add(inp.name);
-      continue;
-    }
-    onPath[i] = true;
+    if (!n.outputs.some((o) => needed.has(o.name))) continue;
     for (const inp of n.inputs) if (inp) needed.add(inp.name);
+    // On a path only through a float output that itself depends on a differentiated tensor
+    // (Shape(x) or x > 0 feed the loss, but not differentiably).
+    onPath[i] = active[i]! && n.outputs.some((o) => needed.has(o.name) && dependsOn.has(o.name));
   }
   // Every node on a path must have a rule covering each input slot the path uses.
   const wrtNames = new Set(wrt.map((w) => w.name));
