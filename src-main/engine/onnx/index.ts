@@ -8,5 +8,6 @@ export { buildTrainingGraph, TRAIN_IO, type AdamWOptions, type ForwardResult, ty
 export { Trainer, type OptimizerState, type StepOptions, type StepResult } from './trainer.js';
 export { EngineSession, createSession, validateThreads, toOrtTensor, type ExecutionProvider, type Feeds, type OptimizationLevel, type SessionOptions, type TensorData } from './runtime.js';
 export { Rng, dropoutMask } from './rng.js';
+export { saveModel } from './export.js';
 export { type DType, type FloatDType, type AnyTypedArray, typedArrayOf, isFloat } from './dtype.js';
 export { type Dim, type Shape, formatShape, broadcastShapes, dimMul, dimDiv, shapeEq } from './shape.js';
