@@ -27,8 +27,8 @@ export interface GradContext {
 }
 
 export interface GradRule {
-  /** Input slots a gradient can flow into (others, e.g. shapes, indices, bounds, are not differentiable). */
-  readonly inputs: readonly number[];
+  /** Input slots a gradient can flow into ('all' for variadic ops); others (shapes, indices, bounds) are not differentiable. */
+  readonly inputs: readonly number[] | 'all';
   /** Gradients for the inputs (same order as node inputs); null/undefined for none or zero. */
   readonly grad: (ctx: GradContext) => readonly (Value | null | undefined)[];
 }
@@ -286,7 +286,7 @@ export const GRAD_RULES: Readonly<Record<string, GradRule>> = {
     return [c.needs[0] ? c.b.where(m, g, 0) : null, c.needs[1] ? c.b.where(m, 0, g) : null];
   }),
   Sum: {
-    inputs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    inputs: 'all',
     grad: (c) => c.x.map((v, i) => (c.needs[i] ? reduceToShape(c.b, c.gy[0]!, v!) : null)),
   },
   Neg: unary((c, g) => c.b.neg(g)),
@@ -352,7 +352,7 @@ export const GRAD_RULES: Readonly<Record<string, GradRule>> = {
   Expand: { inputs: [0], grad: (c) => [reduceToShape(c.b, c.gy[0]!, c.x[0]!), null] },
   Slice: { inputs: [0], grad: sliceGrad },
   Pad: { inputs: [0], grad: padGrad },
-  Concat: { inputs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31], grad: concatGrad },
+  Concat: { inputs: 'all', grad: concatGrad },
   Split: { inputs: [0], grad: splitGrad },
   Gather: { inputs: [0], grad: gatherGrad },
   ReduceSum: { inputs: [0], grad: (c) => [c.b.expandLike(keepDims(c.b, c.node, c.gy[0]!), c.x[0]!), null] },
@@ -475,7 +475,7 @@ export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[], _
       gfail(`gradients: op ${n.opType} (node '${n.name}') lies on the path from ${via.map((s) => `'${s}'`).join(', ')} to the loss but is not differentiable (no gradient rule). Detach that path or use a differentiable op.`, { op: n.opType, node: n.name });
     }
     n.inputs.forEach((inp, k) => {
-      if (needsGrad(inp) && !rule.inputs.includes(k)) {
+      if (needsGrad(inp) && rule.inputs !== 'all' && !rule.inputs.includes(k)) {
         gfail(`gradients: input ${k} ('${inp!.name}') of ${n.opType} (node '${n.name}') is not differentiable, but it depends on ${[...dependsOn.get(inp!.name)!].map((s) => `'${s}'`).join(', ')}. Make that input a constant or detach it.`, { op: n.opType, node: n.name, input: k });
       }
     });

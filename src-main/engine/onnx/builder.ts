@@ -267,6 +267,8 @@ export class GraphBuilder {
   /** Turns a number into a scalar constant of the other operand's dtype. */
   private operands(a: Operand, b: Operand, opType: string): [Value, Value] {
     if (typeof a === 'number' && typeof b === 'number') fail(`${opType}: at least one operand must be a tensor.`);
+    if (typeof a !== 'number') this.check(a, `${opType} operand 0`);
+    if (typeof b !== 'number') this.check(b, `${opType} operand 1`);
     const va = typeof a === 'number' ? this.scalar(a, (b as Value).dtype) : a;
     const vb = typeof b === 'number' ? this.scalar(b, (a as Value).dtype) : b;
     return [va, vb];
