@@ -1,0 +1,348 @@
+/**
+ * Imports files and folders into one dataset. Safety properties:
+ * - one transaction for the whole request, on a dedicated connection (so the service's
+ *   connection keeps serving reads from the last committed state and nothing it does can
+ *   land inside, or be rolled back with, the import); any error rolls everything back;
+ * - a file whose SHA-256 is already recorded for the dataset adds nothing ('already imported');
+ * - files are streamed: memory is bounded by chunk size and batch size, not file size.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { StudioError, toStudioError } from '../errors.js';
+import { Store } from '../store/store.js';
+import { nowIso } from '../util/json.js';
+import { BatchWriter, DbSink, DiscardSink, PreviewSink, type PreviewRow } from './import-writer.js';
+import { decideFormat, importerFor, loadSourceFile, type FormatDecision } from './importers/index.js';
+import type { GenericMapping } from './importers/mapping.js';
+import type { FormatId, ImportContext, ImportOptions, ImportWarning, RecordSink, SourceFile } from './importers/types.js';
+import { ZoneResolver, type DateOrder } from './time.js';
+
+export interface ImportRequestOptions {
+  format?: FormatId | null | undefined;
+  timeZone?: string | null | undefined;
+  dateOrder?: DateOrder | null | undefined;
+  mapping?: GenericMapping | null | undefined;
+}
+
+export interface ImportRequest extends ImportRequestOptions {
+  paths: readonly string[];
+  /** Dataset name or id. */
+  dataset: string | number;
+  /** Create the dataset when it does not exist. */
+  create?: boolean | undefined;
+}
+
+export interface ImportProgress {
+  signal?: AbortSignal | undefined;
+  update?(done: number, total: number | null, message?: string): void;
+}
+
+export type FileStatus = 'imported' | 'already imported' | 'duplicate' | 'skipped';
+
+export interface FileReport {
+  path: string;
+  file: string;
+  format: FormatId | null;
+  status: FileStatus;
+  /** Why the file was skipped or not imported again. */
+  reason: string | null;
+  detection: string[];
+  bytes: number;
+  fileHash: string | null;
+  readings: number;
+  events: number;
+  patients: string[];
+  warnings: ImportWarning[];
+  notes: string[];
+}
+
+export interface ImportReport {
+  dataset: string;
+  datasetId: number;
+  createdDataset: boolean;
+  files: FileReport[];
+  readings: number;
+  events: number;
+  warnings: number;
+  durationMs: number;
+}
+
+interface Candidate {
+  path: string;
+  /** Named on the command line (true) or found in a folder (false). */
+  explicit: boolean;
+}
+
+/** Files of the given paths; folders contribute their files (recursively, sorted, no dot-files). */
+export async function expandPaths(paths: readonly string[]): Promise<Candidate[]> {
+  if (paths.length === 0) throw new StudioError('INVALID_INPUT', 'No files or folders to import.');
+  const out: Candidate[] = [];
+  const seen = new Set<string>();
+  const add = (p: string, explicit: boolean): void => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    out.push({ path: p, explicit });
+  };
+  const walk = async (dir: string): Promise<void> => {
+    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) add(p, false);
+    }
+  };
+  for (const raw of paths) {
+    const p = resolve(raw);
+    let s;
+    try {
+      s = await stat(p);
+    } catch {
+      throw new StudioError('NOT_FOUND', `${raw} does not exist.`, { file: p });
+    }
+    if (s.isDirectory()) await walk(p);
+    else add(p, true);
+  }
+  if (out.length === 0) throw new StudioError('INVALID_INPUT', `No files found in ${paths.join(', ')}.`);
+  return out;
+}
+
+export async function hashFile(path: string, signal?: AbortSignal): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    if (signal?.aborted === true) throw signal.reason instanceof Error ? signal.reason : new StudioError('CANCELLED', 'Import was cancelled.');
+    h.update(chunk);
+  }
+  return h.digest('hex');
+}
+
+function resolveOptions(o: ImportRequestOptions): { options: ImportOptions; zone: ZoneResolver } {
+  const timeZone = o.timeZone ?? null;
+  const zone = new ZoneResolver(timeZone ?? 'UTC');
+  return { options: { timeZone, dateOrder: o.dateOrder ?? null, mapping: o.mapping ?? null }, zone };
+}
+
+export interface DetectedFile {
+  path: string;
+  file: string;
+  bytes: number;
+  decision: FormatDecision;
+}
+
+/** Detects the format of each file (folders expanded) without importing. */
+export async function detectFiles(paths: readonly string[], o: ImportRequestOptions = {}): Promise<DetectedFile[]> {
+  const files = await expandPaths(paths);
+  const out: DetectedFile[] = [];
+  for (const c of files) {
+    const f = await loadSourceFile(c.path);
+    out.push({ path: f.path, file: f.name, bytes: f.size, decision: decideFormat(f, o.format ?? null, o.mapping ?? null) });
+  }
+  return out;
+}
+
+export interface PreviewResult {
+  path: string;
+  file: string;
+  decision: FormatDecision;
+  rows: PreviewRow[];
+  warnings: ImportWarning[];
+  notes: string[];
+}
+
+/** The first `limit` records of a file mapped to canonical columns; nothing is written. */
+export async function previewFile(path: string, o: ImportRequestOptions = {}, limit = 20, signal?: AbortSignal): Promise<PreviewResult> {
+  const file = await loadSourceFile(resolve(path));
+  const decision = decideFormat(file, o.format ?? null, o.mapping ?? null);
+  if (decision.format === null) throw new StudioError('UNSUPPORTED', `${file.name}: the format was not recognised. ${decision.reasons.join('; ')}. Choose one with --format.`, { file: file.path });
+  const { options, zone } = resolveOptions(o);
+  const sink = new PreviewSink(limit);
+  const ctx: ImportContext = { options, zone, signal, sinkFor: () => sink, onBytes: () => undefined };
+  await importerFor(decision.format).run([file], ctx);
+  return { path: file.path, file: file.name, decision, rows: sink.rows, warnings: sink.list(), notes: sink.notes };
+}
+
+interface Planned {
+  file: SourceFile;
+  explicit: boolean;
+  decision: FormatDecision;
+  hash: string;
+  report: FileReport;
+}
+
+/**
+ * Imports `req.paths` into one dataset in one transaction on its own connection to
+ * `databaseFile`. Throws (and writes nothing) on any error; the message names the file
+ * and line.
+ */
+export async function importFiles(databaseFile: string, req: ImportRequest, progress: ImportProgress = {}): Promise<ImportReport> {
+  const started = performance.now();
+  const { options, zone } = resolveOptions(req);
+  const signal = progress.signal;
+  const candidates = await expandPaths(req.paths);
+
+  // 1. Detect and hash every file before touching the database.
+  const planned: Planned[] = [];
+  const skipped: FileReport[] = [];
+  const blank = (f: SourceFile, decision: FormatDecision, status: FileStatus, reason: string | null, hash: string | null): FileReport => ({
+    path: f.path,
+    file: f.name,
+    format: decision.format,
+    status,
+    reason,
+    detection: decision.reasons,
+    bytes: f.size,
+    fileHash: hash,
+    readings: 0,
+    events: 0,
+    patients: [],
+    warnings: [],
+    notes: [],
+  });
+  for (const c of candidates) {
+    const file = await loadSourceFile(c.path);
+    const decision = decideFormat(file, req.format ?? null, options.mapping);
+    if (decision.format === null) {
+      if (c.explicit) {
+        throw new StudioError('UNSUPPORTED', `${file.name}: the format was not recognised from its content. ${decision.reasons.join('; ')}. Name it with --format (or give --mapping for a generic CSV).`, { file: file.path });
+      }
+      skipped.push(blank(file, decision, 'skipped', 'format not recognised', null));
+      continue;
+    }
+    const hash = await hashFile(file.path, signal);
+    const report = blank(file, decision, 'imported', null, hash);
+    if (planned.some((p) => p.hash === hash)) {
+      report.status = 'duplicate';
+      report.reason = `same content as ${planned.find((p) => p.hash === hash)!.file.name}`;
+      skipped.push(report);
+      continue;
+    }
+    planned.push({ file, explicit: c.explicit, decision, hash, report });
+  }
+
+  // 2. One transaction on a dedicated connection.
+  const store = Store.open(databaseFile);
+  const db = store.db;
+  // A larger page cache speeds index maintenance for big imports; bounded (32 MB).
+  db.pragma('cache_size = -32768');
+  let createdDataset = false;
+  const latest = new Map<number, { ts: number; off: number | null }>();
+  let datasetName = '';
+  let datasetId = 0;
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      let dataset = typeof req.dataset === 'number' ? store.datasets.get(req.dataset) : store.datasets.findByName(req.dataset);
+      if (dataset === undefined && typeof req.dataset === 'string' && /^\d+$/.test(req.dataset)) dataset = store.datasets.get(Number(req.dataset));
+      if (dataset === undefined) {
+        if (req.create !== true) throw new StudioError('NOT_FOUND', `No dataset named "${String(req.dataset)}". Create it with --create (or list them with \`ttm-studio datasets list\`).`);
+        dataset = store.datasets.create({ name: String(req.dataset), source: 'import' });
+        createdDataset = true;
+      }
+      datasetName = dataset.name;
+      datasetId = dataset.id;
+      const writer = new BatchWriter(db, dataset.id, options.timeZone);
+      const existing = db.prepare('SELECT file_name FROM imports WHERE dataset_id = ? AND file_hash = ?').pluck();
+      const insertImport = db.prepare("INSERT INTO imports (dataset_id, file_name, file_hash, file_bytes, format, imported_at) VALUES (?, ?, ?, ?, ?, ?)");
+      const finishImport = db.prepare('UPDATE imports SET readings_count = ?, events_count = ?, warnings_json = ? WHERE id = ?');
+
+      const sinks = new Map<SourceFile, { sink: RecordSink; importId: number | null }>();
+      for (const p of planned) {
+        const before = existing.get(dataset.id, p.hash) as string | undefined;
+        if (before !== undefined) {
+          p.report.status = 'already imported';
+          p.report.reason = `already imported into "${dataset.name}" (as ${before}); nothing added`;
+          sinks.set(p.file, { sink: new DiscardSink(), importId: null });
+          continue;
+        }
+        const importId = Number(insertImport.run(dataset.id, p.file.name, p.hash, p.file.size, p.decision.format, nowIso()).lastInsertRowid);
+        sinks.set(p.file, { sink: new DbSink(writer, importId, latest), importId });
+      }
+
+      // Group files that import together (a Nightscout export's collections), keeping order.
+      const groups = new Map<string, Planned[]>();
+      for (const p of planned) {
+        const imp = importerFor(p.decision.format!);
+        const key = `${imp.id}\u0000${imp.groupKey?.(p.file) ?? p.file.path}`;
+        const g = groups.get(key);
+        if (g === undefined) groups.set(key, [p]);
+        else g.push(p);
+      }
+
+      const total = planned.filter((p) => p.report.status === 'imported').reduce((a, p) => a + p.file.size, 0);
+      let doneBefore = 0;
+      let rows = 0;
+      for (const group of groups.values()) {
+        if (group.every((p) => p.report.status !== 'imported')) continue;
+        const imp = importerFor(group[0]!.decision.format!);
+        const ctx: ImportContext = {
+          options,
+          zone,
+          signal,
+          sinkFor: (f) => {
+            const s = sinks.get(f);
+            if (s === undefined) throw new StudioError('INTERNAL', `no sink for ${f.name}`);
+            return s.sink;
+          },
+          onBytes: (f, bytes) => {
+            const s = sinks.get(f)?.sink;
+            const current = s instanceof DbSink ? s.readings + s.events : 0;
+            progress.update?.(doneBefore + Math.min(bytes, f.size), total, `${f.name} ${(rows + current).toLocaleString('en-US')} rows`);
+          },
+        };
+        try {
+          await imp.run(
+            group.map((p) => p.file),
+            ctx,
+          );
+        } catch (e) {
+          const err = toStudioError(e, 'PARSE');
+          // Importers name the file in their messages; add it where a helper did not.
+          if (group.length === 1 && !err.message.includes(group[0]!.file.name)) {
+            throw new StudioError(err.code, `${group[0]!.file.name}: ${err.message}`, { ...(err.details ?? {}), file: group[0]!.file.path }, { cause: err });
+          }
+          throw err;
+        }
+        writer.flush();
+        for (const p of group) {
+          const s = sinks.get(p.file)!;
+          if (s.sink instanceof DbSink && s.importId !== null) {
+            p.report.readings = s.sink.readings;
+            p.report.events = s.sink.events;
+            p.report.patients = [...s.sink.patientIds].sort();
+            p.report.warnings = s.sink.list();
+            p.report.notes = s.sink.notes;
+            finishImport.run(s.sink.readings, s.sink.events, JSON.stringify(p.report.warnings), s.importId);
+            rows += s.sink.readings + s.sink.events;
+            if (s.sink.readings + s.sink.events === 0 && p.report.notes.length === 0 && imp.id !== 'nightscout') {
+              p.report.warnings.push({ code: 'empty', message: `${p.file.name} held no readings or events.`, count: 1, firstLine: null });
+            }
+          }
+          if (p.report.status === 'imported') doneBefore += p.file.size;
+        }
+        if (signal?.aborted === true) throw signal.reason instanceof Error ? signal.reason : new StudioError('CANCELLED', 'Import was cancelled.');
+      }
+      writer.updateOffsets(latest);
+      db.exec('COMMIT');
+      progress.update?.(total, total, `${rows.toLocaleString('en-US')} rows`);
+    } catch (e) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw e;
+    }
+  } finally {
+    store.close();
+  }
+
+  const files = [...planned.map((p) => p.report), ...skipped];
+  return {
+    dataset: datasetName,
+    datasetId,
+    createdDataset,
+    files,
+    readings: files.reduce((a, f) => a + f.readings, 0),
+    events: files.reduce((a, f) => a + f.events, 0),
+    warnings: files.reduce((a, f) => a + f.warnings.reduce((b, w) => b + w.count, 0), 0),
+    durationMs: performance.now() - started,
+  };
+}
+

@@ -1,0 +1,173 @@
+/**
+ * Dexcom Clarity CSV export. Columns are found by name, so the 12-, 13- and 14-column
+ * layouts and ragged rows all read the same way. Preamble rows (FirstName, LastName,
+ * Device, Alert…) have no timestamp and are skipped by their Event Type, never by a fixed
+ * row count. Timestamps are naive local time of the receiver/phone.
+ */
+import { READING_FLAGS } from '../../store/readings.js';
+import { parseNumber, splitCsv, streamLines } from '../csv.js';
+import { parseClockDuration, parseIsoLike, type ParsedInstant } from '../time.js';
+import { cell, columnOf, findHeader, parseHeader, type CsvHeader } from './csv-header.js';
+import {
+  SENSOR_HIGH_MGDL,
+  SENSOR_LOW_MGDL,
+  localToUtc,
+  noteNaiveTimes,
+  parseError,
+  type Detection,
+  type GlucoseUnitName,
+  type ImportContext,
+  type Importer,
+  type SourceFile,
+} from './types.js';
+
+function isClarityHeader(h: CsvHeader): boolean {
+  return h.index.has('Event Type') && h.names.some((n) => n.startsWith('Timestamp (')) && h.names.some((n) => n.startsWith('Glucose Value ('));
+}
+
+function glucoseColumn(h: CsvHeader): { index: number; unit: GlucoseUnitName } {
+  const mmol = h.names.findIndex((n) => n.startsWith('Glucose Value (mmol'));
+  if (mmol !== -1) return { index: mmol, unit: 'mmol/L' };
+  return { index: h.names.findIndex((n) => n.startsWith('Glucose Value (')), unit: 'mg/dL' };
+}
+
+const EXERCISE_INTENSITY: Record<string, number> = { Light: 0.33, Medium: 0.66, Heavy: 1 };
+/** Event types that describe the account or device, not a measurement. */
+const PREAMBLE_TYPES = new Set(['FirstName', 'LastName', 'DateOfBirth', 'Device', 'Alert']);
+
+export const dexcomClarity: Importer = {
+  id: 'dexcom-clarity',
+  label: 'Dexcom Clarity CSV',
+
+  detect(file: SourceFile): Detection | null {
+    const h = findHeader(file.sample.lines, isClarityHeader, 5);
+    if (h === null) return null;
+    const g = glucoseColumn(h);
+    const reasons = [
+      `line ${h.line} is a Clarity header (Index, Timestamp (YYYY-MM-DDThh:mm:ss), Event Type, …)`,
+      `${h.names.length}-column layout`,
+      `glucose column "${h.names[g.index]}" (${g.unit})`,
+    ];
+    if (file.sample.bom !== 'none') reasons.push(`byte-order mark: ${file.sample.bom}`);
+    return { format: 'dexcom-clarity', score: 0.97, reasons };
+  },
+
+  async run(files, ctx: ImportContext): Promise<void> {
+    for (const file of files) await importOne(file, ctx);
+  },
+};
+
+async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
+  const sink = ctx.sinkFor(file);
+  noteNaiveTimes(ctx, sink, file);
+  const patient = file.stem;
+  let header: CsvHeader | null = null;
+  let iTs = -1;
+  let iType = -1;
+  let iSub = -1;
+  let iGlucose = -1;
+  let unit: GlucoseUnitName = 'mg/dL';
+  let iInsulin = -1;
+  let iCarbs = -1;
+  let iDuration = -1;
+  const inst: ParsedInstant = { localMs: 0, offsetMin: null };
+  const skipped = new Map<string, number>();
+
+  const timeOf = (raw: string, line: number): { ts: number; off: number | null } => {
+    if (parseIsoLike(raw, inst) === null) throw parseError(file, line, `timestamp "${raw.slice(0, 40)}" is not YYYY-MM-DDThh:mm:ss.`);
+    if (inst.offsetMin !== null) return { ts: inst.localMs, off: inst.offsetMin };
+    const ts = localToUtc(ctx, sink, inst.localMs, line);
+    return { ts, off: ctx.zone.offsetMin };
+  };
+
+  await streamLines(
+    file.path,
+    (line, no) => {
+      if (header === null) {
+        const h = parseHeader(line, no);
+        if (isClarityHeader(h)) {
+          header = h;
+          iTs = h.names.findIndex((n) => n.startsWith('Timestamp ('));
+          iType = columnOf(h, 'Event Type');
+          iSub = columnOf(h, 'Event Subtype');
+          const g = glucoseColumn(h);
+          iGlucose = g.index;
+          unit = g.unit;
+          iInsulin = h.names.findIndex((n) => n.startsWith('Insulin Value'));
+          iCarbs = h.names.findIndex((n) => n.startsWith('Carb Value'));
+          iDuration = h.names.findIndex((n) => n.startsWith('Duration'));
+        } else if (no >= 5) {
+          throw parseError(file, no, 'no Clarity header (Index, Timestamp (YYYY-MM-DDThh:mm:ss), Event Type, …) in the first lines.');
+        }
+        return;
+      }
+      if (line.length === 0) return;
+      const f = splitCsv(line);
+      const type = cell(f, iType);
+      if (type === 'EGV') {
+        const raw = cell(f, iGlucose);
+        let value: number;
+        let flags = 0;
+        if (raw === 'Low') {
+          value = unit === 'mg/dL' ? SENSOR_LOW_MGDL : SENSOR_LOW_MGDL / 18.018;
+          flags = READING_FLAGS.clampedLow;
+        } else if (raw === 'High') {
+          value = unit === 'mg/dL' ? SENSOR_HIGH_MGDL : SENSOR_HIGH_MGDL / 18.018;
+          flags = READING_FLAGS.clampedHigh;
+        } else {
+          value = parseNumber(raw);
+          if (value !== value) {
+            if (raw.length === 0) {
+              sink.warn('egv_without_value', 'EGV rows without a glucose value were skipped.', no);
+              return;
+            }
+            throw parseError(file, no, `glucose value "${raw.slice(0, 40)}" is not a number, "Low" or "High".`);
+          }
+        }
+        const { ts, off } = timeOf(cell(f, iTs), no);
+        sink.glucose(patient, ts, off, 'cgm', value, unit, flags, no);
+        return;
+      }
+      if (type === 'Insulin') {
+        const value = parseNumber(cell(f, iInsulin));
+        if (value !== value) throw parseError(file, no, `insulin value "${cell(f, iInsulin).slice(0, 40)}" is not a number.`);
+        const { ts, off } = timeOf(cell(f, iTs), no);
+        const sub = cell(f, iSub);
+        if (sub === 'Long-Acting') sink.event(patient, ts, off, 'basal_dose', value, null, { insulin: 'long-acting' }, no);
+        else sink.event(patient, ts, off, 'bolus', value, null, sub === 'Fast-Acting' || sub === '' ? null : { subtype: sub }, no);
+        return;
+      }
+      if (type === 'Carbs') {
+        const value = parseNumber(cell(f, iCarbs));
+        if (value !== value) throw parseError(file, no, `carb value "${cell(f, iCarbs).slice(0, 40)}" is not a number.`);
+        const { ts, off } = timeOf(cell(f, iTs), no);
+        sink.event(patient, ts, off, 'carbs', value, null, null, no);
+        return;
+      }
+      if (type === 'Calibration') {
+        const value = parseNumber(cell(f, iGlucose));
+        if (value !== value) throw parseError(file, no, `calibration value "${cell(f, iGlucose).slice(0, 40)}" is not a number.`);
+        const { ts, off } = timeOf(cell(f, iTs), no);
+        sink.glucose(patient, ts, off, 'smbg', value, unit, 0, no);
+        return;
+      }
+      if (type === 'Exercise') {
+        const { ts, off } = timeOf(cell(f, iTs), no);
+        const sub = cell(f, iSub);
+        const dur = parseClockDuration(cell(f, iDuration));
+        sink.event(patient, ts, off, 'exercise', EXERCISE_INTENSITY[sub] ?? 0.5, Number.isFinite(dur) ? dur : null, { subtype: sub }, no);
+        return;
+      }
+      if (type === 'Health') {
+        const { ts, off } = timeOf(cell(f, iTs), no);
+        sink.event(patient, ts, off, 'note', 0, null, { text: cell(f, iSub) }, no);
+        return;
+      }
+      const key = PREAMBLE_TYPES.has(type) ? 'preamble' : type === '' ? '(empty)' : type;
+      skipped.set(key, (skipped.get(key) ?? 0) + 1);
+    },
+    { quotedNewlines: true, signal: ctx.signal, onBytes: (b) => ctx.onBytes(file, b) },
+  );
+  if (header === null) throw parseError(file, null, 'no Clarity header line found.');
+  if (skipped.size > 0) sink.note(`${file.name}: skipped rows by Event Type: ${[...skipped].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+}

@@ -1,0 +1,175 @@
+/**
+ * What every importer shares: format ids, detection results, the sink records flow into
+ * (the database writer or a preview collector), and the value checks that flag absurd
+ * values instead of keeping them silently.
+ */
+import { StudioError } from '../../errors.js';
+import type { EventKind } from '../../store/events.js';
+import { READING_FLAGS, type ReadingKind } from '../../store/readings.js';
+import type { TextSample } from '../csv.js';
+import { LOCAL_TIME_STATUS, type DateOrder, type ZoneResolver } from '../time.js';
+import type { GenericMapping } from './mapping.js';
+
+export const FORMAT_IDS = ['dexcom-clarity', 'libreview', 'nightscout', 'tidepool', 'ohiot1dm-xml', 'glucose-ml', 'glupredkit', 'seed-csv', 'generic-csv'] as const;
+export type FormatId = (typeof FORMAT_IDS)[number];
+
+/** 1 mmol/L of glucose = 18.018 mg/dL (molar mass 180.16 g/mol). */
+export const MGDL_PER_MMOL = 18.018;
+/** CGM sensor reporting limits used for "Low"/"High" readings (Dexcom, mg/dL). */
+export const SENSOR_LOW_MGDL = 40;
+export const SENSOR_HIGH_MGDL = 400;
+/** FreeStyle Libre reports "HI" above 500 mg/dL. */
+export const LIBRE_HIGH_MGDL = 500;
+/** Outside this glucose range a value is physiologically absurd and flagged. */
+export const GLUCOSE_MIN_MGDL = 20;
+export const GLUCOSE_MAX_MGDL = 600;
+export const CARBS_MAX_G = 500;
+
+export type GlucoseUnitName = 'mg/dL' | 'mmol/L';
+
+export interface Detection {
+  format: FormatId;
+  /** 0–1; the best candidate at or above 0.5 wins. */
+  score: number;
+  reasons: string[];
+}
+
+export interface SourceFile {
+  path: string;
+  /** File name shown in messages. */
+  name: string;
+  /** File name without extension: the default patient id. */
+  stem: string;
+  size: number;
+  sample: TextSample;
+}
+
+export interface ImportOptions {
+  /** IANA zone of naive local timestamps; null = not given (UTC assumed, with a warning). */
+  timeZone: string | null;
+  /** Forced date order for locale timestamps (LibreView, generic CSV). */
+  dateOrder: DateOrder | null;
+  /** Column mapping for the generic CSV importer. */
+  mapping: GenericMapping | null;
+}
+
+export interface ImportWarning {
+  code: string;
+  message: string;
+  count: number;
+  /** First line (or JSON element) where it occurred; null when file-wide. */
+  firstLine: number | null;
+}
+
+/** Where an importer sends canonical records. Patient ids are the source's external ids. */
+export interface RecordSink {
+  /** True once a preview has collected enough: importers may stop reading. */
+  readonly full: boolean;
+  glucose(patient: string, ts: number, offsetMin: number | null, kind: ReadingKind, value: number, unit: GlucoseUnitName, flags: number, line: number): void;
+  event(patient: string, ts: number, offsetMin: number | null, kind: EventKind, value: number, durationMin: number | null, meta: Record<string, unknown> | null, line: number): void;
+  warn(code: string, message: string, line: number | null): void;
+  /** Informational note for the import report (ignored record types, detected cadence…). */
+  note(text: string): void;
+}
+
+export interface ImportContext {
+  readonly options: ImportOptions;
+  /** Resolver for naive timestamps: the --tz zone, or UTC when none was given. */
+  readonly zone: ZoneResolver;
+  readonly signal: AbortSignal | undefined;
+  sinkFor(file: SourceFile): RecordSink;
+  onBytes(file: SourceFile, bytes: number): void;
+}
+
+export interface Importer {
+  readonly id: FormatId;
+  readonly label: string;
+  detect(file: SourceFile): Detection | null;
+  /** Files with the same key are imported together (Nightscout entries + treatments + profile). */
+  groupKey?(file: SourceFile): string;
+  run(files: readonly SourceFile[], ctx: ImportContext): Promise<void>;
+}
+
+export function parseError(file: SourceFile | string, line: number | null, problem: string): StudioError {
+  const name = typeof file === 'string' ? file : file.name;
+  const where = line === null ? name : `${name}, line ${line}`;
+  return new StudioError('PARSE', `${where}: ${problem}`, { file: typeof file === 'string' ? file : file.path, line });
+}
+
+/** Warns once per file that naive timestamps were read as UTC because no zone was given. */
+export function noteNaiveTimes(ctx: ImportContext, sink: RecordSink, file: SourceFile): void {
+  if (ctx.options.timeZone === null) {
+    sink.warn('assumed_utc', `${file.name} has local timestamps without a zone; they were read as UTC. Re-import with --tz <IANA zone> (e.g. Europe/Oslo) for correct instants.`, null);
+  }
+}
+
+/** Converts a naive wall-clock time with the context's zone, warning on DST ambiguity or gaps. */
+export function localToUtc(ctx: ImportContext, sink: RecordSink, localMs: number, line: number): number {
+  const ts = ctx.zone.toUtc(localMs);
+  if (ctx.zone.status !== LOCAL_TIME_STATUS.ok) {
+    if (ctx.zone.status === LOCAL_TIME_STATUS.ambiguous) {
+      sink.warn('dst_ambiguous', `Local times in the repeated hour of a daylight-saving change (${ctx.zone.zone}) are ambiguous; they were taken as the first occurrence.`, line);
+    } else {
+      sink.warn('dst_gap', `Local times inside a daylight-saving gap (${ctx.zone.zone}) do not exist; they were shifted forward by the change.`, line);
+    }
+  }
+  return ts;
+}
+
+/** Glucose in the canonical unit, mmol/L. */
+export function toMmol(value: number, unit: GlucoseUnitName): number {
+  return unit === 'mmol/L' ? value : value / MGDL_PER_MMOL;
+}
+
+/**
+ * Flags of a glucose value: adds READING_FLAGS.outOfRange (and a warning) outside 20–600
+ * mg/dL, warns about clamped Low/High. Throws on non-finite values, which no importer
+ * should pass on.
+ */
+export function checkGlucose(sink: Pick<RecordSink, 'warn'>, value: number, unit: GlucoseUnitName, flags: number, line: number): number {
+  if (!Number.isFinite(value)) throw new StudioError('PARSE', `line ${line}: glucose value is not a number.`);
+  const mgdl = unit === 'mg/dL' ? value : value * MGDL_PER_MMOL;
+  let f = flags;
+  if (mgdl < GLUCOSE_MIN_MGDL || mgdl > GLUCOSE_MAX_MGDL) {
+    f |= READING_FLAGS.outOfRange;
+    sink.warn('glucose_out_of_range', `Glucose outside ${GLUCOSE_MIN_MGDL}–${GLUCOSE_MAX_MGDL} mg/dL was flagged (readings.flags & 4).`, line);
+  }
+  if (flags !== 0) {
+    if ((flags & READING_FLAGS.clampedLow) !== 0) sink.warn('clamped_low', `"Low" readings were stored at the sensor's lower limit (${SENSOR_LOW_MGDL} mg/dL) and flagged (flags & 1).`, line);
+    if ((flags & READING_FLAGS.clampedHigh) !== 0) sink.warn('clamped_high', `"High" readings were stored at the sensor's upper limit (Dexcom ${SENSOR_HIGH_MGDL}, Libre ${LIBRE_HIGH_MGDL} mg/dL) and flagged (flags & 2).`, line);
+  }
+  return f;
+}
+
+/** Flags (READING_FLAGS.outOfRange) absurd event values and warns; returns the flags. */
+export function checkEvent(sink: Pick<RecordSink, 'warn'>, kind: EventKind, value: number, line: number): number {
+  if (!Number.isFinite(value)) throw new StudioError('PARSE', `line ${line}: ${kind} value is not a number.`);
+  let bad: string | null = null;
+  switch (kind) {
+    case 'bolus':
+    case 'basal_dose':
+      if (value < 0) bad = 'Negative insulin doses';
+      else if (value > 100) bad = 'Insulin doses above 100 U';
+      break;
+    case 'basal_rate':
+      if (value < 0) bad = 'Negative basal rates';
+      else if (value > 50) bad = 'Basal rates above 50 U/h';
+      break;
+    case 'carbs':
+      if (value < 0) bad = 'Negative carbohydrate amounts';
+      else if (value > CARBS_MAX_G) bad = `Carbohydrate amounts above ${CARBS_MAX_G} g`;
+      break;
+    case 'hr':
+      if (value < 20 || value > 300) bad = 'Heart rates outside 20–300 bpm';
+      break;
+    case 'steps':
+    case 'cals':
+      if (value < 0) bad = `Negative ${kind}`;
+      break;
+    default:
+      break;
+  }
+  if (bad === null) return 0;
+  sink.warn(`${kind}_out_of_range`, `${bad} were flagged (events.flags & 4).`, line);
+  return READING_FLAGS.outOfRange;
+}
