@@ -112,7 +112,11 @@ const MAX_LISTED = 8;
 function mismatchError(dir: string, problems: string[]): StudioError {
   const shown = problems.slice(0, MAX_LISTED).join('; ');
   const more = problems.length > MAX_LISTED ? ` (and ${problems.length - MAX_LISTED} more)` : '';
-  return new StudioError('MODEL', `The weights in ${dir} do not match its config.json: ${shown}${more}. The checkpoint was saved for a different architecture or is damaged.`, { problems });
+  return new StudioError(
+    'MODEL',
+    `The weights in ${dir} do not match its config.json: ${shown}${more}. The checkpoint was saved for a different architecture or is damaged.`,
+    { problems },
+  );
 }
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
@@ -206,7 +210,8 @@ function trainingStateFromFile(config: HfTtmConfig, file: SafetensorsFile, path:
   }
   for (const name of expAvg.keys()) if (!expAvgSq.has(name)) problems.push(`"exp_avg.${name}" has no matching exp_avg_sq`);
   for (const name of expAvgSq.keys()) if (!expAvg.has(name)) problems.push(`"exp_avg_sq.${name}" has no matching exp_avg`);
-  if (problems.length > 0) throw new StudioError('MODEL', `The optimizer state ${path} does not match the model: ${problems.slice(0, MAX_LISTED).join('; ')}.`, { problems });
+  if (problems.length > 0)
+    throw new StudioError('MODEL', `The optimizer state ${path} does not match the model: ${problems.slice(0, MAX_LISTED).join('; ')}.`, { problems });
   return { step: stepValue, expAvg, expAvgSq, metadata: file.metadata === null ? undefined : { ...file.metadata } };
 }
 
@@ -219,14 +224,20 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const config = parseHfConfigJson(configText.toString('utf8'), configPath);
   const modelBytes = await readOptional(modelPath);
   if (modelBytes === null) {
-    throw new StudioError('NOT_FOUND', `${dir} has no ${CHECKPOINT_FILES.model} (PyTorch .bin checkpoints are not supported; convert them to safetensors).`, { dir });
+    throw new StudioError('NOT_FOUND', `${dir} has no ${CHECKPOINT_FILES.model} (PyTorch .bin checkpoints are not supported; convert them to safetensors).`, {
+      dir,
+    });
   }
   const weights = weightsFromFile(config, parseSafetensors(asView(modelBytes), { source: modelPath }), modelPath);
 
   const preText = await readOptional(join(dir, CHECKPOINT_FILES.preprocessor));
   const preprocessor = preText === null ? null : parseJsonFile(PreprocessorSchema, preText.toString('utf8'), join(dir, CHECKPOINT_FILES.preprocessor));
   if (preprocessor !== null && preprocessor.channels.length !== config.num_input_channels) {
-    throw new StudioError('MODEL', `preprocessor.json in ${dir} lists ${preprocessor.channels.length} channels but the model takes ${config.num_input_channels}.`, { dir });
+    throw new StudioError(
+      'MODEL',
+      `preprocessor.json in ${dir} lists ${preprocessor.channels.length} channels but the model takes ${config.num_input_channels}.`,
+      { dir },
+    );
   }
   const statePath = join(dir, CHECKPOINT_FILES.trainingState);
   const stateBytes = await readOptional(statePath);
@@ -254,9 +265,13 @@ function weightInputs(config: HfTtmConfig, weights: ReadonlyMap<string, WeightTe
 function trainingStateInputs(config: HfTtmConfig, state: TrainingState): Map<string, TensorInput> {
   const shapes = new Map(ttmParameterSpecs(config).map((s) => [s.name, s.shape]));
   const out = new Map<string, TensorInput>();
-  if (!Number.isSafeInteger(state.step) || state.step < 0) throw new StudioError('INVALID_INPUT', `Optimizer step ${state.step} is not a non-negative integer.`);
+  if (!Number.isSafeInteger(state.step) || state.step < 0)
+    throw new StudioError('INVALID_INPUT', `Optimizer step ${state.step} is not a non-negative integer.`);
   out.set('step', { dtype: 'I64', shape: [], data: new BigInt64Array([BigInt(state.step)]) });
-  for (const [kind, moments] of [['exp_avg', state.expAvg], ['exp_avg_sq', state.expAvgSq]] as const) {
+  for (const [kind, moments] of [
+    ['exp_avg', state.expAvg],
+    ['exp_avg_sq', state.expAvgSq],
+  ] as const) {
     for (const [name, data] of moments) {
       const shape = shapes.get(name);
       if (shape === undefined) throw new StudioError('INVALID_INPUT', `Optimizer moment for unknown parameter "${name}".`);
@@ -292,18 +307,23 @@ export async function saveCheckpoint(dir: string, ckpt: TtmCheckpoint, options: 
   ];
   if (ckpt.preprocessor) {
     const p = PreprocessorSchema.safeParse(ckpt.preprocessor);
-    if (!p.success) throw new StudioError('INVALID_INPUT', `preprocessor state is invalid: ${p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!p.success)
+      throw new StudioError('INVALID_INPUT', `preprocessor state is invalid: ${p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     if (p.data.channels.length !== ckpt.config.num_input_channels) {
       throw new StudioError('INVALID_INPUT', `preprocessor lists ${p.data.channels.length} channels but the model takes ${ckpt.config.num_input_channels}.`);
     }
     files.push([CHECKPOINT_FILES.preprocessor, `${JSON.stringify(p.data, null, 2)}\n`]);
   }
   if (ckpt.trainingState) {
-    files.push([CHECKPOINT_FILES.trainingState, serializeSafetensors(trainingStateInputs(ckpt.config, ckpt.trainingState), { format: 'ttm-studio-adamw', ...(ckpt.trainingState.metadata ?? {}) })]);
+    files.push([
+      CHECKPOINT_FILES.trainingState,
+      serializeSafetensors(trainingStateInputs(ckpt.config, ckpt.trainingState), { format: 'ttm-studio-adamw', ...(ckpt.trainingState.metadata ?? {}) }),
+    ]);
   }
   if (ckpt.run) {
     const r = RunInfoSchema.safeParse(ckpt.run);
-    if (!r.success) throw new StudioError('INVALID_INPUT', `run metadata is invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!r.success)
+      throw new StudioError('INVALID_INPUT', `run metadata is invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     files.push([CHECKPOINT_FILES.run, `${JSON.stringify(r.data, null, 2)}\n`]);
   }
 

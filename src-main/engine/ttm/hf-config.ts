@@ -161,7 +161,11 @@ export function validateHfConfig(cfg: HfTtmConfig): void {
     checkIndices('exogenous_channel_indices', eci, C);
     if (pci !== null) {
       const overlap = eci.filter((i) => pci.includes(i));
-      if (overlap.length > 0) throw invalid(`channel(s) ${overlap.join(', ')} are both predicted and exogenous.`, { prediction_channel_indices: pci, exogenous_channel_indices: eci });
+      if (overlap.length > 0)
+        throw invalid(`channel(s) ${overlap.join(', ')} are both predicted and exogenous.`, {
+          prediction_channel_indices: pci,
+          exogenous_channel_indices: eci,
+        });
     }
   }
   const pfl = cfg.prediction_filter_length;

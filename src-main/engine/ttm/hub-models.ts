@@ -82,7 +82,8 @@ function notFound(message: string): StudioError {
 export function resolveTtmHubModel(options: ResolveHubModelOptions): ResolvedHubModel {
   const repo = options.repo ?? TTM_R2_REPO;
   const family = ttmRepoFamily(repo);
-  if (family === null) throw new StudioError('INVALID_INPUT', `${repo} is not a TinyTimeMixer repository known to the model table (expected ${TTM_R2_REPO} or ${TTM_R1_REPO}).`);
+  if (family === null)
+    throw new StudioError('INVALID_INPUT', `${repo} is not a TinyTimeMixer repository known to the model table (expected ${TTM_R2_REPO} or ${TTM_R1_REPO}).`);
   const { contextLength, predictionLength } = options;
   if (!Number.isInteger(contextLength) || contextLength < 1 || !Number.isInteger(predictionLength) || predictionLength < 1) {
     throw new StudioError('INVALID_INPUT', 'contextLength and predictionLength must be positive integers.');
@@ -139,7 +140,9 @@ export function resolveTtmHubModel(options: ResolveHubModelOptions): ResolvedHub
     const longEnough = models.filter((m) => m.predictionLength >= predictionLength);
     if (longEnough.length === 0) {
       if (options.forceReturn !== 'rolling') {
-        throw notFound(`No TTM forecasts ${predictionLength} steps with a context of ${contextLength}; the longest available forecast is ${Math.max(...models.map((m) => m.predictionLength))}. Shorten the forecast or allow rolling forecasts.`);
+        throw notFound(
+          `No TTM forecasts ${predictionLength} steps with a context of ${contextLength}; the longest available forecast is ${Math.max(...models.map((m) => m.predictionLength))}. Shorten the forecast or allow rolling forecasts.`,
+        );
       }
       let best = models[0];
       for (const m of models) if (m.predictionLength > best.predictionLength) best = m;

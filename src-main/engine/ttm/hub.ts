@@ -72,7 +72,10 @@ export function resolveEndpoint(endpoint?: string): string {
 function checkNames(repo: string, revision: string): void {
   if (!REPO_RE.test(repo) || repo.includes('..')) throw new StudioError('INVALID_INPUT', `"${repo}" is not a Hugging Face repository name (owner/name).`);
   if (!REVISION_RE.test(revision) || revision.includes('..')) {
-    throw new StudioError('INVALID_INPUT', `Revision "${revision}" is not supported (use a branch or tag name of letters, digits, ".", "_" and "-", or a commit hash).`);
+    throw new StudioError(
+      'INVALID_INPUT',
+      `Revision "${revision}" is not supported (use a branch or tag name of letters, digits, ".", "_" and "-", or a commit hash).`,
+    );
   }
 }
 
@@ -112,15 +115,22 @@ async function readMeta(path: string): Promise<PartialMeta | null> {
   return null;
 }
 
-function httpError(status: number, ctx: { repo: string; revision: string; file: string; url: string; hadToken: boolean; hubMessage: string | null }): StudioError {
+function httpError(
+  status: number,
+  ctx: { repo: string; revision: string; file: string; url: string; hadToken: boolean; hubMessage: string | null },
+): StudioError {
   const what = `"${ctx.file}" of ${ctx.repo} at revision "${ctx.revision}"`;
   const hub = ctx.hubMessage ? ` The hub says: ${ctx.hubMessage}` : '';
   if (status === 404) {
-    return new StudioError('NOT_FOUND', `${what} was not found (HTTP 404 from ${ctx.url}). Check the repository name, the revision (branch) and that the file exists there.${hub}`, { ...ctx, status });
+    return new StudioError(
+      'NOT_FOUND',
+      `${what} was not found (HTTP 404 from ${ctx.url}). Check the repository name, the revision (branch) and that the file exists there.${hub}`,
+      { ...ctx, status },
+    );
   }
   if (status === 401 || status === 403) {
     const advice = ctx.hadToken
-      ? 'The access token was rejected or has no access to this repository: check HF_TOKEN (or the token setting) and that you accepted the model\'s terms on huggingface.co.'
+      ? "The access token was rejected or has no access to this repository: check HF_TOKEN (or the token setting) and that you accepted the model's terms on huggingface.co."
       : 'The repository may be gated or private: set HF_TOKEN (or the token setting) to a Hugging Face access token with read access.';
     return new StudioError('UNAUTHORIZED', `Access to ${what} was denied (HTTP ${status}). ${advice}${hub}`, { ...ctx, status });
   }
@@ -265,7 +275,11 @@ async function downloadFile(job: FileJob, retries: number, retryDelayMs: number)
     } catch (e) {
       if (!(e instanceof RetryableError)) throw e;
       if (n >= retries) {
-        throw new StudioError('IO', `Downloading "${job.file}" of ${job.repo}@${job.revision} failed (${e.message}). The partial file is kept; trying again resumes it.`, { url: job.url });
+        throw new StudioError(
+          'IO',
+          `Downloading "${job.file}" of ${job.repo}@${job.revision} failed (${e.message}). The partial file is kept; trying again resumes it.`,
+          { url: job.url },
+        );
       }
       await new Promise((r) => setTimeout(r, retryDelayMs * (n + 1)));
     }
@@ -318,7 +332,12 @@ export async function downloadHubModel(options: HubDownloadOptions): Promise<Hub
     // Bad content will not get better by resuming: drop it so the next try starts clean.
     await rm(staging, { recursive: true, force: true });
     const msg = e instanceof Error ? e.message : String(e);
-    throw new StudioError(e instanceof StudioError ? e.code : 'MODEL', `The files downloaded for ${repo}@${revision} are not a usable TTM checkpoint: ${msg}`, { repo, revision }, { cause: e });
+    throw new StudioError(
+      e instanceof StudioError ? e.code : 'MODEL',
+      `The files downloaded for ${repo}@${revision} are not a usable TTM checkpoint: ${msg}`,
+      { repo, revision },
+      { cause: e },
+    );
   }
   await writeFile(join(staging, 'source.json'), `${JSON.stringify({ repo, revision, endpoint, downloadedAt: new Date().toISOString() }, null, 2)}\n`);
   await syncDir(staging);

@@ -48,7 +48,10 @@ export function modelSourceFromTtmConfig(config: TTMConfig): ModelSource {
     };
   }
   if (isAbsolute(p) || p.startsWith('.')) return { kind: 'local', dir: p };
-  throw new StudioError('INVALID_INPUT', `modelPath "${p}" is neither a local directory (absolute or ./relative path) nor a known TTM repository (ibm-granite/granite-timeseries-ttm-r2 or -r1).`);
+  throw new StudioError(
+    'INVALID_INPUT',
+    `modelPath "${p}" is neither a local directory (absolute or ./relative path) nor a known TTM repository (ibm-granite/granite-timeseries-ttm-r2 or -r1).`,
+  );
 }
 
 function applyFilterLength(ckpt: LoadedCheckpoint, pfl: number | null | undefined): LoadedCheckpoint {
@@ -75,10 +78,22 @@ export async function loadModelSource(source: ModelSource, options: ModelSourceO
     revision = resolved.revision;
     pfl = resolved.predictionFilterLength;
   }
-  const hub = await downloadHubModel({ repo, revision, cacheRoot: options.cacheRoot, endpoint: options.endpoint, token: options.token, signal: options.signal, onProgress: options.onProgress, force: options.force });
+  const hub = await downloadHubModel({
+    repo,
+    revision,
+    cacheRoot: options.cacheRoot,
+    endpoint: options.endpoint,
+    token: options.token,
+    signal: options.signal,
+    onProgress: options.onProgress,
+    force: options.force,
+  });
   const checkpoint = applyFilterLength(hub.checkpoint, pfl);
   if (resolved !== null && checkpoint.config.context_length !== resolved.contextLength) {
-    throw new StudioError('MODEL', `${repo}@${revision} has context_length ${checkpoint.config.context_length}, but the model table lists ${resolved.contextLength}.`);
+    throw new StudioError(
+      'MODEL',
+      `${repo}@${revision} has context_length ${checkpoint.config.context_length}, but the model table lists ${resolved.contextLength}.`,
+    );
   }
   return { checkpoint, dir: hub.dir, origin: { kind: 'hub', repo, revision, key: resolved?.key ?? null, fromCache: hub.fromCache } };
 }

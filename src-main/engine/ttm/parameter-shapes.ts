@@ -51,7 +51,14 @@ class SpecBuilder {
   readonly specs: ParameterSpec[] = [];
 
   linear(prefix: string, inF: number, outF: number): void {
-    this.specs.push({ name: `${prefix}.weight`, shape: [outF, inF], dtype: 'F32', init: { kind: 'linear_weight', fanIn: inF, fanOut: outF }, requiresGrad: true, isBuffer: false });
+    this.specs.push({
+      name: `${prefix}.weight`,
+      shape: [outF, inF],
+      dtype: 'F32',
+      init: { kind: 'linear_weight', fanIn: inF, fanOut: outF },
+      requiresGrad: true,
+      isBuffer: false,
+    });
     this.specs.push({ name: `${prefix}.bias`, shape: [outF], dtype: 'F32', init: { kind: 'linear_bias', fanIn: inF }, requiresGrad: true, isBuffer: false });
   }
 
@@ -159,7 +166,14 @@ export function ttmParameterSpecs(cfg: HfTtmConfig): ParameterSpec[] {
   b.mixerBlock('backbone.encoder.mlp_mixer_encoder', base);
   if (cfg.resolution_prefix_tuning) {
     const mid = Math.floor((cfg.patch_length + cfg.d_model) / 2);
-    b.specs.push({ name: 'backbone.encoder.freq_mod.0.weight', shape: [cfg.frequency_token_vocab_size, cfg.patch_length], dtype: 'F32', init: { kind: 'embedding' }, requiresGrad: true, isBuffer: false });
+    b.specs.push({
+      name: 'backbone.encoder.freq_mod.0.weight',
+      shape: [cfg.frequency_token_vocab_size, cfg.patch_length],
+      dtype: 'F32',
+      init: { kind: 'embedding' },
+      requiresGrad: true,
+      isBuffer: false,
+    });
     b.linear('backbone.encoder.freq_mod.1', cfg.patch_length, mid);
     b.linear('backbone.encoder.freq_mod.3', mid, cfg.d_model);
   }
@@ -170,7 +184,14 @@ export function ttmParameterSpecs(cfg: HfTtmConfig): ParameterSpec[] {
     if (cfg.decoder_raw_residual) b.linear('decoder.decoder_raw_embedding', cfg.patch_length, cfg.decoder_d_model);
     const cats = cfg.categorical_vocab_size_list ?? [];
     cats.forEach((vocab, i) => {
-      b.specs.push({ name: `decoder.decoder_cat_embedding_layer.embedding_layers.${i}.weight`, shape: [vocab, cfg.decoder_d_model], dtype: 'F32', init: { kind: 'embedding' }, requiresGrad: true, isBuffer: false });
+      b.specs.push({
+        name: `decoder.decoder_cat_embedding_layer.embedding_layers.${i}.weight`,
+        shape: [vocab, cfg.decoder_d_model],
+        dtype: 'F32',
+        init: { kind: 'embedding' },
+        requiresGrad: true,
+        isBuffer: false,
+      });
     });
     b.mixerBlock('decoder.decoder_block', {
       ...base,

@@ -351,7 +351,8 @@ export function parseSafetensors(buf: Uint8Array, options: ParseOptions = {}): S
   const byOffset = [...infos].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let pos = 0;
   for (const info of byOffset) {
-    if (info.begin < pos) throw parseError(source, `tensor "${info.name}" overlaps the previous tensor (starts at ${info.begin}, previous ends at ${pos}).`, { tensor: info.name });
+    if (info.begin < pos)
+      throw parseError(source, `tensor "${info.name}" overlaps the previous tensor (starts at ${info.begin}, previous ends at ${pos}).`, { tensor: info.name });
     if (info.begin > pos) throw parseError(source, `there is a gap of ${info.begin - pos} bytes before tensor "${info.name}".`, { tensor: info.name });
     pos = info.end;
   }
@@ -443,7 +444,10 @@ export function serializeSafetensors(
     }
     const bytes = size * DTYPE_BYTES[t.dtype];
     if (t.data.byteLength !== bytes) {
-      throw new StudioError('INVALID_INPUT', `Tensor "${name}" has ${t.data.byteLength} bytes of data but shape [${t.shape.join(', ')}] of ${t.dtype} needs ${bytes}.`);
+      throw new StudioError(
+        'INVALID_INPUT',
+        `Tensor "${name}" has ${t.data.byteLength} bytes of data but shape [${t.shape.join(', ')}] of ${t.dtype} needs ${bytes}.`,
+      );
     }
     header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     parts.push(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));

@@ -24,10 +24,7 @@ export const DEFAULT_TTM_MODEL_PATH = 'ibm-granite/granite-timeseries-ttm-r2';
 
 export const SplitConfigSchema = z
   .strictObject({
-    method: z
-      .enum(SPLIT_METHODS)
-      .default('temporal')
-      .describe('temporal: last part of each patient; patient_holdout: unseen patients; hybrid: both.'),
+    method: z.enum(SPLIT_METHODS).default('temporal').describe('temporal: last part of each patient; patient_holdout: unseen patients; hybrid: both.'),
     trainFraction: z.number().gt(0).lt(1).default(0.7).describe('Share of the data used for training.'),
     validationFraction: z.number().min(0).lt(1).default(0.15).describe('Share used for validation (early stopping, calibration).'),
     testFraction: z.number().min(0).lt(1).default(0.15).describe('Share held out for the final evaluation.'),
@@ -59,15 +56,30 @@ export const TtmConfigSchema = z
     imputationStrategy: z.enum(IMPUTATION_STRATEGIES).default('linear').describe('How short gaps are filled before windowing.'),
     splitConfig: SplitConfigSchema.prefault({}),
     freezeBackbone: z.boolean().default(true).describe('Train only the decoder and head; keep the pre-trained backbone fixed.'),
-    trainingMode: z.enum(TRAINING_MODES).default('fine_tune').describe('zero_shot: use the pre-trained model as is; fine_tune: start from it; from_scratch: random weights.'),
+    trainingMode: z
+      .enum(TRAINING_MODES)
+      .default('fine_tune')
+      .describe('zero_shot: use the pre-trained model as is; fine_tune: start from it; from_scratch: random weights.'),
     lossFunction: z.enum(LOSS_FUNCTIONS).default('mse').describe('Training loss, computed in data units.'),
     quantile: z.number().gt(0).lt(1).default(0.5).describe('Quantile of the pinball loss.'),
     huberDelta: z.number().gt(0).default(1).describe('Delta of the Huber loss, in data units.'),
     resolutionMin: z.number().int().min(1).max(1440).default(5).describe('Grid resolution in minutes.'),
     loggingDir: z.string().min(1).nullable().default(null).describe('Where training logs (TensorBoard events) go; null = the run directory.'),
     numInputChannels: z.number().int().min(1).nullable().default(null).describe('Channels into the model; null = targets + inputs.'),
-    predictionFilterLength: z.number().int().min(1).nullable().default(null).describe('Use only the first N forecast steps (when the model forecasts further than needed).'),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(42).describe('Seed for splits, initialisation, shuffling and dropout.'),
+    predictionFilterLength: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe('Use only the first N forecast steps (when the model forecasts further than needed).'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(42)
+      .describe('Seed for splits, initialisation, shuffling and dropout.'),
     device: z.enum(['cpu', 'cuda']).default('cpu').describe('Where onnxruntime runs.'),
     threads: z.number().int().min(1).max(256).nullable().default(null).describe('Intra-op threads; null = number of cores.'),
   })
@@ -78,27 +90,44 @@ export const TtmConfigSchema = z
       if (d.length > 0) ctx.addIssue({ code: 'custom', path: [key], message: `lists ${d.map((x) => `"${x}"`).join(', ')} more than once` });
     }
     const both = c.inputFeatures.filter((f) => c.targetFeatures.includes(f));
-    if (both.length > 0) ctx.addIssue({ code: 'custom', path: ['inputFeatures'], message: `${both.join(', ')} is also a target; list it in targetFeatures only` });
+    if (both.length > 0)
+      ctx.addIssue({ code: 'custom', path: ['inputFeatures'], message: `${both.join(', ')} is also a target; list it in targetFeatures only` });
     const channels = c.targetFeatures.length + c.inputFeatures.length;
     if (c.numInputChannels !== null && c.numInputChannels !== channels) {
       ctx.addIssue({ code: 'custom', path: ['numInputChannels'], message: `is ${c.numInputChannels} but targetFeatures + inputFeatures give ${channels}` });
     }
     if (c.predictionFilterLength !== null && c.predictionFilterLength > c.forecastLength) {
-      ctx.addIssue({ code: 'custom', path: ['predictionFilterLength'], message: `(${c.predictionFilterLength}) cannot exceed forecastLength (${c.forecastLength})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['predictionFilterLength'],
+        message: `(${c.predictionFilterLength}) cannot exceed forecastLength (${c.forecastLength})`,
+      });
     }
     if (c.trainingMode === 'zero_shot' && c.numEpochs !== 0) {
       ctx.addIssue({ code: 'custom', path: ['numEpochs'], message: 'must be 0 for trainingMode "zero_shot" (zero-shot does not train)' });
     }
     if (c.trainingMode !== 'zero_shot' && c.numEpochs === 0) {
-      ctx.addIssue({ code: 'custom', path: ['numEpochs'], message: `must be at least 1 for trainingMode "${c.trainingMode}"; use "zero_shot" for no training` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['numEpochs'],
+        message: `must be at least 1 for trainingMode "${c.trainingMode}"; use "zero_shot" for no training`,
+      });
     }
     if (c.trainingMode === 'from_scratch' && c.freezeBackbone) {
-      ctx.addIssue({ code: 'custom', path: ['freezeBackbone'], message: 'must be false for trainingMode "from_scratch" (a random backbone cannot stay frozen)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['freezeBackbone'],
+        message: 'must be false for trainingMode "from_scratch" (a random backbone cannot stay frozen)',
+      });
     }
     const s = c.splitConfig;
     const total = s.trainFraction + s.validationFraction + s.testFraction;
     if (s.splitId === null && Math.abs(total - 1) > 1e-9) {
-      ctx.addIssue({ code: 'custom', path: ['splitConfig'], message: `trainFraction + validationFraction + testFraction must be 1 (got ${Number(total.toFixed(6))})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['splitConfig'],
+        message: `trainFraction + validationFraction + testFraction must be 1 (got ${Number(total.toFixed(6))})`,
+      });
     }
   })
   .describe('TinyTimeMixer experiment configuration.');

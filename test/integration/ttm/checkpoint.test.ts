@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioError } from '../../../src-main/engine/errors.js';
-import { checkWeightsMatchConfig, loadCheckpoint, saveCheckpoint, type Preprocessor, type RunInfo, type TrainingState } from '../../../src-main/engine/ttm/checkpoint.js';
+import {
+  checkWeightsMatchConfig,
+  loadCheckpoint,
+  saveCheckpoint,
+  type Preprocessor,
+  type RunInfo,
+  type TrainingState,
+} from '../../../src-main/engine/ttm/checkpoint.js';
 import { parseHfConfig } from '../../../src-main/engine/ttm/hf-config.js';
 import { initializeTtmWeights } from '../../../src-main/engine/ttm/init.js';
 import { trainableParameterSpecs } from '../../../src-main/engine/ttm/parameter-shapes.js';
@@ -128,7 +135,13 @@ describe('checkpoints', () => {
     await writeFile(join(empty, 'preprocessor.json'), JSON.stringify({ ...preprocessor, scaler: { type: 'standard', mean: [1], std: [1] } }));
     expect((await rejection(loadCheckpoint(empty))).message).toMatch(/scaler.mean: has 1 values for 2 channels/);
     await rm(join(empty, 'preprocessor.json'));
-    await writeFile(join(empty, 'training_state.safetensors'), serializeSafetensors({ step: { dtype: 'I64', shape: [], data: new BigInt64Array([1n]) }, 'exp_avg.head.base_forecast_block.bias': { dtype: 'F32', shape: [3], data: new Float32Array(3) } }));
+    await writeFile(
+      join(empty, 'training_state.safetensors'),
+      serializeSafetensors({
+        step: { dtype: 'I64', shape: [], data: new BigInt64Array([1n]) },
+        'exp_avg.head.base_forecast_block.bias': { dtype: 'F32', shape: [3], data: new Float32Array(3) },
+      }),
+    );
     const e = await rejection(loadCheckpoint(empty));
     expect(e.message).toMatch(/moment "exp_avg.head.base_forecast_block.bias" has shape \[3\], expected \[16\]/);
   });

@@ -100,7 +100,11 @@ describe('hub download', () => {
     expect(m.checkpoint.config.num_patches).toBe(8);
     expect(seen.map((s) => s.auth)).toEqual(['Bearer hf_secret', 'Bearer hf_secret']);
     const modelProgress = progress.filter((p) => p.file === 'model.safetensors');
-    expect(modelProgress.at(-1)).toEqual({ file: 'model.safetensors', bytesDone: files['model.safetensors'].length, bytesTotal: files['model.safetensors'].length });
+    expect(modelProgress.at(-1)).toEqual({
+      file: 'model.safetensors',
+      bytesDone: files['model.safetensors'].length,
+      bytesTotal: files['model.safetensors'].length,
+    });
     for (let i = 1; i < modelProgress.length; i++) expect(modelProgress[i].bytesDone).toBeGreaterThanOrEqual(modelProgress[i - 1].bytesDone);
     expect((await readdir(join(cacheRoot, 'ibm-granite', 'granite-timeseries-ttm-r2'))).sort()).toEqual(['main']);
     // Second call: from the cache, no network.

@@ -45,7 +45,21 @@ describe('HF config', () => {
 
   it('fills granite-tsfm defaults and derives num_patches only when absent', () => {
     const cfg = parseHfConfig({});
-    expect(cfg).toMatchObject({ context_length: 64, patch_length: 8, patch_stride: 8, d_model: 16, num_layers: 3, decoder_num_layers: 8, decoder_d_model: 8, dropout: 0.2, head_dropout: 0.2, fcm_use_mixer: false, scaling: 'std', loss: 'mse', num_patches: 8 });
+    expect(cfg).toMatchObject({
+      context_length: 64,
+      patch_length: 8,
+      patch_stride: 8,
+      d_model: 16,
+      num_layers: 3,
+      decoder_num_layers: 8,
+      decoder_d_model: 8,
+      dropout: 0.2,
+      head_dropout: 0.2,
+      fcm_use_mixer: false,
+      scaling: 'std',
+      loss: 'mse',
+      num_patches: 8,
+    });
     // With prefix tuning the derived count includes the frequency patch…
     expect(parseHfConfig({ context_length: 512, patch_length: 64, patch_stride: 64, resolution_prefix_tuning: true }).num_patches).toBe(9);
     // …and an inconsistent stored value is reported, not silently replaced.
@@ -62,15 +76,21 @@ describe('HF config', () => {
 
   it('rejects invalid combinations with messages naming the keys', () => {
     expect(invalidMessage({ ...tiny(), context_length: 8, num_patches: 1 })).toMatch(/context_length \(8\) must be greater than patch_length \(8\)/);
-    expect(invalidMessage({ ...tiny(), d_model: 50, adaptive_patching_levels: 3 })).toMatch(/adaptive_patching_levels = 3 needs d_model \(50\) divisible by 2\^2 = 4/);
+    expect(invalidMessage({ ...tiny(), d_model: 50, adaptive_patching_levels: 3 })).toMatch(
+      /adaptive_patching_levels = 3 needs d_model \(50\) divisible by 2\^2 = 4/,
+    );
     expect(invalidMessage({ ...tiny(), decoder_d_model: 50, decoder_adaptive_patching_levels: 3 })).toMatch(/decoder_d_model/);
     expect(invalidMessage({ ...tiny(), prediction_channel_indices: [2] })).toMatch(/prediction_channel_indices contains 2, outside 0…1/);
     expect(invalidMessage({ ...tiny(), prediction_channel_indices: [0, 0] })).toMatch(/lists channel 0 twice/);
     expect(invalidMessage({ ...tiny(), prediction_channel_indices: [] })).toMatch(/empty/);
-    expect(invalidMessage({ ...tiny(), prediction_channel_indices: [0], exogenous_channel_indices: [0, 1] })).toMatch(/channel\(s\) 0 are both predicted and exogenous/);
+    expect(invalidMessage({ ...tiny(), prediction_channel_indices: [0], exogenous_channel_indices: [0, 1] })).toMatch(
+      /channel\(s\) 0 are both predicted and exogenous/,
+    );
     expect(invalidMessage({ ...tiny(), exogenous_channel_indices: [-1] })).toMatch(/exogenous_channel_indices contains -1/);
     expect(invalidMessage({ ...tiny(), exogenous_channel_indices: [0, 1] })).toMatch(/every channel is exogenous/);
-    expect(invalidMessage({ ...tiny(), prediction_filter_length: 17 })).toMatch(/prediction_filter_length \(17\) must be between 1 and prediction_length \(16\)/);
+    expect(invalidMessage({ ...tiny(), prediction_filter_length: 17 })).toMatch(
+      /prediction_filter_length \(17\) must be between 1 and prediction_length \(16\)/,
+    );
     expect(invalidMessage({ ...tiny(), prediction_filter_length: 0 })).toMatch(/prediction_filter_length/);
     expect(invalidMessage({ ...tiny(), mode: 'channel_mix' })).toMatch(/mode: .*common_channel.*mix_channel/);
     expect(invalidMessage({ ...tiny(), decoder_mode: 'x' })).toMatch(/decoder_mode/);
@@ -84,7 +104,9 @@ describe('HF config', () => {
   });
 
   it('bad JSON is a PARSE error', () => {
-    expect(() => parseHfConfigJson('{"context_length": ', 'x/config.json')).toThrow(expect.objectContaining({ code: 'PARSE', message: expect.stringMatching(/x\/config.json is not valid JSON/) }));
+    expect(() => parseHfConfigJson('{"context_length": ', 'x/config.json')).toThrow(
+      expect.objectContaining({ code: 'PARSE', message: expect.stringMatching(/x\/config.json is not valid JSON/) }),
+    );
   });
 
   it('overrides re-validate and re-derive num_patches when the geometry changes', () => {

@@ -27,12 +27,24 @@ describe('hub model selection (granite-tsfm get_model)', () => {
     expect(pick({ contextLength: 100, predictionLength: 30 })).toEqual(['ibm-granite/granite-timeseries-ttm-r2', '90-30-ft-r2.1', null]);
     expect(pick({ contextLength: 100, predictionLength: 30, preferL1Loss: true })).toEqual(['ibm-granite/granite-timeseries-ttm-r2', '90-30-ft-l1-r2.1', null]);
     expect(pick({ contextLength: 1024, predictionLength: 48, freq: 'D' })).toEqual(['ibm-granite/granite-timeseries-ttm-r2', '512-48-ft-r2.1', null]);
-    expect(pick({ contextLength: 512, predictionLength: 96, freqPrefixTuning: true })).toEqual(['ibm-granite/granite-timeseries-ttm-r2', '512-96-ft-r2.1', null]);
+    expect(pick({ contextLength: 512, predictionLength: 96, freqPrefixTuning: true })).toEqual([
+      'ibm-granite/granite-timeseries-ttm-r2',
+      '512-96-ft-r2.1',
+      null,
+    ]);
   });
 
   it('r1: main is 512-96, 1024_96_v1 for 1024', () => {
-    expect(pick({ repo: 'ibm-granite/granite-timeseries-ttm-r1', contextLength: 512, predictionLength: 96 })).toEqual(['ibm-granite/granite-timeseries-ttm-r1', 'main', null]);
-    expect(pick({ repo: 'ibm-granite/granite-timeseries-ttm-r1', contextLength: 2048, predictionLength: 24 })).toEqual(['ibm-granite/granite-timeseries-ttm-r1', '1024_96_v1', 24]);
+    expect(pick({ repo: 'ibm-granite/granite-timeseries-ttm-r1', contextLength: 512, predictionLength: 96 })).toEqual([
+      'ibm-granite/granite-timeseries-ttm-r1',
+      'main',
+      null,
+    ]);
+    expect(pick({ repo: 'ibm-granite/granite-timeseries-ttm-r1', contextLength: 2048, predictionLength: 24 })).toEqual([
+      'ibm-granite/granite-timeseries-ttm-r1',
+      '1024_96_v1',
+      24,
+    ]);
   });
 
   it('explains when nothing fits, and honours force_return', () => {

@@ -78,8 +78,7 @@ describe('safetensors: golden fixtures', () => {
       const pick = Cout === Cin ? (ch: number) => ch : () => 0; // mixchannel: target channel 0
       let se = 0;
       for (let b = 0; b < B; b++)
-        for (let p = 0; p < P; p++)
-          for (let ch = 0; ch < Cout; ch++) se += (out[(b * P + p) * Cout + ch] - fv[(b * P + p) * Cin + pick(ch)]) ** 2;
+        for (let p = 0; p < P; p++) for (let ch = 0; ch < Cout; ch++) se += (out[(b * P + p) * Cout + ch] - fv[(b * P + p) * Cin + pick(ch)]) ** 2;
       const loss = io.get('loss');
       expect(loss.shape).toEqual([]);
       expect(Math.abs(se / (B * P * Cout) - loss.toFloat32()[0]) / loss.toFloat32()[0]).toBeLessThan(2e-7);
@@ -174,7 +173,10 @@ describe('safetensors: dtypes and layout', () => {
   });
 
   it('copies instead of viewing when a tensor is not aligned to its element size', () => {
-    const buf = serializeSafetensors({ a: { dtype: 'U8', shape: [1], data: new Uint8Array([9]) }, b: { dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) } });
+    const buf = serializeSafetensors({
+      a: { dtype: 'U8', shape: [1], data: new Uint8Array([9]) },
+      b: { dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) },
+    });
     const file = parseSafetensors(buf);
     const b = file.get('b');
     expect(b.bytes.byteOffset % 4).toBe(1);
@@ -220,10 +222,16 @@ describe('safetensors: malformed files are PARSE errors', () => {
     expectParseError(rawFile({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8), /tensor "a" has 8 bytes but shape \[3\] of F32 needs 12/);
     expectParseError(rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, 4), /tensor "a" ends at byte 8, past the end/);
     expectParseError(rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [8, 0] } }, 8), /begin after end/);
-    expectParseError(rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12), /overlaps/);
+    expectParseError(
+      rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12),
+      /overlaps/,
+    );
     expectParseError(rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12), /gap of 4 bytes before tensor "a"/);
     expectParseError(rawFile(ok, 12), /4 bytes after the last tensor/);
-    expectParseError(rawFile(null, 8, '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}'), /tensor "a" appears more than once/);
+    expectParseError(
+      rawFile(null, 8, '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}'),
+      /tensor "a" appears more than once/,
+    );
     expectParseError(rawFile({ __metadata__: { format: 1 } }, 0), /__metadata__ value "format" is not a string/);
     expectParseError(rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0] } }, 8), /invalid data_offsets/);
     expectParseError(rawFile({ a: { dtype: 'F32', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 8] } }, 8), /needs/);

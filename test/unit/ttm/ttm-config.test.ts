@@ -46,13 +46,27 @@ describe('TTMConfig', () => {
   });
 
   it('factories: fine-tuning (lr 1e-5, 5 epochs, warm-up 500) and zero-shot (no training)', () => {
-    expect(createTtmFineTuningConfig({ batchSize: 1024 })).toMatchObject({ learningRate: 1e-5, numEpochs: 5, warmupSteps: 500, batchSize: 1024, trainingMode: 'fine_tune' });
+    expect(createTtmFineTuningConfig({ batchSize: 1024 })).toMatchObject({
+      learningRate: 1e-5,
+      numEpochs: 5,
+      warmupSteps: 500,
+      batchSize: 1024,
+      trainingMode: 'fine_tune',
+    });
     expect(createTtmZeroShotConfig()).toMatchObject({ numEpochs: 0, trainingMode: 'zero_shot' });
     expect(() => createTtmZeroShotConfig({ numEpochs: 3 })).toThrow(/numEpochs: must be 0 for trainingMode "zero_shot"/);
   });
 
   it('accepts the seed snake_case keys, nested too, and writes camelCase', () => {
-    const c = parseTtmConfig({ model_path: '/models/x', context_length: 1024, learning_rate: 0.001, target_features: ['bg_mM'], input_features: ['iob', 'cob'], split_config: { train_fraction: 0.8, validation_fraction: 0.1, test_fraction: 0.1 }, logging_dir: '/tmp/logs' });
+    const c = parseTtmConfig({
+      model_path: '/models/x',
+      context_length: 1024,
+      learning_rate: 0.001,
+      target_features: ['bg_mM'],
+      input_features: ['iob', 'cob'],
+      split_config: { train_fraction: 0.8, validation_fraction: 0.1, test_fraction: 0.1 },
+      logging_dir: '/tmp/logs',
+    });
     expect(c).toMatchObject({ modelPath: '/models/x', contextLength: 1024, learningRate: 0.001, inputFeatures: ['iob', 'cob'], loggingDir: '/tmp/logs' });
     expect(c.splitConfig.trainFraction).toBe(0.8);
     const text = serializeTtmConfig(c);
