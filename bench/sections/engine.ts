@@ -6,7 +6,18 @@
  * only ratios are meant for comparisons.
  */
 import { rateRow, median, spreadOf, timeRepeats, type BenchContext, type BenchRow, type BenchSection } from '../harness.js';
-import { GraphBuilder, Rng, Trainer, buildTrainingGraph, createSession, gelu, linear, mseLoss, toOrtTensor, type ParamSpec } from '../../src-main/engine/onnx/index.js';
+import {
+  GraphBuilder,
+  Rng,
+  Trainer,
+  buildTrainingGraph,
+  createSession,
+  gelu,
+  linear,
+  mseLoss,
+  toOrtTensor,
+  type ParamSpec,
+} from '../../src-main/engine/onnx/index.js';
 
 const SECTION = 'engine';
 const BATCH = 256;
@@ -109,8 +120,24 @@ export const engineBench: BenchSection = async (ctx) => {
   await io.release();
   const transfer = median(ioMs);
   const share = transfer / stepMs[1]!;
-  rows.push({ section: SECTION, name: 'parameter + moment transfer per step', value: transfer, unit: 'ms', spread: spreadOf(ioMs), repeats: ioMs.length, note: `3 flat buffers of ${n} float32 in and out` });
-  rows.push({ section: SECTION, name: 'transfer share of a 1-thread step', value: share, unit: 'ratio', spread: 0, repeats: 1, note: 'transfer / (graph run + transfer); small is good' });
+  rows.push({
+    section: SECTION,
+    name: 'parameter + moment transfer per step',
+    value: transfer,
+    unit: 'ms',
+    spread: spreadOf(ioMs),
+    repeats: ioMs.length,
+    note: `3 flat buffers of ${n} float32 in and out`,
+  });
+  rows.push({
+    section: SECTION,
+    name: 'transfer share of a 1-thread step',
+    value: share,
+    unit: 'ratio',
+    spread: 0,
+    repeats: 1,
+    note: 'transfer / (graph run + transfer); small is good',
+  });
   rows.push({ section: SECTION, name: 'graph run per 1-thread step', value: stepMs[1]! - transfer, unit: 'ms', spread: 0, repeats: 1 });
   rows.push({ section: SECTION, name: '2-thread speed-up of a train step', value: stepMs[1]! / stepMs[2]!, unit: 'ratio', spread: 0, repeats: 1 });
   ctx.log(`transfer ${transfer.toFixed(3)} ms = ${(share * 100).toFixed(1)} % of a 1-thread step; 2-thread speed-up ${(stepMs[1]! / stepMs[2]!).toFixed(2)}x`);
@@ -120,7 +147,15 @@ export const engineBench: BenchSection = async (ctx) => {
   const stepGflop = (6 * n * BATCH) / 1e9;
   const mm1 = rows.find((r) => r.name.startsWith('matmul') && r.name.endsWith('1 thread'))!.value;
   const achieved = stepGflop / (stepMs[1]! / 1000);
-  rows.push({ section: SECTION, name: 'MLP train step throughput / matmul rate, 1 thread', value: achieved / mm1, unit: 'ratio', spread: 0, repeats: 1, note: `${achieved.toFixed(1)} GFLOP/s of ~6·params·batch per step` });
+  rows.push({
+    section: SECTION,
+    name: 'MLP train step throughput / matmul rate, 1 thread',
+    value: achieved / mm1,
+    unit: 'ratio',
+    spread: 0,
+    repeats: 1,
+    note: `${achieved.toFixed(1)} GFLOP/s of ~6·params·batch per step`,
+  });
   ctx.log(`MLP step reaches ${achieved.toFixed(1)} GFLOP/s = ${((achieved / mm1) * 100).toFixed(0)} % of the MatMul rate`);
   return rows;
 };

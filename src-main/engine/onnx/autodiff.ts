@@ -10,7 +10,7 @@
  */
 import { StudioError } from '../errors.js';
 import { isFloat } from './dtype.js';
-import { GraphBuilder, Value, type GraphNode } from './builder.js';
+import { type GraphBuilder, Value, type GraphNode } from './builder.js';
 import { dimEq, dimProduct, formatShape, isStatic, isStaticShape, normalizeAxis } from './shape.js';
 
 export interface GradContext {
@@ -56,7 +56,10 @@ export function reduceToShape(b: GraphBuilder, g: Value, operand: Value): Value 
     const td = t[i]!;
     if (dimEq(gd, td)) continue;
     if (td === 1) keepAxes.push(i + lead);
-    else gfail(`Cannot undo broadcasting from ${formatShape(g.shape)} to ${formatShape(t)} for ${operand.toString()}: dim ${td} vs ${gd} is undecidable statically. Give the operand a static dim or the same symbol.`);
+    else
+      gfail(
+        `Cannot undo broadcasting from ${formatShape(g.shape)} to ${formatShape(t)} for ${operand.toString()}: dim ${td} vs ${gd} is undecidable statically. Give the operand a static dim or the same symbol.`,
+      );
   }
   const leadAxes = Array.from({ length: lead }, (_, i) => i);
   if (leadAxes.length === 0 && keepAxes.length === 0) return g;
@@ -244,7 +247,11 @@ function gatherGrad(c: GradContext): (Value | null)[] {
   const K = idx.shape.reduce((p: number, d) => p * (d as number), 1);
   const flatIdx = b.reshape(b.cast(idx, 'int64'), [K, 1]);
   const wrapped = b.where(b.less(flatIdx, b.scalar(0, 'int64')), b.add(flatIdx, b.scalar(V, 'int64')), flatIdx);
-  const range = b.constant('int64', [1, V], Array.from({ length: V }, (_, i) => i));
+  const range = b.constant(
+    'int64',
+    [1, V],
+    Array.from({ length: V }, (_, i) => i),
+  );
   const onehot = b.cast(b.equal(wrapped, range), data.dtype); // [K, V]
   const pre = data.shape.slice(0, ax);
   const post = data.shape.slice(ax + 1);
@@ -420,9 +427,11 @@ export interface GradientOptions {
  */
 export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[], _options: GradientOptions = {}): Value[] {
   if (!(loss instanceof Value) || !b.has(loss.name) || b.get(loss.name) !== loss) gfail(`gradients: the loss is not a tensor of graph '${b.name}'.`);
-  if (!isFloat(loss.dtype) || loss.rank !== 0) gfail(`gradients: the loss must be a float scalar (shape []), got ${loss.toString()}. Reduce it first (e.g. reduceMean).`);
+  if (!isFloat(loss.dtype) || loss.rank !== 0)
+    gfail(`gradients: the loss must be a float scalar (shape []), got ${loss.toString()}. Reduce it first (e.g. reduceMean).`);
   for (const w of wrt) {
-    if (!(w instanceof Value) || !b.has(w.name) || b.get(w.name) !== w) gfail(`gradients: unknown tensor ${String(w)} in the list of tensors to differentiate.`);
+    if (!(w instanceof Value) || !b.has(w.name) || b.get(w.name) !== w)
+      gfail(`gradients: unknown tensor ${String(w)} in the list of tensors to differentiate.`);
     if (!isFloat(w.dtype)) gfail(`gradients: ${w.toString()} is not a float tensor and cannot be differentiated.`);
   }
   const nodes = b.nodes;
@@ -450,7 +459,10 @@ export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[], _
   const reaching = dependsOn.get(loss.name) ?? new Set<string>();
   for (const w of wrt) {
     if (!reaching.has(w.name)) {
-      gfail(`gradients: the loss ${loss.toString()} does not depend on ${w.toString()} through differentiable (float) ops, so no gradient can be formed. Remove it from the trainable set or connect it to the loss.`, { tensor: w.name });
+      gfail(
+        `gradients: the loss ${loss.toString()} does not depend on ${w.toString()} through differentiable (float) ops, so no gradient can be formed. Remove it from the trainable set or connect it to the loss.`,
+        { tensor: w.name },
+      );
     }
   }
   // Backward: tensors the loss depends on.
@@ -472,11 +484,17 @@ export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[], _
     const rule = GRAD_RULES[n.opType];
     const via = [...new Set(n.inputs.filter(needsGrad).flatMap((v) => [...dependsOn.get(v!.name)!]))].filter((s) => wrtNames.has(s));
     if (!rule) {
-      gfail(`gradients: op ${n.opType} (node '${n.name}') lies on the path from ${via.map((s) => `'${s}'`).join(', ')} to the loss but is not differentiable (no gradient rule). Detach that path or use a differentiable op.`, { op: n.opType, node: n.name });
+      gfail(
+        `gradients: op ${n.opType} (node '${n.name}') lies on the path from ${via.map((s) => `'${s}'`).join(', ')} to the loss but is not differentiable (no gradient rule). Detach that path or use a differentiable op.`,
+        { op: n.opType, node: n.name },
+      );
     }
     n.inputs.forEach((inp, k) => {
       if (needsGrad(inp) && rule.inputs !== 'all' && !rule.inputs.includes(k)) {
-        gfail(`gradients: input ${k} ('${inp!.name}') of ${n.opType} (node '${n.name}') is not differentiable, but it depends on ${[...dependsOn.get(inp!.name)!].map((s) => `'${s}'`).join(', ')}. Make that input a constant or detach it.`, { op: n.opType, node: n.name, input: k });
+        gfail(
+          `gradients: input ${k} ('${inp!.name}') of ${n.opType} (node '${n.name}') is not differentiable, but it depends on ${[...dependsOn.get(inp!.name)!].map((s) => `'${s}'`).join(', ')}. Make that input a constant or detach it.`,
+          { op: n.opType, node: n.name, input: k },
+        );
       }
     });
   });
@@ -509,7 +527,8 @@ export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[], _
     n.inputs.forEach((inp, k) => {
       const g = gx[k];
       if (inp && needs[k] && g) {
-        if (!dimShapeEq(g, inp)) gfail(`internal: gradient of ${n.opType} '${n.name}' input ${k} has shape ${formatShape(g.shape)}, expected ${formatShape(inp.shape)}.`);
+        if (!dimShapeEq(g, inp))
+          gfail(`internal: gradient of ${n.opType} '${n.name}' input ${k} has shape ${formatShape(g.shape)}, expected ${formatShape(inp.shape)}.`);
         push(inp, g.dtype === inp.dtype ? g : b.cast(g, inp.dtype));
       }
     });

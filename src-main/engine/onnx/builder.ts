@@ -84,7 +84,23 @@ export const attr = {
 };
 
 const UNARY_FLOAT = new Set([
-  'Neg', 'Exp', 'Log', 'Abs', 'Sqrt', 'Erf', 'Tanh', 'Sigmoid', 'Relu', 'Reciprocal', 'Sign', 'Floor', 'Ceil', 'Round', 'Sin', 'Cos', 'Softplus',
+  'Neg',
+  'Exp',
+  'Log',
+  'Abs',
+  'Sqrt',
+  'Erf',
+  'Tanh',
+  'Sigmoid',
+  'Relu',
+  'Reciprocal',
+  'Sign',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Sin',
+  'Cos',
+  'Softplus',
 ]);
 const UNARY_ANY = new Set(['Identity']);
 const BINARY_SAME = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum']);
@@ -202,7 +218,10 @@ export class GraphBuilder {
     const v = this.register(this.uniqueName(name ?? `const_${this.counter++}`), dtype, shape);
     this.initializers.set(v.name, { value: v, data: arr });
     if ((dtype === 'int64' || dtype === 'int32') && shape.length <= 1 && size <= 64) {
-      this.known.set(v.name, Array.from(arr as ArrayLike<number | bigint>, (x) => Number(x)));
+      this.known.set(
+        v.name,
+        Array.from(arr as ArrayLike<number | bigint>, (x) => Number(x)),
+      );
     }
     return v;
   }
@@ -503,7 +522,12 @@ export class GraphBuilder {
 
   // ---------------------------------------------------------------- reductions & nn ops
 
-  reduce(kind: 'ReduceSum' | 'ReduceMean' | 'ReduceMax' | 'ReduceMin' | 'ReduceSumSquare' | 'ReduceL2' | 'ReduceProd', x: Value, axes?: readonly number[], keepdims = false): Value {
+  reduce(
+    kind: 'ReduceSum' | 'ReduceMean' | 'ReduceMax' | 'ReduceMin' | 'ReduceSumSquare' | 'ReduceL2' | 'ReduceProd',
+    x: Value,
+    axes?: readonly number[],
+    keepdims = false,
+  ): Value {
     const ins: Value[] = [x];
     if (axes) ins.push(this.ints(axes));
     return this.op1(kind, ins, { keepdims: attr.int(keepdims ? 1 : 0) });
@@ -623,7 +647,6 @@ export class GraphBuilder {
   }
 
   private infer(opType: string, ins: readonly (Value | null)[], at: Record<string, AttributeValue>, nOut: number): { dtype: DType; shape: Dim[] }[] {
-    const x = ins[0];
     const need = (i: number): Value => {
       const v = ins[i];
       if (!v) throw new Error(`input ${i} is required`);
@@ -707,7 +730,8 @@ export class GraphBuilder {
         const a = need(0);
         const b = need(1);
         sameDtype([a, b]);
-        if (a.rank < 2 || b.rank < 2) throw new Error(`operands must have rank >= 2 (unsqueeze vectors first), got ${formatShape(a.shape)} x ${formatShape(b.shape)}`);
+        if (a.rank < 2 || b.rank < 2)
+          throw new Error(`operands must have rank >= 2 (unsqueeze vectors first), got ${formatShape(a.shape)} x ${formatShape(b.shape)}`);
         const k1 = a.shape[a.rank - 1]!;
         const k2 = b.shape[b.rank - 2]!;
         if (!dimEq(k1, k2)) throw new Error(`inner dims differ: ${formatShape(a.shape)} x ${formatShape(b.shape)} (${k1} vs ${k2})`);
@@ -720,12 +744,16 @@ export class GraphBuilder {
         const p = at.perm?.kind === 'ints' ? at.perm.value : [];
         const sorted = [...p].sort((m, n) => m - n);
         if (p.length !== v.rank || sorted.some((a, i) => a !== i)) throw new Error(`perm [${p.join(', ')}] is not a permutation of ${v.rank} axes`);
-        return one(v.dtype, p.map((i) => v.shape[i]!));
+        return one(
+          v.dtype,
+          p.map((i) => v.shape[i]!),
+        );
       }
       case 'Reshape': {
         const v = need(0);
         const target = this.known.get(need(1).name);
-        if (!target) throw new Error(`the target shape must be known statically (a constant, symbolic dims or Shape-derived), got computed tensor ${need(1).toString()}`);
+        if (!target)
+          throw new Error(`the target shape must be known statically (a constant, symbolic dims or Shape-derived), got computed tensor ${need(1).toString()}`);
         return one(v.dtype, reshapeDims(v.shape, target));
       }
       case 'Shape': {
@@ -757,7 +785,8 @@ export class GraphBuilder {
         const ends = this.constInts(ins[2] ?? null, 'ends');
         const axes = ins[3] ? this.constInts(ins[3], 'axes').map((a) => normalizeAxis(a, v.rank, 'Slice')) : starts.map((_, i) => i);
         const steps = ins[4] ? this.constInts(ins[4], 'steps') : starts.map(() => 1);
-        if (starts.length !== ends.length || axes.length !== starts.length || steps.length !== starts.length) throw new Error('starts, ends, axes and steps must have the same length');
+        if (starts.length !== ends.length || axes.length !== starts.length || steps.length !== starts.length)
+          throw new Error('starts, ends, axes and steps must have the same length');
         const shape = [...v.shape];
         axes.forEach((ax, i) => {
           shape[ax] = sliceLength(v.shape[ax]!, starts[i]!, ends[i]!, steps[i]!, ax);
@@ -772,7 +801,8 @@ export class GraphBuilder {
         for (const v of vs) {
           if (v.rank !== vs[0]!.rank) throw new Error(`ranks differ: ${vs.map((u) => formatShape(u.shape)).join(', ')}`);
           v.shape.forEach((d, i) => {
-            if (i !== ax && !dimEq(d, vs[0]!.shape[i]!)) throw new Error(`dims off the concat axis ${ax} differ: ${vs.map((u) => formatShape(u.shape)).join(', ')}`);
+            if (i !== ax && !dimEq(d, vs[0]!.shape[i]!))
+              throw new Error(`dims off the concat axis ${ax} differ: ${vs.map((u) => formatShape(u.shape)).join(', ')}`);
           });
           const d = v.shape[ax]!;
           if (typeof total === 'number' && typeof d === 'number') total += d;
@@ -792,7 +822,8 @@ export class GraphBuilder {
         if (sizes.length !== nOut) throw new Error(`${sizes.length} split sizes for ${nOut} outputs`);
         const d = v.shape[ax]!;
         const total = sizes.reduce((a, b) => a + b, 0);
-        if (typeof d !== 'number' || d !== total) throw new Error(`split sizes [${sizes.join(', ')}] sum to ${total}, axis ${ax} of ${formatShape(v.shape)} has ${d}`);
+        if (typeof d !== 'number' || d !== total)
+          throw new Error(`split sizes [${sizes.join(', ')}] sum to ${total}, axis ${ax} of ${formatShape(v.shape)} has ${d}`);
         return sizes.map((s) => {
           const shape = [...v.shape];
           shape[ax] = s;
@@ -842,7 +873,10 @@ export class GraphBuilder {
         const v = need(0);
         const axes = ins[1] ? this.constInts(ins[1], 'axes').map((a) => normalizeAxis(a, v.rank, 'Squeeze')) : v.shape.flatMap((d, i) => (d === 1 ? [i] : []));
         for (const a of axes) if (v.shape[a] !== 1) throw new Error(`axis ${a} of ${formatShape(v.shape)} is not 1`);
-        return one(v.dtype, v.shape.filter((_, i) => !axes.includes(i)));
+        return one(
+          v.dtype,
+          v.shape.filter((_, i) => !axes.includes(i)),
+        );
       }
       case 'Softmax':
       case 'LogSoftmax': {
@@ -987,7 +1021,8 @@ export function reshapeDims(input: Shape, target: readonly Dim[]): Dim[] {
   const known = dimProduct(out.filter((_, i) => i !== inferAt));
   if (inferAt >= 0) {
     const d = dimDiv(total, known);
-    if (d === undefined) throw new Error(`cannot reshape ${formatShape(input)} (${total} elements) to ${formatShape(target)}: ${total} is not a multiple of ${known}`);
+    if (d === undefined)
+      throw new Error(`cannot reshape ${formatShape(input)} (${total} elements) to ${formatShape(target)}: ${total} is not a multiple of ${known}`);
     out[inferAt] = d;
   } else if (!dimEq(total, known)) {
     throw new Error(`cannot reshape ${formatShape(input)} (${total} elements) to ${formatShape(target)} (${known} elements)`);

@@ -6,7 +6,17 @@ export { mseLoss, maeLoss, huberLoss, pinballLoss, loss, type LossOptions, type 
 export { ParameterLayout, type ParamSpec, type ParamEntry } from './params.js';
 export { buildTrainingGraph, TRAIN_IO, type AdamWOptions, type ForwardResult, type TrainingGraph, type TrainingGraphSpec } from './optimizer.js';
 export { Trainer, type OptimizerState, type StepOptions, type StepResult } from './trainer.js';
-export { EngineSession, createSession, validateThreads, toOrtTensor, type ExecutionProvider, type Feeds, type OptimizationLevel, type SessionOptions, type TensorData } from './runtime.js';
+export {
+  EngineSession,
+  createSession,
+  validateThreads,
+  toOrtTensor,
+  type ExecutionProvider,
+  type Feeds,
+  type OptimizationLevel,
+  type SessionOptions,
+  type TensorData,
+} from './runtime.js';
 export { Rng, dropoutMask } from './rng.js';
 export { saveModel } from './export.js';
 export { type DType, type FloatDType, type AnyTypedArray, typedArrayOf, isFloat } from './dtype.js';

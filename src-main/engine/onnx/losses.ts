@@ -23,8 +23,10 @@ function maskedMean(b: GraphBuilder, l: Value, mask: Value | null | undefined): 
 }
 
 function diff(b: GraphBuilder, pred: Value, target: Value, what: string): Value {
-  if (pred.dtype !== target.dtype) throw new StudioError('GRAPH', `${what}: prediction ${pred.toString()} and target ${target.toString()} have different dtypes.`);
-  if (!shapeEq(pred.shape, target.shape)) throw new StudioError('GRAPH', `${what}: prediction ${pred.toString()} and target ${target.toString()} must have the same shape.`);
+  if (pred.dtype !== target.dtype)
+    throw new StudioError('GRAPH', `${what}: prediction ${pred.toString()} and target ${target.toString()} have different dtypes.`);
+  if (!shapeEq(pred.shape, target.shape))
+    throw new StudioError('GRAPH', `${what}: prediction ${pred.toString()} and target ${target.toString()} must have the same shape.`);
   return b.sub(pred, target);
 }
 
@@ -63,7 +65,10 @@ export function pinballLoss(b: GraphBuilder, pred: Value, target: Value, quantil
   if (several) {
     const q = pred.shape[pred.rank - 1];
     if (pred.rank !== target.rank + 1 || q !== qs.length) {
-      throw new StudioError('GRAPH', `pinball: with ${qs.length} quantiles the prediction must be the target's shape plus a trailing axis of ${qs.length}; got prediction ${pred.toString()} and target ${target.toString()}.`);
+      throw new StudioError(
+        'GRAPH',
+        `pinball: with ${qs.length} quantiles the prediction must be the target's shape plus a trailing axis of ${qs.length}; got prediction ${pred.toString()} and target ${target.toString()}.`,
+      );
     }
     y = b.unsqueeze(target, [-1]);
     if (mask) mask = b.unsqueeze(mask, [-1]);

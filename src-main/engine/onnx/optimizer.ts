@@ -9,7 +9,7 @@
  */
 import { StudioError } from '../errors.js';
 import type { FloatDType } from './dtype.js';
-import { GraphBuilder, Value } from './builder.js';
+import { GraphBuilder, type Value } from './builder.js';
 import { gradients } from './autodiff.js';
 import { ParameterLayout, type ParamSpec } from './params.js';
 
@@ -84,7 +84,8 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
     maxGradNorm: o.maxGradNorm,
     beta1Input: o.beta1Input ?? false,
   };
-  if (!(opt.beta1 >= 0 && opt.beta1 < 1) || !(opt.beta2 >= 0 && opt.beta2 < 1)) throw new StudioError('GRAPH', `AdamW betas must be in [0, 1), got (${opt.beta1}, ${opt.beta2}).`);
+  if (!(opt.beta1 >= 0 && opt.beta1 < 1) || !(opt.beta2 >= 0 && opt.beta2 < 1))
+    throw new StudioError('GRAPH', `AdamW betas must be in [0, 1), got (${opt.beta1}, ${opt.beta2}).`);
   if (!(opt.eps > 0)) throw new StudioError('GRAPH', `AdamW eps must be > 0, got ${opt.eps}.`);
   if (opt.maxGradNorm !== undefined && !(opt.maxGradNorm > 0)) throw new StudioError('GRAPH', `maxGradNorm must be > 0, got ${opt.maxGradNorm}.`);
 

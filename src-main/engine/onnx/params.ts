@@ -30,7 +30,8 @@ export class ParameterLayout {
     const entries: ParamEntry[] = [];
     for (const s of specs) {
       if (this.byName.has(s.name)) throw new StudioError('GRAPH', `Parameter '${s.name}' is declared twice.`);
-      if (s.shape.some((d) => !Number.isInteger(d) || d <= 0)) throw new StudioError('GRAPH', `Parameter '${s.name}' has invalid shape [${s.shape.join(', ')}]: dims must be positive integers.`);
+      if (s.shape.some((d) => !Number.isInteger(d) || d <= 0))
+        throw new StudioError('GRAPH', `Parameter '${s.name}' has invalid shape [${s.shape.join(', ')}]: dims must be positive integers.`);
       const size = s.shape.reduce((a, b) => a * b, 1);
       const e: ParamEntry = { ...s, shape: [...s.shape], offset, size };
       entries.push(e);

@@ -45,7 +45,10 @@ const ORT_TYPE: Readonly<Record<DType, ort.Tensor.Type>> = {
 export function validateThreads(threads: number): number {
   const max = cpus().length * 4;
   if (!Number.isInteger(threads) || threads < 1 || threads > max) {
-    throw new StudioError('INVALID_INPUT', `Thread count ${threads} is not valid: use an integer from 1 to ${max} (4 × ${cpus().length} CPUs).`, { threads, max });
+    throw new StudioError('INVALID_INPUT', `Thread count ${threads} is not valid: use an integer from 1 to ${max} (4 × ${cpus().length} CPUs).`, {
+      threads,
+      max,
+    });
   }
   return threads;
 }

@@ -83,7 +83,8 @@ export class Trainer {
   /** Restores a state (e.g. from a checkpoint); arrays are adopted, not copied. */
   setState(s: OptimizerState): void {
     const n = this.graph.layout.total;
-    if (s.params.length !== n || s.m.length !== n || s.v.length !== n) throw new StudioError('INVALID_INPUT', `Optimizer state must hold ${n} values per buffer.`);
+    if (s.params.length !== n || s.m.length !== n || s.v.length !== n)
+      throw new StudioError('INVALID_INPUT', `Optimizer state must hold ${n} values per buffer.`);
     if (!Number.isInteger(s.step) || s.step < 0) throw new StudioError('INVALID_INPUT', `Optimizer step must be a non-negative integer, got ${s.step}.`);
     this.state = { ...s };
   }

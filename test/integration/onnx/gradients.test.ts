@@ -33,7 +33,10 @@ const s = (...shape: number[]): GradInput => ({ shape });
 const pos = (...shape: number[]): GradInput => ({ shape, lo: 0.5, hi: 2 });
 const f32: GradCheckOptions = { dtype: 'float32' };
 // Inputs kept away from kinks (0 for Abs/Relu/Sign-like ops; ties for Max/Min/ReduceMax).
-const away = (...shape: number[]): GradInput => ({ shape, values: Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) => (i % 2 ? 1 : -1) * (0.3 + 0.37 * i)) });
+const away = (...shape: number[]): GradInput => ({
+  shape,
+  values: Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) => (i % 2 ? 1 : -1) * (0.3 + 0.37 * i)),
+});
 
 const cases: GCase[] = [
   { name: 'Add with broadcasting [2,3,4] + [3,1]', inputs: [s(2, 3, 4), s(3, 1)], f: (b, [x, y]) => b.add(x!, y!) },
@@ -58,7 +61,11 @@ const cases: GCase[] = [
   { name: 'Cos', inputs: [s(2, 3)], f: (b, [x]) => b.cos(x!) },
   { name: 'Identity', inputs: [s(2, 3)], f: (b, [x]) => b.identity(x!) },
   { name: 'Clip', inputs: [away(2, 3)], f: (b, [x]) => b.clip(x!, -1, 1.5) },
-  { name: 'Where (bool condition from data, broadcast branches)', inputs: [s(2, 3), s(3), { shape: [2, 3], values: [1, -1, 1, -1, -1, 1], constant: true }], f: (b, [x, y, c]) => b.where(b.greater(c!, 0), x!, y!) },
+  {
+    name: 'Where (bool condition from data, broadcast branches)',
+    inputs: [s(2, 3), s(3), { shape: [2, 3], values: [1, -1, 1, -1, -1, 1], constant: true }],
+    f: (b, [x, y, c]) => b.where(b.greater(c!, 0), x!, y!),
+  },
   { name: 'Cast float64 → float64 chain through Identity', inputs: [s(3)], f: (b, [x]) => b.cast(b.identity(x!), 'float64') },
   { name: 'MatMul 2-D', inputs: [s(3, 4), s(4, 2)], f: (b, [x, y]) => b.matmul(x!, y!) },
   { name: 'MatMul 4-D x 2-D (linear layer path)', inputs: [s(2, 2, 3, 4), s(4, 3)], f: (b, [x, y]) => b.matmul(x!, y!) },
@@ -67,13 +74,24 @@ const cases: GCase[] = [
   { name: 'linear with bias', inputs: [s(2, 3, 4), s(5, 4), s(5)], f: (b, [x, w, c]) => linear(b, x!, w!, c) },
   { name: 'Transpose', inputs: [s(2, 3, 4)], f: (b, [x]) => b.transpose(x!, [1, 2, 0]) },
   { name: 'Reshape (0 and -1)', inputs: [s(2, 3, 4)], f: (b, [x]) => b.reshape(x!, [0, -1, 2]) },
-  { name: 'Reshape with a symbolic batch folded into rows and back', inputs: [{ shape: [2, 3, 4], declared: ['batch', 3, 4] }], f: (b, [x]) => b.reshape(b.mul(b.reshape(x!, [-1, 4]), b.reshape(x!, [-1, 4])), ['batch', 3, 4]) },
+  {
+    name: 'Reshape with a symbolic batch folded into rows and back',
+    inputs: [{ shape: [2, 3, 4], declared: ['batch', 3, 4] }],
+    f: (b, [x]) => b.reshape(b.mul(b.reshape(x!, [-1, 4]), b.reshape(x!, [-1, 4])), ['batch', 3, 4]),
+  },
   { name: 'Unsqueeze + Squeeze', inputs: [s(2, 3)], f: (b, [x]) => b.unsqueeze(b.squeeze(b.unsqueeze(x!, [1]), [1]), [0, 3]) },
   { name: 'Expand', inputs: [s(3, 1)], f: (b, [x]) => b.expand(x!, [2, 3, 4]) },
   { name: 'Slice (negative start, two axes)', inputs: [s(4, 5)], f: (b, [x]) => b.slice(x!, [1, -3], [3, 100], [0, 1]) },
   { name: 'Pad', inputs: [s(2, 3)], f: (b, [x]) => b.pad(x!, [1, 0, 2, 1], 0.5) },
   { name: 'Concat of two inputs and a reused one', inputs: [s(2, 3), s(2, 1)], f: (b, [x, y]) => b.concat([x!, y!, x!], 1) },
-  { name: 'Split with an unused output', inputs: [s(2, 6)], f: (b, [x]) => { const [p, , r] = b.split(x!, [1, 2, 3], 1); return b.concat([b.mul(p!, 2), r!], 1); } },
+  {
+    name: 'Split with an unused output',
+    inputs: [s(2, 6)],
+    f: (b, [x]) => {
+      const [p, , r] = b.split(x!, [1, 2, 3], 1);
+      return b.concat([b.mul(p!, 2), r!], 1);
+    },
+  },
   { name: 'Gather axis 0 with repeated indices (embedding)', inputs: [s(5, 3)], f: (b, [x]) => b.gather(x!, b.constant('int64', [2, 2], [4, 0, 4, 1]), 0) },
   { name: 'Gather axis 1 with a negative index', inputs: [s(2, 4, 3)], f: (b, [x]) => b.gather(x!, [-1, 0, 3], 1) },
   { name: 'Gather a scalar index', inputs: [s(3, 4)], f: (b, [x]) => b.gather(x!, b.constant('int64', [], [2]), 1) },
@@ -89,22 +107,52 @@ const cases: GCase[] = [
   { name: 'LogSoftmax', inputs: [s(2, 4)], f: (b, [x]) => b.logSoftmax(x!, -1) },
   { name: 'LayerNormalization (x, scale, bias)', inputs: [s(2, 3, 5), s(5), s(5)], f: (b, [x, w, c]) => layerNorm(b, x!, w!, c!, 1e-5) },
   { name: 'LayerNormalization over two axes', inputs: [s(2, 3, 4), s(3, 4)], f: (b, [x, w]) => b.layerNormalization(x!, w!, null, 1, 1e-3) },
-  { name: 'BatchNormalization inference (x, scale, bias)', inputs: [s(2, 3, 4), s(3), s(3), { shape: [3], constant: true }, { shape: [3], lo: 0.5, hi: 2, constant: true }], f: (b, [x, w, c, m, v]) => b.batchNormalization(x!, w!, c!, m!, v!, 1e-5) },
+  {
+    name: 'BatchNormalization inference (x, scale, bias)',
+    inputs: [s(2, 3, 4), s(3), s(3), { shape: [3], constant: true }, { shape: [3], lo: 0.5, hi: 2, constant: true }],
+    f: (b, [x, w, c, m, v]) => b.batchNormalization(x!, w!, c!, m!, v!, 1e-5),
+  },
   { name: 'BatchNorm training statistics', inputs: [s(4, 3, 2), s(3), s(3)], f: (b, [x, w, c]) => batchNormTraining(b, x!, w!, c!).y },
   { name: 'gated attention', inputs: [s(2, 3, 4), s(4, 4), s(4)], f: (b, [x, w, c]) => gatedAttention(b, x!, w!, c) },
-  { name: 'dropout with a fed mask', inputs: [s(3, 4), { shape: [3, 4], values: [1, 0, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1], constant: true }], f: (b, [x, m]) => dropout(b, x!, m!, 0.3) },
+  {
+    name: 'dropout with a fed mask',
+    inputs: [s(3, 4), { shape: [3, 4], values: [1, 0, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1], constant: true }],
+    f: (b, [x, m]) => dropout(b, x!, m!, 0.3),
+  },
   { name: 'GELU (tanh form)', inputs: [s(2, 3)], f: (b, [x]) => geluTanh(b, x!) },
-  { name: 'shared subexpression used three times', inputs: [s(2, 3)], f: (b, [x]) => { const t = b.tanh(x!); return b.add(b.mul(t, t), b.exp(t)); } },
+  {
+    name: 'shared subexpression used three times',
+    inputs: [s(2, 3)],
+    f: (b, [x]) => {
+      const t = b.tanh(x!);
+      return b.add(b.mul(t, t), b.exp(t));
+    },
+  },
   // float32: ops without float64 kernels in onnxruntime 1.30.
   { name: 'Erf (float32)', inputs: [s(2, 3)], f: (b, [x]) => b.erf(x!), opts: f32 },
   { name: 'GELU exact (float32)', inputs: [{ shape: [2, 3], lo: -2, hi: 2 }], f: (b, [x]) => gelu(b, x!), opts: f32 },
   { name: 'Softplus (float32)', inputs: [s(2, 3)], f: (b, [x]) => b.op('Softplus', [x!])[0]!, opts: f32 },
   { name: 'Cast float32 → float64 → float32 (float32)', inputs: [s(3)], f: (b, [x]) => b.cast(b.mul(b.cast(x!, 'float64'), 2), 'float32'), opts: f32 },
   // Losses as functions of the prediction (masks and targets fed as data).
-  { name: 'mse loss with mask', inputs: [s(2, 3), { shape: [2, 3], constant: true }, { shape: [2, 3], values: [1, 0, 1, 1, 1, 0], constant: true }], f: (b, [p, t, m]) => mseLoss(b, p!, t!, { mask: m! }) },
+  {
+    name: 'mse loss with mask',
+    inputs: [s(2, 3), { shape: [2, 3], constant: true }, { shape: [2, 3], values: [1, 0, 1, 1, 1, 0], constant: true }],
+    f: (b, [p, t, m]) => mseLoss(b, p!, t!, { mask: m! }),
+  },
   { name: 'mae loss', inputs: [away(2, 3), { shape: [2, 3], values: [0, 0, 0, 0, 0, 0], constant: true }], f: (b, [p, t]) => maeLoss(b, p!, t!) },
-  { name: 'huber loss on both branches', inputs: [{ shape: [2, 3], values: [-2, -0.3, 0.2, 0.6, 1.7, 3] }, { shape: [2, 3], values: [0, 0, 0, 0, 0, 0], constant: true }], f: (b, [p, t]) => huberLoss(b, p!, t!, 0.8) },
-  { name: 'pinball loss, three quantiles, mask', inputs: [away(2, 2, 3), { shape: [2, 2], values: [0.05, -0.02, 0.01, 0.03], constant: true }, { shape: [2, 2], values: [1, 1, 0, 1], constant: true }], f: (b, [p, t, m]) => pinballLoss(b, p!, t!, [0.1, 0.5, 0.9], { mask: m! }) },
+  {
+    name: 'huber loss on both branches',
+    inputs: [
+      { shape: [2, 3], values: [-2, -0.3, 0.2, 0.6, 1.7, 3] },
+      { shape: [2, 3], values: [0, 0, 0, 0, 0, 0], constant: true },
+    ],
+    f: (b, [p, t]) => huberLoss(b, p!, t!, 0.8),
+  },
+  {
+    name: 'pinball loss, three quantiles, mask',
+    inputs: [away(2, 2, 3), { shape: [2, 2], values: [0.05, -0.02, 0.01, 0.03], constant: true }, { shape: [2, 2], values: [1, 1, 0, 1], constant: true }],
+    f: (b, [p, t, m]) => pinballLoss(b, p!, t!, [0.1, 0.5, 0.9], { mask: m! }),
+  },
 ];
 
 describe('gradient rules match central finite differences', () => {

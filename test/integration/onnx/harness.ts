@@ -82,7 +82,11 @@ export async function gradCheck(inputs: readonly GradInput[], f: (b: GraphBuilde
   const R = b.input('R', dtype, out.shape);
   const loss = b.reduceSum(b.mul(out, R));
   const diffIdx = inputs.map((inp, i) => (inp.constant ? -1 : i)).filter((i) => i >= 0);
-  const grads = gradients(b, loss, diffIdx.map((i) => xs[i]!));
+  const grads = gradients(
+    b,
+    loss,
+    diffIdx.map((i) => xs[i]!),
+  );
   b.output(loss, 'loss');
   grads.forEach((g, k) => b.output(g, `g${k}`));
   const s = await createSession(b.toModel(), { threads: 1, disabledOptimizers: ['QuickGeluFusion'] });
@@ -92,7 +96,10 @@ export async function gradCheck(inputs: readonly GradInput[], f: (b: GraphBuilde
     return arrayFor(dtype, v);
   });
   const outShape = out.shape.map((d) => evalDim(d, bind));
-  const rData = arrayFor(dtype, Array.from({ length: outShape.reduce((p, d) => p * d, 1) }, () => rng.range(-1, 1)));
+  const rData = arrayFor(
+    dtype,
+    Array.from({ length: outShape.reduce((p, d) => p * d, 1) }, () => rng.range(-1, 1)),
+  );
   const feeds = (): Record<string, TensorData> => {
     const fd: Record<string, TensorData> = { R: { data: rData, dims: outShape } };
     values.forEach((v, i) => (fd[`x${i}`] = { data: v, dims: inputs[i]!.shape }));

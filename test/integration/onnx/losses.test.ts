@@ -35,20 +35,35 @@ const pin = (y: number, p: number, q: number) => Math.max(q * (y - p), (q - 1) *
 
 describe('losses', () => {
   it('mse, unmasked and masked', async () => {
-    expect(await evalLoss((b, p, t) => mseLoss(b, p, t))).toBeCloseTo(maskedMean((i) => (P[i]! - T[i]!) ** 2, null), 12);
-    expect(await evalLoss((b, p, t, m) => mseLoss(b, p, t, { mask: m }))).toBeCloseTo(maskedMean((i) => (P[i]! - T[i]!) ** 2, M), 12);
+    expect(await evalLoss((b, p, t) => mseLoss(b, p, t))).toBeCloseTo(
+      maskedMean((i) => (P[i]! - T[i]!) ** 2, null),
+      12,
+    );
+    expect(await evalLoss((b, p, t, m) => mseLoss(b, p, t, { mask: m }))).toBeCloseTo(
+      maskedMean((i) => (P[i]! - T[i]!) ** 2, M),
+      12,
+    );
   });
   it('mae, masked with a bool mask', async () => {
     const v = await evalLoss((b, p, t, m) => maeLoss(b, p, t, { mask: b.greater(m, 0.5) }));
-    expect(v).toBeCloseTo(maskedMean((i) => Math.abs(P[i]! - T[i]!), M), 12);
+    expect(v).toBeCloseTo(
+      maskedMean((i) => Math.abs(P[i]! - T[i]!), M),
+      12,
+    );
   });
   it('huber with delta, both branches present', async () => {
     const v = await evalLoss((b, p, t, m) => huberLoss(b, p, t, 0.7, { mask: m }));
-    expect(v).toBeCloseTo(maskedMean((i) => huber(P[i]! - T[i]!, 0.7), M), 12);
+    expect(v).toBeCloseTo(
+      maskedMean((i) => huber(P[i]! - T[i]!, 0.7), M),
+      12,
+    );
   });
   it('pinball, one quantile', async () => {
     const v = await evalLoss((b, p, t, m) => pinballLoss(b, p, t, 0.8, { mask: m }));
-    expect(v).toBeCloseTo(maskedMean((i) => pin(T[i]!, P[i]!, 0.8), M), 12);
+    expect(v).toBeCloseTo(
+      maskedMean((i) => pin(T[i]!, P[i]!, 0.8), M),
+      12,
+    );
   });
   it('pinball, several quantiles on a trailing axis (mean over observed × quantiles)', async () => {
     const qs = [0.1, 0.5, 0.9];
@@ -56,10 +71,11 @@ describe('losses', () => {
     const v = await evalLoss((b, p, t, m) => pinballLoss(b, p, t, qs, { mask: m }), [3, 4, 3], pq);
     let s = 0;
     let c = 0;
-    for (let i = 0; i < 12; i++) for (let k = 0; k < 3; k++) {
-      s += pin(T[i]!, pq[i * 3 + k]!, qs[k]!) * M[i]!;
-      c += M[i]!;
-    }
+    for (let i = 0; i < 12; i++)
+      for (let k = 0; k < 3; k++) {
+        s += pin(T[i]!, pq[i * 3 + k]!, qs[k]!) * M[i]!;
+        c += M[i]!;
+      }
     expect(v).toBeCloseTo(s / c, 12);
   });
   it('masked-out targets contribute nothing, even when wildly wrong', async () => {
@@ -80,7 +96,13 @@ describe('losses', () => {
     b.output(mseLoss(b, p, t, { mask: m }), 'loss');
     const rows = Float64Array.from([1, 0, 1]);
     const r = await runGraph(b, { p: { data: P, dims: [3, 4] }, t: { data: T, dims: [3, 4] }, m: { data: rows, dims: [3, 1] } });
-    expect(Number(r.loss!.data[0])).toBeCloseTo(maskedMean((i) => (P[i]! - T[i]!) ** 2, Float64Array.from({ length: 12 }, (_, i) => rows[Math.floor(i / 4)]!)), 12);
+    expect(Number(r.loss!.data[0])).toBeCloseTo(
+      maskedMean(
+        (i) => (P[i]! - T[i]!) ** 2,
+        Float64Array.from({ length: 12 }, (_, i) => rows[Math.floor(i / 4)]!),
+      ),
+      12,
+    );
   });
   it('rejects mismatched prediction and target shapes at build time', () => {
     const b = new GraphBuilder();

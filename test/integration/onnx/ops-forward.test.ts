@@ -3,7 +3,18 @@
  * including numpy broadcasting. float64 unless the op has no float64 kernel (Erf).
  */
 import { describe, it } from 'vitest';
-import { GraphBuilder, Rng, batchNormTraining, dropout, gatedAttention, gelu, geluTanh, layerNorm, linear, type Value } from '../../../src-main/engine/onnx/index.js';
+import {
+  GraphBuilder,
+  Rng,
+  batchNormTraining,
+  dropout,
+  gatedAttention,
+  gelu,
+  geluTanh,
+  layerNorm,
+  linear,
+  type Value,
+} from '../../../src-main/engine/onnx/index.js';
 import { arrayFor, expectClose, runGraph } from './harness.js';
 import * as R from './reference.js';
 
@@ -16,14 +27,29 @@ interface Case {
 }
 
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
-const un = (name: string, f: (b: GraphBuilder, x: Value) => Value, g: (x: number) => number, lo = -2, hi = 2, dtype: 'float32' | 'float64' = 'float64'): Case => ({
+const un = (
+  name: string,
+  f: (b: GraphBuilder, x: Value) => Value,
+  g: (x: number) => number,
+  lo = -2,
+  hi = 2,
+  dtype: 'float32' | 'float64' = 'float64',
+): Case => ({
   name,
   inputs: [{ shape: [3, 4], lo, hi }],
   build: (b, [x]) => f(b, x!),
   ref: ([x]) => R.map(x!, g),
   dtype,
 });
-const bin = (name: string, f: (b: GraphBuilder, x: Value, y: Value) => Value, g: (x: number, y: number) => number, sa: number[], sb: number[], lo = -2, hi = 2): Case => ({
+const bin = (
+  name: string,
+  f: (b: GraphBuilder, x: Value, y: Value) => Value,
+  g: (x: number, y: number) => number,
+  sa: number[],
+  sb: number[],
+  lo = -2,
+  hi = 2,
+): Case => ({
   name: `${name} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`,
   inputs: [
     { shape: sa, lo, hi },
@@ -34,7 +60,11 @@ const bin = (name: string, f: (b: GraphBuilder, x: Value, y: Value) => Value, g:
 });
 
 const cases: Case[] = [
-  un('Neg', (b, x) => b.neg(x), (x) => -x),
+  un(
+    'Neg',
+    (b, x) => b.neg(x),
+    (x) => -x,
+  ),
   un('Exp', (b, x) => b.exp(x), Math.exp),
   un('Log', (b, x) => b.log(x), Math.log, 0.1, 3),
   un('Abs', (b, x) => b.abs(x), Math.abs),
@@ -42,23 +72,96 @@ const cases: Case[] = [
   un('Erf', (b, x) => b.erf(x), R.erf, -3, 3, 'float32'),
   un('Tanh', (b, x) => b.tanh(x), Math.tanh),
   un('Sigmoid', (b, x) => b.sigmoid(x), sig),
-  un('Relu', (b, x) => b.relu(x), (x) => Math.max(0, x)),
-  un('Reciprocal', (b, x) => b.reciprocal(x), (x) => 1 / x, 0.2, 2),
+  un(
+    'Relu',
+    (b, x) => b.relu(x),
+    (x) => Math.max(0, x),
+  ),
+  un(
+    'Reciprocal',
+    (b, x) => b.reciprocal(x),
+    (x) => 1 / x,
+    0.2,
+    2,
+  ),
   un('Sign', (b, x) => b.sign(x), Math.sign),
   un('Sin', (b, x) => b.sin(x), Math.sin),
   un('Cos', (b, x) => b.cos(x), Math.cos),
-  un('Identity', (b, x) => b.identity(x), (x) => x),
-  un('Clip', (b, x) => b.clip(x, -0.5, 0.7), (x) => Math.min(0.7, Math.max(-0.5, x))),
-  un('Clip (upper only)', (b, x) => b.clip(x, undefined, 0.3), (x) => Math.min(0.3, x)),
+  un(
+    'Identity',
+    (b, x) => b.identity(x),
+    (x) => x,
+  ),
+  un(
+    'Clip',
+    (b, x) => b.clip(x, -0.5, 0.7),
+    (x) => Math.min(0.7, Math.max(-0.5, x)),
+  ),
+  un(
+    'Clip (upper only)',
+    (b, x) => b.clip(x, undefined, 0.3),
+    (x) => Math.min(0.3, x),
+  ),
   un('Cast f64→f32→f64', (b, x) => b.cast(b.cast(x, 'float32'), 'float64'), Math.fround),
-  un('Gelu (exact, erf)', (b, x) => gelu(b, x), (x) => 0.5 * x * (1 + R.erf(x / Math.SQRT2)), -3, 3, 'float32'),
-  un('Gelu (tanh)', (b, x) => geluTanh(b, x), (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)))),
-  bin('Add', (b, x, y) => b.add(x, y), (x, y) => x + y, [2, 3, 4], [4]),
-  bin('Add', (b, x, y) => b.add(x, y), (x, y) => x + y, [2, 1, 4], [3, 1]),
-  bin('Sub', (b, x, y) => b.sub(x, y), (x, y) => x - y, [3, 1], [1, 4]),
-  bin('Mul', (b, x, y) => b.mul(x, y), (x, y) => x * y, [2, 3, 4], [2, 1, 4]),
-  bin('Div', (b, x, y) => b.div(x, y), (x, y) => x / y, [2, 3], [3], 0.5, 2),
-  bin('Pow', (b, x, y) => b.pow(x, y), (x, y) => x ** y, [2, 3], [2, 1], 0.5, 2),
+  un(
+    'Gelu (exact, erf)',
+    (b, x) => gelu(b, x),
+    (x) => 0.5 * x * (1 + R.erf(x / Math.SQRT2)),
+    -3,
+    3,
+    'float32',
+  ),
+  un(
+    'Gelu (tanh)',
+    (b, x) => geluTanh(b, x),
+    (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
+  ),
+  bin(
+    'Add',
+    (b, x, y) => b.add(x, y),
+    (x, y) => x + y,
+    [2, 3, 4],
+    [4],
+  ),
+  bin(
+    'Add',
+    (b, x, y) => b.add(x, y),
+    (x, y) => x + y,
+    [2, 1, 4],
+    [3, 1],
+  ),
+  bin(
+    'Sub',
+    (b, x, y) => b.sub(x, y),
+    (x, y) => x - y,
+    [3, 1],
+    [1, 4],
+  ),
+  bin(
+    'Mul',
+    (b, x, y) => b.mul(x, y),
+    (x, y) => x * y,
+    [2, 3, 4],
+    [2, 1, 4],
+  ),
+  bin(
+    'Div',
+    (b, x, y) => b.div(x, y),
+    (x, y) => x / y,
+    [2, 3],
+    [3],
+    0.5,
+    2,
+  ),
+  bin(
+    'Pow',
+    (b, x, y) => b.pow(x, y),
+    (x, y) => x ** y,
+    [2, 3],
+    [2, 1],
+    0.5,
+    2,
+  ),
   bin('Max', (b, x, y) => b.max(x, y), Math.max, [4, 3], [3]),
   bin('Min', (b, x, y) => b.min(x, y), Math.min, [1, 3], [4, 1]),
   {
@@ -229,7 +332,12 @@ const cases: Case[] = [
     ref: ([x, s, c]) => {
       const mu = R.reduce(x!, [0, 2], true, 'mean');
       const xc = R.zip([x!, mu], (a, m) => a - m);
-      const v = R.reduce(R.map(xc, (a) => a * a), [0, 2], true, 'mean');
+      const v = R.reduce(
+        R.map(xc, (a) => a * a),
+        [0, 2],
+        true,
+        'mean',
+      );
       return R.zip([xc, v, R.reshape(s!, [3, 1]), R.reshape(c!, [3, 1])], (a, va, sc, bi) => (a / Math.sqrt(va + 1e-5)) * sc + bi);
     },
   },
@@ -237,7 +345,17 @@ const cases: Case[] = [
     name: 'gated attention x * softmax(linear(x))',
     inputs: [{ shape: [2, 3, 4] }, { shape: [4, 4] }, { shape: [4] }],
     build: (b, [x, w, c]) => gatedAttention(b, x!, w!, c),
-    ref: ([x, w, c]) => R.zip([x!, R.softmax(R.zip([R.matmul(x!, R.transpose(w!, [1, 0])), c!], (p, q) => p + q), -1)], (p, q) => p * q),
+    ref: ([x, w, c]) =>
+      R.zip(
+        [
+          x!,
+          R.softmax(
+            R.zip([R.matmul(x!, R.transpose(w!, [1, 0])), c!], (p, q) => p + q),
+            -1,
+          ),
+        ],
+        (p, q) => p * q,
+      ),
   },
   {
     name: 'dropout with an explicit mask (p = 0.25)',
@@ -261,8 +379,10 @@ describe('op forward values match the TypeScript reference', () => {
       const feeds = Object.fromEntries(vals.map((v, i) => [`x${i}`, { data: arrayFor(dtype, v.data), dims: v.shape }]));
       const res = await runGraph(b, feeds);
       const ref = c.ref(vals);
-      if (JSON.stringify(res.y!.dims) !== JSON.stringify(ref.shape)) throw new Error(`shape ${JSON.stringify(res.y!.dims)} vs reference ${JSON.stringify(ref.shape)}`);
-      if (JSON.stringify(out.shape) !== JSON.stringify(ref.shape)) throw new Error(`inferred shape ${JSON.stringify(out.shape)} vs reference ${JSON.stringify(ref.shape)}`);
+      if (JSON.stringify(res.y!.dims) !== JSON.stringify(ref.shape))
+        throw new Error(`shape ${JSON.stringify(res.y!.dims)} vs reference ${JSON.stringify(ref.shape)}`);
+      if (JSON.stringify(out.shape) !== JSON.stringify(ref.shape))
+        throw new Error(`inferred shape ${JSON.stringify(out.shape)} vs reference ${JSON.stringify(ref.shape)}`);
       const [atol, rtol] = dtype === 'float64' ? [1e-12, 1e-10] : [2e-6, 2e-6];
       expectClose(res.y!.data as Float64Array, ref.data, atol, rtol, c.name);
     });

@@ -203,7 +203,12 @@ export function layerNorm(a: Nd, scale: Nd, bias: Nd | null, axis: number, eps: 
   const axes = a.shape.map((_, i) => i).filter((i) => i >= ax);
   const mu = reduce(a, axes, true, 'mean');
   const xc = zip([a, mu], (x, m) => x - m);
-  const v = reduce(map(xc, (x) => x * x), axes, true, 'mean');
+  const v = reduce(
+    map(xc, (x) => x * x),
+    axes,
+    true,
+    'mean',
+  );
   const y = zip([xc, v, scale], (x, vv, s) => (x / Math.sqrt(vv + eps)) * s);
   return bias ? zip([y, bias], (p, q) => p + q) : y;
 }

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  GraphBuilder,
+  type GraphBuilder,
   Rng,
   Trainer,
   buildTrainingGraph,

@@ -127,11 +127,19 @@ describe('training graph layout', () => {
   });
 
   it('refuses duplicate parameters and reserved output names', () => {
-    expect(graphError(() => buildTrainingGraph({ params: [{ name: 'a', shape: [1] }, { name: 'a', shape: [1] }], forward: (b, p) => ({ loss: b.reduceSum(p.a!) }) }))).toMatch(/declared twice/);
     expect(
       graphError(() =>
-        buildTrainingGraph({ params: [{ name: 'a', shape: [2] }], forward: (b, p) => ({ loss: b.reduceSum(p.a!), outputs: { loss: p.a! } }) }),
+        buildTrainingGraph({
+          params: [
+            { name: 'a', shape: [1] },
+            { name: 'a', shape: [1] },
+          ],
+          forward: (b, p) => ({ loss: b.reduceSum(p.a!) }),
+        }),
       ),
+    ).toMatch(/declared twice/);
+    expect(
+      graphError(() => buildTrainingGraph({ params: [{ name: 'a', shape: [2] }], forward: (b, p) => ({ loss: b.reduceSum(p.a!), outputs: { loss: p.a! } }) })),
     ).toMatch(/reserved/);
   });
 });

@@ -73,7 +73,9 @@ describe('build-time errors', () => {
     expect(graphError(() => b.split(w, [2, 2], 1)).message).toMatch(/split sizes \[2, 2\] sum to 4, axis 1 of \[4, 5\] has 5/);
     expect(graphError(() => b.squeeze(w, [0])).message).toMatch(/axis 0 of \[4, 5\] is not 1/);
     expect(graphError(() => b.slice(x, [1], [2], [0])).message).toMatch(/cannot slice symbolic axis 0/);
-    expect(graphError(() => b.layerNormalization(x, b.input('s', 'float32', [4]), null)).message).toMatch(/LayerNormalization .*scale\/bias \[4\] must broadcast to the normalised shape \[3\]/);
+    expect(graphError(() => b.layerNormalization(x, b.input('s', 'float32', [4]), null)).message).toMatch(
+      /LayerNormalization .*scale\/bias \[4\] must broadcast to the normalised shape \[3\]/,
+    );
     expect(graphError(() => b.op('Conv', [x])).message).toMatch(/op 'Conv' is not supported/);
   });
 

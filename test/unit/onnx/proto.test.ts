@@ -71,7 +71,10 @@ describe('protobuf writer', () => {
     expect(perm.get(8)!.map(int)).toEqual([1n, 0n]);
     expect(int(perm.get(20)![0])).toBe(7n);
     const ln = nodes.find((n) => str(n.get(4)![0]) === 'LayerNormalization')!;
-    const eps = ln.get(5)!.map(sub).find((a) => str(a.get(1)![0]) === 'epsilon')!;
+    const eps = ln
+      .get(5)!
+      .map(sub)
+      .find((a) => str(a.get(1)![0]) === 'epsilon')!;
     expect(eps.get(2)![0]!.value).toBe(0.25);
     expect(g.get(5)!.length).toBe(1); // the scale constant
   });
