@@ -1,0 +1,80 @@
+/**
+ * Shapes shared by the evaluation metrics. Forecast sets are flat row-major arrays
+ * [windows, horizon] so a batch from the model or a baseline can be scored without copying.
+ */
+import { StudioError } from '../errors.js';
+
+export type FloatArray = Float32Array | Float64Array;
+/** 1 = the target was observed (scored), 0 = imputed (never scored, DESIGN.md §4). */
+export type Mask = ArrayLike<number>;
+export type GlucoseUnit = 'mmol/L' | 'mg/dL';
+
+/** 1 mmol/L of glucose = 18.018 mg/dL (molar mass 180.16 g/mol, DESIGN.md §4). */
+export const MGDL_PER_MMOLL = 18.018;
+
+export function toMgdl(value: number, unit: GlucoseUnit): number {
+  return unit === 'mg/dL' ? value : value * MGDL_PER_MMOLL;
+}
+
+export function toMmoll(value: number, unit: GlucoseUnit): number {
+  return unit === 'mmol/L' ? value : value / MGDL_PER_MMOLL;
+}
+
+/** Targets and forecasts of `windows` windows × `horizon` steps, in one unit. */
+export interface ForecastSet {
+  windows: number;
+  horizon: number;
+  /** [windows, horizon] row-major reference values. */
+  target: FloatArray;
+  /** [windows, horizon] row-major forecasts, same unit as `target`. */
+  forecast: FloatArray;
+  /** [windows, horizon]; absent = every target observed. */
+  targetMask?: Mask;
+  unit: GlucoseUnit;
+}
+
+export function assertShape(name: string, arr: ArrayLike<number>, windows: number, horizon: number): void {
+  if (!Number.isInteger(windows) || windows < 0 || !Number.isInteger(horizon) || horizon < 1) {
+    throw new StudioError('INVALID_INPUT', `Invalid shape [${windows}, ${horizon}] for ${name}: windows must be an integer ≥ 0 and horizon ≥ 1.`);
+  }
+  if (arr.length !== windows * horizon) {
+    throw new StudioError(
+      'INVALID_INPUT',
+      `${name} has ${arr.length} values but [${windows}, ${horizon}] needs ${windows * horizon}. Check that the arrays are row-major [windows, horizon].`,
+    );
+  }
+}
+
+export function validateForecastSet(set: ForecastSet): void {
+  assertShape('target', set.target, set.windows, set.horizon);
+  assertShape('forecast', set.forecast, set.windows, set.horizon);
+  if (set.targetMask !== undefined) assertShape('targetMask', set.targetMask, set.windows, set.horizon);
+}
+
+/**
+ * Scored elements must be finite: a NaN forecast at an observed target is a bug upstream and
+ * would otherwise poison every mean silently.
+ */
+export function nonFiniteError(what: string, window: number, step: number, value: number): StudioError {
+  return new StudioError(
+    'INVALID_INPUT',
+    `Non-finite ${what} (${value}) at window ${window}, horizon step ${step + 1} for an observed target. Impute or mask the target, or fix the forecaster.`,
+    { window, step: step + 1 },
+  );
+}
+
+/** Converts a horizon in minutes to a 1-based horizon step; throws when it is not on the grid. */
+export function stepForMinutes(minutes: number, resolutionMin: number, horizon: number): number {
+  if (!(resolutionMin > 0)) throw new StudioError('INVALID_INPUT', `Resolution must be a positive number of minutes, got ${resolutionMin}.`);
+  const step = minutes / resolutionMin;
+  if (!Number.isInteger(step) || step < 1) {
+    throw new StudioError('INVALID_INPUT', `${minutes} min is not a whole number of ${resolutionMin}-minute steps ≥ 1.`);
+  }
+  if (step > horizon) {
+    throw new StudioError(
+      'INVALID_INPUT',
+      `${minutes} min is beyond the forecast horizon (${horizon} steps × ${resolutionMin} min = ${horizon * resolutionMin} min).`,
+    );
+  }
+  return step;
+}
