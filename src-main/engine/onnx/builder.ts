@@ -52,6 +52,21 @@ export class Value {
 
 export type Operand = Value | number;
 
+export interface OpOptions {
+  /** Node name prefix (made unique). */
+  name?: string;
+  /** Number of outputs (for ops with a variable count, e.g. Split). */
+  outputs?: number;
+  /** Exact names for the outputs (must be unused). */
+  outputNames?: readonly string[];
+  /**
+   * Declares the outputs of an op the inference table does not know (escape hatch for
+   * rarely used ONNX ops). Nothing is checked; such ops have no gradient rule unless one
+   * is added to GRAD_RULES.
+   */
+  outputTypes?: readonly { dtype: DType; shape: readonly Dim[] }[];
+}
+
 export interface GraphNode {
   readonly name: string;
   readonly opType: string;
@@ -246,14 +261,16 @@ export class GraphBuilder {
   /**
    * Adds a node of the default ONNX domain. Output types and shapes come from the
    * inference table below; ops it does not know are refused (so nothing unchecked
-   * reaches the runtime).
+   * reaches the runtime) unless `options.outputTypes` declares them explicitly.
    */
-  op(opType: string, inputs: readonly (Value | null | undefined)[], attributes: Record<string, AttributeValue> = {}, nOutputs = 1, name?: string): Value[] {
-    const nodeName = this.uniqueNodeName(name ?? opType);
+  op(opType: string, inputs: readonly (Value | null | undefined)[], attributes: Record<string, AttributeValue> = {}, options: OpOptions = {}): Value[] {
+    const nodeName = this.uniqueNodeName(options.name ?? opType);
     const ins = inputs.map((v, i) => (v === null || v === undefined ? null : this.check(v, `${opType} '${nodeName}' input ${i}`)));
     let outTypes: { dtype: DType; shape: Dim[] }[];
     try {
-      outTypes = this.infer(opType, ins, attributes, nOutputs);
+      outTypes = options.outputTypes
+        ? options.outputTypes.map((t) => ({ dtype: t.dtype, shape: t.shape.map(normalizeDim) }))
+        : this.infer(opType, ins, attributes, options.outputs ?? 1);
     } catch (e) {
       if (e instanceof StudioError) throw e;
       const shapes = ins.map((v) => (v ? `${v.dtype}${formatShape(v.shape)}` : '∅')).join(', ');
@@ -263,7 +280,11 @@ export class GraphBuilder {
         inputs: ins.map((v) => (v ? { name: v.name, dtype: v.dtype, shape: [...v.shape] } : null)),
       });
     }
-    const outs = outTypes.map((t, i) => this.register(this.uniqueName(outTypes.length === 1 ? nodeName : `${nodeName}_${i}`), t.dtype, t.shape));
+    const names = options.outputNames;
+    if (names && names.length !== outTypes.length) fail(`${opType} '${nodeName}': ${names.length} output names for ${outTypes.length} outputs.`);
+    const outs = outTypes.map((t, i) =>
+      this.register(names ? names[i]! : this.uniqueName(outTypes.length === 1 ? nodeName : `${nodeName}_${i}`), t.dtype, t.shape),
+    );
     const node: GraphNode = { name: nodeName, opType, inputs: ins, outputs: outs, attributes };
     this.nodeList.push(node);
     for (const o of outs) this.producers.set(o.name, node);
@@ -280,7 +301,7 @@ export class GraphBuilder {
   }
 
   private op1(opType: string, inputs: readonly (Value | null | undefined)[], attributes: Record<string, AttributeValue> = {}, name?: string): Value {
-    return this.op(opType, inputs, attributes, 1, name)[0]!;
+    return this.op(opType, inputs, attributes, { name })[0]!;
   }
 
   /** Turns a number into a scalar constant of the other operand's dtype. */
@@ -486,7 +507,7 @@ export class GraphBuilder {
     return this.op1('Concat', xs, { axis: attr.int(axis) });
   }
   split(x: Value, sizes: readonly number[], axis: number): Value[] {
-    return this.op('Split', [x, this.ints(sizes)], { axis: attr.int(axis) }, sizes.length);
+    return this.op('Split', [x, this.ints(sizes)], { axis: attr.int(axis) }, { outputs: sizes.length });
   }
   /** Constant-mode padding; pads = [begin_0..begin_n, end_0..end_n] over `axes` (default all). */
   pad(x: Value, pads: readonly number[], value = 0, axes?: readonly number[]): Value {
@@ -566,18 +587,11 @@ export class GraphBuilder {
     this.check(v, `output '${name}'`);
     if (this.outputList.some((o) => o.name === name)) fail(`Output '${name}' is declared twice.`);
     let out = v;
-    if (v.name !== name || this.isInput(v) || this.isInitializer(v)) out = this.op1('Identity', [v], {}, undefined);
-    if (out.name !== name) {
-      // Rename the Identity's output to the requested name.
-      if (this.values.has(name)) fail(`Output name '${name}' is already used by another tensor.`);
-      const node = this.producers.get(out.name)!;
-      const renamed = new Value(this.id, name, out.dtype, out.shape);
-      this.values.delete(out.name);
-      this.producers.delete(out.name);
-      this.values.set(name, renamed);
-      this.producers.set(name, node);
-      (node.outputs as Value[])[0] = renamed;
-      out = renamed;
+    if (v.name !== name || this.isInput(v) || this.isInitializer(v)) {
+      if (this.values.has(name) && v.name !== name) fail(`Output name '${name}' is already used by another tensor.`);
+      // An input or constant cannot be an output under its own name: go through an Identity named after it.
+      out = this.op('Identity', [v], {}, { outputNames: [v.name === name ? this.uniqueName(`${name}_out`) : name] })[0]!;
+      if (out.name !== name) fail(`Output '${name}' names an input or constant; give the output a different name.`);
     }
     this.outputList.push({ name, value: out });
     return out;

@@ -1,5 +1,16 @@
 /** Public API of the ONNX graph engine (see docs/engine.md). */
-export { GraphBuilder, Value, OPSET_VERSION, IR_VERSION, attr, reshapeDims, type GraphNode, type ModelOptions, type Operand } from './builder.js';
+export {
+  GraphBuilder,
+  Value,
+  OPSET_VERSION,
+  IR_VERSION,
+  attr,
+  reshapeDims,
+  type GraphNode,
+  type ModelOptions,
+  type Operand,
+  type OpOptions,
+} from './builder.js';
 export { gradients, reduceToShape, GRAD_RULES, type GradRule, type GradContext } from './autodiff.js';
 export { linear, layerNorm, batchNormInference, batchNormTraining, gelu, geluTanh, gatedAttention, dropout, type BatchNormTrainingResult } from './layers.js';
 export { mseLoss, maeLoss, huberLoss, pinballLoss, loss, type LossOptions, type LossSpec, type LossKind } from './losses.js';
@@ -19,5 +30,6 @@ export {
 } from './runtime.js';
 export { Rng, dropoutMask } from './rng.js';
 export { saveModel } from './export.js';
+export { buildInferenceGraph, type InferenceGraph, type InferenceGraphSpec } from './inference.js';
 export { type DType, type FloatDType, type AnyTypedArray, typedArrayOf, isFloat } from './dtype.js';
 export { type Dim, type Shape, formatShape, broadcastShapes, dimMul, dimDiv, shapeEq } from './shape.js';

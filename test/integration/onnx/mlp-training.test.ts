@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, Rng, Trainer, buildTrainingGraph, createSession, linear, mseLoss, type ParamSpec } from '../../../src-main/engine/onnx/index.js';
+import {
+  GraphBuilder,
+  Rng,
+  Trainer,
+  buildInferenceGraph,
+  buildTrainingGraph,
+  createSession,
+  linear,
+  mseLoss,
+  type ParamSpec,
+} from '../../../src-main/engine/onnx/index.js';
 
 const HIDDEN = 32;
 const N = 128;
@@ -84,6 +94,31 @@ describe('end-to-end MLP training (y = sin x)', () => {
       for (let h = 0; h < HIDDEN; h++) acc += w2[h]! * Math.tanh(w1[h]! * xv + b1[h]!);
       expect(out.y!.data[i]).toBeCloseTo(acc, 5);
     });
+    await s.release();
+    await trainer.release();
+  });
+
+  it('builds the inference graph from the same forward function (parameters as constants)', async () => {
+    const { trainer } = await train(4, 30);
+    const inf = buildInferenceGraph({
+      params: trainer.graph.layout,
+      values: trainer.params,
+      forward: (b, p) => {
+        const x = b.input('x', 'float32', ['batch', 1]);
+        return { y: linear(b, b.tanh(linear(b, x, p['fc1.weight']!, p['fc1.bias'])), p['fc2.weight']!, p['fc2.bias']) };
+      },
+    });
+    expect(inf.builder.graphInputs.map((v) => v.name)).toEqual(['x']);
+    const s = await createSession(inf.model, { threads: 1 });
+    const { x } = grid();
+    const out = await s.run({ x: { data: x, dims: [N, 1] } });
+    // The training graph's own prediction for the same parameters (equal up to float32
+    // rounding: with constant weights onnxruntime folds and fuses differently).
+    const check = await trainer.step({ x: { data: x, dims: [N, 1] }, y: { data: grid().y, dims: [N, 1] } }, { lr: 0 });
+    const pred = check.outputs.pred!.data as Float32Array;
+    const y = out.y!.data as Float32Array;
+    expect(y.length).toBe(N);
+    for (let i = 0; i < N; i++) expect(Math.abs(y[i]! - pred[i]!)).toBeLessThan(1e-6);
     await s.release();
     await trainer.release();
   });
