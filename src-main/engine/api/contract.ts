@@ -114,6 +114,116 @@ export const RunMetricSchema = z.object({
 
 const Empty = z.object({}).strict();
 
+// ---------- data import ----------
+
+export const ImportFormat = z.enum(['dexcom-clarity', 'libreview', 'nightscout', 'tidepool', 'ohiot1dm-xml', 'glucose-ml', 'glupredkit', 'seed-csv', 'generic-csv']);
+export const DateOrderSchema = z.enum(['ymd', 'dmy', 'mdy']);
+
+/** Column mapping for generic CSVs (the import wizard writes it; `--mapping file.json` in the CLI). */
+export const ImportMappingSchema = z
+  .object({
+    delimiter: z.enum([',', ';', '\t', '|']).optional(),
+    /** 1-based line holding the column names; lines above it are skipped. */
+    headerLine: z.number().int().min(1).max(1000).default(1),
+    /** `iso` (YYYY-MM-DD hh:mm[:ss][Z|±hh:mm]), epoch seconds/ms, or a date order with optional AM/PM. */
+    timestamp: z.object({ column: z.string().min(1), format: z.enum(['iso', 'epoch_s', 'epoch_ms', 'dmy', 'mdy', 'ymd']).default('iso') }).strict(),
+    /** IANA zone of naive timestamps; an explicit timeZone option overrides it. */
+    timeZone: z.string().min(1).optional(),
+    patient: z.union([z.object({ column: z.string().min(1) }).strict(), z.object({ value: z.string().min(1).max(200) }).strict()]).optional(),
+    glucose: z.object({ column: z.string().min(1), unit: GlucoseUnit, kind: z.enum(['cgm', 'scan', 'smbg']).default('cgm') }).strict().optional(),
+    events: z
+      .array(
+        z
+          .object({
+            column: z.string().min(1),
+            kind: z.enum(['bolus', 'basal_rate', 'basal_dose', 'carbs', 'exercise', 'hr', 'steps', 'cals', 'ketone', 'note']),
+            /** Multiplier to the canonical unit (e.g. 0.001 for mU → U). */
+            scale: z.number().positive().finite().default(1),
+            durationMinColumn: z.string().min(1).optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict()
+  .refine((m) => m.glucose !== undefined || m.events.length > 0, { message: 'map at least a glucose column or one event column' });
+export type ImportMapping = z.output<typeof ImportMappingSchema>;
+
+const ImportOptionsShape = {
+  /** Skip detection and use this format. */
+  format: ImportFormat.optional(),
+  /** IANA zone of naive local timestamps (default UTC, with a warning). */
+  timeZone: z.string().min(1).max(64).optional(),
+  /** Date order of locale timestamps when a file does not settle it (LibreView). */
+  dateOrder: DateOrderSchema.optional(),
+  mapping: ImportMappingSchema.optional(),
+};
+/** Server-side paths (files or folders). */
+const ImportPaths = z.array(z.string().min(1).max(4096)).min(1).max(10_000);
+
+export const FormatDetectionSchema = z.object({
+  path: z.string(),
+  file: z.string(),
+  bytes: z.number().int(),
+  format: ImportFormat.nullable(),
+  forced: z.boolean(),
+  confidence: z.number(),
+  reasons: z.array(z.string()),
+  candidates: z.array(z.object({ format: ImportFormat, score: z.number(), reasons: z.array(z.string()) })),
+});
+
+export const ImportWarningSchema = z.object({ code: z.string(), message: z.string(), count: z.number().int(), firstLine: z.number().int().nullable() });
+
+/** A record mapped to the canonical columns (DESIGN.md §4): `channel` is bg_mM, bolus, rate, dose_units, food_g, hr_bpm… */
+export const PreviewRowSchema = z.object({
+  datetime: z.string(),
+  ts: z.number(),
+  utcOffsetMin: z.number().int().nullable(),
+  p_num: z.string(),
+  channel: z.string(),
+  kind: z.string(),
+  value: z.number(),
+  unit: z.string(),
+  durationMin: z.number().nullable(),
+  flags: z.number().int(),
+  sourceRow: z.number().int().nullable(),
+  meta: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export const ImportPreviewSchema = FormatDetectionSchema.omit({ bytes: true, candidates: true }).extend({
+  rows: z.array(PreviewRowSchema),
+  warnings: z.array(ImportWarningSchema),
+  notes: z.array(z.string()),
+});
+
+export const ImportFileReportSchema = z.object({
+  path: z.string(),
+  file: z.string(),
+  format: ImportFormat.nullable(),
+  status: z.enum(['imported', 'already imported', 'duplicate', 'skipped']),
+  reason: z.string().nullable(),
+  detection: z.array(z.string()),
+  bytes: z.number().int(),
+  fileHash: z.string().nullable(),
+  readings: z.number().int(),
+  events: z.number().int(),
+  patients: z.array(z.string()),
+  warnings: z.array(ImportWarningSchema),
+  notes: z.array(z.string()),
+});
+
+export const ImportReportSchema = z.object({
+  dataset: z.string(),
+  datasetId: z.number().int(),
+  createdDataset: z.boolean(),
+  files: z.array(ImportFileReportSchema),
+  readings: z.number().int(),
+  events: z.number().int(),
+  warnings: z.number().int(),
+  durationMs: z.number(),
+});
+export type ImportReportWire = z.infer<typeof ImportReportSchema>;
+
 // ---------- methods ----------
 
 /**
@@ -132,6 +242,12 @@ export const METHODS = {
   'runs.list': { request: Empty, response: z.array(RunSummarySchema) },
   'runs.metrics': { request: z.object({ run: z.number().int().positive(), name: z.string().optional() }).strict(), response: z.array(RunMetricSchema) },
   'operations.cancel': { request: z.object({ operationId: OperationId }).strict(), response: z.object({ cancelled: z.boolean() }) },
+  'datasets.detect': { request: z.object({ paths: ImportPaths, format: ImportFormat.optional(), mapping: ImportMappingSchema.optional() }).strict(), response: z.array(FormatDetectionSchema) },
+  'datasets.preview': { request: z.object({ path: z.string().min(1).max(4096), rows: z.number().int().min(1).max(1000).default(20), ...ImportOptionsShape }).strict(), response: ImportPreviewSchema },
+  'datasets.import': {
+    request: z.object({ paths: ImportPaths, dataset: EntityRef, create: z.boolean().default(false), ...ImportOptionsShape, operationId: OperationId.optional() }).strict(),
+    response: ImportReportSchema,
+  },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 export type MethodName = keyof typeof METHODS;

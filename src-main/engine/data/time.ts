@@ -199,6 +199,10 @@ export class ZoneResolver {
   status: number = LOCAL_TIME_STATUS.ok;
   private readonly fmt: Intl.DateTimeFormat | null;
   private readonly cache = new Map<number, number>();
+  /** Per local day: the packed offset when the whole day has one offset, NaN for a transition day. */
+  private readonly days = new Map<number, number>();
+  private lastDay = Number.NaN;
+  private lastDayPacked = Number.NaN;
   private lastBucket = Number.NaN;
   private lastPacked = 0;
 
@@ -228,7 +232,29 @@ export class ZoneResolver {
       this.status = LOCAL_TIME_STATUS.ok;
       return localMs;
     }
-    // Zone transitions fall on quarter hours, so one lookup serves a whole 15-minute bucket.
+    // Most days have one offset: two Intl lookups per day instead of per row.
+    const day = Math.floor(localMs / MS_DAY);
+    let dayPacked: number;
+    if (day === this.lastDay) dayPacked = this.lastDayPacked;
+    else {
+      const hit = this.days.get(day);
+      if (hit !== undefined) dayPacked = hit;
+      else {
+        const before = this.offsetAt(day * MS_DAY - 14 * MS_HOUR);
+        const after = this.offsetAt((day + 1) * MS_DAY + 14 * MS_HOUR);
+        dayPacked = before === after ? before * 4 + LOCAL_TIME_STATUS.ok : Number.NaN;
+        if (this.days.size > 100_000) this.days.clear();
+        this.days.set(day, dayPacked);
+      }
+      this.lastDay = day;
+      this.lastDayPacked = dayPacked;
+    }
+    if (dayPacked === dayPacked) {
+      this.offsetMin = (dayPacked - LOCAL_TIME_STATUS.ok) / 4;
+      this.status = LOCAL_TIME_STATUS.ok;
+      return localMs - this.offsetMin * MS_MIN;
+    }
+    // Transition days: zone changes fall on quarter hours, so one lookup per 15-minute bucket.
     const bucket = Math.floor(localMs / 900_000);
     let packed: number;
     if (bucket === this.lastBucket) packed = this.lastPacked;
