@@ -33,6 +33,12 @@ export type DropoutMaskFactory = (site: string, shape: readonly Dim[], p: number
 export interface TtmForwardOptions {
   /** Omit for evaluation mode (no dropout), as model.eval(). */
   dropoutMask?: DropoutMaskFactory;
+  /**
+   * Look the frequency embedding up with a one-hot MatMul instead of Gather: differentiable
+   * with a dynamic batch (the autodiff's Gather rule needs static indices). Out-of-vocabulary
+   * tokens then give a zero embedding instead of an error, so callers must check tokens first.
+   */
+  oneHotEmbedding?: boolean;
 }
 
 export interface TtmForwardOutputs {
@@ -227,7 +233,20 @@ class TtmGraph {
     const N = cfg.num_patches;
     if (cfg.resolution_prefix_tuning) {
       if (!inputs.freqToken) throw new StudioError('GRAPH', 'TTM graph: this model uses resolution prefix tuning and needs a freq_token input.');
-      const emb = b.gather(this.p('backbone.encoder.freq_mod.0.weight'), inputs.freqToken, 0); // [B, patch_length]
+      const table = this.p('backbone.encoder.freq_mod.0.weight'); // [V, patch_length]
+      let emb: Value; // [B, patch_length]
+      if (this.options.oneHotEmbedding) {
+        const V = cfg.frequency_token_vocab_size;
+        const vocab = b.constant(
+          'int64',
+          [V],
+          BigInt64Array.from({ length: V }, (_, i) => BigInt(i)),
+        );
+        const oneHot = b.cast(b.equal(b.unsqueeze(inputs.freqToken, [1]), vocab), 'float32'); // [B, V]
+        emb = b.matmul(oneHot, table);
+      } else {
+        emb = b.gather(table, inputs.freqToken, 0);
+      }
       const f = this.linear('backbone.encoder.freq_mod.3', gelu(b, this.linear('backbone.encoder.freq_mod.1', emb))); // [B, d]
       const f4 = b.expand(b.reshape(f, [B, 1, 1, cfg.d_model]), [B, C, 1, cfg.d_model]);
       h = b.concat([f4, h], 2);

@@ -1,0 +1,144 @@
+/**
+ * TTM training step: forward + loss (in data units, like TinyTimeMixerForPrediction) +
+ * gradients + AdamW in one ONNX graph (onnx/optimizer.ts). Trainable parameters travel in
+ * the flat buffer; frozen ones (everything under `backbone.` with freezeBackbone, buffers,
+ * the sincos table) are constants of the graph.
+ *
+ * Data inputs: past_values [batch, L, C], future_values [batch, P_out, C] (all channels, the
+ * loss picks the forecast channels, the FCM head reads the exogenous ones), optional
+ * past_observed_mask / future_observed_mask, freq_token [batch] int64 with prefix tuning,
+ * and one float keep-mask input per dropout site when dropout is on (see `dropoutInputs`;
+ * fill them with onnx's `dropoutMask`).
+ */
+import { buildTrainingGraph, loss as lossOp, type AdamWOptions, type Dim, type LossSpec, type TrainingGraph, type Value } from '../../onnx/index.js';
+import { StudioError } from '../../errors.js';
+import { effectiveContextLength, forecastChannels, outputLength, type HfTtmConfig } from '../hf-config.js';
+import type { ModelWeights } from '../init.js';
+import { checkWeightsMatchConfig } from '../checkpoint.js';
+import { isTrainable, ttmParameterSpecs, type ParameterSpec } from '../parameter-shapes.js';
+import { buildTtmForward } from './forward.js';
+import { TTM_IO } from './inference.js';
+
+export const TTM_TRAIN_IO = {
+  ...TTM_IO,
+  futureObservedMask: 'future_observed_mask',
+  predictions: 'predictions',
+} as const;
+
+export interface TtmTrainingGraphOptions {
+  freezeBackbone: boolean;
+  /** Defaults to the config's loss (mse, mae, huber with huber_delta, pinball with quantile). */
+  loss?: LossSpec;
+  optimizer?: AdamWOptions;
+  pastObservedMask?: boolean;
+  futureObservedMask?: boolean;
+  /** Declare dropout keep-mask inputs (training mode). Off: dropout is skipped, as in eval(). */
+  dropout?: boolean;
+  /** Output the flat raw gradient ('grads'). */
+  outputGradients?: boolean;
+  /** Output the de-normalised forecast ('predictions'). */
+  outputPredictions?: boolean;
+}
+
+export interface DropoutInput {
+  name: string;
+  shape: readonly Dim[];
+  p: number;
+}
+
+export interface TtmTrainingGraph {
+  graph: TrainingGraph;
+  /** Trainable parameters in flat-buffer order. */
+  trainable: ParameterSpec[];
+  /** The flat starting parameters (layout order), ready for Trainer.create. */
+  initialParams: Float32Array;
+  dropoutInputs: DropoutInput[];
+}
+
+export function lossSpecFromConfig(cfg: HfTtmConfig): LossSpec {
+  switch (cfg.loss) {
+    case 'mae':
+      return { kind: 'mae' };
+    case 'huber':
+      return { kind: 'huber', delta: cfg.huber_delta };
+    case 'pinball':
+      return { kind: 'pinball', quantiles: cfg.quantile };
+    case 'mse':
+    case null:
+      return { kind: 'mse' };
+    default:
+      throw new StudioError('UNSUPPORTED', `Loss "${String(cfg.loss)}" cannot be trained.`);
+  }
+}
+
+export function buildTtmTrainingGraph(cfg: HfTtmConfig, weights: ModelWeights, options: TtmTrainingGraphOptions): TtmTrainingGraph {
+  checkWeightsMatchConfig(cfg, weights, 'the weights for the training graph');
+  if (options.dropout && cfg.norm_mlp.toLowerCase().includes('batch')) {
+    throw new StudioError('UNSUPPORTED', 'Training TTMs with BatchNorm mixers is not supported (only running-statistics inference).');
+  }
+  const specs = ttmParameterSpecs(cfg);
+  const trainable = specs.filter((s) => isTrainable(s, { freezeBackbone: options.freezeBackbone }));
+  if (trainable.length === 0) throw new StudioError('INVALID_INPUT', 'Nothing to train: every parameter is frozen.');
+  const L = effectiveContextLength(cfg);
+  const C = cfg.num_input_channels;
+  const pOut = outputLength(cfg);
+  const pci = forecastChannels(cfg);
+  const spec = options.loss ?? lossSpecFromConfig(cfg);
+  const dropoutInputs: DropoutInput[] = [];
+
+  const graph = buildTrainingGraph({
+    name: 'ttm_train_step',
+    params: trainable.map((s) => ({ name: s.name, shape: s.shape })),
+    optimizer: options.optimizer,
+    outputGradients: options.outputGradients,
+    forward: (b, trainableValues) => {
+      const past = b.input(TTM_TRAIN_IO.pastValues, 'float32', ['batch', L, C]);
+      const future = b.input(TTM_TRAIN_IO.futureValues, 'float32', ['batch', pOut, C]);
+      const pastMask = options.pastObservedMask ? b.input(TTM_TRAIN_IO.pastObservedMask, 'float32', ['batch', L, C]) : null;
+      const futureMask = options.futureObservedMask ? b.input(TTM_TRAIN_IO.futureObservedMask, 'float32', ['batch', pOut, C]) : null;
+      const freq = cfg.resolution_prefix_tuning ? b.input(TTM_TRAIN_IO.freqToken, 'int64', ['batch']) : null;
+      const params: Record<string, Value> = { ...trainableValues };
+      for (const s of specs) {
+        if (params[s.name] !== undefined) continue;
+        const w = weights.get(s.name);
+        if (w === undefined) throw new StudioError('MODEL', `Weight "${s.name}" is missing.`);
+        params[s.name] = b.constant('float32', s.shape, w.data, `frozen.${s.name}`);
+      }
+      const out = buildTtmForward(
+        b,
+        cfg,
+        params,
+        { pastValues: past, pastObservedMask: pastMask, futureValues: future, freqToken: freq },
+        {
+          oneHotEmbedding: true,
+          dropoutMask: options.dropout
+            ? (site, shape, p) => {
+                const name = `${site}_mask`;
+                dropoutInputs.push({ name, shape, p });
+                return b.input(name, 'float32', shape);
+              }
+            : undefined,
+        },
+      );
+      // Targets: the forecast channels of future_values (all channels are fed for the FCM).
+      const selectAll = cfg.prediction_channel_indices === null;
+      const target = selectAll ? future : b.gather(future, pci, 2);
+      const mask = futureMask === null ? null : selectAll ? futureMask : b.gather(futureMask, pci, 2);
+      const l = lossOp(b, spec, out.predictionOutputs, target, { mask });
+      const outputs: Record<string, Value> = {};
+      if (options.outputPredictions) outputs[TTM_TRAIN_IO.predictions] = out.predictionOutputs;
+      return { loss: l, outputs };
+    },
+  });
+
+  const initialParams = new Float32Array(graph.layout.total);
+  for (const e of graph.layout.entries) initialParams.set((weights.get(e.name) as { data: Float32Array }).data, e.offset);
+  return { graph, trainable, initialParams, dropoutInputs };
+}
+
+/** Copies trained values from a flat buffer back into a weights map (frozen entries are shared, not copied). */
+export function weightsFromFlat(base: ModelWeights, graph: TrainingGraph, flat: Float32Array | Float64Array): ModelWeights {
+  const out: ModelWeights = new Map(base);
+  for (const e of graph.layout.entries) out.set(e.name, { shape: e.shape, data: Float32Array.from(flat.subarray(e.offset, e.offset + e.size)) });
+  return out;
+}
