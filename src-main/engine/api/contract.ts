@@ -114,6 +114,201 @@ export const RunMetricSchema = z.object({
 
 const Empty = z.object({}).strict();
 
+// ---------- data pipeline: grids, quality, splits, simulator ----------
+
+export const CHANNEL_NAMES = ['bg_mM', 'dose_units', 'bolus', 'rate', 'food_g', 'iob', 'cob', 'insulin_availability', 'carb_availability', 'hr_bpm', 'steps', 'cals'] as const;
+export const ChannelName = z.enum(CHANNEL_NAMES);
+export const ImputeStrategyName = z.enum(['linear', 'mean', 'median', 'forward_fill', 'zero']);
+
+/** How raw readings become the regular grid (DESIGN.md §4). */
+export const GridOptionsSchema = z
+  .object({
+    resolutionMin: z.number().int().min(1).max(1440).optional(),
+    maxGapMin: z.number().min(0).max(1440).optional(),
+    imputation: z.partialRecord(ChannelName, ImputeStrategyName).optional(),
+  })
+  .strict();
+export type GridOptionsInput = z.infer<typeof GridOptionsSchema>;
+
+const SegmentSchema = z.object({ start: z.number().int(), end: z.number().int() });
+
+/** A patient's grid over a time range, for the trace chart: null where a value is missing. */
+export const PatientTraceSchema = z.object({
+  patientId: z.number().int(),
+  externalId: z.string(),
+  startTs: z.number(),
+  stepMin: z.number().int(),
+  length: z.number().int(),
+  channels: z.partialRecord(ChannelName, z.array(z.number().nullable())),
+  masks: z.partialRecord(ChannelName, z.array(z.number().int().min(0).max(1))),
+  segments: z.array(SegmentSchema),
+  absent: z.array(ChannelName),
+});
+export type PatientTrace = z.infer<typeof PatientTraceSchema>;
+
+const TimeBound = z.number().int();
+
+/** A fix a quality finding proposes; applied only when asked (`quality.fix`) and recorded. */
+export const QualityFixSchema = z.discriminatedUnion('kind', [
+  /** Keep the first reading per timestamp (or per grid bin) in the range; mark the others removed. */
+  z.object({ kind: z.literal('dedupe_readings'), patientId: z.number().int(), by: z.enum(['timestamp', 'bin']), resolutionMin: z.number().int().positive().optional(), from: TimeBound.optional(), to: TimeBound.optional() }).strict(),
+  /** Mark readings removed: listed timestamps, or values outside [minBg, maxBg] in the range. */
+  z
+    .object({
+      kind: z.literal('remove_readings'),
+      patientId: z.number().int(),
+      timestamps: z.array(TimeBound).optional(),
+      below: z.number().optional(),
+      above: z.number().optional(),
+      from: TimeBound.optional(),
+      to: TimeBound.optional(),
+    })
+    .strict(),
+  /** Multiply glucose values in [min, max] by `factor` (unit mix-ups: 1/18.018 or 18.018). */
+  z.object({ kind: z.literal('convert_units'), patientId: z.number().int(), factor: z.number().positive(), min: z.number(), max: z.number(), from: TimeBound.optional(), to: TimeBound.optional() }).strict(),
+  /** Leave a channel out of the dataset's modelling view (zero variance). */
+  z.object({ kind: z.literal('drop_channel'), channel: ChannelName }).strict(),
+  /** Shift readings and events in [from, to) by offsetMin (clock jumps). */
+  z.object({ kind: z.literal('shift_time'), patientId: z.number().int(), from: TimeBound, to: TimeBound, offsetMin: z.number().int() }).strict(),
+]);
+export type QualityFix = z.infer<typeof QualityFixSchema>;
+
+export const QUALITY_CHECKS = [
+  'no_readings',
+  'missing',
+  'zero_variance',
+  'non_finite',
+  'out_of_range',
+  'duplicate_timestamps',
+  'irregular_interval',
+  'interval_mismatch',
+  'unit_mgdl_in_mmol',
+  'unit_mmol_in_mgdl',
+  'error_codes',
+  'implausible_rate',
+  'dst_repeat',
+  'time_backwards',
+  'low_wear',
+  'short_history',
+  'no_usable_windows',
+] as const;
+
+export const QualityFindingSchema = z.object({
+  check: z.enum(QUALITY_CHECKS),
+  severity: z.enum(['error', 'warning', 'info']),
+  message: z.string(),
+  count: z.number(),
+  patientId: z.number().int().nullable(),
+  externalId: z.string().nullable(),
+  channel: ChannelName.nullable(),
+  from: z.number().nullable(),
+  to: z.number().nullable(),
+  fix: QualityFixSchema.nullable(),
+});
+export type QualityFinding = z.infer<typeof QualityFindingSchema>;
+
+export const QualitySettingsSchema = z
+  .object({
+    resolutionMin: z.number().int().min(1).max(1440).optional(),
+    maxGapMin: z.number().min(0).max(1440).optional(),
+    contextLength: z.number().int().min(1).max(100_000).default(512),
+    forecastLength: z.number().int().min(1).max(100_000).default(96),
+  })
+  .strict();
+
+export const PatientQualitySchema = z.object({
+  patientId: z.number().int(),
+  externalId: z.string(),
+  readings: z.number().int(),
+  days: z.number(),
+  wearPercent: z.number(),
+  missingPercent: z.number(),
+  modalIntervalMin: z.number().nullable(),
+  segments: z.number().int(),
+  usableWindows: z.number().int(),
+  /** Gap counts by length: ≤15 min, 15–30, 30–60 min, 1–2 h, 2–6 h, 6–24 h, >24 h. */
+  gapHistogram: z.array(z.object({ label: z.string(), count: z.number().int() })),
+});
+
+export const QualityReportSchema = z.object({
+  reportId: z.number().int().nullable(),
+  datasetId: z.number().int(),
+  datasetName: z.string(),
+  createdAt: z.string(),
+  settings: z.object({ resolutionMin: z.number().int(), maxGapMin: z.number(), contextLength: z.number().int(), forecastLength: z.number().int() }),
+  summary: z.object({ patients: z.number().int(), readings: z.number().int(), errors: z.number().int(), warnings: z.number().int(), infos: z.number().int(), usableWindows: z.number().int() }),
+  patients: z.array(PatientQualitySchema),
+  findings: z.array(QualityFindingSchema),
+});
+export type QualityReport = z.infer<typeof QualityReportSchema>;
+
+export const QualityFixResultSchema = z.object({
+  fixId: z.number().int(),
+  fix: QualityFixSchema,
+  affected: z.number().int(),
+});
+
+export const SplitSpecSchema = z
+  .object({
+    kind: z.enum(['temporal', 'patient_holdout', 'hybrid']),
+    /** Last fraction of each (non-holdout) patient's time used for testing (temporal, hybrid). */
+    testFraction: z.number().min(0).max(0.9).default(0.2),
+    /** Fraction before the test part used for validation. */
+    valFraction: z.number().min(0).max(0.9).default(0.1),
+    /** Time left out between consecutive parts, so targets near a boundary don't leak. */
+    gapMin: z.number().min(0).max(525_600).default(0),
+    /** Explicit holdout patients (external ids); otherwise a seeded choice of holdoutFraction. */
+    holdoutPatients: z.array(z.string().min(1)).optional(),
+    holdoutFraction: z.number().min(0).max(0.9).default(0.1),
+    seed: z.number().int().min(0).default(1),
+  })
+  .strict();
+export type SplitSpec = z.output<typeof SplitSpecSchema>;
+
+const RangeSchema = z.object({ from: z.number(), to: z.number() });
+export const SplitPatientSchema = z.object({
+  patientId: z.number().int(),
+  role: z.enum(['train', 'holdout']),
+  train: RangeSchema.nullable(),
+  val: RangeSchema.nullable(),
+  test: RangeSchema.nullable(),
+});
+export const SplitContentSchema = z.object({
+  trainPatients: z.array(z.string()),
+  holdoutPatients: z.array(z.string()),
+  /** Patients left out because they have no usable readings. */
+  excludedPatients: z.array(z.string()),
+  /** external id → time boundaries, [from, to) in epoch ms. */
+  patients: z.record(z.string(), SplitPatientSchema),
+});
+export type SplitContent = z.infer<typeof SplitContentSchema>;
+
+export const SplitSummarySchema = z.object({
+  id: z.number().int(),
+  datasetId: z.number().int(),
+  name: z.string(),
+  version: z.number().int(),
+  kind: z.enum(['temporal', 'patient_holdout', 'hybrid']),
+  spec: SplitSpecSchema,
+  locked: z.boolean(),
+  contentHash: z.string(),
+  createdAt: z.string(),
+  trainPatients: z.number().int(),
+  holdoutPatients: z.number().int(),
+});
+export const SplitDetailSchema = SplitSummarySchema.extend({ content: SplitContentSchema });
+
+export const SimulateRequestSchema = z
+  .object({
+    name: z.string().min(1).max(100),
+    patients: z.number().int().min(1).max(1000).optional(),
+    days: z.number().int().min(1).max(3650).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    start: z.iso.datetime().optional(),
+    operationId: OperationId.optional(),
+  })
+  .strict();
+
 // ---------- data import ----------
 
 export const ImportFormat = z.enum(['dexcom-clarity', 'libreview', 'nightscout', 'tidepool', 'ohiot1dm-xml', 'glucose-ml', 'glupredkit', 'seed-csv', 'generic-csv']);
@@ -248,6 +443,32 @@ export const METHODS = {
     request: z.object({ paths: ImportPaths, dataset: EntityRef, create: z.boolean().default(false), ...ImportOptionsShape, operationId: OperationId.optional() }).strict(),
     response: ImportReportSchema,
   },
+  'datasets.simulate': { request: SimulateRequestSchema, response: DatasetSummarySchema },
+  'datasets.ensureDemo': { request: z.object({ operationId: OperationId.optional() }).strict(), response: z.object({ dataset: DatasetSummarySchema, created: z.boolean() }) },
+  'patients.trace': {
+    request: z
+      .object({ dataset: EntityRef, patient: z.union([z.string().min(1), z.number().int().positive()]), from: z.number().optional(), to: z.number().optional(), channels: z.array(ChannelName).optional(), grid: GridOptionsSchema.optional() })
+      .strict(),
+    response: PatientTraceSchema,
+  },
+  'quality.check': { request: z.object({ dataset: EntityRef, settings: QualitySettingsSchema.optional(), operationId: OperationId.optional() }).strict(), response: QualityReportSchema },
+  'quality.latest': { request: z.object({ dataset: EntityRef }).strict(), response: QualityReportSchema.nullable() },
+  'quality.fix': {
+    request: z
+      .object({
+        dataset: EntityRef,
+        /** Fixes given explicitly… */
+        fixes: z.array(QualityFixSchema).optional(),
+        /** …or chosen by index among a stored report's findings (default: the latest report). */
+        findings: z.array(z.number().int().min(0)).optional(),
+        reportId: z.number().int().positive().optional(),
+      })
+      .strict(),
+    response: z.array(QualityFixResultSchema),
+  },
+  'splits.create': { request: z.object({ dataset: EntityRef, name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'split name: 1–64 letters, digits, dots, dashes or underscores'), spec: SplitSpecSchema }).strict(), response: SplitDetailSchema },
+  'splits.list': { request: z.object({ dataset: EntityRef.optional() }).strict(), response: z.array(SplitSummarySchema) },
+  'splits.get': { request: z.object({ dataset: EntityRef, name: z.string().min(1), version: z.number().int().positive().optional() }).strict(), response: SplitDetailSchema },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 export type MethodName = keyof typeof METHODS;

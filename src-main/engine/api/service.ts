@@ -7,6 +7,7 @@ import { Store } from '../store/index.js';
 import { formatZodIssues } from '../util/json.js';
 import { METHODS, isMethodName, type ApiEvent, type ApiResponse, type MethodName } from './contract.js';
 import { coreHandlers } from './handlers/core.js';
+import { dataPipelineHandlers } from './handlers/data-pipeline.js';
 import { dataImportHandlers } from './handlers/data-import.js';
 import { OperationRegistry } from './operations.js';
 
@@ -52,7 +53,7 @@ export class StudioService {
     this.store = Store.open(this.layout.database);
     this.operations = new OperationRegistry((e) => this.emit(e));
     // Each domain contributes its handlers; the annotation makes a missing method a compile error.
-    const handlers: Handlers = { ...coreHandlers, ...dataImportHandlers };
+    const handlers: Handlers = { ...coreHandlers, ...dataImportHandlers, ...dataPipelineHandlers };
     this.handlers = handlers;
     const emit = (e: ApiEvent): void => this.emit(e);
     this.ctx = {

@@ -1,0 +1,399 @@
+/**
+ * Quality checks of one patient's raw readings and grid (pure; no store). Each finding has
+ * a severity, a count, the affected patient/channel/time range and, where one exists, a fix
+ * that `quality.fix` applies only when asked.
+ */
+import type { QualityFinding, QualityFix } from '../../api/contract.js';
+import { READING_FLAGS, type ReadingKind } from '../../store/readings.js';
+import type { PatientGrid } from '../grid/build.js';
+import { CHANNELS, type Channel } from '../grid/channels.js';
+import { countWindows } from '../windows.js';
+
+export const MGDL_PER_MMOL = 18.018;
+/** Sensors report 40–400 mg/dL; below that a "value" is a status code. */
+const SENSOR_LOW_MMOL = 2.2;
+/** Above this no mmol/L value is physiological (600 mg/dL); mg/dL values land here. */
+const MAX_MMOL = 33.3;
+/** 10 mg/dL per minute: faster than glucose can change in a body. */
+const MAX_RATE_MMOL_PER_MIN = 10 / MGDL_PER_MMOL;
+/** mmol/L values imported as if mg/dL end up here after the ÷18 conversion. */
+const MMOL_AS_MGDL = { min: 0.1, max: 1.45 };
+const MIN_UNIT_RUN = 6;
+
+export interface QualityReading {
+  id: number;
+  ts: number;
+  bgMm: number;
+  flags: number;
+  kind: ReadingKind;
+}
+
+export interface QualitySettings {
+  resolutionMin: number;
+  maxGapMin: number;
+  contextLength: number;
+  forecastLength: number;
+}
+
+export interface PatientQuality {
+  patientId: number;
+  externalId: string;
+  readings: number;
+  days: number;
+  wearPercent: number;
+  missingPercent: number;
+  modalIntervalMin: number | null;
+  segments: number;
+  usableWindows: number;
+  gapHistogram: { label: string; count: number }[];
+}
+
+const GAP_BUCKETS: { label: string; maxMin: number }[] = [
+  { label: '≤15 min', maxMin: 15 },
+  { label: '15–30 min', maxMin: 30 },
+  { label: '30–60 min', maxMin: 60 },
+  { label: '1–2 h', maxMin: 120 },
+  { label: '2–6 h', maxMin: 360 },
+  { label: '6–24 h', maxMin: 1440 },
+  { label: '>24 h', maxMin: Infinity },
+];
+
+function fmtTime(ts: number): string {
+  return new Date(ts).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+function mode(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const counts = new Map<number, number>();
+  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
+  let best = xs[0]!;
+  let bestN = 0;
+  for (const [x, n] of counts) if (n > bestN || (n === bestN && x < best)) [best, bestN] = [x, n];
+  return best;
+}
+
+export interface PatientCheckResult {
+  summary: PatientQuality;
+  findings: QualityFinding[];
+  /** Channels with data whose observed values never vary. */
+  constantChannels: Channel[];
+  presentChannels: Channel[];
+}
+
+/** Runs every per-patient check. `readings` in insertion (file) order. */
+export function checkPatient(patient: { patientId: number; externalId: string }, readingsInFileOrder: readonly QualityReading[], grid: PatientGrid, settings: QualitySettings): PatientCheckResult {
+  const { patientId, externalId } = patient;
+  const findings: QualityFinding[] = [];
+  const add = (f: Omit<QualityFinding, 'patientId' | 'externalId' | 'channel' | 'from' | 'to' | 'fix'> & Partial<Pick<QualityFinding, 'channel' | 'from' | 'to' | 'fix'>>): void => {
+    findings.push({ patientId, externalId, channel: f.channel ?? 'bg_mM', from: f.from ?? null, to: f.to ?? null, fix: f.fix ?? null, check: f.check, severity: f.severity, message: f.message, count: f.count });
+  };
+  const live = readingsInFileOrder.filter((r) => (r.kind === 'cgm' || r.kind === 'scan') && (r.flags & READING_FLAGS.removed) === 0);
+  const stepMs = settings.resolutionMin * 60_000;
+
+  if (live.length === 0) {
+    add({ check: 'no_readings', severity: 'error', count: 0, message: `Patient ${externalId} has no glucose readings: nothing to model. Re-import the patient's CGM file or leave the patient out.` });
+    return {
+      summary: { patientId, externalId, readings: 0, days: 0, wearPercent: 0, missingPercent: 100, modalIntervalMin: null, segments: 0, usableWindows: 0, gapHistogram: GAP_BUCKETS.map((b) => ({ label: b.label, count: 0 })) },
+      findings,
+      constantChannels: [],
+      presentChannels: [],
+    };
+  }
+
+  // ---- values ----
+  const nonFinite = live.filter((r) => !Number.isFinite(r.bgMm));
+  if (nonFinite.length > 0) {
+    add({ check: 'non_finite', severity: 'error', count: nonFinite.length, message: `${nonFinite.length} glucose value(s) of ${externalId} are not finite numbers (±Infinity): the file had broken cells. Remove them.`, fix: { kind: 'remove_readings', patientId, timestamps: nonFinite.map((r) => r.ts) } });
+  }
+  const finite = live.filter((r) => Number.isFinite(r.bgMm));
+  const absurd = finite.filter((r) => r.bgMm < 0 || r.bgMm > 600);
+  if (absurd.length > 0) {
+    add({ check: 'out_of_range', severity: 'error', count: absurd.length, from: absurd[0]!.ts, to: absurd[absurd.length - 1]!.ts, message: `${absurd.length} glucose value(s) of ${externalId} are impossible in any unit (< 0 or > 600). Remove them.`, fix: { kind: 'remove_readings', patientId, timestamps: absurd.map((r) => r.ts) } });
+  }
+  const mgdl = finite.filter((r) => r.bgMm > MAX_MMOL && r.bgMm <= 600);
+  if (mgdl.length > 0) {
+    add({
+      check: 'unit_mgdl_in_mmol',
+      severity: 'warning',
+      count: mgdl.length,
+      from: Math.min(...mgdl.map((r) => r.ts)),
+      to: Math.max(...mgdl.map((r) => r.ts)),
+      message: `${mgdl.length} value(s) of ${externalId} are above ${MAX_MMOL} mmol/L but look like mg/dL (${mgdl[0]!.bgMm}…): a mg/dL column read as mmol/L. Convert them (÷ ${MGDL_PER_MMOL}).`,
+      fix: { kind: 'convert_units', patientId, factor: 1 / MGDL_PER_MMOL, min: MAX_MMOL, max: 600 },
+    });
+  }
+
+  const sorted = [...finite].sort((a, b) => a.ts - b.ts || a.id - b.id);
+  // mmol/L values divided by 18 once too often: runs of tiny but smoothly varying values
+  const inUnitRun = new Set<number>();
+  let runs = 0;
+  for (let i = 0; i < sorted.length; ) {
+    const inBand = (r: QualityReading): boolean => r.bgMm >= MMOL_AS_MGDL.min && r.bgMm <= MMOL_AS_MGDL.max && (r.flags & READING_FLAGS.clampedLow) === 0;
+    if (!inBand(sorted[i]!)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < sorted.length && inBand(sorted[j]!)) j++;
+    if (j - i >= MIN_UNIT_RUN) {
+      runs++;
+      for (let k = i; k < j; k++) inUnitRun.add(sorted[k]!.id);
+      if (runs <= 10) {
+        add({
+          check: 'unit_mmol_in_mgdl',
+          severity: 'warning',
+          count: j - i,
+          from: sorted[i]!.ts,
+          to: sorted[j - 1]!.ts,
+          message: `${j - i} consecutive values of ${externalId} from ${fmtTime(sorted[i]!.ts)} are ${MMOL_AS_MGDL.min}–${MMOL_AS_MGDL.max} mmol/L: mmol/L values read as mg/dL. Convert them (× ${MGDL_PER_MMOL}).`,
+          fix: { kind: 'convert_units', patientId, factor: MGDL_PER_MMOL, min: MMOL_AS_MGDL.min, max: MMOL_AS_MGDL.max, from: sorted[i]!.ts, to: sorted[j - 1]!.ts + 1 },
+        });
+      }
+    }
+    i = j;
+  }
+  const codes = sorted.filter((r) => r.bgMm >= 0 && r.bgMm < SENSOR_LOW_MMOL && (r.flags & READING_FLAGS.clampedLow) === 0 && !inUnitRun.has(r.id));
+  if (codes.length > 0) {
+    const distinct = [...new Set(codes.map((r) => Math.round(r.bgMm * MGDL_PER_MMOL)))].slice(0, 6);
+    add({
+      check: 'error_codes',
+      severity: 'warning',
+      count: codes.length,
+      from: codes[0]!.ts,
+      to: codes[codes.length - 1]!.ts,
+      message: `${codes.length} value(s) of ${externalId} lie below the sensor's 40 mg/dL range (${distinct.join(', ')} mg/dL): sensor status codes, not glucose. Remove them.`,
+      fix: { kind: 'remove_readings', patientId, timestamps: codes.map((r) => r.ts) },
+    });
+  }
+
+  // ---- time ----
+  const dupCounts = new Map<number, number>();
+  for (const r of sorted) dupCounts.set(r.ts, (dupCounts.get(r.ts) ?? 0) + 1);
+  let dups = 0;
+  for (const n of dupCounts.values()) if (n > 1) dups += n - 1;
+  if (dups > 0) {
+    add({ check: 'duplicate_timestamps', severity: 'warning', count: dups, message: `${dups} reading(s) of ${externalId} repeat a timestamp already present (overlapping exports?). Keep the first of each.`, fix: { kind: 'dedupe_readings', patientId, by: 'timestamp' } });
+  }
+  const distinctTs = [...dupCounts.keys()];
+  const intervals: number[] = [];
+  for (let i = 1; i < distinctTs.length; i++) intervals.push(Math.round((distinctTs[i]! - distinctTs[i - 1]!) / 60_000));
+  const modal = mode(intervals.filter((x) => x > 0));
+  if (modal !== null && modal !== settings.resolutionMin) {
+    add({ check: 'irregular_interval', severity: 'warning', count: intervals.filter((x) => x === modal).length, message: `${externalId} is sampled every ${modal} min, not every ${settings.resolutionMin} min: the grid ${modal > settings.resolutionMin ? 'will impute the bins between readings' : 'will average several readings per bin'}.` });
+  }
+
+  // implausible rates of change between consecutive readings
+  let fast = 0;
+  let pairs = 0;
+  let fastFrom: number | null = null;
+  let fastTo: number | null = null;
+  for (let i = 1; i < sorted.length; i++) {
+    const dt = (sorted[i]!.ts - sorted[i - 1]!.ts) / 60_000;
+    if (dt <= 0 || dt > 15) continue;
+    pairs++;
+    if (Math.abs(sorted[i]!.bgMm - sorted[i - 1]!.bgMm) / dt > MAX_RATE_MMOL_PER_MIN && !inUnitRun.has(sorted[i]!.id) && !inUnitRun.has(sorted[i - 1]!.id)) {
+      fast++;
+      fastFrom ??= sorted[i - 1]!.ts;
+      fastTo = sorted[i]!.ts;
+    }
+  }
+  if (fast > 0) {
+    const many = fast >= Math.max(3, 0.01 * pairs);
+    add({
+      check: 'implausible_rate',
+      severity: many ? 'warning' : 'info',
+      count: fast,
+      from: fastFrom,
+      to: fastTo,
+      message: many
+        ? `${fast} jump(s) of ${externalId} faster than 10 mg/dL per minute: two sensors overlapping or two traces interleaved in one file. Check the export; keep one sensor's readings.`
+        : `${fast} isolated jump(s) of ${externalId} faster than 10 mg/dL per minute (sensor artefacts).`,
+    });
+  }
+
+  // time going backwards in file order; a step back of about an hour is a repeated DST hour
+  let backwards = 0;
+  let backFrom: number | null = null;
+  let backTo: number | null = null;
+  let shiftFix: QualityFix | null = null;
+  const fileOrder = live.filter((r) => Number.isFinite(r.bgMm));
+  for (let i = 1; i < fileOrder.length; i++) {
+    const back = fileOrder[i - 1]!.ts - fileOrder[i]!.ts;
+    if (back <= 0) continue;
+    backwards++;
+    backFrom = Math.min(backFrom ?? Infinity, fileOrder[i]!.ts);
+    backTo = Math.max(backTo ?? -Infinity, fileOrder[i - 1]!.ts);
+    // a clock that jumped forward earlier and back now: shift the readings in between back
+    if (shiftFix === null && modal !== null) {
+      for (let a = i - 1; a >= 1; a--) {
+        const jump = fileOrder[a]!.ts - fileOrder[a - 1]!.ts - modal * 60_000;
+        if (jump > 0 && Math.abs(jump - back - modal * 60_000) <= 10 * 60_000 && jump >= 30 * 60_000) {
+          shiftFix = { kind: 'shift_time', patientId, from: fileOrder[a]!.ts, to: fileOrder[i - 1]!.ts + 1, offsetMin: -Math.round((back + modal * 60_000) / 60_000) };
+          break;
+        }
+      }
+    }
+  }
+  // bins holding two readings at distinct times for about an hour: the repeated DST hour
+  const perBin = new Map<number, number>();
+  for (const ts of distinctTs) perBin.set(Math.floor(ts / stepMs), (perBin.get(Math.floor(ts / stepMs)) ?? 0) + 1);
+  let dstFound = false;
+  if (modal === settings.resolutionMin) {
+    const bins = [...perBin.entries()].filter(([, n]) => n >= 2).map(([b]) => b).sort((x, y) => x - y);
+    for (let i = 0; i < bins.length; ) {
+      let j = i;
+      while (j + 1 < bins.length && bins[j + 1] === bins[j]! + 1) j++;
+      const minutes = (j - i + 1) * settings.resolutionMin;
+      if (minutes >= 45 && minutes <= 75) {
+        dstFound = true;
+        const from = bins[i]! * stepMs;
+        const to = (bins[j]! + 1) * stepMs;
+        add({
+          check: 'dst_repeat',
+          severity: 'warning',
+          count: j - i + 1,
+          from,
+          to,
+          message: `${externalId} has two readings per ${settings.resolutionMin}-min slot for ${minutes} min from ${fmtTime(from)}: a daylight-saving hour recorded twice. Keep one reading per slot.`,
+          fix: { kind: 'dedupe_readings', patientId, by: 'bin', resolutionMin: settings.resolutionMin, from, to },
+        });
+      }
+      i = j + 1;
+    }
+  }
+  if (backwards > 0) {
+    add({
+      check: 'time_backwards',
+      severity: 'warning',
+      count: backwards,
+      from: backFrom,
+      to: backTo,
+      message:
+        `Time goes backwards ${backwards} time(s) in ${externalId}'s file order` +
+        (shiftFix !== null ? ': the device clock jumped forward and back; shift the readings in between back.' : dstFound ? ' (the repeated daylight-saving hour above).' : ': a clock reset or merged files. Check the device time settings.'),
+      fix: shiftFix,
+    });
+  }
+
+  // ---- grid: missing, wear, gaps, windows, variance ----
+  const mask = grid.masks.bg_mM;
+  let observed = 0;
+  for (let i = 0; i < grid.length; i++) observed += mask[i]!;
+  const missing = grid.length - observed;
+  const missingPercent = grid.length === 0 ? 100 : (100 * missing) / grid.length;
+  if (missing > 0) {
+    add({
+      check: 'missing',
+      severity: missingPercent > 20 ? 'warning' : 'info',
+      count: missing,
+      message: `${missingPercent.toFixed(1)} % of ${externalId}'s ${settings.resolutionMin}-min slots have no reading; gaps up to ${settings.maxGapMin} min are imputed (never scored), longer ones split the series.`,
+    });
+  }
+  const histogram = GAP_BUCKETS.map((b) => ({ label: b.label, count: 0 }));
+  for (let i = 0; i < grid.length; ) {
+    if (mask[i] === 1) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < grid.length && mask[j] !== 1) j++;
+    const minutes = (j - i) * settings.resolutionMin;
+    histogram[GAP_BUCKETS.findIndex((b) => minutes <= b.maxMin)]!.count++;
+    i = j;
+  }
+  const wearPercent = 100 - missingPercent;
+  if (wearPercent < 70) {
+    add({ check: 'low_wear', severity: 'warning', count: Math.round(wearPercent), message: `${externalId} wore the sensor ${wearPercent.toFixed(0)} % of the time (below 70 %): fewer usable windows and less reliable CGM metrics.` });
+  }
+  const days = (grid.length * settings.resolutionMin) / 1440;
+  if (days < 7) {
+    add({ check: 'short_history', severity: 'info', count: Math.round(days * 10) / 10, message: `${externalId} has ${days.toFixed(1)} days of data; 14 days or more are recommended for CGM summaries.` });
+  }
+  const windows = countWindows(grid.segments, settings.contextLength, settings.forecastLength);
+  if (windows === 0) {
+    const needH = ((settings.contextLength + settings.forecastLength) * settings.resolutionMin) / 60;
+    const longest = grid.segments.reduce((m, s) => Math.max(m, s.end - s.start), 0);
+    add({
+      check: 'no_usable_windows',
+      severity: 'error',
+      count: 0,
+      message:
+        `${externalId} has no usable window: context ${settings.contextLength} + forecast ${settings.forecastLength} steps need ${needH.toFixed(1)} h of data without a gap over ${settings.maxGapMin} min, ` +
+        `and the longest stretch is ${((longest * settings.resolutionMin) / 60).toFixed(1)} h. Use a shorter context or forecast, allow longer gaps to be imputed, or leave this patient out.`,
+    });
+  }
+
+  const presentChannels = CHANNELS.filter((c) => !grid.absent.includes(c));
+  const constantChannels: Channel[] = [];
+  for (const c of presentChannels) {
+    const v = grid.channels[c];
+    const m = grid.masks[c];
+    let first: number | null = null;
+    let constant = true;
+    let seen = 0;
+    for (let i = 0; i < grid.length; i++) {
+      if (m[i] !== 1) continue;
+      seen++;
+      if (first === null) first = v[i]!;
+      else if (v[i] !== first) {
+        constant = false;
+        break;
+      }
+    }
+    if (constant && seen > 1) {
+      constantChannels.push(c);
+      if (c === 'bg_mM') add({ check: 'zero_variance', severity: 'error', count: seen, channel: c, message: `${externalId}'s glucose never changes (${first} mmol/L in all ${seen} slots): a placeholder or a broken export.` });
+    }
+  }
+
+  return {
+    summary: { patientId, externalId, readings: live.length, days, wearPercent, missingPercent, modalIntervalMin: modal, segments: grid.segments.length, usableWindows: windows, gapHistogram: histogram },
+    findings,
+    constantChannels,
+    presentChannels,
+  };
+}
+
+/** Checks across patients: sampling intervals that differ, channels constant everywhere. */
+export function checkCohort(results: readonly PatientCheckResult[]): QualityFinding[] {
+  const findings: QualityFinding[] = [];
+  const modal = mode(results.map((r) => r.summary.modalIntervalMin).filter((x): x is number => x !== null));
+  if (modal !== null) {
+    for (const r of results) {
+      const m = r.summary.modalIntervalMin;
+      if (m !== null && m !== modal) {
+        findings.push({
+          check: 'interval_mismatch',
+          severity: 'warning',
+          count: 1,
+          patientId: r.summary.patientId,
+          externalId: r.summary.externalId,
+          channel: 'bg_mM',
+          from: null,
+          to: null,
+          fix: null,
+          message: `${r.summary.externalId} is sampled every ${m} min while most of the cohort is sampled every ${modal} min (e.g. Libre 15-min data in a 5-min cohort): its grid is mostly imputed. Consider a coarser resolution or leaving it out.`,
+        });
+      }
+    }
+  }
+  for (const c of CHANNELS) {
+    if (c === 'bg_mM') continue;
+    const having = results.filter((r) => r.presentChannels.includes(c));
+    if (having.length > 0 && having.every((r) => r.constantChannels.includes(c))) {
+      findings.push({
+        check: 'zero_variance',
+        severity: 'warning',
+        count: having.length,
+        patientId: null,
+        externalId: null,
+        channel: c,
+        from: null,
+        to: null,
+        fix: { kind: 'drop_channel', channel: c },
+        message: `Channel ${c} never varies in any patient: it carries no information and breaks standard scaling. Drop it.`,
+      });
+    }
+  }
+  return findings;
+}
