@@ -118,3 +118,4 @@ export {
 } from './hub.js';
 export { loadModelSource, modelSourceFromTtmConfig, type LoadedModel, type ModelSource, type ModelSourceOptions } from './model-source.js';
 export { writeFileAtomic } from './atomic-write.js';
+export * from './graph/index.js';
