@@ -11,7 +11,7 @@
 import { StudioError } from '../errors.js';
 import { isFloat } from './dtype.js';
 import { type GraphBuilder, Value, type GraphNode } from './builder.js';
-import { dimEq, dimProduct, formatShape, isStatic, isStaticShape, normalizeAxis } from './shape.js';
+import { dimEq, dimProduct, formatShape, isStatic, normalizeAxis } from './shape.js';
 
 export interface GradContext {
   readonly b: GraphBuilder;
@@ -242,10 +242,9 @@ function gatherGrad(c: GradContext): (Value | null)[] {
   const ax = normalizeAxis(ints(c.node, 'axis', 0), data.rank, 'Gather');
   const V = data.shape[ax]!;
   if (!isStatic(V)) gfail(`Gather '${c.node.name}': gradient needs a static size on the gathered axis ${ax} of ${data.toString()}.`);
-  if (!isStaticShape(idx.shape)) gfail(`Gather '${c.node.name}': gradient needs statically shaped indices, got ${idx.toString()}.`);
   // Scatter-add as a one-hot MatMul: deterministic, float64-capable, standard ops only.
-  const K = idx.shape.reduce((p: number, d) => p * (d as number), 1);
-  const flatIdx = b.reshape(b.cast(idx, 'int64'), [K, 1]);
+  // Index dims may be symbolic (e.g. one token per sample): they are flattened with -1.
+  const flatIdx = b.reshape(b.cast(idx, 'int64'), [-1, 1]); // [K, 1]
   const wrapped = b.where(b.less(flatIdx, b.scalar(0, 'int64')), b.add(flatIdx, b.scalar(V, 'int64')), flatIdx);
   const range = b.constant(
     'int64',
@@ -256,10 +255,11 @@ function gatherGrad(c: GradContext): (Value | null)[] {
   const pre = data.shape.slice(0, ax);
   const post = data.shape.slice(ax + 1);
   const q = idx.rank;
-  // g: pre + idx.shape + post → pre + post + [K]
+  // g: pre + idx.shape + post → pre + post + idx.shape → pre + post + [K]
   const gPerm = [...pre.map((_, i) => i), ...post.map((_, i) => ax + q + i), ...Array.from({ length: q }, (_, i) => ax + i)];
   const gt = b.transpose(g, gPerm);
-  const gk = b.reshape(gt, [...pre, ...post, K]);
+  const keep = pre.length + post.length;
+  const gk = q === 0 ? b.unsqueeze(gt, [keep]) : q === 1 ? gt : b.reshape(gt, [...new Array<number>(keep).fill(0), -1]);
   const scattered = b.matmul(gk.rank === 1 ? b.unsqueeze(gk, [0]) : gk, onehot); // pre + post + [V]
   const s2 = gk.rank === 1 ? b.squeeze(scattered, [0]) : scattered;
   const r = s2.rank;

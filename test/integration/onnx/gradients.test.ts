@@ -94,6 +94,16 @@ const cases: GCase[] = [
   },
   { name: 'Gather axis 0 with repeated indices (embedding)', inputs: [s(5, 3)], f: (b, [x]) => b.gather(x!, b.constant('int64', [2, 2], [4, 0, 4, 1]), 0) },
   { name: 'Gather axis 1 with a negative index', inputs: [s(2, 4, 3)], f: (b, [x]) => b.gather(x!, [-1, 0, 3], 1) },
+  {
+    name: 'Gather with fed int64 indices of a symbolic batch (frequency-token embedding)',
+    inputs: [s(5, 3), { shape: [4], declared: ['batch'], values: [3, 1, 3, -5], int64: true }],
+    f: (b, [table, tok]) => b.gather(table!, tok!, 0),
+  },
+  {
+    name: 'Gather with fed 2-D int64 indices of a symbolic batch on axis 1',
+    inputs: [s(2, 4, 3), { shape: [3, 2], declared: ['batch', 2], values: [0, 3, 3, 1, -1, 2], int64: true }],
+    f: (b, [x, idx]) => b.gather(x!, idx!, 1),
+  },
   { name: 'Gather a scalar index', inputs: [s(3, 4)], f: (b, [x]) => b.gather(x!, b.constant('int64', [], [2]), 1) },
   { name: 'ReduceSum keepdims', inputs: [s(2, 3, 4)], f: (b, [x]) => b.reduceSum(x!, [0, 2], true) },
   { name: 'ReduceSum all', inputs: [s(2, 3)], f: (b, [x]) => b.reduceSum(x!) },

@@ -43,6 +43,8 @@ export interface GradInput {
   values?: readonly number[];
   /** Not differentiated (fed as data). */
   constant?: boolean;
+  /** An int64 input (indices); implies constant. `values` are required. */
+  int64?: boolean;
 }
 
 export interface GradCheckOptions {
@@ -76,12 +78,12 @@ export async function gradCheck(inputs: readonly GradInput[], f: (b: GraphBuilde
     declared.forEach((d, k) => {
       if (typeof d === 'string') bind[d] = inp.shape[k]!;
     });
-    return b.input(`x${i}`, dtype, declared);
+    return b.input(`x${i}`, inp.int64 ? 'int64' : dtype, declared);
   });
   const out = f(b, xs);
   const R = b.input('R', dtype, out.shape);
   const loss = b.reduceSum(b.mul(out, R));
-  const diffIdx = inputs.map((inp, i) => (inp.constant ? -1 : i)).filter((i) => i >= 0);
+  const diffIdx = inputs.map((inp, i) => (inp.constant || inp.int64 ? -1 : i)).filter((i) => i >= 0);
   const grads = gradients(
     b,
     loss,
@@ -90,6 +92,7 @@ export async function gradCheck(inputs: readonly GradInput[], f: (b: GraphBuilde
   b.output(loss, 'loss');
   grads.forEach((g, k) => b.output(g, `g${k}`));
   const s = await createSession(b.toModel(), { threads: 1, disabledOptimizers: ['QuickGeluFusion'] });
+  const ints = inputs.map((inp) => (inp.int64 ? BigInt64Array.from((inp.values ?? []).map(BigInt)) : undefined));
   const values = inputs.map((inp) => {
     const n = inp.shape.reduce((p, d) => p * d, 1);
     const v = inp.values ? Float64Array.from(inp.values) : Float64Array.from({ length: n }, () => rng.range(inp.lo ?? -1, inp.hi ?? 1));
@@ -102,7 +105,7 @@ export async function gradCheck(inputs: readonly GradInput[], f: (b: GraphBuilde
   );
   const feeds = (): Record<string, TensorData> => {
     const fd: Record<string, TensorData> = { R: { data: rData, dims: outShape } };
-    values.forEach((v, i) => (fd[`x${i}`] = { data: v, dims: inputs[i]!.shape }));
+    values.forEach((v, i) => (fd[`x${i}`] = { data: ints[i] ?? v, dims: inputs[i]!.shape }));
     return fd;
   };
   try {
