@@ -119,3 +119,4 @@ export {
 export { loadModelSource, modelSourceFromTtmConfig, type LoadedModel, type ModelSource, type ModelSourceOptions } from './model-source.js';
 export { writeFileAtomic } from './atomic-write.js';
 export * from './graph/index.js';
+export { adaptPretrained, hfOverridesForTtmConfig, randomTtmConfig, type AdaptedModel, type RandomTtmSize, type TtmConfigBridgeOptions } from './adapt.js';
