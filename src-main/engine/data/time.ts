@@ -191,8 +191,8 @@ export const LOCAL_TIME_STATUS = { ok: 0, ambiguous: 1, skipped: 2 } as const;
 /**
  * Converts naive wall-clock times of one IANA zone to UTC, DST-correct. A wall-clock time
  * that occurs twice (the fall-back hour) resolves to its first occurrence, consistently;
- * one that never occurs (spring-forward gap) is shifted by the offset in force before the
- * change. Callers read `offsetMin` and `status` after each call to record and warn.
+ * one that never occurs (spring-forward gap) is shifted forward by the change (converted
+ * with the offset in force before it, so 02:30 becomes 03:30 summer time). Callers read `offsetMin` and `status` after each call to record and warn.
  */
 export class ZoneResolver {
   offsetMin = 0;
@@ -272,9 +272,11 @@ export class ZoneResolver {
     // packed = offset * 4 + status (offsets are whole minutes, status 0–2)
     const status = ((packed % 4) + 4) % 4;
     const offset = (packed - status) / 4;
-    this.offsetMin = offset;
     this.status = status;
-    return localMs - offset * MS_MIN;
+    const utc = localMs - offset * MS_MIN;
+    // In a spring-forward gap the instant is shifted forward; record the offset really in force then.
+    this.offsetMin = status === LOCAL_TIME_STATUS.skipped ? this.offsetAt(utc) : offset;
+    return utc;
   }
 
   private resolveBucket(localMs: number): number {

@@ -77,6 +77,8 @@ interface OrderEvidence {
 function addEvidence(ev: OrderEvidence, ts: string): void {
   if (ts.length === 0) return;
   const p = possibleOrders(ts);
+  // A value no order can read is reported with its line by the import itself.
+  if (p.mask === 0) return;
   ev.mask &= p.mask;
   ev.ampm ||= p.ampm;
   ev.seen++;
