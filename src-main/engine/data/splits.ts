@@ -78,12 +78,12 @@ export function computeSplit(specInput: SplitSpec, spans: readonly PatientSpan[]
     const testFraction = spec.kind === 'patient_holdout' ? 0 : spec.testFraction;
     const testFrom = testFraction > 0 ? atMinute(start + (1 - testFraction) * span) : end;
     const valFrom = spec.valFraction > 0 ? atMinute(start + (1 - testFraction - spec.valFraction) * span) : testFrom;
-    const trainTo = Math.max(start, valFrom - gap);
-    const val = spec.valFraction > 0 ? { from: valFrom, to: testFraction > 0 ? Math.max(valFrom, testFrom - gap) : end } : null;
-    const test = testFraction > 0 ? { from: testFrom, to: end } : null;
-    // with a validation part the gap is before it; without, before the test part
-    const train = { from: start, to: val === null && test !== null ? Math.max(start, testFrom - gap) : trainTo };
-    patients[s.externalId] = { patientId: s.patientId, role: 'train', train: train.to > train.from ? train : null, val, test };
+    // A part too small to hold a minute is dropped; the gap goes before the next part that exists.
+    const nonEmpty = (from: number, to: number): { from: number; to: number } | null => (to > from ? { from, to } : null);
+    const test = nonEmpty(testFrom, end);
+    const val = nonEmpty(valFrom, test === null ? end : testFrom - gap);
+    const trainTo = val !== null ? valFrom - gap : test !== null ? testFrom - gap : end;
+    patients[s.externalId] = { patientId: s.patientId, role: 'train', train: nonEmpty(start, trainTo), val, test };
   }
   const content: SplitContent = {
     trainPatients: withData.filter((s) => !holdout.has(s.externalId)).map((s) => s.externalId),

@@ -191,7 +191,9 @@ export function checkPatient(patient: { patientId: number; externalId: string },
     const dt = (sorted[i]!.ts - sorted[i - 1]!.ts) / 60_000;
     if (dt <= 0 || dt > 15) continue;
     pairs++;
-    if (Math.abs(sorted[i]!.bgMm - sorted[i - 1]!.bgMm) / dt > MAX_RATE_MMOL_PER_MIN && !inUnitRun.has(sorted[i]!.id) && !inUnitRun.has(sorted[i - 1]!.id)) {
+    // values already reported as unit mix-ups or status codes would only repeat those findings
+    const explained = (r: QualityReading): boolean => inUnitRun.has(r.id) || r.bgMm > MAX_MMOL || r.bgMm < SENSOR_LOW_MMOL;
+    if (Math.abs(sorted[i]!.bgMm - sorted[i - 1]!.bgMm) / dt > MAX_RATE_MMOL_PER_MIN && !explained(sorted[i]!) && !explained(sorted[i - 1]!)) {
       fast++;
       fastFrom ??= sorted[i - 1]!.ts;
       fastTo = sorted[i]!.ts;
@@ -286,7 +288,7 @@ export function checkPatient(patient: { patientId: number; externalId: string },
       check: 'missing',
       severity: missingPercent > 20 ? 'warning' : 'info',
       count: missing,
-      message: `${missingPercent.toFixed(1)} % of ${externalId}'s ${settings.resolutionMin}-min slots have no reading; gaps up to ${settings.maxGapMin} min are imputed (never scored), longer ones split the series.`,
+      message: `${missingPercent.toFixed(missingPercent < 0.1 ? 3 : 1)} % of ${externalId}'s ${settings.resolutionMin}-min slots have no reading; gaps up to ${settings.maxGapMin} min are imputed (never scored), longer ones split the series.`,
     });
   }
   const histogram = GAP_BUCKETS.map((b) => ({ label: b.label, count: 0 }));
