@@ -10,3 +10,4 @@ export {
   type TtmTrainingGraph,
   type TtmTrainingGraphOptions,
 } from './training.js';
+export { TtmPredictor, type TtmPrediction, type TtmPredictInput, type TtmPredictorOptions } from './predictor.js';
