@@ -435,64 +435,68 @@ export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[], _
     if (!isFloat(w.dtype)) gfail(`gradients: ${w.toString()} is not a float tensor and cannot be differentiated.`);
   }
   const nodes = b.nodes;
-  // Forward: tensors that depend (through float values) on something in wrt.
-  const dependsOn = new Map<string, Set<string>>(); // tensor -> wrt names it depends on
-  for (const w of wrt) dependsOn.set(w.name, new Set([w.name]));
+  const wrtNames = new Set(wrt.map((w) => w.name));
+  // Forward: tensors that depend, through float values, on something in wrt.
+  const depends = new Set<string>(wrtNames);
   const active: boolean[] = new Array(nodes.length).fill(false);
   nodes.forEach((n, i) => {
-    let srcs: Set<string> | undefined;
-    for (const inp of n.inputs) {
-      const d = inp && isFloat(inp.dtype) ? dependsOn.get(inp.name) : undefined;
-      if (d) {
-        srcs ??= new Set();
-        for (const s of d) srcs.add(s);
-      }
-    }
-    if (!srcs) return;
+    if (!n.inputs.some((inp) => inp && isFloat(inp.dtype) && depends.has(inp.name))) return;
     active[i] = true;
-    for (const o of n.outputs) {
-      if (!isFloat(o.dtype)) continue;
-      const prev = dependsOn.get(o.name);
-      dependsOn.set(o.name, prev ? new Set([...prev, ...srcs]) : srcs);
-    }
+    for (const o of n.outputs) if (isFloat(o.dtype)) depends.add(o.name);
   });
-  const reaching = dependsOn.get(loss.name) ?? new Set<string>();
-  for (const w of wrt) {
-    if (!reaching.has(w.name)) {
-      gfail(
-        `gradients: the loss ${loss.toString()} does not depend on ${w.toString()} through differentiable (float) ops, so no gradient can be formed. Remove it from the trainable set or connect it to the loss.`,
-        { tensor: w.name },
-      );
-    }
-  }
-  // Backward: tensors the loss depends on.
+  // Backward: tensors with a float path to the loss (`feedsLoss`) and all tensors the loss reads (`needed`).
+  const feedsLoss = new Set<string>([loss.name]);
   const needed = new Set<string>([loss.name]);
   const onPath: boolean[] = new Array(nodes.length).fill(false);
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i]!;
     if (!n.outputs.some((o) => needed.has(o.name))) continue;
     for (const inp of n.inputs) if (inp) needed.add(inp.name);
+    if (n.outputs.some((o) => isFloat(o.dtype) && feedsLoss.has(o.name))) {
+      for (const inp of n.inputs) if (inp && isFloat(inp.dtype)) feedsLoss.add(inp.name);
+    }
     // On a path only through a float output that itself depends on a differentiated tensor
     // (Shape(x) or x > 0 feed the loss, but not differentiably).
-    onPath[i] = active[i]! && n.outputs.some((o) => needed.has(o.name) && dependsOn.has(o.name));
+    onPath[i] = active[i]! && n.outputs.some((o) => feedsLoss.has(o.name) && depends.has(o.name));
   }
+  for (const w of wrt) {
+    if (!feedsLoss.has(w.name)) {
+      gfail(
+        `gradients: the loss ${loss.toString()} does not depend on ${w.toString()} through differentiable (float) ops, so no gradient can be formed. Remove it from the trainable set or connect it to the loss.`,
+        { tensor: w.name },
+      );
+    }
+  }
+  /** The differentiated tensors that feed `v` (only computed for error messages). */
+  const sourcesOf = (vs: readonly Value[]): string => {
+    const found = new Set<string>();
+    const seen = new Set<string>();
+    const stack = [...vs];
+    while (stack.length) {
+      const v = stack.pop()!;
+      if (seen.has(v.name)) continue;
+      seen.add(v.name);
+      if (wrtNames.has(v.name)) found.add(v.name);
+      const p = b.producerOf(v);
+      if (p) for (const inp of p.inputs) if (inp && isFloat(inp.dtype) && depends.has(inp.name)) stack.push(inp);
+    }
+    return [...found].map((s) => `'${s}'`).join(', ');
+  };
   // Every node on a path must have a rule covering each input slot the path uses.
-  const wrtNames = new Set(wrt.map((w) => w.name));
-  const needsGrad = (v: Value | null) => !!v && isFloat(v.dtype) && dependsOn.has(v.name);
+  const needsGrad = (v: Value | null) => !!v && isFloat(v.dtype) && depends.has(v.name);
   nodes.forEach((n, i) => {
     if (!onPath[i]) return;
     const rule = GRAD_RULES[n.opType];
-    const via = [...new Set(n.inputs.filter(needsGrad).flatMap((v) => [...dependsOn.get(v!.name)!]))].filter((s) => wrtNames.has(s));
     if (!rule) {
       gfail(
-        `gradients: op ${n.opType} (node '${n.name}') lies on the path from ${via.map((s) => `'${s}'`).join(', ')} to the loss but is not differentiable (no gradient rule). Detach that path or use a differentiable op.`,
+        `gradients: op ${n.opType} (node '${n.name}') lies on the path from ${sourcesOf(n.inputs.filter(needsGrad) as Value[])} to the loss but is not differentiable (no gradient rule). Detach that path or use a differentiable op.`,
         { op: n.opType, node: n.name },
       );
     }
     n.inputs.forEach((inp, k) => {
       if (needsGrad(inp) && rule.inputs !== 'all' && !rule.inputs.includes(k)) {
         gfail(
-          `gradients: input ${k} ('${inp!.name}') of ${n.opType} (node '${n.name}') is not differentiable, but it depends on ${[...dependsOn.get(inp!.name)!].map((s) => `'${s}'`).join(', ')}. Make that input a constant or detach it.`,
+          `gradients: input ${k} ('${inp!.name}') of ${n.opType} (node '${n.name}') is not differentiable, but it depends on ${sourcesOf([inp!])}. Make that input a constant or detach it.`,
           { op: n.opType, node: n.name, input: k },
         );
       }
