@@ -2,7 +2,7 @@
  * Every builder op against the plain TypeScript reference on seeded random inputs,
  * including numpy broadcasting. float64 unless the op has no float64 kernel (Erf).
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   GraphBuilder,
   Rng,
@@ -387,4 +387,30 @@ describe('op forward values match the TypeScript reference', () => {
       expectClose(res.y!.data as Float64Array, ref.data, atol, rtol, c.name);
     });
   }
+});
+
+describe('run-time shapes with a symbolic batch', () => {
+  it('Shape/Gather/Concat, symbolic reshape targets, Expand and ConstantOfShape follow the fed batch size', async () => {
+    const b = new GraphBuilder('dynamic');
+    const x = b.input('x', 'float64', ['batch', 2, 3]);
+    const rows = b.reshape(x, ['batch*2', 3]); // target assembled from Shape slices at run time
+    const back = b.reshape(b.mul(rows, 2), ['batch', 2, 3]);
+    const viaShape = b.reshape(x, b.concat([b.shapeOf(x, 0, 1), b.ints([6])], 0)); // ['batch', 6]
+    const ones = b.fillLike(x, 1);
+    const bias = b.expandLike(b.constant('float64', [1, 1, 3], [1, 2, 3]), x);
+    b.output(b.add(back, b.add(ones, bias)), 'y');
+    b.output(viaShape, 'flat');
+    b.output(b.reduce('ReduceProd', b.cast(b.shapeOf(x), 'float64')), 'count');
+    expect(viaShape.shape).toEqual(['batch', 6]);
+    for (const batch of [1, 4]) {
+      const rng = new Rng(batch);
+      const xv = R.randomNd(rng, [batch, 2, 3]);
+      const res = await runGraph(b, { x: { data: xv.data, dims: xv.shape } });
+      expect(res.y!.dims).toEqual([batch, 2, 3]);
+      expectClose(res.y!.data as Float64Array, R.zip([xv, R.nd([3], [1, 2, 3])], (v, c) => 2 * v + 1 + c).data, 1e-12, 1e-12, `batch ${batch}`);
+      expect(res.flat!.dims).toEqual([batch, 6]);
+      expectClose(res.flat!.data as Float64Array, xv.data, 0, 0, 'flat');
+      expect(Number(res.count!.data[0])).toBe(batch * 6);
+    }
+  });
 });
