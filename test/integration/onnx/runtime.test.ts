@@ -86,6 +86,19 @@ describe('runtime wrapper', () => {
     await s.release();
   });
 
+  it('passes disabled optimizers through (float64 x·sigmoid(x) needs QuickGeluFusion off)', async () => {
+    const b = new GraphBuilder('silu64');
+    const x = b.input('x', 'float64', [2]);
+    b.output(b.mul(x, b.sigmoid(x)), 'y');
+    await expect(createSession(b.toModel(), { threads: 1 })).rejects.toThrow(/QuickGelu/);
+    const s = await createSession(b.toModel(), { threads: 1, disabledOptimizers: ['QuickGeluFusion'] });
+    const r = await s.run({ x: { data: new Float64Array([1, -2]), dims: [2] } });
+    const y = r.y!.data as Float64Array;
+    expect(y[0]).toBeCloseTo(1 / (1 + Math.exp(-1)), 14);
+    expect(y[1]).toBeCloseTo(-2 / (1 + Math.exp(2)), 14);
+    await s.release();
+  });
+
   it('rejects an unknown execution provider', async () => {
     await expect(createSession(scaleGraph().toModel(), { executionProvider: 'tpu' as 'cpu' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
