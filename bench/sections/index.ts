@@ -1,7 +1,15 @@
 import type { BenchSection } from '../harness.js';
+import { dataImportBench } from './data-import.js';
+import { dataPipelineBench } from './data-pipeline.js';
+import { engineBench } from './engine.js';
+import { metricsBench } from './metrics.js';
 import { storeBench } from './store.js';
 
-/** Every benchmark section, in the order `npm run bench` runs them. */
+/** Every benchmark section, in the order `npm run bench` runs them (`npm run bench -- <name>` runs one). */
 export const BENCH_SECTIONS: Record<string, BenchSection> = {
   store: storeBench,
+  import: dataImportBench,
+  data: dataPipelineBench,
+  engine: engineBench,
+  metrics: metricsBench,
 };
