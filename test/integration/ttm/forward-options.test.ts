@@ -49,7 +49,11 @@ describe('TTM forward graph options', () => {
       for (let c = 0; c < C; c++) {
         let n = 0;
         let s = 0;
-        for (let t = 0; t < L; t++) if (mask[(b * L + t) * C + c]) (n++, (s += past[(b * L + t) * C + c]));
+        for (let t = 0; t < L; t++) {
+          if (mask[(b * L + t) * C + c] === 0) continue;
+          n++;
+          s += past[(b * L + t) * C + c];
+        }
         const mu = s / Math.max(n, 1);
         let v = 0;
         for (let t = 0; t < L; t++) if (mask[(b * L + t) * C + c]) v += (past[(b * L + t) * C + c] - mu) ** 2;

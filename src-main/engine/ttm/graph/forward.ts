@@ -8,7 +8,7 @@
  * Parameters come in as graph values keyed by their state_dict names, so the same code
  * builds inference graphs (constants) and training graphs (slices of the flat buffer).
  */
-import { GraphBuilder, Value, gelu, linear, layerNorm, dropout as applyDropout, gatedAttention, type Dim } from '../../onnx/index.js';
+import { gelu, linear, layerNorm, dropout as applyDropout, gatedAttention, type Dim, type GraphBuilder, type Value } from '../../onnx/index.js';
 import { StudioError } from '../../errors.js';
 import { adaptivePatchFactor, effectiveContextLength, forecastChannels, outputLength, type HfTtmConfig } from '../hf-config.js';
 
