@@ -101,17 +101,20 @@ export function parkesLowerAt(zone: 'B' | 'C' | 'D', p: number): number {
 
 /** Zone code 0..4 (A..E) of one pair in mg/dL. */
 export function parkesZoneCode(r: number, p: number): number {
+  // The lines of each side are nested (U_B < U_C < U_D < U_E and L_B < L_C < L_D everywhere:
+  // ordered at the first vertex, with increasing slopes), so testing from the diagonal outward
+  // gives the same zones as testing from E inward, and most points stop at the first test.
   if (p > r) {
-    if (p > parkesUpperAt('E', r)) return ZONE_E;
-    if (p > parkesUpperAt('D', r)) return ZONE_D;
-    if (p > parkesUpperAt('C', r)) return ZONE_C;
-    if (p > parkesUpperAt('B', r)) return ZONE_B;
-    return ZONE_A;
+    if (p <= parkesUpperAt('B', r)) return ZONE_A;
+    if (p <= parkesUpperAt('C', r)) return ZONE_B;
+    if (p <= parkesUpperAt('D', r)) return ZONE_C;
+    if (p <= parkesUpperAt('E', r)) return ZONE_D;
+    return ZONE_E;
   }
-  if (r > parkesLowerAt('D', p)) return ZONE_D;
-  if (r > parkesLowerAt('C', p)) return ZONE_C;
-  if (r > parkesLowerAt('B', p)) return ZONE_B;
-  return ZONE_A;
+  if (r <= parkesLowerAt('B', p)) return ZONE_A;
+  if (r <= parkesLowerAt('C', p)) return ZONE_B;
+  if (r <= parkesLowerAt('D', p)) return ZONE_C;
+  return ZONE_D;
 }
 
 export function parkesZone(referenceMgdl: number, predictionMgdl: number): Zone {

@@ -86,3 +86,15 @@ describe('Parkes error grid, type 1', () => {
     expect(g.overall.aPlusB).toBeCloseTo(50, 12);
   });
 });
+
+describe('Parkes boundaries are nested', () => {
+  it('U_B < U_C < U_D < U_E and L_B < L_C < L_D over the whole glucose range', () => {
+    for (let v = 0; v <= 1000; v += 0.5) {
+      expect(parkesUpperAt('B', v)).toBeLessThan(parkesUpperAt('C', v));
+      expect(parkesUpperAt('C', v)).toBeLessThan(parkesUpperAt('D', v));
+      expect(parkesUpperAt('D', v)).toBeLessThan(parkesUpperAt('E', v));
+      expect(parkesLowerAt('B', v)).toBeLessThan(parkesLowerAt('C', v));
+      expect(parkesLowerAt('C', v)).toBeLessThan(parkesLowerAt('D', v));
+    }
+  });
+});
