@@ -33,15 +33,6 @@ export interface TensorData {
 
 export type Feeds = Record<string, TensorData | ort.Tensor>;
 
-const ORT_TYPE: Readonly<Record<DType, ort.Tensor.Type>> = {
-  float32: 'float32',
-  float64: 'float64',
-  int64: 'int64',
-  int32: 'int32',
-  bool: 'bool',
-  uint8: 'uint8',
-};
-
 export function validateThreads(threads: number): number {
   const max = cpus().length * 4;
   if (!Number.isInteger(threads) || threads < 1 || threads > max) {
@@ -63,9 +54,30 @@ function dtypeOfArray(a: AnyTypedArray): DType {
 
 /** Wraps a typed array as an ORT tensor (no copy). Uint8Array is taken as bool unless `dtype` says otherwise. */
 export function toOrtTensor(t: TensorData, dtype?: DType): ort.Tensor {
-  let d = dtype ?? dtypeOfArray(t.data);
-  if (!dtype && t.data instanceof Uint8Array) d = 'bool';
-  return new ort.Tensor(ORT_TYPE[d], t.data as never, t.dims);
+  const d = dtype ?? (t.data instanceof Uint8Array ? 'bool' : dtypeOfArray(t.data));
+  const a = t.data;
+  const mismatch = () => new StudioError('INVALID_INPUT', `A ${a.constructor.name} cannot be fed as a ${d} tensor.`);
+  // One branch per type so each call matches an ort.Tensor constructor overload exactly.
+  switch (d) {
+    case 'float32':
+      if (!(a instanceof Float32Array)) throw mismatch();
+      return new ort.Tensor('float32', a, t.dims);
+    case 'float64':
+      if (!(a instanceof Float64Array)) throw mismatch();
+      return new ort.Tensor('float64', a, t.dims);
+    case 'int64':
+      if (!(a instanceof BigInt64Array)) throw mismatch();
+      return new ort.Tensor('int64', a, t.dims);
+    case 'int32':
+      if (!(a instanceof Int32Array)) throw mismatch();
+      return new ort.Tensor('int32', a, t.dims);
+    case 'bool':
+      if (!(a instanceof Uint8Array)) throw mismatch();
+      return new ort.Tensor('bool', a, t.dims);
+    case 'uint8':
+      if (!(a instanceof Uint8Array)) throw mismatch();
+      return new ort.Tensor('uint8', a, t.dims);
+  }
 }
 
 export class EngineSession {
