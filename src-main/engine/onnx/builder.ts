@@ -228,7 +228,8 @@ export class GraphBuilder {
   /** A constant tensor (serialised as an initializer). `data` is used as is, not copied. */
   constant<D extends DType>(dtype: D, shape: readonly number[], data: TypedArrayFor[D] | ArrayLike<number | bigint>, name?: string): Value {
     const size = shape.reduce((a, b) => a * b, 1);
-    const arr = (ArrayBuffer.isView(data) ? data : typedArrayOf(dtype, data)) as AnyTypedArray;
+    // A typed array of the wrong element type would be serialised byte-for-byte as garbage: convert it.
+    const arr = (ArrayBuffer.isView(data) && data instanceof ARRAY_CLASS[dtype] ? data : typedArrayOf(dtype, data)) as AnyTypedArray;
     if (arr.length !== size) fail(`Constant '${name ?? '(unnamed)'}': ${arr.length} values do not fill shape ${formatShape(shape)} (${size} elements).`);
     const v = this.register(this.uniqueName(name ?? `const_${this.counter++}`), dtype, shape);
     this.initializers.set(v.name, { value: v, data: arr });
@@ -251,9 +252,15 @@ export class GraphBuilder {
     return v;
   }
 
-  /** A 1-D int64 constant (axes, shapes, pads, indices). */
+  /** A 1-D int64 constant (axes, shapes, pads, indices); unnamed ones are shared. */
   ints(values: readonly number[], name?: string): Value {
-    return this.constant('int64', [values.length], typedArrayOf('int64', values), name);
+    if (name !== undefined) return this.constant('int64', [values.length], typedArrayOf('int64', values), name);
+    const key = `ints:${values.join(',')}`;
+    const hit = this.scalarCache.get(key);
+    if (hit) return hit;
+    const v = this.constant('int64', [values.length], typedArrayOf('int64', values), `ints_${this.scalarCache.size}`);
+    this.scalarCache.set(key, v);
+    return v;
   }
 
   // ---------------------------------------------------------------- generic op
@@ -991,6 +998,15 @@ export class GraphBuilder {
 }
 
 const ONNX_CODE = ONNX_DTYPE;
+
+const ARRAY_CLASS: Readonly<Record<DType, new (n: number) => AnyTypedArray>> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int64: BigInt64Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+  uint8: Uint8Array,
+};
 
 function trimOptional(names: string[]): string[] {
   let n = names.length;

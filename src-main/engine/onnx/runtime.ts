@@ -16,7 +16,7 @@ export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 export interface SessionOptions {
   /** Intra-op threads, an integer in 1 .. 4 × CPU count. Default: min(CPU count, 4). */
   threads?: number;
-  /** Preferred provider; 'cuda' falls back to CPU (see SessionHandle.fallbackMessage). */
+  /** Preferred provider; 'cuda' falls back to CPU (see EngineSession.fallbackMessage). */
   executionProvider?: ExecutionProvider;
   optimizationLevel?: OptimizationLevel;
   /** Let idle worker threads spin after a run (faster back-to-back runs, burns CPU). Default false. */

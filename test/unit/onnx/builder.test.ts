@@ -56,6 +56,26 @@ describe('shape and dtype inference', () => {
   });
 });
 
+describe('constants', () => {
+  it('converts a typed array of another element type instead of serialising its raw bytes', () => {
+    const b = new GraphBuilder();
+    const c = b.constant('float32', [2], new Float64Array([1.5, -2]));
+    const data = b.constantData(c)!;
+    expect(data).toBeInstanceOf(Float32Array);
+    expect(Array.from(data as Float32Array)).toEqual([1.5, -2]);
+    const same = new Float32Array([3]);
+    expect(b.constantData(b.constant('float32', [1], same))).toBe(same); // no copy when the type fits
+    expect(() => b.constant('float32', [3], [1, 2])).toThrow(/2 values do not fill shape \[3\]/);
+  });
+
+  it('shares unnamed small int64 constants and scalars', () => {
+    const b = new GraphBuilder();
+    expect(b.ints([0, 2])).toBe(b.ints([0, 2]));
+    expect(b.scalar(0.5, 'float32')).toBe(b.scalar(0.5, 'float32'));
+    expect(b.scalar(0.5, 'float64')).not.toBe(b.scalar(0.5, 'float32'));
+  });
+});
+
 describe('build-time errors', () => {
   it('names the op and the shapes on a shape mismatch', () => {
     const b = new GraphBuilder();
