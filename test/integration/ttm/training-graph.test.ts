@@ -4,10 +4,18 @@
  * fixture README; plus frozen-backbone training and dropout-mask inputs.
  */
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng, Trainer, dropoutMask, type TensorData } from '../../../src-main/engine/onnx/index.js';
-import { loadCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
-import { buildTtmTrainingGraph, weightsFromFlat } from '../../../src-main/engine/ttm/graph/training.js';
+import { loadCheckpoint, saveCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
+import {
+  buildTtmTrainingGraph,
+  optimizerStateFromCheckpoint,
+  trainingStateFromOptimizer,
+  weightsFromFlat,
+} from '../../../src-main/engine/ttm/graph/training.js';
 import { countParameters } from '../../../src-main/engine/ttm/parameter-shapes.js';
 import { parseSafetensors, type SafetensorsFile } from '../../../src-main/engine/ttm/safetensors.js';
 import { FIXTURE_CASES, fixtureBytes, fixturePath, type FixtureCase } from '../../unit/ttm/fixtures.js';
@@ -118,5 +126,63 @@ describe('TTM training graph vs granite-tsfm', () => {
     const rng = new Rng(5);
     const random = await run((n, p) => dropoutMask(rng, n, p));
     expect(Math.abs(random - keepAll)).toBeGreaterThan(1e-3);
+  });
+
+  it('future_observed_mask: the loss is the MSE over observed forecast elements only', async () => {
+    const ckpt = await loadCheckpoint(fixturePath('tiny', ''));
+    const io = parseSafetensors(fixtureBytes('tiny', 'io.safetensors'));
+    const built = buildTtmTrainingGraph(ckpt.config, ckpt.weights, { freezeBackbone: true, futureObservedMask: true, outputPredictions: true });
+    const fut = io.get('future_values');
+    const mask = new Float32Array(fut.size).map((_, i) => (i % 3 === 0 ? 0 : 1));
+    const trainer = await Trainer.create(built.graph, Float32Array.from(built.initialParams), { threads: 2 });
+    try {
+      const feeds = dataFeeds(
+        io,
+        built.graph.dataInputs.filter((n) => n !== 'future_observed_mask'),
+      );
+      feeds.future_observed_mask = { data: mask, dims: [...fut.shape] };
+      const res = await trainer.step(feeds, { lr: 1e-3 });
+      const pred = res.outputs.predictions.data as Float32Array;
+      const y = fut.toFloat32();
+      let se = 0;
+      let n = 0;
+      for (let i = 0; i < y.length; i++) if (mask[i] === 1) ((se += (pred[i] - y[i]) ** 2), n++);
+      expect(Math.abs(res.loss - se / n) / res.loss).toBeLessThan(1e-5);
+    } finally {
+      await trainer.release();
+    }
+  });
+
+  it('resuming from a saved checkpoint continues exactly like uninterrupted training', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'ttm-resume-'));
+    try {
+      const ckpt = await loadCheckpoint(fixturePath('tiny', ''));
+      const io = parseSafetensors(fixtureBytes('tiny', 'io.safetensors'));
+      const built = buildTtmTrainingGraph(ckpt.config, ckpt.weights, { freezeBackbone: true });
+      const feeds = dataFeeds(io, built.graph.dataInputs);
+      const straight = await Trainer.create(built.graph, Float32Array.from(built.initialParams), { threads: 1 });
+      const first = await Trainer.create(built.graph, Float32Array.from(built.initialParams), { threads: 1 });
+      const resumed = await Trainer.create(built.graph, Float32Array.from(built.initialParams), { threads: 1 });
+      try {
+        for (let i = 0; i < 3; i++) await straight.step(feeds, { lr: 1e-3 });
+        for (let i = 0; i < 2; i++) await first.step(feeds, { lr: 1e-3 });
+        const dir = join(tmp, 'ckpt');
+        const weights = weightsFromFlat(ckpt.weights, built.graph, first.params as Float32Array);
+        await saveCheckpoint(dir, { config: ckpt.config, weights, trainingState: trainingStateFromOptimizer(built.graph, first.getState()) });
+        const back = await loadCheckpoint(dir);
+        if (back.trainingState === null) throw new Error('training state was not saved');
+        expect(back.trainingState.step).toBe(2);
+        resumed.setState(optimizerStateFromCheckpoint(built.graph, back.weights, back.trainingState));
+        await resumed.step(feeds, { lr: 1e-3 });
+        expect(resumed.stepCount).toBe(3);
+        expect(Buffer.from((resumed.params as Float32Array).buffer).equals(Buffer.from((straight.params as Float32Array).buffer))).toBe(true);
+        const full = buildTtmTrainingGraph(ckpt.config, ckpt.weights, { freezeBackbone: false });
+        expect(() => optimizerStateFromCheckpoint(full.graph, back.weights, back.trainingState as never)).toThrow(/different freeze_backbone/);
+      } finally {
+        await Promise.all([straight.release(), first.release(), resumed.release()]);
+      }
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 });

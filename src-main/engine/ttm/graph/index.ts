@@ -5,6 +5,8 @@ export {
   TTM_TRAIN_IO,
   buildTtmTrainingGraph,
   lossSpecFromConfig,
+  optimizerStateFromCheckpoint,
+  trainingStateFromOptimizer,
   weightsFromFlat,
   type DropoutInput,
   type TtmTrainingGraph,

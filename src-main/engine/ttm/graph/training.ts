@@ -10,11 +10,20 @@
  * and one float keep-mask input per dropout site when dropout is on (see `dropoutInputs`;
  * fill them with onnx's `dropoutMask`).
  */
-import { buildTrainingGraph, loss as lossOp, type AdamWOptions, type Dim, type LossSpec, type TrainingGraph, type Value } from '../../onnx/index.js';
+import {
+  buildTrainingGraph,
+  loss as lossOp,
+  type AdamWOptions,
+  type Dim,
+  type LossSpec,
+  type OptimizerState,
+  type TrainingGraph,
+  type Value,
+} from '../../onnx/index.js';
 import { StudioError } from '../../errors.js';
 import { effectiveContextLength, forecastChannels, outputLength, type HfTtmConfig } from '../hf-config.js';
 import type { ModelWeights } from '../init.js';
-import { checkWeightsMatchConfig } from '../checkpoint.js';
+import { checkWeightsMatchConfig, type TrainingState } from '../checkpoint.js';
 import { isTrainable, ttmParameterSpecs, type ParameterSpec } from '../parameter-shapes.js';
 import { buildTtmForward } from './forward.js';
 import { TTM_IO } from './inference.js';
@@ -141,4 +150,47 @@ export function weightsFromFlat(base: ModelWeights, graph: TrainingGraph, flat: 
   const out: ModelWeights = new Map(base);
   for (const e of graph.layout.entries) out.set(e.name, { shape: e.shape, data: Float32Array.from(flat.subarray(e.offset, e.offset + e.size)) });
   return out;
+}
+
+/** The Trainer's flat optimizer state as the checkpoint's per-parameter TrainingState. */
+export function trainingStateFromOptimizer(graph: TrainingGraph, state: OptimizerState, metadata: Record<string, string> = {}): TrainingState {
+  const expAvg = new Map<string, Float32Array>();
+  const expAvgSq = new Map<string, Float32Array>();
+  for (const e of graph.layout.entries) {
+    expAvg.set(e.name, Float32Array.from(state.m.subarray(e.offset, e.offset + e.size)));
+    expAvgSq.set(e.name, Float32Array.from(state.v.subarray(e.offset, e.offset + e.size)));
+  }
+  return { step: state.step, expAvg, expAvgSq, metadata };
+}
+
+/**
+ * Rebuilds the Trainer's flat state from checkpoint weights and optimizer moments, to resume
+ * training. Every trainable parameter needs both moments (a checkpoint saved with a different
+ * freeze setting cannot be resumed as is).
+ */
+export function optimizerStateFromCheckpoint(graph: TrainingGraph, weights: ModelWeights, state: TrainingState): OptimizerState {
+  const n = graph.layout.total;
+  const params = new Float32Array(n);
+  const m = new Float32Array(n);
+  const v = new Float32Array(n);
+  const missing: string[] = [];
+  for (const e of graph.layout.entries) {
+    const w = weights.get(e.name);
+    const a = state.expAvg.get(e.name);
+    const b = state.expAvgSq.get(e.name);
+    if (w === undefined || a === undefined || b === undefined || a.length !== e.size || b.length !== e.size || w.data.length !== e.size) {
+      missing.push(e.name);
+      continue;
+    }
+    params.set(w.data, e.offset);
+    m.set(a, e.offset);
+    v.set(b, e.offset);
+  }
+  if (missing.length > 0) {
+    throw new StudioError(
+      'MODEL',
+      `The optimizer state cannot resume this training graph: no matching moments for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}. Was it saved with a different freeze_backbone setting?`,
+    );
+  }
+  return { params, m, v, step: state.step };
 }
