@@ -12,7 +12,18 @@ export {
   type OpOptions,
 } from './builder.js';
 export { gradients, reduceToShape, GRAD_RULES, type GradRule, type GradContext } from './autodiff.js';
-export { linear, layerNorm, batchNormInference, batchNormTraining, gelu, geluTanh, gatedAttention, dropout, type BatchNormTrainingResult } from './layers.js';
+export {
+  linear,
+  layerNorm,
+  batchNormInference,
+  batchNormTraining,
+  updateRunningStat,
+  gelu,
+  geluTanh,
+  gatedAttention,
+  dropout,
+  type BatchNormTrainingResult,
+} from './layers.js';
 export { mseLoss, maeLoss, huberLoss, pinballLoss, loss, type LossOptions, type LossSpec, type LossKind } from './losses.js';
 export { ParameterLayout, type ParamSpec, type ParamEntry } from './params.js';
 export { buildTrainingGraph, TRAIN_IO, type AdamWOptions, type ForwardResult, type TrainingGraph, type TrainingGraphSpec } from './optimizer.js';

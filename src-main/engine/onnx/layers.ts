@@ -67,6 +67,14 @@ export function batchNormTraining(b: GraphBuilder, x: Value, weight: Value, bias
   return { y, mean: meanC, variance: varC, unbiasedVariance: unbiased };
 }
 
+/**
+ * PyTorch's running-statistic update, (1 − momentum)·running + momentum·batch, for the
+ * graph outputs that carry BatchNorm running mean/var from step to step.
+ */
+export function updateRunningStat(b: GraphBuilder, running: Value, batch: Value, momentum = 0.1): Value {
+  return b.add(b.mul(running, 1 - momentum), b.mul(batch, momentum));
+}
+
 /** Exact GELU, 0.5·x·(1 + erf(x/√2)), as torch.nn.GELU() (no float64 kernel for Erf in ORT 1.30). */
 export function gelu(b: GraphBuilder, x: Value): Value {
   return b.mul(b.mul(x, 0.5), b.add(b.erf(b.mul(x, Math.SQRT1_2)), 1));

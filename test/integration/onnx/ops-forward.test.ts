@@ -13,6 +13,7 @@ import {
   geluTanh,
   layerNorm,
   linear,
+  updateRunningStat,
   type Value,
 } from '../../../src-main/engine/onnx/index.js';
 import { arrayFor, expectClose, runGraph } from './harness.js';
@@ -387,6 +388,42 @@ describe('op forward values match the TypeScript reference', () => {
       expectClose(res.y!.data as Float64Array, ref.data, atol, rtol, c.name);
     });
   }
+});
+
+describe('batch norm training statistics', () => {
+  it('returns the batch mean, biased and unbiased variance, and updates running statistics like PyTorch', async () => {
+    const b = new GraphBuilder('bnstats');
+    const x = b.input('x', 'float64', ['batch', 3, 4]);
+    const w = b.constant('float64', [3], [1, 1, 1]);
+    const c = b.constant('float64', [3], [0, 0, 0]);
+    const runMean = b.input('running_mean', 'float64', [3]);
+    const st = batchNormTraining(b, x, w, c, 1e-5);
+    b.output(st.mean, 'mean');
+    b.output(st.variance, 'var');
+    b.output(st.unbiasedVariance, 'uvar');
+    b.output(updateRunningStat(b, runMean, st.mean, 0.1), 'new_mean');
+    const xv = R.randomNd(new Rng(8), [2, 3, 4]);
+    const res = await runGraph(b, { x: { data: xv.data, dims: [2, 3, 4] }, running_mean: { data: new Float64Array([1, 2, 3]), dims: [3] } });
+    const mean = R.reduce(xv, [0, 2], false, 'mean');
+    const xc = R.zip([xv, R.reshape(mean, [3, 1])], (a, m) => a - m);
+    const v = R.reduce(
+      R.map(xc, (a) => a * a),
+      [0, 2],
+      false,
+      'mean',
+    );
+    expectClose(res.mean!.data as Float64Array, mean.data, 1e-14, 1e-12, 'mean');
+    expectClose(res.var!.data as Float64Array, v.data, 1e-14, 1e-12, 'var');
+    expectClose(res.uvar!.data as Float64Array, R.map(v, (a) => (a * 8) / 7).data, 1e-14, 1e-12, 'unbiased var');
+    expectClose(res.new_mean!.data as Float64Array, R.zip([R.nd([3], [1, 2, 3]), mean], (r, m) => 0.9 * r + 0.1 * m).data, 1e-14, 1e-12, 'running');
+  });
+
+  it('computes the unbiased correction at run time when the batch is symbolic', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float64', ['batch', 3]);
+    const st = batchNormTraining(b, x, b.constant('float64', [3], [1, 1, 1]), b.constant('float64', [3], [0, 0, 0]));
+    expect(st.unbiasedVariance.shape).toEqual([3]);
+  });
 });
 
 describe('run-time shapes with a symbolic batch', () => {
