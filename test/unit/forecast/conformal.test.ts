@@ -105,3 +105,25 @@ describe('split-conformal intervals', () => {
     expect(() => parseConformalCalibration({ ...cal, counts: [1] })).toThrow(/2 entries/);
   });
 });
+
+describe('conformal guarantees (property)', () => {
+  it('covers at least ⌈(n+1)(1−α)⌉ of its own n distinct calibration scores', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: 1, maxLength: 200 }),
+        fc.constantFrom(0.5, 0.8, 0.9, 0.95),
+        (res, level) => {
+          const n = res.length;
+          const cal = calibrateConformal({ windows: n, horizon: 1, target: Float64Array.from(res), forecast: new Float64Array(n) }, { levels: [level] });
+          const [iv] = conformalIntervals(cal, new Float64Array(n), n);
+          const k = Math.ceil(Math.round((n + 1) * level * 1e9) / 1e9);
+          const covered = intervalCoverage({ windows: n, horizon: 1, target: Float64Array.from(res), lower: iv!.lower, upper: iv!.upper }).overall.coverage!;
+          if (k > n) expect(covered).toBe(1);
+          else expect(covered * n).toBeGreaterThanOrEqual(k - 1e-9);
+          expect(covered).toBeGreaterThanOrEqual(level);
+        },
+      ),
+    );
+  });
+});

@@ -99,6 +99,24 @@ describe('clinical CGM summary', () => {
     expect(u.daysWithHourOfData).toBe(7);
   });
 
+  it('uses the per-reading UTC offset for the hour of day (DST change)', () => {
+    // A week of 5-minute readings whose value encodes the UTC hour; the offset moves from +60
+    // to +120 minutes after 3 days.
+    const week: number[] = [];
+    const off: number[] = [];
+    for (let d = 0; d < 7; d++)
+      for (let k = 0; k < 288; k++) {
+        week.push(Date.UTC(2024, 2, 25) + d * 86_400_000 + k * 5 * MIN);
+        off.push(d < 3 ? 60 : 120);
+      }
+    const s = clinicalSummary({ timestampsMs: week, glucose: week.map((t) => 100 + new Date(t).getUTCHours()), unit: 'mg/dL', utcOffsetMin: off });
+    if (!s.agp.available) throw new Error(s.agp.reason);
+    // local hour 8 holds UTC 07 (offset +60, 3 days) and UTC 06 (offset +120, 4 days): values 107 ×36 and 106 ×48
+    expect(s.agp.rawMgdl[2]![8]).toBe(106);
+    expect(s.agp.countsByHour[8]).toBe(84);
+    expect(s.agp.rawMgdl[4]![8]).toBe(107);
+  });
+
   it('ignores masked, non-finite and out-of-period readings', () => {
     const ts = [T0, T0 + 5 * MIN, T0 + 10 * MIN, T0 + 15 * MIN];
     const s = clinicalSummary(
