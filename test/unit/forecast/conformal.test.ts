@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { calibrateConformal, conformalIntervals, conformalQuantile, parseConformalCalibration } from '../../../src-main/engine/forecast/conformal.js';
 import { intervalCoverage } from '../../../src-main/engine/metrics/coverage.js';
@@ -107,8 +108,7 @@ describe('split-conformal intervals', () => {
 });
 
 describe('conformal guarantees (property)', () => {
-  it('covers at least ⌈(n+1)(1−α)⌉ of its own n distinct calibration scores', async () => {
-    const fc = (await import('fast-check')).default;
+  it('covers at least ⌈(n+1)(1−α)⌉ of its own n distinct calibration scores', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: 1, maxLength: 200 }),
