@@ -186,6 +186,40 @@ const cases: Case[] = [
     },
     ref: ([x, y]) => R.zip([x!, y!], (a, c) => (a < c && a >= -0.5 ? 1 : 0) + 2),
   },
+  un(
+    'Softplus',
+    (b, x) => b.op('Softplus', [x])[0]!,
+    (x) => Math.log1p(Math.exp(x)),
+    -2,
+    2,
+    'float32',
+  ),
+  un('Floor', (b, x) => b.op('Floor', [x])[0]!, Math.floor, -3, 3),
+  un('Ceil', (b, x) => b.op('Ceil', [x])[0]!, Math.ceil, -3, 3),
+  // Round is half-to-even in ONNX; random inputs do not hit exact halves.
+  un('Round', (b, x) => b.op('Round', [x])[0]!, Math.round, -3, 3),
+  {
+    name: 'LessOrEqual, Or, Xor, Not (cast to float)',
+    inputs: [{ shape: [3, 4] }, { shape: [4] }],
+    build: (b, [x, y]) => {
+      const le = b.lessOrEqual(x!, y!);
+      const pos = b.greater(x!, 0);
+      const f = (v: Value) => b.cast(v, 'float64');
+      return b.sum([f(le), b.mul(f(b.op('Or', [le, pos])[0]!), 2), b.mul(f(b.op('Xor', [le, pos])[0]!), 4), b.mul(f(b.op('Not', [pos])[0]!), 8)]);
+    },
+    ref: ([x, y]) =>
+      R.zip([x!, y!], (a, c) => {
+        const le = a <= c;
+        const pos = a > 0;
+        return +le + 2 * +(le || pos) + 4 * +(le !== pos) + 8 * +!pos;
+      }),
+  },
+  {
+    name: 'transposeLast2',
+    inputs: [{ shape: [2, 3, 4] }],
+    build: (b, [x]) => b.transposeLast2(x!),
+    ref: ([x]) => R.transpose(x!, [0, 2, 1]),
+  },
   {
     name: 'MatMul 2-D',
     inputs: [{ shape: [3, 5] }, { shape: [5, 4] }],
