@@ -50,6 +50,15 @@ describe('AR2 (Nightscout log-space)', () => {
     expect(Math.max(...free) * MGDL_PER_MMOLL).toBeGreaterThan(400);
   });
 
+  it('starts without trend when the previous value was imputed, as Nightscout does for a stale reading', () => {
+    const b = { windows: 1, contextLength: 3, context: Float64Array.of(mm(90), mm(100), mm(120)), contextMask: [1, 0, 1] };
+    const f = ar2Forecast(b, 2, { resolutionMin: 5 });
+    // y = ln(120/140) on both lags: y1 = (1.716 − 0.723)·y = 0.993·y, y2 = 1.716·0.993·y − 0.723·y
+    const y = Math.log(120 / 140);
+    expect(f[0]! * MGDL_PER_MMOLL).toBeCloseTo(140 * Math.exp(0.993 * y), 9);
+    expect(f[1]! * MGDL_PER_MMOLL).toBeCloseTo(140 * Math.exp((1.716 * 0.993 - 0.723) * y), 9);
+  });
+
   it('refuses other resolutions and unusable values', () => {
     const b = { windows: 1, contextLength: 2, context: Float64Array.of(5, 6) };
     expect(() => ar2Forecast(b, 3, { resolutionMin: 15 })).toThrow(/5-minute/);

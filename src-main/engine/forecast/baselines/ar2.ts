@@ -4,8 +4,10 @@
  * iterated over the horizon from the last two context values. The coefficients were fitted
  * for 5-minute CGM steps, so other resolutions are refused rather than silently rescaled.
  * Nightscout limits its forecast to its display range 36–400 mg/dL; we do the same by default
- * (`clampMgdl: null` turns it off). Context values are used as given (imputed ones included):
- * the recursion needs two values exactly one step apart.
+ * (`clampMgdl: null` turns it off). The last context value is used as given. When the one
+ * before it was imputed (mask 0), we do what Nightscout does when the previous reading is more
+ * than 5.1 min old: start from y[t−1] = y[t] (no trend), rather than extrapolate an
+ * interpolation. (Nightscout's ar2.js: BG_REF 140, BG_MIN 36, BG_MAX 400, AR [−0.723, 1.716].)
  */
 import { StudioError } from '../../errors.js';
 import { MGDL_PER_MMOLL } from '../../metrics/types.js';
@@ -42,7 +44,8 @@ export function ar2Forecast(batch: ContextBatch, horizon: number, options: Ar2Op
     if (!(Number.isFinite(cur) && cur > 0)) throw nonFiniteContext(w, L - 1, cur);
     if (!(Number.isFinite(prev) && prev > 0)) throw nonFiniteContext(w, L - 2, prev);
     let y1 = Math.log((cur * MGDL_PER_MMOLL) / BG_REF_MGDL);
-    let y0 = Math.log((prev * MGDL_PER_MMOLL) / BG_REF_MGDL);
+    const prevObserved = batch.contextMask === undefined || batch.contextMask[w * L + L - 2] !== 0;
+    let y0 = prevObserved ? Math.log((prev * MGDL_PER_MMOLL) / BG_REF_MGDL) : y1;
     for (let h = 0; h < horizon; h++) {
       const y = a1 * y1 + a2 * y0;
       y0 = y1;
