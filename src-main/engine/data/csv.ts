@@ -207,6 +207,22 @@ export function splitCsv(line: string, delimiter = ','): string[] {
   }
 }
 
+/**
+ * Start offsets of the fields of an unquoted record, without allocating: `starts[k]` is
+ * where field k begins and `starts[count]` is one past the end (so field k ends at
+ * `starts[k + 1] - 1`). Returns the field count, at most `starts.length - 1`.
+ */
+export function fieldStarts(line: string, delimiter: string, starts: Int32Array): number {
+  let n = 0;
+  starts[0] = 0;
+  const max = starts.length - 1;
+  for (let i = line.indexOf(delimiter); i !== -1 && n + 1 < max; i = line.indexOf(delimiter, i + 1)) {
+    starts[++n] = i + 1;
+  }
+  starts[++n] = line.length + 1;
+  return n;
+}
+
 /** Header cell as a comparable name: BOMs, stray quotes and surrounding spaces removed. */
 export function normalizeHeader(cell: string): string {
   return stripBomText(stripBomText(cell.trim()).replace(/"/g, '')).trim();

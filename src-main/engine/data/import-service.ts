@@ -223,8 +223,8 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
   // 2. One transaction on a dedicated connection.
   const store = Store.open(databaseFile);
   const db = store.db;
-  // A larger page cache speeds index maintenance for big imports; bounded (32 MB).
-  db.pragma('cache_size = -32768');
+  // A larger page cache speeds index maintenance for big imports; bounded (16 MB).
+  db.pragma('cache_size = -16384');
   let createdDataset = false;
   const latest = new Map<number, { ts: number; off: number | null }>();
   let datasetName = '';

@@ -5,9 +5,9 @@
  * row count. Timestamps are naive local time of the receiver/phone.
  */
 import { READING_FLAGS } from '../../store/readings.js';
-import { parseNumber, splitCsv, streamLines } from '../csv.js';
+import { fieldStarts, parseNumber, splitCsv, streamLines } from '../csv.js';
 import { parseClockDuration, parseIsoLike, type ParsedInstant } from '../time.js';
-import { cell, columnOf, findHeader, parseHeader, type CsvHeader } from './csv-header.js';
+import { columnOf, findHeader, parseHeader, type CsvHeader } from './csv-header.js';
 import {
   SENSOR_HIGH_MGDL,
   SENSOR_LOW_MGDL,
@@ -72,12 +72,30 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
   let iDuration = -1;
   const inst: ParsedInstant = { localMs: 0, offsetMin: null };
   const skipped = new Map<string, number>();
+  // Offset of the row's timestamp, set by tsOf (one object less per row on the hot path).
+  let rowOff: number | null = null;
 
-  const timeOf = (raw: string, line: number): { ts: number; off: number | null } => {
+  const tsOf = (raw: string, line: number): number => {
     if (parseIsoLike(raw, inst) === null) throw parseError(file, line, `timestamp "${raw.slice(0, 40)}" is not YYYY-MM-DDThh:mm:ss.`);
-    if (inst.offsetMin !== null) return { ts: inst.localMs, off: inst.offsetMin };
+    if (inst.offsetMin !== null) {
+      rowOff = inst.offsetMin;
+      return inst.localMs;
+    }
     const ts = localToUtc(ctx, sink, inst.localMs, line);
-    return { ts, off: ctx.zone.offsetMin };
+    rowOff = ctx.zone.offsetMin;
+    return ts;
+  };
+
+  // Fields of the current row: unquoted rows (nearly all) are read from offsets into the
+  // line without splitting it; quoted rows go through the full CSV splitter.
+  const starts = new Int32Array(64);
+  let cur = '';
+  let count = 0;
+  let fields: string[] | null = null;
+  const get = (k: number): string => {
+    if (k < 0) return '';
+    if (fields !== null) return fields[k] ?? '';
+    return k < count ? cur.slice(starts[k]!, starts[k + 1]! - 1) : '';
   };
 
   await streamLines(
@@ -102,10 +120,16 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
         return;
       }
       if (line.length === 0) return;
-      const f = splitCsv(line);
-      const type = cell(f, iType);
+      if (line.indexOf('"') === -1) {
+        fields = null;
+        cur = line;
+        count = fieldStarts(line, ',', starts);
+      } else {
+        fields = splitCsv(line);
+      }
+      const type = get(iType);
       if (type === 'EGV') {
-        const raw = cell(f, iGlucose);
+        const raw = get(iGlucose);
         let value: number;
         let flags = 0;
         if (raw === 'Low') {
@@ -124,43 +148,49 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
             throw parseError(file, no, `glucose value "${raw.slice(0, 40)}" is not a number, "Low" or "High".`);
           }
         }
-        const { ts, off } = timeOf(cell(f, iTs), no);
+        const ts = tsOf(get(iTs), no);
+        const off = rowOff;
         sink.glucose(patient, ts, off, 'cgm', value, unit, flags, no);
         return;
       }
       if (type === 'Insulin') {
-        const value = parseNumber(cell(f, iInsulin));
-        if (value !== value) throw parseError(file, no, `insulin value "${cell(f, iInsulin).slice(0, 40)}" is not a number.`);
-        const { ts, off } = timeOf(cell(f, iTs), no);
-        const sub = cell(f, iSub);
+        const value = parseNumber(get(iInsulin));
+        if (value !== value) throw parseError(file, no, `insulin value "${get(iInsulin).slice(0, 40)}" is not a number.`);
+        const ts = tsOf(get(iTs), no);
+        const off = rowOff;
+        const sub = get(iSub);
         if (sub === 'Long-Acting') sink.event(patient, ts, off, 'basal_dose', value, null, { insulin: 'long-acting' }, no);
         else sink.event(patient, ts, off, 'bolus', value, null, sub === 'Fast-Acting' || sub === '' ? null : { subtype: sub }, no);
         return;
       }
       if (type === 'Carbs') {
-        const value = parseNumber(cell(f, iCarbs));
-        if (value !== value) throw parseError(file, no, `carb value "${cell(f, iCarbs).slice(0, 40)}" is not a number.`);
-        const { ts, off } = timeOf(cell(f, iTs), no);
+        const value = parseNumber(get(iCarbs));
+        if (value !== value) throw parseError(file, no, `carb value "${get(iCarbs).slice(0, 40)}" is not a number.`);
+        const ts = tsOf(get(iTs), no);
+        const off = rowOff;
         sink.event(patient, ts, off, 'carbs', value, null, null, no);
         return;
       }
       if (type === 'Calibration') {
-        const value = parseNumber(cell(f, iGlucose));
-        if (value !== value) throw parseError(file, no, `calibration value "${cell(f, iGlucose).slice(0, 40)}" is not a number.`);
-        const { ts, off } = timeOf(cell(f, iTs), no);
+        const value = parseNumber(get(iGlucose));
+        if (value !== value) throw parseError(file, no, `calibration value "${get(iGlucose).slice(0, 40)}" is not a number.`);
+        const ts = tsOf(get(iTs), no);
+        const off = rowOff;
         sink.glucose(patient, ts, off, 'smbg', value, unit, 0, no);
         return;
       }
       if (type === 'Exercise') {
-        const { ts, off } = timeOf(cell(f, iTs), no);
-        const sub = cell(f, iSub);
-        const dur = parseClockDuration(cell(f, iDuration));
+        const ts = tsOf(get(iTs), no);
+        const off = rowOff;
+        const sub = get(iSub);
+        const dur = parseClockDuration(get(iDuration));
         sink.event(patient, ts, off, 'exercise', EXERCISE_INTENSITY[sub] ?? 0.5, Number.isFinite(dur) ? dur : null, { subtype: sub }, no);
         return;
       }
       if (type === 'Health') {
-        const { ts, off } = timeOf(cell(f, iTs), no);
-        sink.event(patient, ts, off, 'note', 0, null, { text: cell(f, iSub) }, no);
+        const ts = tsOf(get(iTs), no);
+        const off = rowOff;
+        sink.event(patient, ts, off, 'note', 0, null, { text: get(iSub) }, no);
         return;
       }
       const key = PREAMBLE_TYPES.has(type) ? 'preamble' : type === '' ? '(empty)' : type;
