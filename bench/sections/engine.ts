@@ -5,7 +5,7 @@
  * (model throughput is reported as a fraction of it). Everything is measured in one run;
  * only ratios are meant for comparisons.
  */
-import { rateRow, median, spreadOf, timeRepeats, type BenchContext, type BenchRow, type BenchSection } from '../harness.js';
+import { rateRow, median, spreadOf, type BenchRow, type BenchSection } from '../harness.js';
 import {
   GraphBuilder,
   Rng,
@@ -62,7 +62,21 @@ function transferGraph(n: number): Uint8Array {
   return b.toModel();
 }
 
-async function matmulRate(ctx: BenchContext, threads: number, repeats: number): Promise<BenchRow> {
+/** Times each function once per round, interleaved, so every figure sees the same machine load. */
+async function interleaved(fns: readonly (() => Promise<unknown>)[], rounds: number, warmup: number): Promise<number[][]> {
+  for (let w = 0; w < warmup; w++) for (const f of fns) await f();
+  const out = fns.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < fns.length; i++) {
+      const t0 = performance.now();
+      await fns[i]!();
+      out[i]!.push(performance.now() - t0);
+    }
+  }
+  return out;
+}
+
+async function matmulSession(threads: number) {
   const [M, K, N] = [4096, 512, 512];
   const rng = new Rng(1);
   const b = new GraphBuilder('matmul');
@@ -72,19 +86,21 @@ async function matmulRate(ctx: BenchContext, threads: number, repeats: number): 
   b.output(b.reduceSum(b.matmul(a, w), [0]), 'y');
   const s = await createSession(b.toModel(), { threads });
   const feeds = { a: toOrtTensor({ data: rng.fillUniform(new Float32Array(M * K)), dims: [M, K] }) };
-  const ms = await timeRepeats(() => s.session.run(feeds), repeats, 2);
-  await s.release();
-  const row = rateRow(SECTION, `matmul [4096,512]x[512,512], ${threads} thread${threads > 1 ? 's' : ''}`, 'GFLOP/s', (2 * M * K * N) / 1e9, ms);
-  ctx.log(`${row.name}: ${row.value.toFixed(1)} GFLOP/s (spread ${(row.spread * 100).toFixed(0)} %)`);
-  return row;
+  return { run: () => s.session.run(feeds), release: () => s.release(), gflop: (2 * M * K * N) / 1e9 };
 }
+
+const ratioRow = (name: string, xs: readonly number[], note?: string): BenchRow => {
+  const row: BenchRow = { section: SECTION, name, value: median(xs), unit: 'ratio', spread: spreadOf(xs), repeats: xs.length };
+  if (note !== undefined) row.note = note;
+  return row;
+};
 
 export const engineBench: BenchSection = async (ctx) => {
   const rows: BenchRow[] = [];
-  const repeats = ctx.quick ? 5 : 20;
+  const rounds = ctx.quick ? 5 : 20;
   const graph = mlpGraph();
   const n = graph.layout.total;
-  ctx.log(`MLP ${DIMS.join('-')}: ${n} parameters, batch ${BATCH}, model ${(graph.model.length / 1e6).toFixed(1)} MB`);
+  ctx.log(`MLP ${DIMS.join('-')}: ${n} parameters, batch ${BATCH}, ${graph.builder.liveNodes().length} nodes`);
   const rng = new Rng(7);
   const init = new Float32Array(n);
   for (const e of graph.layout.entries) {
@@ -95,67 +111,63 @@ export const engineBench: BenchSection = async (ctx) => {
     x: { data: rng.fillUniform(new Float32Array(BATCH * DIMS[0]!)), dims: [BATCH, DIMS[0]!] },
     y: { data: rng.fillUniform(new Float32Array(BATCH * DIMS[DIMS.length - 1]!)), dims: [BATCH, DIMS[DIMS.length - 1]!] },
   };
-  const stepMs: Record<number, number> = {};
-  for (const threads of [1, 2]) {
-    const trainer = await Trainer.create(graph, Float32Array.from(init), { threads });
-    const ms = await timeRepeats(() => trainer.step(data, { lr: 1e-3 }), repeats, 3);
-    await trainer.release();
-    stepMs[threads] = median(ms);
-    const row = rateRow(SECTION, `MLP 1M params train step, batch ${BATCH}, ${threads} thread${threads > 1 ? 's' : ''}`, 'steps/s', 1, ms);
-    rows.push(row);
-    ctx.log(`${row.name}: ${row.value.toFixed(1)} steps/s (${stepMs[threads]!.toFixed(2)} ms, spread ${(row.spread * 100).toFixed(0)} %)`);
-  }
-
-  // Transfer share: the same feeds and fetches through a graph that does no work.
+  const t1 = await Trainer.create(graph, Float32Array.from(init), { threads: 1 });
+  const t2 = await Trainer.create(graph, Float32Array.from(init), { threads: 2 });
+  // Transfer: the same feeds and fetches through a graph that does no work.
   const io = await createSession(transferGraph(n), { threads: 1 });
-  const pm = new Float32Array(n);
-  const feeds = {
+  const zeros = new Float32Array(n);
+  const ioFeeds = {
     params: toOrtTensor({ data: init, dims: [n] }),
-    adam_m: toOrtTensor({ data: pm, dims: [n] }),
-    adam_v: toOrtTensor({ data: pm, dims: [n] }),
+    adam_m: toOrtTensor({ data: zeros, dims: [n] }),
+    adam_v: toOrtTensor({ data: zeros, dims: [n] }),
     x: toOrtTensor(data.x),
     y: toOrtTensor(data.y),
   };
-  const ioMs = await timeRepeats(() => io.session.run(feeds), repeats, 3);
-  await io.release();
-  const transfer = median(ioMs);
-  const share = transfer / stepMs[1]!;
+  const [s1, s2, tio] = await interleaved([() => t1.step(data, { lr: 1e-4 }), () => t2.step(data, { lr: 1e-4 }), () => io.session.run(ioFeeds)], rounds, 3);
+  await Promise.all([t1.release(), t2.release(), io.release()]);
+  rows.push(rateRow(SECTION, `MLP 1M params train step, batch ${BATCH}, 1 thread`, 'steps/s', 1, s1!));
+  rows.push(rateRow(SECTION, `MLP 1M params train step, batch ${BATCH}, 2 threads`, 'steps/s', 1, s2!));
   rows.push({
     section: SECTION,
     name: 'parameter + moment transfer per step',
-    value: transfer,
+    value: median(tio!),
     unit: 'ms',
-    spread: spreadOf(ioMs),
-    repeats: ioMs.length,
+    spread: spreadOf(tio!),
+    repeats: tio!.length,
     note: `3 flat buffers of ${n} float32 in and out`,
   });
-  rows.push({
-    section: SECTION,
-    name: 'transfer share of a 1-thread step',
-    value: share,
-    unit: 'ratio',
-    spread: 0,
-    repeats: 1,
-    note: 'transfer / (graph run + transfer); small is good',
-  });
-  rows.push({ section: SECTION, name: 'graph run per 1-thread step', value: stepMs[1]! - transfer, unit: 'ms', spread: 0, repeats: 1 });
-  rows.push({ section: SECTION, name: '2-thread speed-up of a train step', value: stepMs[1]! / stepMs[2]!, unit: 'ratio', spread: 0, repeats: 1 });
-  ctx.log(`transfer ${transfer.toFixed(3)} ms = ${(share * 100).toFixed(1)} % of a 1-thread step; 2-thread speed-up ${(stepMs[1]! / stepMs[2]!).toFixed(2)}x`);
+  const shares = tio!.map((t, i) => t / s1![i]!);
+  rows.push(ratioRow('transfer share of a 1-thread step', shares, 'transfer / whole step, per interleaved round; small is good'));
+  rows.push(
+    ratioRow(
+      'graph-run share of a 1-thread step',
+      shares.map((x) => 1 - x),
+    ),
+  );
+  rows.push(
+    ratioRow(
+      '2-thread speed-up of a train step',
+      s1!.map((t, i) => t / s2![i]!),
+    ),
+  );
+  ctx.log(
+    `step ${median(s1!).toFixed(1)} ms (1 thread), ${median(s2!).toFixed(1)} ms (2 threads); transfer ${median(tio!).toFixed(2)} ms = ${(median(shares) * 100).toFixed(1)} % of a 1-thread step`,
+  );
 
-  for (const threads of [1, 2]) rows.push(await matmulRate(ctx, threads, ctx.quick ? 5 : 15));
+  const m1 = await matmulSession(1);
+  const m2 = await matmulSession(2);
+  const [mm1, mm2] = await interleaved([m1.run, m2.run], ctx.quick ? 5 : 15, 2);
+  await Promise.all([m1.release(), m2.release()]);
+  const mmRow1 = rateRow(SECTION, 'matmul [4096,512]x[512,512], 1 thread', 'GFLOP/s', m1.gflop, mm1!);
+  rows.push(mmRow1, rateRow(SECTION, 'matmul [4096,512]x[512,512], 2 threads', 'GFLOP/s', m2.gflop, mm2!));
   // A training step costs about 6 FLOPs per parameter per sample (forward 2, backward 4).
   const stepGflop = (6 * n * BATCH) / 1e9;
-  const mm1 = rows.find((r) => r.name.startsWith('matmul') && r.name.endsWith('1 thread'))!.value;
-  const achieved = stepGflop / (stepMs[1]! / 1000);
-  rows.push({
-    section: SECTION,
-    name: 'MLP train step throughput / matmul rate, 1 thread',
-    value: achieved / mm1,
-    unit: 'ratio',
-    spread: 0,
-    repeats: 1,
-    note: `${achieved.toFixed(1)} GFLOP/s of ~6·params·batch per step`,
-  });
-  ctx.log(`MLP step reaches ${achieved.toFixed(1)} GFLOP/s = ${((achieved / mm1) * 100).toFixed(0)} % of the MatMul rate`);
+  const achieved = stepGflop / (median(s1!) / 1000);
+  rows.push(
+    ratioRow('MLP train step throughput / matmul rate, 1 thread', [achieved / mmRow1.value], `${achieved.toFixed(1)} GFLOP/s of ~6·params·batch per step`),
+  );
+  ctx.log(
+    `matmul ${mmRow1.value.toFixed(1)} GFLOP/s (1 thread); MLP step ${achieved.toFixed(1)} GFLOP/s = ${((achieved / mmRow1.value) * 100).toFixed(0)} % of it`,
+  );
   return rows;
 };
