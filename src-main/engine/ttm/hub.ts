@@ -147,6 +147,8 @@ interface FileJob {
   signal: AbortSignal | undefined;
   idleTimeoutMs: number;
   onProgress: ((p: DownloadProgress) => void) | undefined;
+  /** Filled from the hub's x-repo-commit header: the commit the revision resolved to. */
+  resolved: { commit: string | null };
 }
 
 /** Follows redirects by hand so the token never leaves the hub's origin. */
@@ -197,6 +199,7 @@ async function attempt(job: FileJob, restartedOnce: { value: boolean }): Promise
     armIdle();
     const res = await request(job, headers, controller);
     const hubMessage = res.headers.get('x-error-message');
+    job.resolved.commit ??= res.headers.get('x-repo-commit');
     const ctx = { repo: job.repo, revision: job.revision, file: job.file, url: job.url, hadToken: Boolean(job.token), hubMessage };
     if (res.status === 416) {
       await res.body?.cancel();
@@ -306,6 +309,7 @@ export async function downloadHubModel(options: HubDownloadOptions): Promise<Hub
   const token = options.token ?? (process.env.HF_TOKEN || undefined);
   const staging = join(options.cacheRoot, ...repo.split('/'), `.${revision}.download`);
   await mkdir(staging, { recursive: true });
+  const resolved: { commit: string | null } = { commit: null };
   for (const file of HUB_FILES) {
     const dest = join(staging, file);
     if (await fileSize(dest)) continue; // finished by an earlier, interrupted call
@@ -320,6 +324,7 @@ export async function downloadHubModel(options: HubDownloadOptions): Promise<Hub
         signal: options.signal,
         idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
         onProgress: options.onProgress,
+        resolved,
       },
       options.retries ?? 3,
       options.retryDelayMs ?? 500,
@@ -339,7 +344,10 @@ export async function downloadHubModel(options: HubDownloadOptions): Promise<Hub
       { cause: e },
     );
   }
-  await writeFile(join(staging, 'source.json'), `${JSON.stringify({ repo, revision, endpoint, downloadedAt: new Date().toISOString() }, null, 2)}\n`);
+  await writeFile(
+    join(staging, 'source.json'),
+    `${JSON.stringify({ repo, revision, commit: resolved.commit, endpoint, downloadedAt: new Date().toISOString() }, null, 2)}\n`,
+  );
   await syncDir(staging);
   // Swap in place: the old copy (force) is moved aside first and removed only after the rename.
   const old = `${staging}.old`;

@@ -46,7 +46,7 @@ function serve(req: IncomingMessage, res: ServerResponse, file: Buffer | undefin
     res.end(file.subarray(start));
     return;
   }
-  res.writeHead(200, { 'content-length': file.length, etag: '"abc"' });
+  res.writeHead(200, { 'content-length': file.length, etag: '"abc"', 'x-repo-commit': '0123abcd' });
   res.end(file);
 }
 
@@ -98,6 +98,7 @@ describe('hub download', () => {
     expect(m.dir).toBe(join(cacheRoot, 'ibm-granite', 'granite-timeseries-ttm-r2', 'main'));
     expect((await readFile(join(m.dir, 'model.safetensors'))).equals(files['model.safetensors'])).toBe(true);
     expect(m.checkpoint.config.num_patches).toBe(8);
+    expect(JSON.parse(await readFile(join(m.dir, 'source.json'), 'utf8'))).toMatchObject({ repo: REPO, revision: 'main', commit: '0123abcd', endpoint });
     expect(seen.map((s) => s.auth)).toEqual(['Bearer hf_secret', 'Bearer hf_secret']);
     const modelProgress = progress.filter((p) => p.file === 'model.safetensors');
     expect(modelProgress.at(-1)).toEqual({

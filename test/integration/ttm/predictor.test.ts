@@ -1,4 +1,9 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSession } from '../../../src-main/engine/onnx/index.js';
+import { exportTtmOnnx } from '../../../src-main/engine/ttm/graph/inference.js';
 import { StudioError } from '../../../src-main/engine/errors.js';
 import { loadCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
 import { TtmPredictor } from '../../../src-main/engine/ttm/graph/predictor.js';
@@ -84,6 +89,28 @@ describe('TtmPredictor', () => {
       expect(maxAbsDiff(r.predictions, fio.get('prediction_outputs').toFloat32())).toBeLessThan(1e-3 + 1e-5 * 400);
     } finally {
       await freq.release();
+    }
+  });
+
+  it('exports a standalone .onnx file that forecasts like the in-memory model', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'ttm-onnx-'));
+    try {
+      const { config, weights } = await loadCheckpoint(fixturePath('tiny', ''));
+      const path = join(tmp, 'model.onnx');
+      const size = await exportTtmOnnx(path, config, weights);
+      const bytes = await readFile(path);
+      expect(bytes.length).toBe(size);
+      expect(bytes.includes(Buffer.from('ttm.context_length'))).toBe(true);
+      const s = await createSession(new Uint8Array(bytes), { threads: 1 });
+      try {
+        expect([...s.inputNames]).toEqual(['past_values']);
+        const r = await s.run({ past_values: { data: past, dims: [B, L, C] } }, ['prediction_outputs']);
+        expect(maxAbsDiff(r.prediction_outputs.data as Float32Array, io.get('prediction_outputs').toFloat32())).toBeLessThan(1e-3);
+      } finally {
+        await s.release();
+      }
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
     }
   });
 });

@@ -9,6 +9,7 @@ import { StudioError } from '../../errors.js';
 import { effectiveContextLength, outputLength, type HfTtmConfig } from '../hf-config.js';
 import type { ModelWeights } from '../init.js';
 import { checkWeightsMatchConfig } from '../checkpoint.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import { ttmParameterSpecs } from '../parameter-shapes.js';
 import { buildTtmForward, type TtmForwardOutputs } from './forward.js';
 
@@ -84,11 +85,27 @@ export function buildTtmInferenceModel(cfg: HfTtmConfig, weights: ModelWeights, 
       outputs.push(name);
     }
   }
+  // Self-describing exports: a consumer of the .onnx file can read the window geometry.
+  const metadata: Record<string, string> = {
+    'ttm.context_length': String(L),
+    'ttm.prediction_length': String(pOut),
+    'ttm.num_input_channels': String(C),
+    'ttm.forecast_channels': JSON.stringify(cfg.prediction_channel_indices ?? Array.from({ length: C }, (_, i) => i)),
+    'ttm.exogenous_channels': JSON.stringify(cfg.exogenous_channel_indices ?? []),
+    'ttm.resolution_prefix_tuning': String(cfg.resolution_prefix_tuning),
+  };
   return {
-    model: b.toModel({ docString: `TinyTimeMixer forecast: context ${L}, ${C} channels, ${pOut} steps.` }),
+    model: b.toModel({ docString: `TinyTimeMixer forecast: context ${L}, ${C} channels, ${pOut} steps.`, producerName: 'ttm-studio', metadata }),
     inputs: b.graphInputs.map((v) => v.name),
     outputs,
     outputLength: pOut,
     outputChannels: out.predictionOutputs.shape[2] as number,
   };
+}
+
+/** Writes the inference model as a standalone .onnx file (atomically). Returns its size in bytes. */
+export async function exportTtmOnnx(path: string, cfg: HfTtmConfig, weights: ModelWeights, options: TtmInferenceOptions = {}): Promise<number> {
+  const built = buildTtmInferenceModel(cfg, weights, options);
+  await writeFileAtomic(path, built.model);
+  return built.model.length;
 }
