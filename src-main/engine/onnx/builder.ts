@@ -638,6 +638,12 @@ export class GraphBuilder {
       attributes: n.attributes,
     }));
     const metadata: Record<string, string> = { ...(options.metadata ?? {}) };
+    // Protobuf messages are limited to 2 GiB; ONNX's external-data format is not written here.
+    const bytes = inits.reduce((n, t) => n + t.data.byteLength, 0);
+    if (bytes >= 2 ** 31 - 2 ** 24)
+      fail(
+        `Graph '${this.name}' holds ${(bytes / 2 ** 30).toFixed(2)} GiB of constants: an ONNX model file must stay under 2 GiB. Feed large weights as inputs instead.`,
+      );
     return encodeModel({
       irVersion: IR_VERSION,
       opsets: [{ domain: '', version: OPSET_VERSION }],

@@ -99,6 +99,12 @@ describe('runtime wrapper', () => {
     await s.release();
   });
 
+  it('reports an unwritable export path as an IO error', async () => {
+    const blocker = join(tmp, 'a-file');
+    await saveModel(scaleGraph(), blocker);
+    await expect(saveModel(scaleGraph(), join(blocker, 'inside.onnx'))).rejects.toMatchObject({ code: 'IO' });
+  });
+
   it('rejects an unknown execution provider', async () => {
     await expect(createSession(scaleGraph().toModel(), { executionProvider: 'tpu' as 'cpu' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
