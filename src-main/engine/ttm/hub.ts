@@ -297,11 +297,57 @@ async function isDir(path: string): Promise<boolean> {
   }
 }
 
+/** Downloads in progress in this process, by cache directory: a second request joins the first. */
+const inFlight = new Map<string, Promise<HubModel>>();
+
 /** Downloads (or finds in the cache) a verified checkpoint for repo@revision. */
 export async function downloadHubModel(options: HubDownloadOptions): Promise<HubModel> {
   const revision = options.revision ?? 'main';
+  const dir = hubCacheDir(options.cacheRoot, options.repo, revision);
+  const running = inFlight.get(dir);
+  if (running) return running;
+  const p = downloadOnce(options, revision, dir).finally(() => inFlight.delete(dir));
+  inFlight.set(dir, p);
+  return p;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Cross-process lock on a staging directory (the CLI and the app may share a cache): a file
+ * created exclusively, holding the owner's pid; a lock whose owner is gone is taken over.
+ */
+async function acquireLock(path: string, what: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await open(path, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return () => rm(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StudioError('IO', `Cannot lock ${path}: ${(e as Error).message}`, { path }, { cause: e });
+      const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(owner) && owner > 0 && pidAlive(owner)) {
+        throw new StudioError('CONFLICT', `${what} is already being downloaded by another process (pid ${owner}); wait for it to finish.`, {
+          path,
+          pid: owner,
+        });
+      }
+      await rm(path, { force: true });
+    }
+  }
+  throw new StudioError('CONFLICT', `Cannot take the download lock ${path}.`, { path });
+}
+
+async function downloadOnce(options: HubDownloadOptions, revision: string, dir: string): Promise<HubModel> {
   const { repo } = options;
-  const dir = hubCacheDir(options.cacheRoot, repo, revision);
   if (!options.force && (await isDir(dir))) {
     return { dir, repo, revision, fromCache: true, checkpoint: await loadCheckpoint(dir) };
   }
@@ -309,6 +355,19 @@ export async function downloadHubModel(options: HubDownloadOptions): Promise<Hub
   const token = options.token ?? (process.env.HF_TOKEN || undefined);
   const staging = join(options.cacheRoot, ...repo.split('/'), `.${revision}.download`);
   await mkdir(staging, { recursive: true });
+  const unlock = await acquireLock(`${staging}.lock`, `${repo}@${revision}`);
+  try {
+    return await downloadInto(options, { repo, revision, dir, endpoint, token, staging });
+  } finally {
+    await unlock();
+  }
+}
+
+async function downloadInto(
+  options: HubDownloadOptions,
+  ctx: { repo: string; revision: string; dir: string; endpoint: string; token: string | undefined; staging: string },
+): Promise<HubModel> {
+  const { repo, revision, dir, endpoint, token, staging } = ctx;
   const resolved: { commit: string | null } = { commit: null };
   for (const file of HUB_FILES) {
     const dest = join(staging, file);

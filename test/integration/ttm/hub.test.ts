@@ -266,4 +266,24 @@ describe('hub download', () => {
     const missing = await rejection(loadModelSource({ kind: 'local', dir: join(tmp, 'nope') }, { cacheRoot }));
     expect(missing.code).toBe('NOT_FOUND');
   });
+
+  it('concurrent requests share one download; another process holding the lock is a CONFLICT; a stale lock is taken over', async () => {
+    handler = (req, res, file) => serve(req, res, file);
+    const cacheRoot = freshCache();
+    const [a, b] = await Promise.all([downloadHubModel({ repo: REPO, cacheRoot, endpoint }), downloadHubModel({ repo: REPO, cacheRoot, endpoint })]);
+    expect(a).toBe(b);
+    expect(seen.filter((s) => s.url.endsWith('model.safetensors'))).toHaveLength(1);
+
+    const other = freshCache();
+    const lock = join(other, 'ibm-granite', 'granite-timeseries-ttm-r2', '.main.download.lock');
+    await mkdir(join(other, 'ibm-granite', 'granite-timeseries-ttm-r2'), { recursive: true });
+    await writeFile(lock, String(process.pid)); // a live owner
+    const e = await rejection(downloadHubModel({ repo: REPO, cacheRoot: other, endpoint }));
+    expect(e.code).toBe('CONFLICT');
+    expect(e.message).toMatch(/already being downloaded by another process/);
+    await writeFile(lock, '2147483646'); // an owner that no longer exists
+    const m = await downloadHubModel({ repo: REPO, cacheRoot: other, endpoint });
+    expect(m.fromCache).toBe(false);
+    expect(await readdir(join(other, 'ibm-granite', 'granite-timeseries-ttm-r2'))).toEqual(['main']);
+  });
 });
