@@ -147,4 +147,31 @@ describe('TTM forward graph options', () => {
     );
     expect(() => buildTtmForward(b2, freq.config, p2, { pastValues: b2.input('x', 'float32', ['batch', 500, 1]) })).toThrow(StudioError);
   });
+
+  it('raw residual and positional encoding are wired in: zero-valued ones leave the reference output unchanged, others change it', async () => {
+    for (const c of ['tiny', 'r2_freq_token'] as const) {
+      const { config, weights } = await loadCheckpoint(fixturePath(c, ''));
+      const io = parseSafetensors(fixtureBytes(c, 'io.safetensors'));
+      const cfg = withHfConfigOverrides(config, { decoder_raw_residual: true, use_positional_encoding: true, positional_encoding_type: 'random' });
+      const dm = config.decoder_d_model;
+      const zeroed: ModelWeights = new Map(weights);
+      zeroed.set('decoder.decoder_raw_embedding.weight', { shape: [dm, config.patch_length], data: new Float32Array(dm * config.patch_length) });
+      zeroed.set('decoder.decoder_raw_embedding.bias', { shape: [dm], data: new Float32Array(dm) });
+      zeroed.set('backbone.encoder.positional_encoder.position_enc', {
+        shape: [config.num_patches, config.d_model],
+        data: new Float32Array(config.num_patches * config.d_model),
+      });
+      const feeds: Record<string, TensorData> = {};
+      for (const name of ['past_values', ...(config.resolution_prefix_tuning ? ['freq_token'] : [])]) {
+        const t = io.get(name);
+        feeds[name] = { data: name === 'freq_token' ? (t.data() as BigInt64Array) : t.toFloat32(), dims: [...t.shape] };
+      }
+      const same = await run(cfg, zeroed, feeds);
+      expect(maxAbsDiff(same.prediction_outputs.data as Float32Array, io.get('prediction_outputs').toFloat32())).toBeLessThan(1e-3);
+      const shifted: ModelWeights = new Map(zeroed);
+      shifted.set('decoder.decoder_raw_embedding.bias', { shape: [dm], data: new Float32Array(dm).fill(0.1) });
+      const moved = await run(cfg, shifted, feeds);
+      expect(maxAbsDiff(moved.prediction_outputs.data as Float32Array, io.get('prediction_outputs').toFloat32())).toBeGreaterThan(1e-2);
+    }
+  });
 });
