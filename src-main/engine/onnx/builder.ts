@@ -7,23 +7,10 @@
  * `num_outputs`, Pad has `axes`, Shape has `start`/`end`, LayerNormalization exists), IR 8.
  */
 import { StudioError } from '../errors.js';
-import { ONNX_DTYPE, isFloat, typedArrayOf, type AnyTypedArray, type DType, type TypedArrayFor } from './dtype.js';
+import { ONNX_DTYPE, typedArrayOf, type AnyTypedArray, type DType, type TypedArrayFor } from './dtype.js';
+import { inferOutputs, knownContents } from './infer.js';
 import { encodeModel, type AttributeValue, type NodeProtoInit, type ProtoDim, type TensorProtoInit } from './proto.js';
-import {
-  broadcastShapes,
-  dimDiv,
-  dimEq,
-  dimFactors,
-  dimMul,
-  dimProduct,
-  formatShape,
-  isStatic,
-  isStaticShape,
-  normalizeAxis,
-  normalizeDim,
-  type Dim,
-  type Shape,
-} from './shape.js';
+import { dimFactors, formatShape, isStaticShape, normalizeDim, type Dim, type Shape } from './shape.js';
 
 export const OPSET_VERSION = 18;
 export const IR_VERSION = 8;
@@ -98,33 +85,6 @@ export const attr = {
   floats: (value: readonly number[]): AttributeValue => ({ kind: 'floats', value }),
 };
 
-const UNARY_FLOAT = new Set([
-  'Neg',
-  'Exp',
-  'Log',
-  'Abs',
-  'Sqrt',
-  'Erf',
-  'Tanh',
-  'Sigmoid',
-  'Relu',
-  'Reciprocal',
-  'Sign',
-  'Floor',
-  'Ceil',
-  'Round',
-  'Sin',
-  'Cos',
-  'Softplus',
-]);
-const UNARY_ANY = new Set(['Identity']);
-const BINARY_SAME = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum']);
-const COMPARE = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual']);
-const LOGIC = new Set(['And', 'Or', 'Xor']);
-const REDUCE = new Set(['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceSumSquare', 'ReduceL2']);
-
-const INT64_MAX_LIKE = 2 ** 31; // ends at or above this mean "to the end of the axis"
-
 function fail(msg: string, details?: Record<string, unknown>): never {
   throw new StudioError('GRAPH', msg, details);
 }
@@ -143,6 +103,7 @@ export class GraphBuilder {
   private readonly known = new Map<string, Dim[]>();
   private readonly symbolSources = new Map<string, { value: Value; axis: number }>();
   private counter = 0;
+  private readonly knownLookup = (v: Value): readonly Dim[] | undefined => this.known.get(v.name);
 
   constructor(readonly name = 'graph') {}
 
@@ -277,7 +238,7 @@ export class GraphBuilder {
     try {
       outTypes = options.outputTypes
         ? options.outputTypes.map((t) => ({ dtype: t.dtype, shape: t.shape.map(normalizeDim) }))
-        : this.infer(opType, ins, attributes, options.outputs ?? 1);
+        : inferOutputs(opType, ins, attributes, options.outputs ?? 1, this.knownLookup);
     } catch (e) {
       if (e instanceof StudioError) throw e;
       const shapes = ins.map((v) => (v ? `${v.dtype}${formatShape(v.shape)}` : '∅')).join(', ');
@@ -295,7 +256,8 @@ export class GraphBuilder {
     const node: GraphNode = { name: nodeName, opType, inputs: ins, outputs: outs, attributes };
     this.nodeList.push(node);
     for (const o of outs) this.producers.set(o.name, node);
-    this.propagateKnown(node);
+    const contents = knownContents(node, this.knownLookup);
+    if (contents) this.known.set(outs[0]!.name, contents);
     return outs;
   }
 
@@ -660,347 +622,6 @@ export class GraphBuilder {
       },
     });
   }
-
-  // ---------------------------------------------------------------- inference
-
-  private constInts(v: Value | null, what: string): number[] {
-    if (!v) fail(`${what} is required.`);
-    const k = this.known.get(v.name);
-    if (!k) fail(`${what} must be a constant (or a shape computed from constants and Shape), got computed tensor ${v.toString()}`);
-    return k.map((d) => {
-      if (typeof d !== 'number') fail(`${what} has symbolic entry '${d}' where a number is needed`);
-      return d;
-    });
-  }
-
-  private infer(opType: string, ins: readonly (Value | null)[], at: Record<string, AttributeValue>, nOut: number): { dtype: DType; shape: Dim[] }[] {
-    const need = (i: number): Value => {
-      const v = ins[i];
-      if (!v) throw new Error(`input ${i} is required`);
-      return v;
-    };
-    const intAttr = (n: string, dflt: number): number => {
-      const a = at[n];
-      return a && a.kind === 'int' ? a.value : dflt;
-    };
-    const one = (dtype: DType, shape: Dim[]) => [{ dtype, shape }];
-    const sameDtype = (vs: readonly Value[]) => {
-      for (const v of vs) if (v.dtype !== vs[0]!.dtype) throw new Error(`operand dtypes differ (${vs.map((u) => u.dtype).join(' vs ')})`);
-    };
-    const bcast = (vs: readonly Value[]): Dim[] => {
-      let s: Dim[] = [...vs[0]!.shape];
-      for (const v of vs.slice(1)) {
-        const r = broadcastShapes(s, v.shape);
-        if (typeof r === 'string') throw new Error(`shapes ${vs.map((u) => formatShape(u.shape)).join(' and ')} do not broadcast: ${r}`);
-        s = r;
-      }
-      return s;
-    };
-
-    if (UNARY_FLOAT.has(opType)) {
-      const v = need(0);
-      if (!isFloat(v.dtype) && !['Abs', 'Neg', 'Sign', 'Relu'].includes(opType)) throw new Error(`needs a float tensor, got ${v.dtype}`);
-      return one(v.dtype, [...v.shape]);
-    }
-    if (UNARY_ANY.has(opType)) return one(need(0).dtype, [...need(0).shape]);
-    if (opType === 'Not') {
-      if (need(0).dtype !== 'bool') throw new Error('needs a bool tensor');
-      return one('bool', [...need(0).shape]);
-    }
-    if (BINARY_SAME.has(opType)) {
-      const vs = ins.map((_, i) => need(i));
-      sameDtype(vs);
-      return one(vs[0]!.dtype, bcast(vs));
-    }
-    if (COMPARE.has(opType)) {
-      const vs = [need(0), need(1)];
-      sameDtype(vs);
-      return one('bool', bcast(vs));
-    }
-    if (LOGIC.has(opType)) {
-      const vs = [need(0), need(1)];
-      if (vs.some((v) => v.dtype !== 'bool')) throw new Error('needs bool tensors');
-      return one('bool', bcast(vs));
-    }
-    if (REDUCE.has(opType)) {
-      const v = need(0);
-      const axes = ins[1] ? this.constInts(ins[1], 'axes').map((a) => normalizeAxis(a, v.rank, opType)) : v.shape.map((_, i) => i);
-      const keep = intAttr('keepdims', 1) === 1;
-      const shape: Dim[] = [];
-      v.shape.forEach((d, i) => {
-        if (!axes.includes(i)) shape.push(d);
-        else if (keep) shape.push(1);
-      });
-      return one(v.dtype, shape);
-    }
-    switch (opType) {
-      case 'Where': {
-        const c = need(0);
-        if (c.dtype !== 'bool') throw new Error(`condition must be bool, got ${c.dtype}`);
-        sameDtype([need(1), need(2)]);
-        return one(need(1).dtype, bcast([c, need(1), need(2)]));
-      }
-      case 'Clip': {
-        const v = need(0);
-        for (const b of [ins[1], ins[2]]) {
-          if (b && (b.rank !== 0 || b.dtype !== v.dtype)) throw new Error(`bounds must be ${v.dtype} scalars, got ${b.toString()}`);
-        }
-        return one(v.dtype, [...v.shape]);
-      }
-      case 'Cast': {
-        const to = intAttr('to', -1);
-        const d = (Object.keys(ONNX_CODE) as DType[]).find((k) => ONNX_CODE[k] === to);
-        if (!d) throw new Error(`unsupported target type code ${to}`);
-        return one(d, [...need(0).shape]);
-      }
-      case 'MatMul': {
-        const a = need(0);
-        const b = need(1);
-        sameDtype([a, b]);
-        if (a.rank < 2 || b.rank < 2)
-          throw new Error(`operands must have rank >= 2 (unsqueeze vectors first), got ${formatShape(a.shape)} x ${formatShape(b.shape)}`);
-        const k1 = a.shape[a.rank - 1]!;
-        const k2 = b.shape[b.rank - 2]!;
-        if (!dimEq(k1, k2)) throw new Error(`inner dims differ: ${formatShape(a.shape)} x ${formatShape(b.shape)} (${k1} vs ${k2})`);
-        const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
-        if (typeof batch === 'string') throw new Error(`batch dims of ${formatShape(a.shape)} x ${formatShape(b.shape)} do not broadcast: ${batch}`);
-        return one(a.dtype, [...batch, a.shape[a.rank - 2]!, b.shape[b.rank - 1]!]);
-      }
-      case 'Transpose': {
-        const v = need(0);
-        const p = at.perm?.kind === 'ints' ? at.perm.value : [];
-        const sorted = [...p].sort((m, n) => m - n);
-        if (p.length !== v.rank || sorted.some((a, i) => a !== i)) throw new Error(`perm [${p.join(', ')}] is not a permutation of ${v.rank} axes`);
-        return one(
-          v.dtype,
-          p.map((i) => v.shape[i]!),
-        );
-      }
-      case 'Reshape': {
-        const v = need(0);
-        const target = this.known.get(need(1).name);
-        if (!target)
-          throw new Error(`the target shape must be known statically (a constant, symbolic dims or Shape-derived), got computed tensor ${need(1).toString()}`);
-        return one(v.dtype, reshapeDims(v.shape, target));
-      }
-      case 'Shape': {
-        const v = need(0);
-        const start = intAttr('start', 0);
-        const end = at.end ? intAttr('end', v.rank) : v.rank;
-        const s = start < 0 ? start + v.rank : start;
-        const e = end < 0 ? end + v.rank : Math.min(end, v.rank);
-        return one('int64', [Math.max(0, e - s)]);
-      }
-      case 'ConstantOfShape': {
-        const target = this.known.get(need(0).name);
-        if (!target) throw new Error('the shape must be known statically');
-        const val = at.value;
-        const dtype = val && val.kind === 'tensor' ? val.value.dtype : 'float32';
-        return one(dtype, [...target]);
-      }
-      case 'Expand': {
-        const v = need(0);
-        const target = this.known.get(need(1).name);
-        if (!target) throw new Error('the target shape must be known statically');
-        const r = broadcastShapes(v.shape, target);
-        if (typeof r === 'string') throw new Error(`cannot expand ${formatShape(v.shape)} to ${formatShape(target)}: ${r}`);
-        return one(v.dtype, r);
-      }
-      case 'Slice': {
-        const v = need(0);
-        const starts = this.constInts(ins[1] ?? null, 'starts');
-        const ends = this.constInts(ins[2] ?? null, 'ends');
-        const axes = ins[3] ? this.constInts(ins[3], 'axes').map((a) => normalizeAxis(a, v.rank, 'Slice')) : starts.map((_, i) => i);
-        const steps = ins[4] ? this.constInts(ins[4], 'steps') : starts.map(() => 1);
-        if (starts.length !== ends.length || axes.length !== starts.length || steps.length !== starts.length)
-          throw new Error('starts, ends, axes and steps must have the same length');
-        const shape = [...v.shape];
-        axes.forEach((ax, i) => {
-          shape[ax] = sliceLength(v.shape[ax]!, starts[i]!, ends[i]!, steps[i]!, ax);
-        });
-        return one(v.dtype, shape);
-      }
-      case 'Concat': {
-        const vs = ins.map((_, i) => need(i));
-        sameDtype(vs);
-        const ax = normalizeAxis(intAttr('axis', 0), vs[0]!.rank, 'Concat');
-        let total: Dim = 0;
-        for (const v of vs) {
-          if (v.rank !== vs[0]!.rank) throw new Error(`ranks differ: ${vs.map((u) => formatShape(u.shape)).join(', ')}`);
-          v.shape.forEach((d, i) => {
-            if (i !== ax && !dimEq(d, vs[0]!.shape[i]!))
-              throw new Error(`dims off the concat axis ${ax} differ: ${vs.map((u) => formatShape(u.shape)).join(', ')}`);
-          });
-          const d = v.shape[ax]!;
-          if (typeof total === 'number' && typeof d === 'number') total += d;
-          else if (vs.length === 1) total = d;
-          else if (d === 0) continue;
-          else if (total === 0) total = d;
-          else throw new Error(`cannot add symbolic sizes along the concat axis: ${vs.map((u) => formatShape(u.shape)).join(', ')}`);
-        }
-        const shape = [...vs[0]!.shape];
-        shape[ax] = total;
-        return one(vs[0]!.dtype, shape);
-      }
-      case 'Split': {
-        const v = need(0);
-        const ax = normalizeAxis(intAttr('axis', 0), v.rank, 'Split');
-        const sizes = this.constInts(ins[1] ?? null, 'split sizes');
-        if (sizes.length !== nOut) throw new Error(`${sizes.length} split sizes for ${nOut} outputs`);
-        const d = v.shape[ax]!;
-        const total = sizes.reduce((a, b) => a + b, 0);
-        if (typeof d !== 'number' || d !== total)
-          throw new Error(`split sizes [${sizes.join(', ')}] sum to ${total}, axis ${ax} of ${formatShape(v.shape)} has ${d}`);
-        return sizes.map((s) => {
-          const shape = [...v.shape];
-          shape[ax] = s;
-          return { dtype: v.dtype, shape };
-        });
-      }
-      case 'Pad': {
-        const v = need(0);
-        const pads = this.constInts(ins[1] ?? null, 'pads');
-        const axes = ins[3] ? this.constInts(ins[3], 'axes').map((a) => normalizeAxis(a, v.rank, 'Pad')) : v.shape.map((_, i) => i);
-        if (pads.length !== 2 * axes.length) throw new Error(`pads has ${pads.length} entries for ${axes.length} axes`);
-        if (ins[2] && (ins[2].rank !== 0 || ins[2].dtype !== v.dtype)) throw new Error('constant_value must be a scalar of the data dtype');
-        const shape = [...v.shape];
-        axes.forEach((ax, i) => {
-          const add = pads[i]! + pads[i + axes.length]!;
-          const d = shape[ax]!;
-          if (add === 0) return;
-          if (typeof d !== 'number') throw new Error(`cannot pad symbolic axis ${ax} ('${d}')`);
-          if (d + add < 0) throw new Error(`pads shrink axis ${ax} below zero`);
-          shape[ax] = d + add;
-        });
-        return one(v.dtype, shape);
-      }
-      case 'Gather': {
-        const v = need(0);
-        const idx = need(1);
-        if (idx.dtype !== 'int64' && idx.dtype !== 'int32') throw new Error(`indices must be int64 or int32, got ${idx.dtype}`);
-        const ax = normalizeAxis(intAttr('axis', 0), v.rank, 'Gather');
-        const k = this.known.get(idx.name);
-        const d = v.shape[ax]!;
-        if (k && typeof d === 'number') {
-          for (const i of k) if (typeof i === 'number' && (i >= d || i < -d)) throw new Error(`index ${i} is out of range for axis ${ax} of size ${d}`);
-        }
-        return one(v.dtype, [...v.shape.slice(0, ax), ...idx.shape, ...v.shape.slice(ax + 1)]);
-      }
-      case 'Unsqueeze': {
-        const v = need(0);
-        const outRank = v.rank + this.constInts(ins[1] ?? null, 'axes').length;
-        const axes = this.constInts(ins[1] ?? null, 'axes').map((a) => normalizeAxis(a, outRank, 'Unsqueeze'));
-        if (new Set(axes).size !== axes.length) throw new Error('repeated axes');
-        const shape: Dim[] = [];
-        let j = 0;
-        for (let i = 0; i < outRank; i++) shape.push(axes.includes(i) ? 1 : v.shape[j++]!);
-        return one(v.dtype, shape);
-      }
-      case 'Squeeze': {
-        const v = need(0);
-        const axes = ins[1] ? this.constInts(ins[1], 'axes').map((a) => normalizeAxis(a, v.rank, 'Squeeze')) : v.shape.flatMap((d, i) => (d === 1 ? [i] : []));
-        for (const a of axes) if (v.shape[a] !== 1) throw new Error(`axis ${a} of ${formatShape(v.shape)} is not 1`);
-        return one(
-          v.dtype,
-          v.shape.filter((_, i) => !axes.includes(i)),
-        );
-      }
-      case 'Softmax':
-      case 'LogSoftmax': {
-        const v = need(0);
-        if (!isFloat(v.dtype)) throw new Error('needs a float tensor');
-        normalizeAxis(intAttr('axis', -1), v.rank, opType);
-        return one(v.dtype, [...v.shape]);
-      }
-      case 'LayerNormalization': {
-        const v = need(0);
-        const ax = normalizeAxis(intAttr('axis', -1), v.rank, 'LayerNormalization');
-        const normShape = v.shape.slice(ax);
-        for (const p of [ins[1], ins[2]]) {
-          if (!p) continue;
-          if (p.dtype !== v.dtype) throw new Error(`scale/bias dtype ${p.dtype} differs from input ${v.dtype}`);
-          const r = broadcastShapes(normShape, p.shape);
-          if (typeof r === 'string' || p.rank > normShape.length || !r.every((d, i) => dimEq(d, normShape[i]!))) {
-            throw new Error(`scale/bias ${formatShape(p.shape)} must broadcast to the normalised shape ${formatShape(normShape)}`);
-          }
-        }
-        if (!ins[1]) throw new Error('scale is required');
-        return one(v.dtype, [...v.shape]);
-      }
-      case 'BatchNormalization': {
-        const v = need(0);
-        if (v.rank < 2) throw new Error('input must be [N, C, ...]');
-        const c = v.shape[1]!;
-        for (let i = 1; i <= 4; i++) {
-          const p = need(i);
-          if (p.rank !== 1 || !dimEq(p.shape[0]!, c)) throw new Error(`parameter ${i} must have shape [${c}], got ${formatShape(p.shape)}`);
-        }
-        return one(v.dtype, [...v.shape]);
-      }
-      default:
-        throw new Error(`op '${opType}' is not supported by the graph builder`);
-    }
-  }
-
-  /** Tracks the contents of small int64 tensors through the ops used to compute shapes. */
-  private propagateKnown(node: GraphNode): void {
-    const k = (i: number) => (node.inputs[i] ? this.known.get(node.inputs[i]!.name) : undefined);
-    const out = node.outputs[0]!;
-    const set = (dims: Dim[]) => this.known.set(out.name, dims);
-    switch (node.opType) {
-      case 'Shape': {
-        const v = node.inputs[0]!;
-        const a = node.attributes;
-        const start = a.start?.kind === 'int' ? a.start.value : 0;
-        const end = a.end?.kind === 'int' ? a.end.value : v.rank;
-        set(v.shape.slice(start < 0 ? start + v.rank : start, end < 0 ? end + v.rank : end));
-        break;
-      }
-      case 'Concat': {
-        const parts = node.inputs.map((_, i) => k(i));
-        if (parts.every((p) => p !== undefined)) set(parts.flatMap((p) => p!));
-        break;
-      }
-      case 'Mul':
-      case 'Add': {
-        const a = k(0);
-        const b = k(1);
-        if (!a || !b || out.rank !== 1 || a.length !== b.length) break;
-        if (node.opType === 'Mul') set(a.map((d, i) => dimMul(d, b[i]!)));
-        else if (a.every(isStatic) && b.every(isStatic)) set(a.map((d, i) => (d as number) + (b[i] as number)));
-        break;
-      }
-      case 'Gather': {
-        const a = k(0);
-        const idx = k(1);
-        if (a && idx && idx.every(isStatic)) set(idx.map((i) => a[(i as number) < 0 ? (i as number) + a.length : (i as number)]!));
-        break;
-      }
-      case 'Slice': {
-        const a = k(0);
-        const s = k(1);
-        const e = k(2);
-        if (a && s && e && s.length === 1 && !node.inputs[4] && isStatic(s[0]!) && isStatic(e[0]!)) {
-          const n = a.length;
-          const st = Math.min(Math.max((s[0] as number) < 0 ? (s[0] as number) + n : (s[0] as number), 0), n);
-          const en = Math.min(Math.max((e[0] as number) < 0 ? (e[0] as number) + n : (e[0] as number), 0), n);
-          set(a.slice(st, en));
-        }
-        break;
-      }
-      case 'Unsqueeze':
-      case 'Squeeze':
-      case 'Identity':
-      case 'Cast':
-      case 'Reshape': {
-        const a = k(0);
-        if (a && out.rank <= 1 && (out.dtype === 'int64' || out.dtype === 'int32')) set([...a]);
-        break;
-      }
-      default:
-        break;
-    }
-  }
 }
 
 const ONNX_CODE = ONNX_DTYPE;
@@ -1018,50 +639,4 @@ function trimOptional(names: string[]): string[] {
   let n = names.length;
   while (n > 0 && names[n - 1] === '') n--;
   return names.slice(0, n);
-}
-
-function sliceLength(d: Dim, start: number, end: number, step: number, axis: number): Dim {
-  if (step === 0) throw new Error('slice step must not be 0');
-  if (typeof d !== 'number') {
-    if (step === 1 && start === 0 && end >= INT64_MAX_LIKE) return d;
-    throw new Error(`cannot slice symbolic axis ${axis} ('${d}') statically; slice a static axis or take the whole axis`);
-  }
-  let s = start < 0 ? start + d : start;
-  let e = end < 0 ? end + d : end;
-  if (step > 0) {
-    s = Math.min(Math.max(s, 0), d);
-    e = Math.min(Math.max(e, 0), d);
-    return Math.max(0, Math.ceil((e - s) / step));
-  }
-  s = Math.min(Math.max(s, -1), d - 1);
-  e = Math.min(Math.max(e, -1), d - 1);
-  return Math.max(0, Math.ceil((e - s) / step));
-}
-
-/** Output dims of Reshape (allowzero = 0): 0 copies the input dim, -1 is inferred. */
-export function reshapeDims(input: Shape, target: readonly Dim[]): Dim[] {
-  const out: Dim[] = [];
-  let inferAt = -1;
-  target.forEach((t, i) => {
-    if (t === 0) {
-      if (i >= input.length) throw new Error(`target ${formatShape(target)} copies dim ${i} (0) but the input ${formatShape(input)} has rank ${input.length}`);
-      out.push(input[i]!);
-    } else if (t === -1) {
-      if (inferAt >= 0) throw new Error(`target ${formatShape(target)} has more than one -1`);
-      inferAt = i;
-      out.push(-1);
-    } else if (typeof t === 'number' && t < -1) throw new Error(`target ${formatShape(target)} has invalid dim ${t}`);
-    else out.push(normalizeDim(t));
-  });
-  const total = dimProduct(input);
-  const known = dimProduct(out.filter((_, i) => i !== inferAt));
-  if (inferAt >= 0) {
-    const d = dimDiv(total, known);
-    if (d === undefined)
-      throw new Error(`cannot reshape ${formatShape(input)} (${total} elements) to ${formatShape(target)}: ${total} is not a multiple of ${known}`);
-    out[inferAt] = d;
-  } else if (!dimEq(total, known)) {
-    throw new Error(`cannot reshape ${formatShape(input)} (${total} elements) to ${formatShape(target)} (${known} elements)`);
-  }
-  return out;
 }

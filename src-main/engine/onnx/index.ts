@@ -1,16 +1,6 @@
 /** Public API of the ONNX graph engine (see docs/engine.md). */
-export {
-  GraphBuilder,
-  Value,
-  OPSET_VERSION,
-  IR_VERSION,
-  attr,
-  reshapeDims,
-  type GraphNode,
-  type ModelOptions,
-  type Operand,
-  type OpOptions,
-} from './builder.js';
+export { GraphBuilder, Value, OPSET_VERSION, IR_VERSION, attr, type GraphNode, type ModelOptions, type Operand, type OpOptions } from './builder.js';
+export { reshapeDims, inferOutputs, knownContents, type InferredType, type KnownLookup } from './infer.js';
 export { gradients, reduceToShape, GRAD_RULES, type GradRule, type GradContext } from './autodiff.js';
 export {
   linear,
