@@ -1,8 +1,9 @@
 /**
  * Imports files and folders into one dataset. Safety properties:
- * - one transaction for the whole request, on a dedicated connection (so the service's
- *   connection keeps serving reads from the last committed state and nothing it does can
- *   land inside, or be rolled back with, the import); any error rolls everything back;
+ * - one transaction for the whole request, on a dedicated connection in a worker thread
+ *   (the service's connection keeps serving reads from the last committed state and
+ *   nothing it does can land inside, or be rolled back with, the import; parsing and
+ *   inserting use both cores); any error rolls everything back;
  * - a file whose SHA-256 is already recorded for the dataset adds nothing ('already imported');
  * - files are streamed: memory is bounded by chunk size and batch size, not file size.
  */
@@ -12,8 +13,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { StudioError, toStudioError } from '../errors.js';
 import { Store } from '../store/store.js';
-import { nowIso } from '../util/json.js';
-import { BatchWriter, DbSink, DiscardSink, PreviewSink, type PreviewRow } from './import-writer.js';
+import { DATASET_NAME_PATTERN } from '../store/datasets.js';
+import { DbSink, DiscardSink, PreviewSink, type PreviewRow } from './import-writer.js';
+import { DbWorkerClient, type BegunImport } from './import-db-worker.js';
 import { decideFormat, importerFor, loadSourceFile, type FormatDecision } from './importers/index.js';
 import type { GenericMapping } from './importers/mapping.js';
 import type { FormatId, ImportContext, ImportOptions, ImportWarning, RecordSink, SourceFile } from './importers/types.js';
@@ -220,118 +222,106 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
     planned.push({ file, explicit: c.explicit, decision, hash, report });
   }
 
-  // 2. One transaction on a dedicated connection.
-  const store = Store.open(databaseFile);
-  const db = store.db;
-  // A larger page cache speeds index maintenance for big imports; bounded (16 MB).
-  db.pragma('cache_size = -16384');
-  let createdDataset = false;
-  const latest = new Map<number, { ts: number; off: number | null }>();
-  let datasetName = '';
-  let datasetId = 0;
-  try {
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      let dataset = typeof req.dataset === 'number' ? store.datasets.get(req.dataset) : store.datasets.findByName(req.dataset);
-      if (dataset === undefined && typeof req.dataset === 'string' && /^\d+$/.test(req.dataset)) dataset = store.datasets.get(Number(req.dataset));
-      if (dataset === undefined) {
-        if (req.create !== true) throw new StudioError('NOT_FOUND', `No dataset named "${String(req.dataset)}". Create it with --create (or list them with \`ttm-studio datasets list\`).`);
-        dataset = store.datasets.create({ name: String(req.dataset), source: 'import' });
-        createdDataset = true;
-      }
-      datasetName = dataset.name;
-      datasetId = dataset.id;
-      const writer = new BatchWriter(db, dataset.id, options.timeZone);
-      const existing = db.prepare('SELECT file_name FROM imports WHERE dataset_id = ? AND file_hash = ?').pluck();
-      const insertImport = db.prepare("INSERT INTO imports (dataset_id, file_name, file_hash, file_bytes, format, imported_at) VALUES (?, ?, ?, ?, ?, ?)");
-      const finishImport = db.prepare('UPDATE imports SET readings_count = ?, events_count = ?, warnings_json = ? WHERE id = ?');
-
-      const sinks = new Map<SourceFile, { sink: RecordSink; importId: number | null }>();
-      for (const p of planned) {
-        const before = existing.get(dataset.id, p.hash) as string | undefined;
-        if (before !== undefined) {
-          p.report.status = 'already imported';
-          p.report.reason = `already imported into "${dataset.name}" (as ${before}); nothing added`;
-          sinks.set(p.file, { sink: new DiscardSink(), importId: null });
-          continue;
-        }
-        const importId = Number(insertImport.run(dataset.id, p.file.name, p.hash, p.file.size, p.decision.format, nowIso()).lastInsertRowid);
-        sinks.set(p.file, { sink: new DbSink(writer, importId, latest), importId });
-      }
-
-      // Group files that import together (a Nightscout export's collections), keeping order.
-      const groups = new Map<string, Planned[]>();
-      for (const p of planned) {
-        const imp = importerFor(p.decision.format!);
-        const key = `${imp.id}\u0000${imp.groupKey?.(p.file) ?? p.file.path}`;
-        const g = groups.get(key);
-        if (g === undefined) groups.set(key, [p]);
-        else g.push(p);
-      }
-
-      const total = planned.filter((p) => p.report.status === 'imported').reduce((a, p) => a + p.file.size, 0);
-      let doneBefore = 0;
-      let rows = 0;
-      for (const group of groups.values()) {
-        if (group.every((p) => p.report.status !== 'imported')) continue;
-        const imp = importerFor(group[0]!.decision.format!);
-        const ctx: ImportContext = {
-          options,
-          zone,
-          signal,
-          sinkFor: (f) => {
-            const s = sinks.get(f);
-            if (s === undefined) throw new StudioError('INTERNAL', `no sink for ${f.name}`);
-            return s.sink;
-          },
-          onBytes: (f, bytes) => {
-            const s = sinks.get(f)?.sink;
-            const current = s instanceof DbSink ? s.readings + s.events : 0;
-            progress.update?.(doneBefore + Math.min(bytes, f.size), total, `${f.name} ${(rows + current).toLocaleString('en-US')} rows`);
-          },
-        };
-        try {
-          await imp.run(
-            group.map((p) => p.file),
-            ctx,
-          );
-        } catch (e) {
-          const err = toStudioError(e, 'PARSE');
-          // Importers name the file in their messages; add it where a helper did not.
-          if (group.length === 1 && !err.message.includes(group[0]!.file.name)) {
-            throw new StudioError(err.code, `${group[0]!.file.name}: ${err.message}`, { ...(err.details ?? {}), file: group[0]!.file.path }, { cause: err });
-          }
-          throw err;
-        }
-        writer.flush();
-        for (const p of group) {
-          const s = sinks.get(p.file)!;
-          if (s.sink instanceof DbSink && s.importId !== null) {
-            p.report.readings = s.sink.readings;
-            p.report.events = s.sink.events;
-            p.report.patients = [...s.sink.patientIds].sort();
-            p.report.warnings = s.sink.list();
-            p.report.notes = s.sink.notes;
-            finishImport.run(s.sink.readings, s.sink.events, JSON.stringify(p.report.warnings), s.importId);
-            rows += s.sink.readings + s.sink.events;
-            if (s.sink.readings + s.sink.events === 0 && p.report.notes.length === 0 && imp.id !== 'nightscout') {
-              p.report.warnings.push({ code: 'empty', message: `${p.file.name} held no readings or events.`, count: 1, firstLine: null });
-            }
-          }
-          if (p.report.status === 'imported') doneBefore += p.file.size;
-        }
-        if (signal?.aborted === true) throw signal.reason instanceof Error ? signal.reason : new StudioError('CANCELLED', 'Import was cancelled.');
-      }
-      writer.updateOffsets(latest);
-      db.exec('COMMIT');
-      progress.update?.(total, total, `${rows.toLocaleString('en-US')} rows`);
-    } catch (e) {
-      if (db.inTransaction) db.exec('ROLLBACK');
-      throw e;
-    }
-  } finally {
-    store.close();
+  // 2. One transaction on the import's own connection, on a worker thread.
+  if (req.create === true && typeof req.dataset === 'string' && !/^\d+$/.test(req.dataset) && !DATASET_NAME_PATTERN.test(req.dataset)) {
+    throw new StudioError('INVALID_INPUT', `"${req.dataset}" is not a valid dataset name: use 1–100 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit.`);
   }
+  // Migrates a new file (and refuses one written by a newer app) before the worker opens it.
+  Store.open(databaseFile).close();
+  const client = new DbWorkerClient(databaseFile);
+  let begun: BegunImport | null = null;
+  const latest = new Map<number, { ts: number; off: number | null }>();
+  try {
+    begun = await client.begin(req.dataset, req.create === true, planned.map((p) => p.hash));
+    const sinks = new Map<SourceFile, { sink: RecordSink; key: number | null }>();
+    planned.forEach((p, key) => {
+      const before = begun!.existing.get(p.hash);
+      if (before !== undefined) {
+        p.report.status = 'already imported';
+        p.report.reason = `already imported into "${begun!.datasetName}" (as ${before}); nothing added`;
+        sinks.set(p.file, { sink: new DiscardSink(), key: null });
+        return;
+      }
+      client.addImport(key, p.file.name, p.hash, p.file.size, p.decision.format!);
+      sinks.set(p.file, { sink: new DbSink(client, key, options.timeZone, latest), key });
+    });
+
+    // Group files that import together (a Nightscout export's collections), keeping order.
+    const groups = new Map<string, Planned[]>();
+    for (const p of planned) {
+      const imp = importerFor(p.decision.format!);
+      const k = `${imp.id}\u0000${imp.groupKey?.(p.file) ?? p.file.path}`;
+      const g = groups.get(k);
+      if (g === undefined) groups.set(k, [p]);
+      else g.push(p);
+    }
+
+    const total = planned.filter((p) => p.report.status === 'imported').reduce((a, p) => a + p.file.size, 0);
+    let doneBefore = 0;
+    let rows = 0;
+    for (const group of groups.values()) {
+      if (group.every((p) => p.report.status !== 'imported')) continue;
+      const imp = importerFor(group[0]!.decision.format!);
+      const ctx: ImportContext = {
+        options,
+        zone,
+        signal,
+        sinkFor: (f) => {
+          const s = sinks.get(f);
+          if (s === undefined) throw new StudioError('INTERNAL', `no sink for ${f.name}`);
+          return s.sink;
+        },
+        onBytes: (f, bytes) => {
+          const s = sinks.get(f)?.sink;
+          const current = s instanceof DbSink ? s.readings + s.events : 0;
+          progress.update?.(doneBefore + Math.min(bytes, f.size), total, `${f.name} ${(rows + current).toLocaleString('en-US')} rows`);
+        },
+      };
+      try {
+        await imp.run(
+          group.map((p) => p.file),
+          ctx,
+        );
+      } catch (e) {
+        const err = toStudioError(e, 'PARSE');
+        // Importers name the file in their messages; add it where a helper did not.
+        if (group.length === 1 && !err.message.includes(group[0]!.file.name)) {
+          throw new StudioError(err.code, `${group[0]!.file.name}: ${err.message}`, { ...(err.details ?? {}), file: group[0]!.file.path }, { cause: err });
+        }
+        throw err;
+      }
+      for (const p of group) {
+        const s = sinks.get(p.file)!;
+        if (s.sink instanceof DbSink && s.key !== null) {
+          p.report.readings = s.sink.readings;
+          p.report.events = s.sink.events;
+          p.report.patients = [...s.sink.patientIds].sort();
+          p.report.warnings = s.sink.list();
+          p.report.notes = s.sink.notes;
+          client.finishImport(s.key, s.sink.readings, s.sink.events, JSON.stringify(p.report.warnings));
+          rows += s.sink.readings + s.sink.events;
+          if (s.sink.readings + s.sink.events === 0 && p.report.notes.length === 0 && imp.id !== 'nightscout') {
+            p.report.warnings.push({ code: 'empty', message: `${p.file.name} held no readings or events.`, count: 1, firstLine: null });
+          }
+        }
+        if (p.report.status === 'imported') doneBefore += p.file.size;
+      }
+      if (signal?.aborted === true) throw signal.reason instanceof Error ? signal.reason : new StudioError('CANCELLED', 'Import was cancelled.');
+      // surfaces a write error of the database thread at the group that caused it
+      await client.sync();
+    }
+    client.setOffsets([...latest].filter(([, v]) => v.off !== null).map(([k, v]) => [k, v.off!]));
+    await client.commit();
+    progress.update?.(total, total, `${rows.toLocaleString('en-US')} rows`);
+  } catch (e) {
+    await client.rollback();
+    throw e;
+  } finally {
+    await client.close();
+  }
+  const datasetName = begun.datasetName;
+  const datasetId = begun.datasetId;
+  const createdDataset = begun.created;
 
   const files = [...planned.map((p) => p.report), ...skipped];
   return {

@@ -167,3 +167,26 @@ describe('datasets.detect and datasets.preview', () => {
     await expect(service.call('datasets.import', { paths: ['a'], dataset: 'x', format: 'excel' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });
+
+describe('the import database thread', () => {
+  it('reports a write failure at the next sync and rolls everything back', async () => {
+    const { DbWorkerClient } = await import('../../../src-main/engine/data/import-db-worker.js');
+    await service.invoke('datasets.import', { paths: [join(LOCAL, 'ohio-559.xml')], dataset: 'kept', create: true });
+    const before = snapshot(dbFile());
+    const client = new DbWorkerClient(dbFile());
+    try {
+      const begun = await client.begin('fresh', true, []);
+      expect(begun).toMatchObject({ created: true, datasetName: 'fresh' });
+      client.addImport(0, 'x.csv', 'f'.repeat(64), 10, 'glucose-ml');
+      const p = client.patientKey('p1', null);
+      client.reading(p, 0, Date.UTC(2024, 0, 1), 0, 'cgm', 5.5, 0, 2);
+      // patient key 99 was never announced: patient_id is NULL, which the schema refuses
+      client.reading(99, 0, Date.UTC(2024, 0, 1, 0, 5), 0, 'cgm', 5.6, 0, 3);
+      await expect(client.sync()).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('NOT NULL') });
+      await client.rollback();
+    } finally {
+      await client.close();
+    }
+    expect(snapshot(dbFile())).toEqual(before);
+  });
+});
