@@ -25,9 +25,12 @@ export const dataPipelineBench: BenchSection = async (ctx: BenchContext): Promis
 
   // simulator, in memory: 8 patients × 30 days per repeat
   const simSettings = SimulationSettingsSchema.parse({ patients: 8, days: 30, seed: 11 });
-  const simTimes = await timeRepeats(() => {
-    for (let i = 0; i < simSettings.patients; i++) simulatePatient(simSettings, i);
-  }, ctx.quick ? 2 : 5);
+  const simTimes = await timeRepeats(
+    () => {
+      for (let i = 0; i < simSettings.patients; i++) simulatePatient(simSettings, i);
+    },
+    ctx.quick ? 2 : 5,
+  );
   rows.push(rateRow(SECTION, 'simulator (Hovorka, 1-min steps, in memory)', 'patient-days/s', simSettings.patients * simSettings.days, simTimes));
 
   const dir = mkdtempSync(join(tmpdir(), 'ttm-bench-pipeline-'));
@@ -41,9 +44,12 @@ export const dataPipelineBench: BenchSection = async (ctx: BenchContext): Promis
 
     let peak = process.memoryUsage().rss;
     const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-    const build = await timeRepeats(() => {
-      for (const id of ids) loadPatientGrid(store, id, { noCache: true });
-    }, ctx.quick ? 2 : 3);
+    const build = await timeRepeats(
+      () => {
+        for (const id of ids) loadPatientGrid(store, id, { noCache: true });
+      },
+      ctx.quick ? 2 : 3,
+    );
     clearInterval(sample);
     const buildRow = rateRow(SECTION, `grid build (read + resample + impute + IOB/COB, ${patients} × ${days} d)`, 'patient-days/s', patientDays, build);
     buildRow.peakRssBytes = peak;
@@ -51,9 +57,13 @@ export const dataPipelineBench: BenchSection = async (ctx: BenchContext): Promis
 
     // first cached call builds and stores, the repeats read the stored blobs
     for (const id of ids) loadPatientGrid(store, id);
-    const cached = await timeRepeats(() => {
-      for (const id of ids) loadPatientGrid(store, id);
-    }, 3, 0);
+    const cached = await timeRepeats(
+      () => {
+        for (const id of ids) loadPatientGrid(store, id);
+      },
+      3,
+      0,
+    );
     rows.push(rateRow(SECTION, 'grid load from the grids table (cache hit)', 'patient-days/s', patientDays, cached));
 
     const settings = qualitySettingsFor(store, dataset.id, {});

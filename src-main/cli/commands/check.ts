@@ -30,14 +30,27 @@ function human(report: QualityReport): string {
     '',
     table(
       ['patient', 'days', 'readings', 'wear %', 'missing %', 'interval min', 'segments', 'windows'],
-      report.patients.map((p) => [p.externalId, Number(p.days.toFixed(1)), p.readings, Number(p.wearPercent.toFixed(1)), Number(p.missingPercent.toFixed(1)), p.modalIntervalMin, p.segments, p.usableWindows]),
+      report.patients.map((p) => [
+        p.externalId,
+        Number(p.days.toFixed(1)),
+        p.readings,
+        Number(p.wearPercent.toFixed(1)),
+        Number(p.missingPercent.toFixed(1)),
+        p.modalIntervalMin,
+        p.segments,
+        p.usableWindows,
+      ]),
     ),
   ];
   if (report.findings.length > 0) {
     lines.push('', 'Findings (fix with `ttm-studio check <dataset> --fix <numbers>`):');
     report.findings.forEach((f, i) => {
-      const where = [f.externalId, f.channel !== 'bg_mM' ? f.channel : null, f.from !== null ? `${day(f.from)}–${day(f.to)}` : null].filter((x) => x !== null).join(' ');
-      lines.push(`  #${i} ${f.severity.toUpperCase().padEnd(7)} ${f.check}${where !== '' ? ` [${where}]` : ''}: ${f.message}${f.fix !== null ? `  (fix: ${f.fix.kind})` : ''}`);
+      const where = [f.externalId, f.channel !== 'bg_mM' ? f.channel : null, f.from !== null ? `${day(f.from)}–${day(f.to)}` : null]
+        .filter((x) => x !== null)
+        .join(' ');
+      lines.push(
+        `  #${i} ${f.severity.toUpperCase().padEnd(7)} ${f.check}${where !== '' ? ` [${where}]` : ''}: ${f.message}${f.fix !== null ? `  (fix: ${f.fix.kind})` : ''}`,
+      );
     });
   } else {
     lines.push('', 'No findings.');
@@ -48,23 +61,32 @@ function human(report: QualityReport): string {
 export function register(program: Command): void {
   program
     .command('check')
-    .description('Check a dataset\'s quality (gaps, units, duplicates, clock problems, usable windows); optionally apply fixes')
+    .description("Check a dataset's quality (gaps, units, duplicates, clock problems, usable windows); optionally apply fixes")
     .argument('<dataset>', 'dataset name or id')
     .option('--context <steps>', 'context length for usable-window counts', int('--context'), 512)
     .option('--forecast <steps>', 'forecast length for usable-window counts', int('--forecast'), 96)
     .option('--max-gap <minutes>', 'longest gap imputed rather than splitting the series', int('--max-gap'), 30)
-    .option('--resolution <minutes>', 'grid resolution (default: the dataset\'s)', int('--resolution'))
+    .option('--resolution <minutes>', "grid resolution (default: the dataset's)", int('--resolution'))
     .option('--fix [numbers]', 'apply the fixes of these findings (comma-separated numbers), or of every fixable finding; recorded in the store', indices)
     .action(async (ref: string, opts: { context: number; forecast: number; maxGap: number; resolution?: number; fix?: number[] | true }, command: Command) => {
       const ctx = contextFrom(command);
-      const settings = { contextLength: opts.context, forecastLength: opts.forecast, maxGapMin: opts.maxGap, ...(opts.resolution !== undefined ? { resolutionMin: opts.resolution } : {}) };
+      const settings = {
+        contextLength: opts.context,
+        forecastLength: opts.forecast,
+        maxGapMin: opts.maxGap,
+        ...(opts.resolution !== undefined ? { resolutionMin: opts.resolution } : {}),
+      };
       await ctx.withService(async (s) => {
         const report = await s.invoke('quality.check', { dataset: ref, settings });
         if (opts.fix === undefined) {
           ctx.out.result(report, () => human(report));
           return;
         }
-        const fixes = await s.invoke('quality.fix', { dataset: ref, reportId: report.reportId ?? undefined, findings: opts.fix === true ? report.findings.flatMap((f, i) => (f.fix !== null ? [i] : [])) : opts.fix });
+        const fixes = await s.invoke('quality.fix', {
+          dataset: ref,
+          reportId: report.reportId ?? undefined,
+          findings: opts.fix === true ? report.findings.flatMap((f, i) => (f.fix !== null ? [i] : [])) : opts.fix,
+        });
         ctx.out.result({ report, fixes }, () =>
           [
             human(report),

@@ -30,23 +30,49 @@ export function register(program: Command): void {
     .option('--holdout-patients <ids>', 'comma-separated patient ids to hold out')
     .option('--holdout-fraction <f>', 'fraction of patients held out (seeded choice)', num('--holdout-fraction'), 0.1)
     .option('--seed <n>', 'seed of the holdout choice', num('--seed'), 1)
-    .action(async (opts: { dataset: string; name: string; kind: string; testFraction: number; valFraction: number; gapMin: number; holdoutPatients?: string; holdoutFraction: number; seed: number }, command: Command) => {
-      const ctx = contextFrom(command);
-      const kinds = ['temporal', 'patient_holdout', 'hybrid'] as const;
-      const kind = kinds.find((k) => k === opts.kind);
-      if (kind === undefined) throw new InvalidArgumentError('--kind must be temporal, patient_holdout or hybrid.');
-      const spec = {
-        kind,
-        testFraction: opts.testFraction,
-        valFraction: opts.valFraction,
-        gapMin: opts.gapMin,
-        holdoutFraction: opts.holdoutFraction,
-        seed: opts.seed,
-        ...(opts.holdoutPatients !== undefined ? { holdoutPatients: opts.holdoutPatients.split(',').map((x) => x.trim()).filter((x) => x !== '') } : {}),
-      };
-      const split = await ctx.withService((s) => s.invoke('splits.create', { dataset: opts.dataset, name: opts.name, spec }));
-      ctx.out.result(split, () => `Created split "${split.name}" v${split.version} (${split.kind}): ${split.trainPatients} training patient(s), ${split.holdoutPatients} held out. Show it with \`ttm-studio splits show ${opts.dataset} ${split.name}\`.`);
-    });
+    .action(
+      async (
+        opts: {
+          dataset: string;
+          name: string;
+          kind: string;
+          testFraction: number;
+          valFraction: number;
+          gapMin: number;
+          holdoutPatients?: string;
+          holdoutFraction: number;
+          seed: number;
+        },
+        command: Command,
+      ) => {
+        const ctx = contextFrom(command);
+        const kinds = ['temporal', 'patient_holdout', 'hybrid'] as const;
+        const kind = kinds.find((k) => k === opts.kind);
+        if (kind === undefined) throw new InvalidArgumentError('--kind must be temporal, patient_holdout or hybrid.');
+        const spec = {
+          kind,
+          testFraction: opts.testFraction,
+          valFraction: opts.valFraction,
+          gapMin: opts.gapMin,
+          holdoutFraction: opts.holdoutFraction,
+          seed: opts.seed,
+          ...(opts.holdoutPatients !== undefined
+            ? {
+                holdoutPatients: opts.holdoutPatients
+                  .split(',')
+                  .map((x) => x.trim())
+                  .filter((x) => x !== ''),
+              }
+            : {}),
+        };
+        const split = await ctx.withService((s) => s.invoke('splits.create', { dataset: opts.dataset, name: opts.name, spec }));
+        ctx.out.result(
+          split,
+          () =>
+            `Created split "${split.name}" v${split.version} (${split.kind}): ${split.trainPatients} training patient(s), ${split.holdoutPatients} held out. Show it with \`ttm-studio splits show ${opts.dataset} ${split.name}\`.`,
+        );
+      },
+    );
 
   splits
     .command('list')

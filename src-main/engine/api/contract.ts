@@ -116,7 +116,20 @@ const Empty = z.object({}).strict();
 
 // ---------- data pipeline: grids, quality, splits, simulator ----------
 
-export const CHANNEL_NAMES = ['bg_mM', 'dose_units', 'bolus', 'rate', 'food_g', 'iob', 'cob', 'insulin_availability', 'carb_availability', 'hr_bpm', 'steps', 'cals'] as const;
+export const CHANNEL_NAMES = [
+  'bg_mM',
+  'dose_units',
+  'bolus',
+  'rate',
+  'food_g',
+  'iob',
+  'cob',
+  'insulin_availability',
+  'carb_availability',
+  'hr_bpm',
+  'steps',
+  'cals',
+] as const;
 export const ChannelName = z.enum(CHANNEL_NAMES);
 export const ImputeStrategyName = z.enum(['linear', 'mean', 'median', 'forward_fill', 'zero']);
 
@@ -151,7 +164,16 @@ const TimeBound = z.number().int();
 /** A fix a quality finding proposes; applied only when asked (`quality.fix`) and recorded. */
 export const QualityFixSchema = z.discriminatedUnion('kind', [
   /** Keep the first reading per timestamp (or per grid bin) in the range; mark the others removed. */
-  z.object({ kind: z.literal('dedupe_readings'), patientId: z.number().int(), by: z.enum(['timestamp', 'bin']), resolutionMin: z.number().int().positive().optional(), from: TimeBound.optional(), to: TimeBound.optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('dedupe_readings'),
+      patientId: z.number().int(),
+      by: z.enum(['timestamp', 'bin']),
+      resolutionMin: z.number().int().positive().optional(),
+      from: TimeBound.optional(),
+      to: TimeBound.optional(),
+    })
+    .strict(),
   /** Mark readings removed: listed timestamps, or values outside [minBg, maxBg] in the range. */
   z
     .object({
@@ -165,7 +187,17 @@ export const QualityFixSchema = z.discriminatedUnion('kind', [
     })
     .strict(),
   /** Multiply glucose values in [min, max] by `factor` (unit mix-ups: 1/18.018 or 18.018). */
-  z.object({ kind: z.literal('convert_units'), patientId: z.number().int(), factor: z.number().positive(), min: z.number(), max: z.number(), from: TimeBound.optional(), to: TimeBound.optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('convert_units'),
+      patientId: z.number().int(),
+      factor: z.number().positive(),
+      min: z.number(),
+      max: z.number(),
+      from: TimeBound.optional(),
+      to: TimeBound.optional(),
+    })
+    .strict(),
   /** Leave a channel out of the dataset's modelling view (zero variance). */
   z.object({ kind: z.literal('drop_channel'), channel: ChannelName }).strict(),
   /** Shift readings and events in [from, to) by offsetMin (clock jumps). */
@@ -236,7 +268,14 @@ export const QualityReportSchema = z.object({
   datasetName: z.string(),
   createdAt: z.string(),
   settings: z.object({ resolutionMin: z.number().int(), maxGapMin: z.number(), contextLength: z.number().int(), forecastLength: z.number().int() }),
-  summary: z.object({ patients: z.number().int(), readings: z.number().int(), errors: z.number().int(), warnings: z.number().int(), infos: z.number().int(), usableWindows: z.number().int() }),
+  summary: z.object({
+    patients: z.number().int(),
+    readings: z.number().int(),
+    errors: z.number().int(),
+    warnings: z.number().int(),
+    infos: z.number().int(),
+    usableWindows: z.number().int(),
+  }),
   patients: z.array(PatientQualitySchema),
   findings: z.array(QualityFindingSchema),
 });
@@ -303,7 +342,12 @@ export const SimulateRequestSchema = z
     name: z.string().min(1).max(100),
     patients: z.number().int().min(1).max(1000).optional(),
     days: z.number().int().min(1).max(3650).optional(),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
     start: z.iso.datetime().optional(),
     operationId: OperationId.optional(),
   })
@@ -444,14 +488,27 @@ export const METHODS = {
     response: ImportReportSchema,
   },
   'datasets.simulate': { request: SimulateRequestSchema, response: DatasetSummarySchema },
-  'datasets.ensureDemo': { request: z.object({ operationId: OperationId.optional() }).strict(), response: z.object({ dataset: DatasetSummarySchema, created: z.boolean() }) },
+  'datasets.ensureDemo': {
+    request: z.object({ operationId: OperationId.optional() }).strict(),
+    response: z.object({ dataset: DatasetSummarySchema, created: z.boolean() }),
+  },
   'patients.trace': {
     request: z
-      .object({ dataset: EntityRef, patient: z.union([z.string().min(1), z.number().int().positive()]), from: z.number().optional(), to: z.number().optional(), channels: z.array(ChannelName).optional(), grid: GridOptionsSchema.optional() })
+      .object({
+        dataset: EntityRef,
+        patient: z.union([z.string().min(1), z.number().int().positive()]),
+        from: z.number().optional(),
+        to: z.number().optional(),
+        channels: z.array(ChannelName).optional(),
+        grid: GridOptionsSchema.optional(),
+      })
       .strict(),
     response: PatientTraceSchema,
   },
-  'quality.check': { request: z.object({ dataset: EntityRef, settings: QualitySettingsSchema.optional(), operationId: OperationId.optional() }).strict(), response: QualityReportSchema },
+  'quality.check': {
+    request: z.object({ dataset: EntityRef, settings: QualitySettingsSchema.optional(), operationId: OperationId.optional() }).strict(),
+    response: QualityReportSchema,
+  },
   'quality.latest': { request: z.object({ dataset: EntityRef }).strict(), response: QualityReportSchema.nullable() },
   'quality.fix': {
     request: z
@@ -466,9 +523,21 @@ export const METHODS = {
       .strict(),
     response: z.array(QualityFixResultSchema),
   },
-  'splits.create': { request: z.object({ dataset: EntityRef, name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'split name: 1–64 letters, digits, dots, dashes or underscores'), spec: SplitSpecSchema }).strict(), response: SplitDetailSchema },
+  'splits.create': {
+    request: z
+      .object({
+        dataset: EntityRef,
+        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'split name: 1–64 letters, digits, dots, dashes or underscores'),
+        spec: SplitSpecSchema,
+      })
+      .strict(),
+    response: SplitDetailSchema,
+  },
   'splits.list': { request: z.object({ dataset: EntityRef.optional() }).strict(), response: z.array(SplitSummarySchema) },
-  'splits.get': { request: z.object({ dataset: EntityRef, name: z.string().min(1), version: z.number().int().positive().optional() }).strict(), response: SplitDetailSchema },
+  'splits.get': {
+    request: z.object({ dataset: EntityRef, name: z.string().min(1), version: z.number().int().positive().optional() }).strict(),
+    response: SplitDetailSchema,
+  },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 export type MethodName = keyof typeof METHODS;

@@ -95,7 +95,10 @@ export function fitScaler(kind: ScalerKind, channels: readonly Channel[], parts:
 function paramsFor(state: ScalerState, patientId: number, channel: Channel): { loc: number; scale: number } {
   const group = state.perPatient ? state.groups[String(patientId)] : state.groups.global;
   if (group === undefined) {
-    throw new StudioError('INVALID_INPUT', `The scaler was fitted per patient and has no statistics for patient ${patientId}: use a global scaler for patients outside the training set.`);
+    throw new StudioError(
+      'INVALID_INPUT',
+      `The scaler was fitted per patient and has no statistics for patient ${patientId}: use a global scaler for patients outside the training set.`,
+    );
   }
   return group[channel] ?? { loc: 0, scale: 1 };
 }

@@ -110,8 +110,9 @@ export function validateSplit(contentInput: unknown): SplitContent {
     for (const r of [p.train, p.val, p.test]) {
       if (r !== null && !(r.to > r.from)) throw new StudioError('CONFLICT', `Patient ${id} has an empty or reversed range ${r.from}–${r.to}.`);
     }
-    if (p.role === 'holdout' && (p.train !== null || p.val !== null)) throw new StudioError('CONFLICT', `Holdout patient ${id} must not have training or validation data.`);
-    if (p.role === 'holdout' !== c.holdoutPatients.includes(id)) throw new StudioError('CONFLICT', `Patient ${id}'s role disagrees with the holdout list.`);
+    if (p.role === 'holdout' && (p.train !== null || p.val !== null))
+      throw new StudioError('CONFLICT', `Holdout patient ${id} must not have training or validation data.`);
+    if ((p.role === 'holdout') !== c.holdoutPatients.includes(id)) throw new StudioError('CONFLICT', `Patient ${id}'s role disagrees with the holdout list.`);
     if (overlaps(p.train, p.test) || overlaps(p.train, p.val) || overlaps(p.val, p.test)) {
       throw new StudioError('CONFLICT', `Patient ${id}: training, validation and test ranges overlap.`);
     }

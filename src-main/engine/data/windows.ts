@@ -41,7 +41,11 @@ export interface WindowDescriptor {
 
 function check(o: WindowOptions): { stride: number; minObserved: number } {
   const stride = o.stride ?? 1;
-  for (const [k, v] of [['contextLength', o.contextLength], ['forecastLength', o.forecastLength], ['stride', stride]] as const) {
+  for (const [k, v] of [
+    ['contextLength', o.contextLength],
+    ['forecastLength', o.forecastLength],
+    ['stride', stride],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new StudioError('INVALID_INPUT', `${k} must be a whole number ≥ 1 (got ${v}).`);
   }
   return { stride, minObserved: o.minObservedTargets ?? 1 };
@@ -122,7 +126,8 @@ export function materializeBatch(
   windows.forEach((w, b) => {
     const g = grids.get(w.patientId);
     if (g === undefined) throw new StudioError('INVALID_INPUT', `No grid given for patient ${w.patientId}.`);
-    if (w.start < 0 || w.start + c + h > g.length) throw new StudioError('INVALID_INPUT', `Window at bin ${w.start} does not fit patient ${w.patientId}'s grid of ${g.length} bins.`);
+    if (w.start < 0 || w.start + c + h > g.length)
+      throw new StudioError('INVALID_INPUT', `Window at bin ${w.start} does not fit patient ${w.patientId}'s grid of ${g.length} bins.`);
     inputChannels.forEach((ch, k) => {
       const v = g.channels[ch];
       const m = g.masks[ch];

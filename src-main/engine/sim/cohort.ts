@@ -7,16 +7,7 @@
  */
 import { READING_FLAGS } from '../store/readings.js';
 import type { EventKind } from '../store/events.js';
-import {
-  drawPatient,
-  egpScaleFor,
-  glucoseOf,
-  MMOL_PER_G,
-  step,
-  stepConstants,
-  steadyState,
-  type HovorkaParams,
-} from './hovorka.js';
+import { drawPatient, egpScaleFor, glucoseOf, MMOL_PER_G, step, stepConstants, steadyState, type HovorkaParams } from './hovorka.js';
 import { Rng } from './rng.js';
 import type { SimulationSettings } from './settings.js';
 
@@ -148,7 +139,8 @@ export function simulatePatient(settings: SimulationSettings, index: number, opt
     if (settings.snacks) {
       const u = rng.next();
       const n = u < 0.3 ? 0 : u < 0.75 ? 1 : 2;
-      for (let k = 0; k < n; k++) scheduled.push({ minute: Math.round(base + rng.uniform(10 * 60, 22 * 60)), carbs: Math.round(rng.uniform(10, 30)), kind: 'snack' });
+      for (let k = 0; k < n; k++)
+        scheduled.push({ minute: Math.round(base + rng.uniform(10 * 60, 22 * 60)), carbs: Math.round(rng.uniform(10, 30)), kind: 'snack' });
     }
     if (settings.exercise && rng.chance(settings.exerciseDaysFraction)) {
       const startMin = Math.round(base + 17 * 60 + rng.uniform(-90, 60));

@@ -29,7 +29,10 @@ export function readDemoRecipe(file: string = demoRecipePath()): DemoRecipe {
 }
 
 /** Creates the demo dataset when no dataset of source 'demo' exists; returns it either way. */
-export async function ensureDemoDataset(store: Store, options: { recipe?: DemoRecipe; signal?: AbortSignal; onProgress?: SimProgress } = {}): Promise<{ dataset: DatasetRow; created: boolean }> {
+export async function ensureDemoDataset(
+  store: Store,
+  options: { recipe?: DemoRecipe; signal?: AbortSignal; onProgress?: SimProgress } = {},
+): Promise<{ dataset: DatasetRow; created: boolean }> {
   const existing = store.datasets.list().find((d) => d.source === 'demo');
   if (existing !== undefined) return { dataset: store.datasets.get(existing.id), created: false };
   const recipe = options.recipe ?? readDemoRecipe();

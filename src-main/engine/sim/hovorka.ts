@@ -173,7 +173,7 @@ export function step(p: HovorkaParams, k: StepConstants, s: HovorkaState, u: num
   // insulin absorption and plasma insulin
   s.s1 = s1 * k.eI + u * p.tmaxI * (1 - k.eI);
   s.s2 = s2 * k.eI + s1 * (1 - k.eI);
-  s.i = i * k.eKe + ((s2 / (p.tmaxI * p.vi * p.bw)) / p.ke) * (1 - k.eKe);
+  s.i = i * k.eKe + (s2 / (p.tmaxI * p.vi * p.bw) / p.ke) * (1 - k.eKe);
   // insulin action: dx = −ka·x + SI·ka·I  ⇒  x → SI·I exponentially
   s.x1 = x1 * k.eKa1 + p.sit * siScale * i * (1 - k.eKa1);
   s.x2 = x2 * k.eKa2 + p.sid * siScale * i * (1 - k.eKa2);

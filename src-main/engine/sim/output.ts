@@ -44,7 +44,8 @@ export async function simulateIntoStore(
   const dataset = store.transaction(() => {
     const d = store.datasets.create({
       name: target.name,
-      description: target.description ?? `Simulated type-1 cohort (Hovorka 2004): ${settings.patients} patients × ${settings.days} days, seed ${settings.seed}.`,
+      description:
+        target.description ?? `Simulated type-1 cohort (Hovorka 2004): ${settings.patients} patients × ${settings.days} days, seed ${settings.seed}.`,
       source: target.source ?? 'simulated',
       resolutionMin: settings.cgmIntervalMin,
       meta: { simulation: settings },
@@ -56,10 +57,30 @@ export async function simulateIntoStore(
         meta: { params: sp.params, targetMmol: sp.targetMmol, basalUPerHour: sp.basalUPerHour, carbRatio: sp.carbRatio, isf: sp.isf },
       });
       store.readings.insertMany(
-        sp.readings.map((r) => ({ patientId: patient.id, importId: null, ts: r.ts, utcOffsetMin: 0, kind: 'cgm' as const, bgMm: r.bgMm, flags: r.flags, sourceRow: null })),
+        sp.readings.map((r) => ({
+          patientId: patient.id,
+          importId: null,
+          ts: r.ts,
+          utcOffsetMin: 0,
+          kind: 'cgm' as const,
+          bgMm: r.bgMm,
+          flags: r.flags,
+          sourceRow: null,
+        })),
       );
       store.events.insertMany(
-        sp.events.map((e) => ({ patientId: patient.id, importId: null, ts: e.ts, utcOffsetMin: 0, kind: e.kind, value: e.value, durationMin: e.durationMin, meta: e.meta, flags: 0, sourceRow: null })),
+        sp.events.map((e) => ({
+          patientId: patient.id,
+          importId: null,
+          ts: e.ts,
+          utcOffsetMin: 0,
+          kind: e.kind,
+          value: e.value,
+          durationMin: e.durationMin,
+          meta: e.meta,
+          flags: 0,
+          sourceRow: null,
+        })),
       );
     }
     return d;
@@ -68,7 +89,19 @@ export async function simulateIntoStore(
   return dataset;
 }
 
-export const CSV_COLUMNS = ['datetime', 'p_num', 'bg_mM', 'dose_units', 'bolus', 'rate', 'food_g', 'iob', 'cob', 'insulin_availability', 'carb_availability'] as const;
+export const CSV_COLUMNS = [
+  'datetime',
+  'p_num',
+  'bg_mM',
+  'dose_units',
+  'bolus',
+  'rate',
+  'food_g',
+  'iob',
+  'cob',
+  'insulin_availability',
+  'carb_availability',
+] as const;
 
 function fmt(v: number, digits: number): string {
   if (!Number.isFinite(v)) return '';
@@ -110,7 +143,11 @@ export function patientCsvRows(sp: SimPatient, resolutionMin: number): string[] 
 }
 
 /** Streams the cohort to a CSV file; returns the number of data rows. */
-export async function simulateToCsv(settings: SimulationSettings, file: string, options: { signal?: AbortSignal; onProgress?: SimProgress } = {}): Promise<number> {
+export async function simulateToCsv(
+  settings: SimulationSettings,
+  file: string,
+  options: { signal?: AbortSignal; onProgress?: SimProgress } = {},
+): Promise<number> {
   const out = createWriteStream(file, { encoding: 'utf8' });
   let rows = 0;
   try {

@@ -8,7 +8,12 @@ export const SimulationSettingsSchema = z
   .object({
     patients: z.number().int().min(1).max(1000).default(12),
     days: z.number().int().min(1).max(3650).default(30),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
     /** First simulated instant (UTC, midnight recommended). */
     start: z.iso.datetime().default('2024-01-01T00:00:00Z'),
     /** Glucose each patient's basal holds without meals, mmol/L. */

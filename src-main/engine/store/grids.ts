@@ -53,14 +53,26 @@ export class GridRepository {
 
   /** The hash the patient's grid at this resolution was built with, or undefined when none is stored. */
   settingsHash(patientId: number, resolutionMin: number): string | undefined {
-    const rows = this.db.prepare('SELECT DISTINCT settings_hash AS h FROM grids WHERE patient_id = ? AND resolution_min = ?').all(patientId, resolutionMin) as { h: string }[];
+    const rows = this.db.prepare('SELECT DISTINCT settings_hash AS h FROM grids WHERE patient_id = ? AND resolution_min = ?').all(patientId, resolutionMin) as {
+      h: string;
+    }[];
     return rows.length === 1 ? rows[0]!.h : undefined;
   }
 
   load(patientId: number, resolutionMin: number): StoredGridChannel[] {
     const rows = this.db
-      .prepare('SELECT channel, resolution_min, start_ts, length, values_blob, mask_blob, settings_hash FROM grids WHERE patient_id = ? AND resolution_min = ? ORDER BY channel')
-      .all(patientId, resolutionMin) as { channel: string; resolution_min: number; start_ts: number; length: number; values_blob: Buffer; mask_blob: Buffer; settings_hash: string }[];
+      .prepare(
+        'SELECT channel, resolution_min, start_ts, length, values_blob, mask_blob, settings_hash FROM grids WHERE patient_id = ? AND resolution_min = ? ORDER BY channel',
+      )
+      .all(patientId, resolutionMin) as {
+      channel: string;
+      resolution_min: number;
+      start_ts: number;
+      length: number;
+      values_blob: Buffer;
+      mask_blob: Buffer;
+      settings_hash: string;
+    }[];
     return rows.map((r) => ({
       channel: r.channel,
       resolutionMin: r.resolution_min,
@@ -82,10 +94,14 @@ export class GridRepository {
    */
   inputFingerprint(patientId: number): string {
     const r = this.db
-      .prepare('SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS m, TOTAL(ts % 1000003) AS t, TOTAL(bg_mM) AS v, TOTAL(flags * (id % 997)) AS f FROM readings WHERE patient_id = ?')
+      .prepare(
+        'SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS m, TOTAL(ts % 1000003) AS t, TOTAL(bg_mM) AS v, TOTAL(flags * (id % 997)) AS f FROM readings WHERE patient_id = ?',
+      )
       .get(patientId) as { n: number; m: number; t: number; v: number; f: number };
     const e = this.db
-      .prepare('SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS m, TOTAL(ts % 1000003) AS t, TOTAL(value) AS v, TOTAL(flags * (id % 997)) AS f, TOTAL(COALESCE(duration_min, 0)) AS d FROM events WHERE patient_id = ?')
+      .prepare(
+        'SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS m, TOTAL(ts % 1000003) AS t, TOTAL(value) AS v, TOTAL(flags * (id % 997)) AS f, TOTAL(COALESCE(duration_min, 0)) AS d FROM events WHERE patient_id = ?',
+      )
       .get(patientId) as { n: number; m: number; t: number; v: number; f: number; d: number };
     return `${r.n}:${r.m}:${r.t}:${r.v}:${r.f}|${e.n}:${e.m}:${e.t}:${e.v}:${e.f}:${e.d}`;
   }

@@ -36,10 +36,15 @@ export class QualityRepository {
 
   report(id: number): QualityReportRow {
     const r = this.db.prepare('SELECT * FROM quality_reports WHERE id = ?').get(id) as
-      | { id: number; dataset_id: number; settings_json: string; report_json: string; created_at: string }
-      | undefined;
+      { id: number; dataset_id: number; settings_json: string; report_json: string; created_at: string } | undefined;
     if (r === undefined) throw new StudioError('NOT_FOUND', `Quality report ${id} does not exist.`);
-    return { id: r.id, datasetId: r.dataset_id, settings: JSON.parse(r.settings_json) as unknown, report: JSON.parse(r.report_json) as unknown, createdAt: r.created_at };
+    return {
+      id: r.id,
+      datasetId: r.dataset_id,
+      settings: JSON.parse(r.settings_json) as unknown,
+      report: JSON.parse(r.report_json) as unknown,
+      createdAt: r.created_at,
+    };
   }
 
   latestReportId(datasetId: number): number | undefined {
@@ -55,8 +60,20 @@ export class QualityRepository {
   }
 
   fixes(datasetId: number): QualityFixRow[] {
-    const rows = this.db.prepare('SELECT * FROM quality_fixes WHERE dataset_id = ? ORDER BY id').all(datasetId) as { id: number; dataset_id: number; fix_json: string; result_json: string; applied_at: string }[];
-    return rows.map((r) => ({ id: r.id, datasetId: r.dataset_id, fix: JSON.parse(r.fix_json) as unknown, result: JSON.parse(r.result_json) as unknown, appliedAt: r.applied_at }));
+    const rows = this.db.prepare('SELECT * FROM quality_fixes WHERE dataset_id = ? ORDER BY id').all(datasetId) as {
+      id: number;
+      dataset_id: number;
+      fix_json: string;
+      result_json: string;
+      applied_at: string;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      datasetId: r.dataset_id,
+      fix: JSON.parse(r.fix_json) as unknown,
+      result: JSON.parse(r.result_json) as unknown,
+      appliedAt: r.applied_at,
+    }));
   }
 
   // ---- fixes: each returns the number of rows it changed; callers wrap them in a transaction ----
@@ -83,7 +100,9 @@ export class QualityRepository {
   /** Marks removed the live readings in [from, to) below `below` or above `above`. */
   markReadingsRemovedWhere(patientId: number, below: number | null, above: number | null, from = MIN_TS, to = MAX_TS): number {
     return this.db
-      .prepare(`UPDATE readings SET flags = flags | ${REMOVED} WHERE patient_id = ? AND (flags & ${REMOVED}) = 0 AND ts >= ? AND ts < ? AND ((? IS NOT NULL AND bg_mM < ?) OR (? IS NOT NULL AND bg_mM > ?))`)
+      .prepare(
+        `UPDATE readings SET flags = flags | ${REMOVED} WHERE patient_id = ? AND (flags & ${REMOVED}) = 0 AND ts >= ? AND ts < ? AND ((? IS NOT NULL AND bg_mM < ?) OR (? IS NOT NULL AND bg_mM > ?))`,
+      )
       .run(patientId, from, to, below, below, above, above).changes;
   }
 

@@ -57,9 +57,13 @@ export class SplitRepository {
   create(input: { datasetId: number; name: string; kind: SplitKind; spec: unknown; content: unknown }): SplitRow {
     const contentJson = JSON.stringify(input.content);
     const hash = createHash('sha256').update(contentJson).digest('hex');
-    const row = this.db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM splits WHERE dataset_id = ? AND name = ?').get(input.datasetId, input.name) as { v: number };
+    const row = this.db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM splits WHERE dataset_id = ? AND name = ?').get(input.datasetId, input.name) as {
+      v: number;
+    };
     const info = this.db
-      .prepare('INSERT INTO splits (dataset_id, name, version, kind, spec_json, content_json, content_hash, locked, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)')
+      .prepare(
+        'INSERT INTO splits (dataset_id, name, version, kind, spec_json, content_json, content_hash, locked, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)',
+      )
       .run(input.datasetId, input.name, row.v + 1, input.kind, JSON.stringify(input.spec), contentJson, hash, nowIso());
     return this.get(Number(info.lastInsertRowid));
   }
@@ -95,7 +99,8 @@ export class SplitRepository {
 
   delete(id: number): void {
     const s = this.get(id);
-    if (s.locked) throw new StudioError('CONFLICT', `Split "${s.name}" v${s.version} was used by a run and is locked; create a new version instead of deleting it.`);
+    if (s.locked)
+      throw new StudioError('CONFLICT', `Split "${s.name}" v${s.version} was used by a run and is locked; create a new version instead of deleting it.`);
     this.db.prepare('DELETE FROM splits WHERE id = ?').run(id);
   }
 }

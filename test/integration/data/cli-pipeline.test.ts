@@ -55,7 +55,21 @@ describe('ttm-studio simulate / check / splits', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/no automatic fix|has no finding/);
 
-    const created = await cli(['--json', 'splits', 'create', '--dataset', 'cli-sim', '--kind', 'hybrid', '--holdout-patients', 'sim-002', '--gap-min', '30', '--name', 'h1']);
+    const created = await cli([
+      '--json',
+      'splits',
+      'create',
+      '--dataset',
+      'cli-sim',
+      '--kind',
+      'hybrid',
+      '--holdout-patients',
+      'sim-002',
+      '--gap-min',
+      '30',
+      '--name',
+      'h1',
+    ]);
     expect(created.code).toBe(0);
     const split = SplitDetailSchema.parse(JSON.parse(created.stdout));
     expect(split.content.holdoutPatients).toEqual(['sim-002']);

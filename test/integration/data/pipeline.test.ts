@@ -34,7 +34,11 @@ describe('data pipeline through the service', () => {
     expect(events).toContainEqual({ type: 'operation.end', operationId: 'sim-op-1', status: 'completed' });
     const again = await service.invoke('datasets.simulate', { name: 'sim-again', patients: 4, days: 6, seed: 3 });
     const rows = (name: string): unknown[] =>
-      service.store.db.prepare('SELECT p.external_id, r.ts, r.bg_mM, r.flags FROM readings r JOIN patients p ON p.id = r.patient_id JOIN datasets d ON d.id = p.dataset_id WHERE d.name = ? ORDER BY p.external_id, r.ts').all(name);
+      service.store.db
+        .prepare(
+          'SELECT p.external_id, r.ts, r.bg_mM, r.flags FROM readings r JOIN patients p ON p.id = r.patient_id JOIN datasets d ON d.id = p.dataset_id WHERE d.name = ? ORDER BY p.external_id, r.ts',
+        )
+        .all(name);
     expect(rows('sim-again')).toEqual(rows('sim'));
     expect(again.eventCount).toBe(d.eventCount);
     await expect(service.invoke('datasets.simulate', { name: 'sim', patients: 1, days: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
@@ -92,11 +96,14 @@ describe('data pipeline through the service', () => {
     const split = await service.invoke('splits.get', { dataset: 'sim', name: 'main', version: 1 });
     const content = validateSplit(split.content);
     const grids = new Map<number, PatientGrid>();
-    for (const r of [...partRanges(content, 'train'), ...partRanges(content, 'test')]) if (!grids.has(r.patientId)) grids.set(r.patientId, loadPatientGrid(service.store, r.patientId));
+    for (const r of [...partRanges(content, 'train'), ...partRanges(content, 'test')])
+      if (!grids.has(r.patientId)) grids.set(r.patientId, loadPatientGrid(service.store, r.patientId));
     const train = partRanges(content, 'train');
     const opts = { contextLength: 48, forecastLength: 12, stride: 6 };
     const trainWindows = train.flatMap((r) => buildWindows(grids.get(r.patientId)!, { ...opts, fromTs: r.fromTs, toTs: r.toTs }));
-    const testWindows = partRanges(content, 'test').flatMap((r) => buildWindows(grids.get(r.patientId)!, { ...opts, fromTs: r.fromTs, toTs: r.toTs, contextMayPrecede: true }));
+    const testWindows = partRanges(content, 'test').flatMap((r) =>
+      buildWindows(grids.get(r.patientId)!, { ...opts, fromTs: r.fromTs, toTs: r.toTs, contextMayPrecede: true }),
+    );
     expect(trainWindows.length).toBeGreaterThan(50);
     expect(testWindows.length).toBeGreaterThan(10);
     const holdoutId = content.patients['sim-004']!.patientId;
@@ -106,10 +113,23 @@ describe('data pipeline through the service', () => {
       const r = train.find((x) => x.patientId === w.patientId)!;
       expect(g.startTs + (w.start + 60) * 300_000).toBeLessThanOrEqual(r.toTs + 300_000);
     }
-    const scaler = fitScaler('standard', ['bg_mM', 'iob'], train.map((r) => ({ grid: grids.get(r.patientId)!, fromTs: r.fromTs, toTs: r.toTs })));
-    const all = fitScaler('standard', ['bg_mM', 'iob'], [...grids.values()].map((grid) => ({ grid })));
+    const scaler = fitScaler(
+      'standard',
+      ['bg_mM', 'iob'],
+      train.map((r) => ({ grid: grids.get(r.patientId)!, fromTs: r.fromTs, toTs: r.toTs })),
+    );
+    const all = fitScaler(
+      'standard',
+      ['bg_mM', 'iob'],
+      [...grids.values()].map((grid) => ({ grid })),
+    );
     expect(scaler.groups.global!.bg_mM!.loc).not.toBe(all.groups.global!.bg_mM!.loc);
-    const batch = materializeBatch(grids, testWindows.slice(0, 8), { contextLength: 48, forecastLength: 12, inputChannels: ['bg_mM', 'iob'], targetChannels: ['bg_mM'] });
+    const batch = materializeBatch(grids, testWindows.slice(0, 8), {
+      contextLength: 48,
+      forecastLength: 12,
+      inputChannels: ['bg_mM', 'iob'],
+      targetChannels: ['bg_mM'],
+    });
     expect(batch.past).toHaveLength(8 * 48 * 2);
     expect(batch.future).toHaveLength(8 * 12);
     expect(batch.past.every((v) => Number.isFinite(v))).toBe(true);
@@ -117,7 +137,10 @@ describe('data pipeline through the service', () => {
 
   it('caches grids and rebuilds them when inputs or settings change', () => {
     const p = service.store.patients.find(service.store.datasets.resolve('sim').id, 'sim-002')!;
-    const builtAt = (): string[] => (service.store.db.prepare('SELECT DISTINCT built_at AS b FROM grids WHERE patient_id = ? AND resolution_min = 5').all(p.id) as { b: string }[]).map((r) => r.b);
+    const builtAt = (): string[] =>
+      (service.store.db.prepare('SELECT DISTINCT built_at AS b FROM grids WHERE patient_id = ? AND resolution_min = 5').all(p.id) as { b: string }[]).map(
+        (r) => r.b,
+      );
     const a = loadPatientGrid(service.store, p.id);
     const hashA = service.store.grids.settingsHash(p.id, 5);
     const b = loadPatientGrid(service.store, p.id);
@@ -147,7 +170,16 @@ describe('quality fixes', () => {
     const T0 = Date.UTC(2024, 5, 1);
     const d = store.datasets.create({ name: 'messy' });
     const p = store.patients.ensure(d.id, 'm1');
-    const readings = Array.from({ length: 10 * 288 }, (_, i) => ({ patientId: p.id, importId: null, ts: T0 + i * 300_000, utcOffsetMin: 0, kind: 'cgm' as const, bgMm: 7 + Math.sin(i / 20), flags: 0, sourceRow: i }));
+    const readings = Array.from({ length: 10 * 288 }, (_, i) => ({
+      patientId: p.id,
+      importId: null,
+      ts: T0 + i * 300_000,
+      utcOffsetMin: 0,
+      kind: 'cgm' as const,
+      bgMm: 7 + Math.sin(i / 20),
+      flags: 0,
+      sourceRow: i,
+    }));
     for (let i = 500; i < 520; i++) readings[i]!.bgMm *= 18.018; // a stretch exported in mg/dL
     readings[900]!.bgMm = 0; // an error code
     store.transaction(() => {

@@ -4,7 +4,13 @@ import { buildPatientGrid, DEFAULT_GRID_SETTINGS, type RawEvent, type RawReading
 const T0 = Date.UTC(2024, 0, 1, 0, 0, 0);
 const MIN = 60_000;
 const r = (min: number, bg: number, flags = 0): RawReading => ({ ts: T0 + min * MIN, bgMm: bg, flags, kind: 'cgm' });
-const ev = (min: number, kind: RawEvent['kind'], value: number, durationMin: number | null = null): RawEvent => ({ ts: T0 + min * MIN, kind, value, durationMin, flags: 0 });
+const ev = (min: number, kind: RawEvent['kind'], value: number, durationMin: number | null = null): RawEvent => ({
+  ts: T0 + min * MIN,
+  kind,
+  value,
+  durationMin,
+  flags: 0,
+});
 
 describe('buildPatientGrid (golden)', () => {
   it('averages glucose per bin, aligns bins to UTC multiples, imputes short gaps and splits on long ones', () => {

@@ -9,7 +9,13 @@ const settings: QualitySettings = { resolutionMin: 5, maxGapMin: 30, contextLeng
 /** A clean 8-day CGM trace: every 5 min, smooth, in range. */
 function clean(days = 8, stepMin = 5, offsetMin = 0): QualityReading[] {
   const n = Math.floor((days * 1440) / stepMin);
-  return Array.from({ length: n }, (_, i) => ({ id: i + 1, ts: T0 + (offsetMin + i * stepMin) * MIN, bgMm: 7 + 2 * Math.sin(i / 30), flags: 0, kind: 'cgm' as const }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: i + 1,
+    ts: T0 + (offsetMin + i * stepMin) * MIN,
+    bgMm: 7 + 2 * Math.sin(i / 30),
+    flags: 0,
+    kind: 'cgm' as const,
+  }));
 }
 
 function run(readings: QualityReading[], events: RawEvent[] = [], s: QualitySettings = settings) {

@@ -6,9 +6,15 @@ import { SplitSpecSchema } from '../../../src-main/engine/api/contract.js';
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 0, 1);
 function spans(n: number, days = 10): PatientSpan[] {
-  return Array.from({ length: n }, (_, i) => ({ patientId: i + 1, externalId: `p${String(i + 1).padStart(2, '0')}`, firstTs: T0 + i * 3_600_000, lastTs: T0 + i * 3_600_000 + days * DAY }));
+  return Array.from({ length: n }, (_, i) => ({
+    patientId: i + 1,
+    externalId: `p${String(i + 1).padStart(2, '0')}`,
+    firstTs: T0 + i * 3_600_000,
+    lastTs: T0 + i * 3_600_000 + days * DAY,
+  }));
 }
-const overlap = (a: { from: number; to: number } | null, b: { from: number; to: number } | null): boolean => a !== null && b !== null && a.from < b.to && b.from < a.to;
+const overlap = (a: { from: number; to: number } | null, b: { from: number; to: number } | null): boolean =>
+  a !== null && b !== null && a.from < b.to && b.from < a.to;
 
 describe('splits', () => {
   it('temporal: the last fraction of each patient, with a gap before each part', () => {
@@ -37,7 +43,9 @@ describe('splits', () => {
     const explicit = computeSplit(SplitSpecSchema.parse({ kind: 'patient_holdout', holdoutPatients: ['p03', 'p07'] }), s);
     expect(explicit.holdoutPatients).toEqual(['p03', 'p07']);
     expect(() => computeSplit(SplitSpecSchema.parse({ kind: 'patient_holdout', holdoutPatients: ['nobody'] }), s)).toThrow(/not in the dataset/);
-    expect(() => computeSplit(SplitSpecSchema.parse({ kind: 'patient_holdout', holdoutPatients: s.map((x) => x.externalId) }), s)).toThrow(/at least one patient/);
+    expect(() => computeSplit(SplitSpecSchema.parse({ kind: 'patient_holdout', holdoutPatients: s.map((x) => x.externalId) }), s)).toThrow(
+      /at least one patient/,
+    );
   });
 
   it('records patients without readings as excluded', () => {

@@ -48,12 +48,23 @@ describe('buildWindows', () => {
     expect(w.find((x) => x.start === 2)).toBeUndefined(); // targets 10..13 all imputed
     const w3 = w.find((x) => x.start === 3)!;
     expect(w3.observedTargets).toBe(1);
-    const batch = materializeBatch(new Map([[1, g]]), [w3], { contextLength: 8, forecastLength: 4, inputChannels: ['bg_mM', 'iob'], targetChannels: ['bg_mM'] });
+    const batch = materializeBatch(new Map([[1, g]]), [w3], {
+      contextLength: 8,
+      forecastLength: 4,
+      inputChannels: ['bg_mM', 'iob'],
+      targetChannels: ['bg_mM'],
+    });
     expect(batch.past.length).toBe(8 * 2);
     expect(Array.from(batch.futureMask)).toEqual([0, 0, 0, 1]);
     expect(batch.past[0]).toBeCloseTo(5 + 15 / 100, 5); // bin 3, channel 0
     expect(batch.future[3]).toBeCloseTo(5 + 70 / 100, 5); // bin 14
-    const scaled = materializeBatch(new Map([[1, g]]), [w3], { contextLength: 8, forecastLength: 4, inputChannels: ['bg_mM'], targetChannels: ['bg_mM'], transform: (_p, _c, v) => v * 2 });
+    const scaled = materializeBatch(new Map([[1, g]]), [w3], {
+      contextLength: 8,
+      forecastLength: 4,
+      inputChannels: ['bg_mM'],
+      targetChannels: ['bg_mM'],
+      transform: (_p, _c, v) => v * 2,
+    });
     expect(scaled.past[0]).toBeCloseTo(2 * (5 + 15 / 100), 5);
   });
 });

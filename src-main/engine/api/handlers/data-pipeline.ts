@@ -76,18 +76,35 @@ export const dataPipelineHandlers = {
   'patients.trace': (req, ctx) => {
     const dataset = ctx.store.datasets.resolve(req.dataset);
     const patient = resolvePatient(ctx.store, dataset.id, req.patient);
-    const grid = loadPatientGrid(ctx.store, patient.id, { resolutionMin: req.grid?.resolutionMin ?? dataset.resolutionMin, maxGapMin: req.grid?.maxGapMin, imputation: req.grid?.imputation });
+    const grid = loadPatientGrid(ctx.store, patient.id, {
+      resolutionMin: req.grid?.resolutionMin ?? dataset.resolutionMin,
+      maxGapMin: req.grid?.maxGapMin,
+      imputation: req.grid?.imputation,
+    });
     // default view: the last 7 days
     const stepMs = grid.stepMin * 60_000;
     const to = req.to ?? grid.startTs + grid.length * stepMs;
     const from = req.from ?? to - 7 * 86_400_000;
     const range = binRange(grid, from, to);
     if (range.to - range.from > MAX_TRACE_POINTS) {
-      throw new StudioError('INVALID_INPUT', `That range has ${range.to - range.from} grid points; ask for at most ${MAX_TRACE_POINTS} (${Math.floor((MAX_TRACE_POINTS * grid.stepMin) / 1440)} days at ${grid.stepMin} min).`);
+      throw new StudioError(
+        'INVALID_INPUT',
+        `That range has ${range.to - range.from} grid points; ask for at most ${MAX_TRACE_POINTS} (${Math.floor((MAX_TRACE_POINTS * grid.stepMin) / 1440)} days at ${grid.stepMin} min).`,
+      );
     }
     const slice = sliceGrid(grid, range.from, range.to);
     const channels = req.channels ?? CHANNELS.filter((c) => !grid.absent.includes(c));
-    const trace: PatientTrace = { patientId: patient.id, externalId: patient.externalId, startTs: slice.startTs, stepMin: slice.stepMin, length: slice.length, channels: {}, masks: {}, segments: slice.segments, absent: slice.absent };
+    const trace: PatientTrace = {
+      patientId: patient.id,
+      externalId: patient.externalId,
+      startTs: slice.startTs,
+      stepMin: slice.stepMin,
+      length: slice.length,
+      channels: {},
+      masks: {},
+      segments: slice.segments,
+      absent: slice.absent,
+    };
     for (const c of channels) {
       trace.channels[c] = Array.from(slice.channels[c], (v) => (Number.isFinite(v) ? round4(v) : null));
       trace.masks[c] = Array.from(slice.masks[c]);
@@ -104,14 +121,20 @@ export const dataPipelineHandlers = {
   'quality.latest': (req, ctx) => latestQualityReport(ctx.store, ctx.store.datasets.resolve(req.dataset).id),
   'quality.fix': (req, ctx) => {
     const dataset = ctx.store.datasets.resolve(req.dataset);
-    if ((req.fixes === undefined) === (req.findings === undefined)) throw new StudioError('INVALID_INPUT', 'Give either `fixes` or `findings` (indices into a quality report), not both or neither.');
+    if ((req.fixes === undefined) === (req.findings === undefined))
+      throw new StudioError('INVALID_INPUT', 'Give either `fixes` or `findings` (indices into a quality report), not both or neither.');
     let fixes = req.fixes;
     if (fixes === undefined) {
       const report = req.reportId !== undefined ? ctx.store.quality.report(req.reportId) : null;
-      if (report !== null && report.datasetId !== dataset.id) throw new StudioError('INVALID_INPUT', `Quality report ${req.reportId} belongs to another dataset.`);
+      if (report !== null && report.datasetId !== dataset.id)
+        throw new StudioError('INVALID_INPUT', `Quality report ${req.reportId} belongs to another dataset.`);
       const latest = latestQualityReport(ctx.store, dataset.id);
       const chosen = req.reportId === undefined ? latest : latest !== null && latest.reportId === req.reportId ? latest : null;
-      if (chosen === null) throw new StudioError('NOT_FOUND', `No current quality report for "${dataset.name}": run \`ttm-studio check ${dataset.name}\` first (fixes refer to its findings).`);
+      if (chosen === null)
+        throw new StudioError(
+          'NOT_FOUND',
+          `No current quality report for "${dataset.name}": run \`ttm-studio check ${dataset.name}\` first (fixes refer to its findings).`,
+        );
       fixes = fixesFromReport(chosen, req.findings);
     }
     const applied = applyQualityFixes(ctx.store, dataset.id, fixes);
@@ -131,7 +154,11 @@ export const dataPipelineHandlers = {
   'splits.get': (req, ctx) => {
     const dataset = ctx.store.datasets.resolve(req.dataset);
     const row = ctx.store.splits.find(dataset.id, req.name, req.version);
-    if (row === undefined) throw new StudioError('NOT_FOUND', `No split "${req.name}"${req.version !== undefined ? ` version ${req.version}` : ''} for dataset "${dataset.name}". List them with \`ttm-studio splits list\`.`);
+    if (row === undefined)
+      throw new StudioError(
+        'NOT_FOUND',
+        `No split "${req.name}"${req.version !== undefined ? ` version ${req.version}` : ''} for dataset "${dataset.name}". List them with \`ttm-studio splits list\`.`,
+      );
     return { ...splitSummary(row), content: validateSplit(row.content) };
   },
 } satisfies Partial<Handlers>;

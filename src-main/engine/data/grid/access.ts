@@ -66,7 +66,14 @@ export function loadPatientGrid(store: Store, patientId: number, options: GridOp
       store.grids.save(
         patientId,
         // Only channels with data are stored; a channel missing on load is absent.
-        CHANNELS.filter((c) => c === 'bg_mM' || !grid.absent.includes(c)).map((c) => ({ channel: c, resolutionMin: settings.resolutionMin, startTs: grid.startTs, length: grid.length, values: grid.channels[c], mask: grid.masks[c] })),
+        CHANNELS.filter((c) => c === 'bg_mM' || !grid.absent.includes(c)).map((c) => ({
+          channel: c,
+          resolutionMin: settings.resolutionMin,
+          startTs: grid.startTs,
+          length: grid.length,
+          values: grid.channels[c],
+          mask: grid.masks[c],
+        })),
         hash,
       ),
     );

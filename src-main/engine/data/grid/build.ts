@@ -102,7 +102,12 @@ function spread(target: Float32Array, startTs: number, stepMs: number, t0: numbe
 }
 
 /** Builds the grid of one patient. Readings and events need not be sorted. */
-export function buildPatientGrid(patientId: number, readings: readonly RawReading[], events: readonly RawEvent[], settings: GridSettings = DEFAULT_GRID_SETTINGS): PatientGrid {
+export function buildPatientGrid(
+  patientId: number,
+  readings: readonly RawReading[],
+  events: readonly RawEvent[],
+  settings: GridSettings = DEFAULT_GRID_SETTINGS,
+): PatientGrid {
   const stepMin = settings.resolutionMin;
   const stepMs = stepMin * 60_000;
   let first = Infinity;
@@ -237,7 +242,11 @@ export function buildPatientGrid(patientId: number, readings: readonly RawReadin
 }
 
 /** Bin index range [from, to) covering the time range [fromTs, toTs), clamped to the grid. */
-export function binRange(grid: Pick<PatientGrid, 'startTs' | 'stepMin' | 'length'>, fromTs: number | undefined, toTs: number | undefined): { from: number; to: number } {
+export function binRange(
+  grid: Pick<PatientGrid, 'startTs' | 'stepMin' | 'length'>,
+  fromTs: number | undefined,
+  toTs: number | undefined,
+): { from: number; to: number } {
   const stepMs = grid.stepMin * 60_000;
   const from = fromTs === undefined ? 0 : Math.max(0, Math.ceil((fromTs - grid.startTs) / stepMs));
   const to = toTs === undefined ? grid.length : Math.min(grid.length, Math.ceil((toTs - grid.startTs) / stepMs));

@@ -81,19 +81,53 @@ export interface PatientCheckResult {
 }
 
 /** Runs every per-patient check. `readings` in insertion (file) order. */
-export function checkPatient(patient: { patientId: number; externalId: string }, readingsInFileOrder: readonly QualityReading[], grid: PatientGrid, settings: QualitySettings): PatientCheckResult {
+export function checkPatient(
+  patient: { patientId: number; externalId: string },
+  readingsInFileOrder: readonly QualityReading[],
+  grid: PatientGrid,
+  settings: QualitySettings,
+): PatientCheckResult {
   const { patientId, externalId } = patient;
   const findings: QualityFinding[] = [];
-  const add = (f: Omit<QualityFinding, 'patientId' | 'externalId' | 'channel' | 'from' | 'to' | 'fix'> & Partial<Pick<QualityFinding, 'channel' | 'from' | 'to' | 'fix'>>): void => {
-    findings.push({ patientId, externalId, channel: f.channel ?? 'bg_mM', from: f.from ?? null, to: f.to ?? null, fix: f.fix ?? null, check: f.check, severity: f.severity, message: f.message, count: f.count });
+  const add = (
+    f: Omit<QualityFinding, 'patientId' | 'externalId' | 'channel' | 'from' | 'to' | 'fix'> & Partial<Pick<QualityFinding, 'channel' | 'from' | 'to' | 'fix'>>,
+  ): void => {
+    findings.push({
+      patientId,
+      externalId,
+      channel: f.channel ?? 'bg_mM',
+      from: f.from ?? null,
+      to: f.to ?? null,
+      fix: f.fix ?? null,
+      check: f.check,
+      severity: f.severity,
+      message: f.message,
+      count: f.count,
+    });
   };
   const live = readingsInFileOrder.filter((r) => (r.kind === 'cgm' || r.kind === 'scan') && (r.flags & READING_FLAGS.removed) === 0);
   const stepMs = settings.resolutionMin * 60_000;
 
   if (live.length === 0) {
-    add({ check: 'no_readings', severity: 'error', count: 0, message: `Patient ${externalId} has no glucose readings: nothing to model. Re-import the patient's CGM file or leave the patient out.` });
+    add({
+      check: 'no_readings',
+      severity: 'error',
+      count: 0,
+      message: `Patient ${externalId} has no glucose readings: nothing to model. Re-import the patient's CGM file or leave the patient out.`,
+    });
     return {
-      summary: { patientId, externalId, readings: 0, days: 0, wearPercent: 0, missingPercent: 100, modalIntervalMin: null, segments: 0, usableWindows: 0, gapHistogram: GAP_BUCKETS.map((b) => ({ label: b.label, count: 0 })) },
+      summary: {
+        patientId,
+        externalId,
+        readings: 0,
+        days: 0,
+        wearPercent: 0,
+        missingPercent: 100,
+        modalIntervalMin: null,
+        segments: 0,
+        usableWindows: 0,
+        gapHistogram: GAP_BUCKETS.map((b) => ({ label: b.label, count: 0 })),
+      },
       findings,
       constantChannels: [],
       presentChannels: [],
@@ -103,12 +137,26 @@ export function checkPatient(patient: { patientId: number; externalId: string },
   // ---- values ----
   const nonFinite = live.filter((r) => !Number.isFinite(r.bgMm));
   if (nonFinite.length > 0) {
-    add({ check: 'non_finite', severity: 'error', count: nonFinite.length, message: `${nonFinite.length} glucose value(s) of ${externalId} are not finite numbers (±Infinity): the file had broken cells. Remove them.`, fix: { kind: 'remove_readings', patientId, timestamps: nonFinite.map((r) => r.ts) } });
+    add({
+      check: 'non_finite',
+      severity: 'error',
+      count: nonFinite.length,
+      message: `${nonFinite.length} glucose value(s) of ${externalId} are not finite numbers (±Infinity): the file had broken cells. Remove them.`,
+      fix: { kind: 'remove_readings', patientId, timestamps: nonFinite.map((r) => r.ts) },
+    });
   }
   const finite = live.filter((r) => Number.isFinite(r.bgMm));
   const absurd = finite.filter((r) => r.bgMm < 0 || r.bgMm > 600);
   if (absurd.length > 0) {
-    add({ check: 'out_of_range', severity: 'error', count: absurd.length, from: absurd[0]!.ts, to: absurd[absurd.length - 1]!.ts, message: `${absurd.length} glucose value(s) of ${externalId} are impossible in any unit (< 0 or > 600). Remove them.`, fix: { kind: 'remove_readings', patientId, timestamps: absurd.map((r) => r.ts) } });
+    add({
+      check: 'out_of_range',
+      severity: 'error',
+      count: absurd.length,
+      from: absurd[0]!.ts,
+      to: absurd[absurd.length - 1]!.ts,
+      message: `${absurd.length} glucose value(s) of ${externalId} are impossible in any unit (< 0 or > 600). Remove them.`,
+      fix: { kind: 'remove_readings', patientId, timestamps: absurd.map((r) => r.ts) },
+    });
   }
   const mgdl = finite.filter((r) => r.bgMm > MAX_MMOL && r.bgMm <= 600);
   if (mgdl.length > 0) {
@@ -127,7 +175,7 @@ export function checkPatient(patient: { patientId: number; externalId: string },
   // mmol/L values divided by 18 once too often: runs of tiny but smoothly varying values
   const inUnitRun = new Set<number>();
   let runs = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     const inBand = (r: QualityReading): boolean => r.bgMm >= MMOL_AS_MGDL.min && r.bgMm <= MMOL_AS_MGDL.max && (r.flags & READING_FLAGS.clampedLow) === 0;
     if (!inBand(sorted[i]!)) {
       i++;
@@ -146,7 +194,15 @@ export function checkPatient(patient: { patientId: number; externalId: string },
           from: sorted[i]!.ts,
           to: sorted[j - 1]!.ts,
           message: `${j - i} consecutive values of ${externalId} from ${fmtTime(sorted[i]!.ts)} are ${MMOL_AS_MGDL.min}–${MMOL_AS_MGDL.max} mmol/L: mmol/L values read as mg/dL. Convert them (× ${MGDL_PER_MMOL}).`,
-          fix: { kind: 'convert_units', patientId, factor: MGDL_PER_MMOL, min: MMOL_AS_MGDL.min, max: MMOL_AS_MGDL.max, from: sorted[i]!.ts, to: sorted[j - 1]!.ts + 1 },
+          fix: {
+            kind: 'convert_units',
+            patientId,
+            factor: MGDL_PER_MMOL,
+            min: MMOL_AS_MGDL.min,
+            max: MMOL_AS_MGDL.max,
+            from: sorted[i]!.ts,
+            to: sorted[j - 1]!.ts + 1,
+          },
         });
       }
     }
@@ -172,14 +228,25 @@ export function checkPatient(patient: { patientId: number; externalId: string },
   let dups = 0;
   for (const n of dupCounts.values()) if (n > 1) dups += n - 1;
   if (dups > 0) {
-    add({ check: 'duplicate_timestamps', severity: 'warning', count: dups, message: `${dups} reading(s) of ${externalId} repeat a timestamp already present (overlapping exports?). Keep the first of each.`, fix: { kind: 'dedupe_readings', patientId, by: 'timestamp' } });
+    add({
+      check: 'duplicate_timestamps',
+      severity: 'warning',
+      count: dups,
+      message: `${dups} reading(s) of ${externalId} repeat a timestamp already present (overlapping exports?). Keep the first of each.`,
+      fix: { kind: 'dedupe_readings', patientId, by: 'timestamp' },
+    });
   }
   const distinctTs = [...dupCounts.keys()];
   const intervals: number[] = [];
   for (let i = 1; i < distinctTs.length; i++) intervals.push(Math.round((distinctTs[i]! - distinctTs[i - 1]!) / 60_000));
   const modal = mode(intervals.filter((x) => x > 0));
   if (modal !== null && modal !== settings.resolutionMin) {
-    add({ check: 'irregular_interval', severity: 'warning', count: intervals.filter((x) => x === modal).length, message: `${externalId} is sampled every ${modal} min, not every ${settings.resolutionMin} min: the grid ${modal > settings.resolutionMin ? 'will impute the bins between readings' : 'will average several readings per bin'}.` });
+    add({
+      check: 'irregular_interval',
+      severity: 'warning',
+      count: intervals.filter((x) => x === modal).length,
+      message: `${externalId} is sampled every ${modal} min, not every ${settings.resolutionMin} min: the grid ${modal > settings.resolutionMin ? 'will impute the bins between readings' : 'will average several readings per bin'}.`,
+    });
   }
 
   // implausible rates of change between consecutive readings
@@ -230,7 +297,13 @@ export function checkPatient(patient: { patientId: number; externalId: string },
       for (let a = i - 1; a >= 1; a--) {
         const jump = fileOrder[a]!.ts - fileOrder[a - 1]!.ts - modal * 60_000;
         if (jump > 0 && Math.abs(jump - back - modal * 60_000) <= 10 * 60_000 && jump >= 30 * 60_000) {
-          shiftFix = { kind: 'shift_time', patientId, from: fileOrder[a]!.ts, to: fileOrder[i - 1]!.ts + 1, offsetMin: -Math.round((back + modal * 60_000) / 60_000) };
+          shiftFix = {
+            kind: 'shift_time',
+            patientId,
+            from: fileOrder[a]!.ts,
+            to: fileOrder[i - 1]!.ts + 1,
+            offsetMin: -Math.round((back + modal * 60_000) / 60_000),
+          };
           break;
         }
       }
@@ -241,8 +314,11 @@ export function checkPatient(patient: { patientId: number; externalId: string },
   for (const ts of distinctTs) perBin.set(Math.floor(ts / stepMs), (perBin.get(Math.floor(ts / stepMs)) ?? 0) + 1);
   let dstFound = false;
   if (modal === settings.resolutionMin) {
-    const bins = [...perBin.entries()].filter(([, n]) => n >= 2).map(([b]) => b).sort((x, y) => x - y);
-    for (let i = 0; i < bins.length; ) {
+    const bins = [...perBin.entries()]
+      .filter(([, n]) => n >= 2)
+      .map(([b]) => b)
+      .sort((x, y) => x - y);
+    for (let i = 0; i < bins.length;) {
       let j = i;
       while (j + 1 < bins.length && bins[j + 1] === bins[j]! + 1) j++;
       const minutes = (j - i + 1) * settings.resolutionMin;
@@ -272,7 +348,11 @@ export function checkPatient(patient: { patientId: number; externalId: string },
       to: backTo,
       message:
         `Time goes backwards ${backwards} time(s) in ${externalId}'s file order` +
-        (shiftFix !== null ? ': the device clock jumped forward and back; shift the readings in between back.' : dstFound ? ' (the repeated daylight-saving hour above).' : ': a clock reset or merged files. Check the device time settings.'),
+        (shiftFix !== null
+          ? ': the device clock jumped forward and back; shift the readings in between back.'
+          : dstFound
+            ? ' (the repeated daylight-saving hour above).'
+            : ': a clock reset or merged files. Check the device time settings.'),
       fix: shiftFix,
     });
   }
@@ -292,7 +372,7 @@ export function checkPatient(patient: { patientId: number; externalId: string },
     });
   }
   const histogram = GAP_BUCKETS.map((b) => ({ label: b.label, count: 0 }));
-  for (let i = 0; i < grid.length; ) {
+  for (let i = 0; i < grid.length;) {
     if (mask[i] === 1) {
       i++;
       continue;
@@ -305,11 +385,21 @@ export function checkPatient(patient: { patientId: number; externalId: string },
   }
   const wearPercent = 100 - missingPercent;
   if (wearPercent < 70) {
-    add({ check: 'low_wear', severity: 'warning', count: Math.round(wearPercent), message: `${externalId} wore the sensor ${wearPercent.toFixed(0)} % of the time (below 70 %): fewer usable windows and less reliable CGM metrics.` });
+    add({
+      check: 'low_wear',
+      severity: 'warning',
+      count: Math.round(wearPercent),
+      message: `${externalId} wore the sensor ${wearPercent.toFixed(0)} % of the time (below 70 %): fewer usable windows and less reliable CGM metrics.`,
+    });
   }
   const days = (grid.length * settings.resolutionMin) / 1440;
   if (days < 7) {
-    add({ check: 'short_history', severity: 'info', count: Math.round(days * 10) / 10, message: `${externalId} has ${days.toFixed(1)} days of data; 14 days or more are recommended for CGM summaries.` });
+    add({
+      check: 'short_history',
+      severity: 'info',
+      count: Math.round(days * 10) / 10,
+      message: `${externalId} has ${days.toFixed(1)} days of data; 14 days or more are recommended for CGM summaries.`,
+    });
   }
   const windows = countWindows(grid.segments, settings.contextLength, settings.forecastLength);
   if (windows === 0) {
@@ -344,12 +434,30 @@ export function checkPatient(patient: { patientId: number; externalId: string },
     }
     if (constant && seen > 1) {
       constantChannels.push(c);
-      if (c === 'bg_mM') add({ check: 'zero_variance', severity: 'error', count: seen, channel: c, message: `${externalId}'s glucose never changes (${first} mmol/L in all ${seen} slots): a placeholder or a broken export.` });
+      if (c === 'bg_mM')
+        add({
+          check: 'zero_variance',
+          severity: 'error',
+          count: seen,
+          channel: c,
+          message: `${externalId}'s glucose never changes (${first} mmol/L in all ${seen} slots): a placeholder or a broken export.`,
+        });
     }
   }
 
   return {
-    summary: { patientId, externalId, readings: live.length, days, wearPercent, missingPercent, modalIntervalMin: modal, segments: grid.segments.length, usableWindows: windows, gapHistogram: histogram },
+    summary: {
+      patientId,
+      externalId,
+      readings: live.length,
+      days,
+      wearPercent,
+      missingPercent,
+      modalIntervalMin: modal,
+      segments: grid.segments.length,
+      usableWindows: windows,
+      gapHistogram: histogram,
+    },
     findings,
     constantChannels,
     presentChannels,

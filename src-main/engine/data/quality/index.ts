@@ -45,7 +45,18 @@ export async function runQualityCheck(store: Store, datasetId: number, settings:
   }
   const findings: QualityFinding[] = [...results.flatMap((r) => r.findings), ...checkCohort(results)];
   if (patients.length === 0) {
-    findings.push({ check: 'no_readings', severity: 'error', count: 0, patientId: null, externalId: null, channel: null, from: null, to: null, fix: null, message: `Dataset "${dataset.name}" has no patients. Import data or simulate a cohort first.` });
+    findings.push({
+      check: 'no_readings',
+      severity: 'error',
+      count: 0,
+      patientId: null,
+      externalId: null,
+      channel: null,
+      from: null,
+      to: null,
+      fix: null,
+      message: `Dataset "${dataset.name}" has no patients. Import data or simulate a cohort first.`,
+    });
   }
   findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   const report: QualityReport = {
@@ -84,7 +95,12 @@ function applyOne(store: Store, datasetId: number, fix: QualityFix): number {
   }
   switch (fix.kind) {
     case 'dedupe_readings':
-      return store.quality.dedupeReadings(fix.patientId, fix.by === 'bin' ? (fix.resolutionMin ?? store.datasets.get(datasetId).resolutionMin) * 60_000 : null, fix.from, fix.to);
+      return store.quality.dedupeReadings(
+        fix.patientId,
+        fix.by === 'bin' ? (fix.resolutionMin ?? store.datasets.get(datasetId).resolutionMin) * 60_000 : null,
+        fix.from,
+        fix.to,
+      );
     case 'remove_readings':
       if (fix.timestamps !== undefined) return store.quality.markReadingsRemovedAt(fix.patientId, fix.timestamps);
       if (fix.below === undefined && fix.above === undefined) throw new StudioError('INVALID_INPUT', 'remove_readings needs timestamps, below or above.');
