@@ -72,7 +72,9 @@ export const dataImportBench: BenchSection = async (ctx: BenchContext): Promise<
     const csv = join(dir, 'clarity.csv');
     const t0 = performance.now();
     const { bytes, egv } = await writeClarityCsv(csv, rows);
-    ctx.log(`data-import: wrote ${egv.toLocaleString('en-US')} EGV rows (${(bytes / 1048576).toFixed(1)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    ctx.log(
+      `data-import: wrote ${egv.toLocaleString('en-US')} EGV rows (${(bytes / 1048576).toFixed(1)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const rates: number[] = [];
     let peak = 0;
     for (let r = 0; r < repeats; r++) {
@@ -82,11 +84,15 @@ export const dataImportBench: BenchSection = async (ctx: BenchContext): Promise<
         peak = Math.max(peak, process.memoryUsage.rss());
       }, 50);
       const start = performance.now();
-      const report = await importFiles(db, { paths: [csv], dataset: 'bench', create: true, timeZone: 'Europe/Oslo' }, {
-        update: () => {
-          peak = Math.max(peak, process.memoryUsage.rss());
+      const report = await importFiles(
+        db,
+        { paths: [csv], dataset: 'bench', create: true, timeZone: 'Europe/Oslo' },
+        {
+          update: () => {
+            peak = Math.max(peak, process.memoryUsage.rss());
+          },
         },
-      });
+      );
       const ms = performance.now() - start;
       clearInterval(timer);
       if (report.readings !== egv) throw new Error(`bench import stored ${report.readings} readings, expected ${egv}`);

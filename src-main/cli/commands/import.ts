@@ -26,13 +26,17 @@ interface ImportCliOptions {
 export function register(program: Command): void {
   program
     .command('import')
-    .description('Import CGM/insulin/carb exports (Dexcom Clarity, LibreView, Nightscout, Tidepool, OhioT1DM XML, Glucose-ML, GluPredKit, generic CSV) into a dataset')
+    .description(
+      'Import CGM/insulin/carb exports (Dexcom Clarity, LibreView, Nightscout, Tidepool, OhioT1DM XML, Glucose-ML, GluPredKit, generic CSV) into a dataset',
+    )
     .argument('<paths...>', 'files or folders (a folder imports every recognised file in it)')
     .option('--dataset <name>', 'dataset to import into')
     .option('--create', 'create the dataset if it does not exist')
     .addOption(new Option('--format <format>', 'skip detection and read the files as this format').choices(FORMATS))
     .option('--tz <zone>', 'IANA time zone of local timestamps, e.g. Europe/Oslo (default: UTC, with a warning)')
-    .addOption(new Option('--date-order <order>', 'date order of locale timestamps when the file does not settle it (LibreView)').choices(['dmy', 'mdy', 'ymd']))
+    .addOption(
+      new Option('--date-order <order>', 'date order of locale timestamps when the file does not settle it (LibreView)').choices(['dmy', 'mdy', 'ymd']),
+    )
     .option('--mapping <file.json>', 'column mapping for a generic CSV (implies --format generic-csv)')
     .option('--dry-run', 'detect the formats and preview the first rows; write nothing')
     .action(async (paths: string[], opts: ImportCliOptions, command: Command) => {
@@ -46,7 +50,11 @@ export function register(program: Command): void {
       };
       if (opts.dryRun === true) {
         const result = await ctx.withService(async (s) => {
-          const detected = await s.invoke('datasets.detect', { paths, ...(opts.format !== undefined ? { format: opts.format } : {}), ...(mapping !== undefined ? { mapping } : {}) });
+          const detected = await s.invoke('datasets.detect', {
+            paths,
+            ...(opts.format !== undefined ? { format: opts.format } : {}),
+            ...(mapping !== undefined ? { mapping } : {}),
+          });
           const previews = [];
           for (const d of detected) if (d.format !== null) previews.push(await s.invoke('datasets.preview', { path: d.path, rows: 5, ...common }));
           return { detected, previews };
@@ -71,9 +79,12 @@ export function register(program: Command): void {
         );
         return;
       }
-      if (opts.dataset === undefined) throw new StudioError('INVALID_INPUT', 'Name the dataset to import into with --dataset NAME (add --create for a new one).');
+      if (opts.dataset === undefined)
+        throw new StudioError('INVALID_INPUT', 'Name the dataset to import into with --dataset NAME (add --create for a new one).');
       const dataset = opts.dataset;
-      const report = await ctx.withService((s) => s.invoke('datasets.import', { paths, dataset, create: opts.create === true, ...common, operationId: `import-${randomUUID()}` }));
+      const report = await ctx.withService((s) =>
+        s.invoke('datasets.import', { paths, dataset, create: opts.create === true, ...common, operationId: `import-${randomUUID()}` }),
+      );
       ctx.out.result(report, () => {
         const lines = [
           table(
@@ -83,7 +94,8 @@ export function register(program: Command): void {
         ];
         for (const f of report.files) {
           if (f.reason !== null) lines.push(`${f.file}: ${f.reason}`);
-          for (const w of f.warnings) lines.push(`${f.file}: warning: ${w.message} (${w.count}×${w.firstLine !== null ? `, first at line ${w.firstLine}` : ''})`);
+          for (const w of f.warnings)
+            lines.push(`${f.file}: warning: ${w.message} (${w.count}×${w.firstLine !== null ? `, first at line ${w.firstLine}` : ''})`);
           for (const n of f.notes) lines.push(`note: ${n}`);
         }
         const verb = report.createdDataset ? 'Created dataset' : 'Dataset';

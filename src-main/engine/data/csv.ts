@@ -117,7 +117,8 @@ export async function streamLines(path: string, onLine: (line: string, lineNo: n
 
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (options.signal?.aborted === true) throw options.signal.reason instanceof Error ? options.signal.reason : new StudioError('CANCELLED', 'Import was cancelled.');
+      if (options.signal?.aborted === true)
+        throw options.signal.reason instanceof Error ? options.signal.reason : new StudioError('CANCELLED', 'Import was cancelled.');
       bytes += chunk.length;
       let buf = chunk;
       if (decoder === null) {

@@ -185,7 +185,12 @@ function eventBatch(): EventBatch {
   return { ...readingBatch(), duration: new Float64Array(BATCH_ROWS), meta: [] };
 }
 
-type Reply = { t: 'begun'; datasetId: number; datasetName: string; created: boolean; existing: Record<string, string> } | { t: 'error'; code: StudioErrorCode; message: string } | { t: 'committed' } | { t: 'rolledBack' } | { t: 'synced' };
+type Reply =
+  | { t: 'begun'; datasetId: number; datasetName: string; created: boolean; existing: Record<string, string> }
+  | { t: 'error'; code: StudioErrorCode; message: string }
+  | { t: 'committed' }
+  | { t: 'rolledBack' }
+  | { t: 'synced' };
 
 export interface BegunImport {
   datasetId: number;
@@ -211,7 +216,10 @@ export class DbWorkerClient {
 
   constructor(databaseFile: string) {
     const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: databaseFile, sqlitePath, shared: this.shared.buffer, readingKinds: READING_KINDS, eventKinds: EVENT_KINDS } });
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { file: databaseFile, sqlitePath, shared: this.shared.buffer, readingKinds: READING_KINDS, eventKinds: EVENT_KINDS },
+    });
     this.worker.on('message', (m: Reply) => {
       const w = this.waiting;
       if (w !== null) {
@@ -288,7 +296,18 @@ export class DbWorkerClient {
     if (++b.n === BATCH_ROWS) this.send();
   }
 
-  event(patient: number, file: number, ts: number, off: number | null, kind: EventKind, value: number, durationMin: number | null, metaJson: string | null, flags: number, row: number | null): void {
+  event(
+    patient: number,
+    file: number,
+    ts: number,
+    off: number | null,
+    kind: EventKind,
+    value: number,
+    durationMin: number | null,
+    metaJson: string | null,
+    flags: number,
+    row: number | null,
+  ): void {
     const b = this.e;
     const i = b.n;
     b.patient[i] = patient;
@@ -314,7 +333,25 @@ export class DbWorkerClient {
     Atomics.add(this.shared, 0, 1);
     const r = this.r;
     const e = this.e;
-    const buffers = [r.patient, r.file, r.ts, r.off, r.kind, r.value, r.flags, r.row, e.patient, e.file, e.ts, e.off, e.kind, e.value, e.duration, e.flags, e.row].map((a) => a.buffer as ArrayBuffer);
+    const buffers = [
+      r.patient,
+      r.file,
+      r.ts,
+      r.off,
+      r.kind,
+      r.value,
+      r.flags,
+      r.row,
+      e.patient,
+      e.file,
+      e.ts,
+      e.off,
+      e.kind,
+      e.value,
+      e.duration,
+      e.flags,
+      e.row,
+    ].map((a) => a.buffer as ArrayBuffer);
     this.worker.postMessage({ t: 'batch', r, e }, buffers);
     this.r = readingBatch();
     this.e = eventBatch();

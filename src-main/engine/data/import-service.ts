@@ -156,7 +156,10 @@ export interface PreviewResult {
 export async function previewFile(path: string, o: ImportRequestOptions = {}, limit = 20, signal?: AbortSignal): Promise<PreviewResult> {
   const file = await loadSourceFile(resolve(path));
   const decision = decideFormat(file, o.format ?? null, o.mapping ?? null);
-  if (decision.format === null) throw new StudioError('UNSUPPORTED', `${file.name}: the format was not recognised. ${decision.reasons.join('; ')}. Choose one with --format.`, { file: file.path });
+  if (decision.format === null)
+    throw new StudioError('UNSUPPORTED', `${file.name}: the format was not recognised. ${decision.reasons.join('; ')}. Choose one with --format.`, {
+      file: file.path,
+    });
   const { options, zone } = resolveOptions(o);
   const sink = new PreviewSink(limit);
   const ctx: ImportContext = { options, zone, signal, sinkFor: () => sink, onBytes: () => undefined };
@@ -206,7 +209,11 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
     const decision = decideFormat(file, req.format ?? null, options.mapping);
     if (decision.format === null) {
       if (c.explicit) {
-        throw new StudioError('UNSUPPORTED', `${file.name}: the format was not recognised from its content. ${decision.reasons.join('; ')}. Name it with --format (or give --mapping for a generic CSV).`, { file: file.path });
+        throw new StudioError(
+          'UNSUPPORTED',
+          `${file.name}: the format was not recognised from its content. ${decision.reasons.join('; ')}. Name it with --format (or give --mapping for a generic CSV).`,
+          { file: file.path },
+        );
       }
       skipped.push(blank(file, decision, 'skipped', 'format not recognised', null));
       continue;
@@ -224,7 +231,10 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
 
   // 2. One transaction on the import's own connection, on a worker thread.
   if (req.create === true && typeof req.dataset === 'string' && !/^\d+$/.test(req.dataset) && !DATASET_NAME_PATTERN.test(req.dataset)) {
-    throw new StudioError('INVALID_INPUT', `"${req.dataset}" is not a valid dataset name: use 1–100 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit.`);
+    throw new StudioError(
+      'INVALID_INPUT',
+      `"${req.dataset}" is not a valid dataset name: use 1–100 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit.`,
+    );
   }
   // Migrates a new file (and refuses one written by a newer app) before the worker opens it.
   Store.open(databaseFile).close();
@@ -232,7 +242,11 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
   let begun: BegunImport | null = null;
   const latest = new Map<number, { ts: number; off: number | null }>();
   try {
-    begun = await client.begin(req.dataset, req.create === true, planned.map((p) => p.hash));
+    begun = await client.begin(
+      req.dataset,
+      req.create === true,
+      planned.map((p) => p.hash),
+    );
     const sinks = new Map<SourceFile, { sink: RecordSink; key: number | null }>();
     planned.forEach((p, key) => {
       const before = begun!.existing.get(p.hash);
@@ -335,4 +349,3 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
     durationMs: performance.now() - started,
   };
 }
-

@@ -66,9 +66,29 @@ export class DbSink extends WarningLog implements RecordSink {
     this.readings++;
   }
 
-  event(patient: string, ts: number, offsetMin: number | null, kind: EventKind, value: number, durationMin: number | null, meta: Record<string, unknown> | null, line: number): void {
+  event(
+    patient: string,
+    ts: number,
+    offsetMin: number | null,
+    kind: EventKind,
+    value: number,
+    durationMin: number | null,
+    meta: Record<string, unknown> | null,
+    line: number,
+  ): void {
     const f = checkEvent(this, kind, value, line);
-    this.client.event(this.pid(patient, ts, offsetMin), this.fileKey, ts, offsetMin, kind, value, durationMin, meta === null ? null : JSON.stringify(meta), f, line > 0 ? line : null);
+    this.client.event(
+      this.pid(patient, ts, offsetMin),
+      this.fileKey,
+      ts,
+      offsetMin,
+      kind,
+      value,
+      durationMin,
+      meta === null ? null : JSON.stringify(meta),
+      f,
+      line > 0 ? line : null,
+    );
     this.events++;
   }
 
@@ -141,12 +161,47 @@ export class PreviewSink extends WarningLog implements RecordSink {
   glucose(patient: string, ts: number, offsetMin: number | null, kind: ReadingKind, value: number, unit: GlucoseUnitName, flags: number, line: number): void {
     const f = checkGlucose(this, value, unit, flags, line);
     if (this.full) return;
-    this.rows.push({ datetime: new Date(ts).toISOString(), ts, utcOffsetMin: offsetMin, p_num: patient, channel: 'bg_mM', kind, value: toMmol(value, unit), unit: 'mmol/L', durationMin: null, flags: f, sourceRow: line > 0 ? line : null, meta: null });
+    this.rows.push({
+      datetime: new Date(ts).toISOString(),
+      ts,
+      utcOffsetMin: offsetMin,
+      p_num: patient,
+      channel: 'bg_mM',
+      kind,
+      value: toMmol(value, unit),
+      unit: 'mmol/L',
+      durationMin: null,
+      flags: f,
+      sourceRow: line > 0 ? line : null,
+      meta: null,
+    });
   }
-  event(patient: string, ts: number, offsetMin: number | null, kind: EventKind, value: number, durationMin: number | null, meta: Record<string, unknown> | null, line: number): void {
+  event(
+    patient: string,
+    ts: number,
+    offsetMin: number | null,
+    kind: EventKind,
+    value: number,
+    durationMin: number | null,
+    meta: Record<string, unknown> | null,
+    line: number,
+  ): void {
     const f = checkEvent(this, kind, value, line);
     if (this.full) return;
-    this.rows.push({ datetime: new Date(ts).toISOString(), ts, utcOffsetMin: offsetMin, p_num: patient, channel: EVENT_CHANNEL[kind], kind, value, unit: EVENT_UNIT[kind], durationMin, flags: f, sourceRow: line > 0 ? line : null, meta });
+    this.rows.push({
+      datetime: new Date(ts).toISOString(),
+      ts,
+      utcOffsetMin: offsetMin,
+      p_num: patient,
+      channel: EVENT_CHANNEL[kind],
+      kind,
+      value,
+      unit: EVENT_UNIT[kind],
+      durationMin,
+      flags: f,
+      sourceRow: line > 0 ? line : null,
+      meta,
+    });
   }
   note(text: string): void {
     this.notes.push(text);

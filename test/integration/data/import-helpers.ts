@@ -14,7 +14,7 @@ export function snapshot(dbFile: string): Record<string, string> {
       const r = db.prepare(`SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS m, COALESCE(SUM(id), 0) AS s FROM ${t}`).get() as { n: number; m: number; s: number };
       out[t] = `${r.n}/${r.m}/${r.s}`;
     }
-    const p = db.prepare('SELECT group_concat(COALESCE(utc_offset_min, -9999), \',\') AS o FROM patients').get() as { o: string | null };
+    const p = db.prepare("SELECT group_concat(COALESCE(utc_offset_min, -9999), ',') AS o FROM patients").get() as { o: string | null };
     out.offsets = p.o ?? '';
     return out;
   } finally {

@@ -34,7 +34,18 @@ try {
   }
   gc?.();
   const retained = process.memoryUsage().heapUsed - heapBefore;
-  process.stdout.write(JSON.stringify({ smallBytes: small.bytes, bigBytes: big.bytes, smallEgv: small.egv, bigEgv: big.egv, readings, growthSmall: peaks[0], growthBig: Math.max(peaks[0]!, peaks[1]!), retained }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      smallBytes: small.bytes,
+      bigBytes: big.bytes,
+      smallEgv: small.egv,
+      bigEgv: big.egv,
+      readings,
+      growthSmall: peaks[0],
+      growthBig: Math.max(peaks[0]!, peaks[1]!),
+      retained,
+    }) + '\n',
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

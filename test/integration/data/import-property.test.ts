@@ -42,7 +42,11 @@ const corruption: fc.Arbitrary<Corruption> = fc.oneof(
   fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ op: fc.constant('deleteLine' as const), line: fc.nat() }),
   fc.record({ op: fc.constant('duplicateLine' as const), line: fc.nat() }),
-  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom('"', ',', '\n', '<', '>', '{', '}', ']', 'NaN', '-5', '9999', 'Low', '\u00ef\u00bb\u00bf', '\ufeff', '\r', ';', '0x1f') }),
+  fc.record({
+    op: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.constantFrom('"', ',', '\n', '<', '>', '{', '}', ']', 'NaN', '-5', '9999', 'Low', '\u00ef\u00bb\u00bf', '\ufeff', '\r', ';', '0x1f'),
+  }),
   fc.record({ op: fc.constant('swapLines' as const), a: fc.nat(), b: fc.nat() }),
 );
 

@@ -40,7 +40,19 @@ describe('datasets.import', () => {
     expect(report.files.find((f) => f.file === 'metadata.csv')).toMatchObject({ status: 'skipped', reason: 'format not recognised' });
     expect(report.readings).toBe(1413 + 1056 + 183 + 969 + 909 + 1280 + 988 + 1140 + 117 + 3922 + 576);
     const patients = await service.invoke('datasets.patients', { dataset: 'cohort' });
-    expect(patients.map((p) => p.externalId)).toEqual(['001', '002', '003', '004', '005', '006', '007', '008', '009', 'dexcom-clarity-synthetic', 'nightscout']);
+    expect(patients.map((p) => p.externalId)).toEqual([
+      '001',
+      '002',
+      '003',
+      '004',
+      '005',
+      '006',
+      '007',
+      '008',
+      '009',
+      'dexcom-clarity-synthetic',
+      'nightscout',
+    ]);
     expect(patients.find((p) => p.externalId === '001')).toMatchObject({ readingCount: 1413, utcOffsetMin: 120, timeZone: 'Europe/Oslo' });
     // Nightscout entries carry utcOffset 0: the source's offset wins over --tz
     expect(patients.find((p) => p.externalId === 'nightscout')).toMatchObject({ readingCount: 576, utcOffsetMin: 0 });
@@ -49,7 +61,9 @@ describe('datasets.import', () => {
     expect(events).toContainEqual({ type: 'data.changed', what: 'datasets' });
 
     const db = new Database(dbFile(), { readonly: true });
-    const imports = db.prepare('SELECT file_name, format, readings_count, events_count, length(file_hash) AS h, warnings_json FROM imports ORDER BY id').all() as { file_name: string; format: string; readings_count: number; events_count: number; h: number; warnings_json: string }[];
+    const imports = db
+      .prepare('SELECT file_name, format, readings_count, events_count, length(file_hash) AS h, warnings_json FROM imports ORDER BY id')
+      .all() as { file_name: string; format: string; readings_count: number; events_count: number; h: number; warnings_json: string }[];
     expect(imports).toHaveLength(13);
     expect(imports.every((i) => i.h === 64)).toBe(true);
     const clarity = imports.find((i) => i.file_name === 'dexcom-clarity-synthetic.csv')!;
@@ -58,11 +72,20 @@ describe('datasets.import', () => {
     // provenance: every reading knows its import and source row
     const orphan = db.prepare('SELECT COUNT(*) AS n FROM readings WHERE import_id IS NULL OR source_row IS NULL').get() as { n: number };
     expect(orphan.n).toBe(0);
-    const first = db.prepare("SELECT r.ts, r.utc_offset_min, r.bg_mM, r.source_row FROM readings r JOIN imports i ON i.id = r.import_id WHERE i.file_name = '001.csv' ORDER BY r.ts LIMIT 1").get() as { ts: number; utc_offset_min: number; bg_mM: number; source_row: number };
+    const first = db
+      .prepare(
+        "SELECT r.ts, r.utc_offset_min, r.bg_mM, r.source_row FROM readings r JOIN imports i ON i.id = r.import_id WHERE i.file_name = '001.csv' ORDER BY r.ts LIMIT 1",
+      )
+      .get() as { ts: number; utc_offset_min: number; bg_mM: number; source_row: number };
     expect(first).toMatchObject({ ts: Date.UTC(2014, 9, 1, 17, 14), utc_offset_min: 120, source_row: 2 });
     expect(first.bg_mM).toBeCloseTo(185.4 / MGDL_PER_MMOL, 10);
     // Nightscout: basal reconstructed from the profile (00:00Z is 03:00 in Helsinki → 0.8 U/h) and a 45-min absolute temp basal
-    const basal = db.prepare("SELECT ts, value, duration_min, meta_json FROM events WHERE kind = 'basal_rate' ORDER BY ts").all() as { ts: number; value: number; duration_min: number; meta_json: string }[];
+    const basal = db.prepare("SELECT ts, value, duration_min, meta_json FROM events WHERE kind = 'basal_rate' ORDER BY ts").all() as {
+      ts: number;
+      value: number;
+      duration_min: number;
+      meta_json: string;
+    }[];
     expect(basal[0]).toMatchObject({ ts: Date.UTC(2024, 9, 26, 0, 0), value: 0.8 });
     expect(basal.find((b) => b.ts === Date.UTC(2024, 9, 26, 15, 0))).toMatchObject({ value: 0.8, duration_min: 45 });
     expect(JSON.parse(basal.find((b) => b.ts === Date.UTC(2024, 9, 26, 15, 0))!.meta_json)).toMatchObject({ source: 'temp' });
@@ -116,20 +139,34 @@ describe('datasets.import', () => {
 
   it('refuses an unknown dataset without --create, an unrecognised file, and an unknown zone', async () => {
     await expect(service.invoke('datasets.import', { paths: [join(LOCAL, 'ohio-559.xml')], dataset: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(service.invoke('datasets.import', { paths: [join(SHARED, 'NOTICE.md')], dataset: 'x', create: true })).rejects.toMatchObject({ code: 'UNSUPPORTED', message: expect.stringContaining('NOTICE.md') });
-    await expect(service.invoke('datasets.import', { paths: [join(LOCAL, 'ohio-559.xml')], dataset: 'x', create: true, timeZone: 'Europe/Atlantis' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(service.invoke('datasets.import', { paths: [join(tmp.dir, 'missing.csv')], dataset: 'x', create: true })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(service.invoke('datasets.import', { paths: [join(SHARED, 'NOTICE.md')], dataset: 'x', create: true })).rejects.toMatchObject({
+      code: 'UNSUPPORTED',
+      message: expect.stringContaining('NOTICE.md'),
+    });
+    await expect(
+      service.invoke('datasets.import', { paths: [join(LOCAL, 'ohio-559.xml')], dataset: 'x', create: true, timeZone: 'Europe/Atlantis' }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(service.invoke('datasets.import', { paths: [join(tmp.dir, 'missing.csv')], dataset: 'x', create: true })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     expect(await service.invoke('datasets.list', {})).toEqual([]);
   });
 
   it('a forced format applies to content it cannot read as a clear error', async () => {
-    const err = await service.invoke('datasets.import', { paths: [join(LOCAL, 'tidepool.json')], dataset: 'forced', create: true, format: 'dexcom-clarity' }).catch((e: unknown) => e);
+    const err = await service
+      .invoke('datasets.import', { paths: [join(LOCAL, 'tidepool.json')], dataset: 'forced', create: true, format: 'dexcom-clarity' })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'PARSE', message: expect.stringMatching(/^tidepool\.json, line 5: no Clarity header/) });
   });
 
   it('imports a generic CSV with a mapping through the API', async () => {
     const mapping = (await import(join(LOCAL, 'generic-mapping.json'), { with: { type: 'json' } })) as { default: Record<string, unknown> };
-    const r = await service.invoke('datasets.import', { paths: [join(LOCAL, 'generic-semicolon.csv')], dataset: 'generic', create: true, mapping: mapping.default as never });
+    const r = await service.invoke('datasets.import', {
+      paths: [join(LOCAL, 'generic-semicolon.csv')],
+      dataset: 'generic',
+      create: true,
+      mapping: mapping.default as never,
+    });
     expect(r.files[0]).toMatchObject({ format: 'generic-csv', patients: ['P1', 'P2'], readings: 4 });
   });
 
@@ -139,7 +176,8 @@ describe('datasets.import', () => {
     await writeClarityCsv(big, 300_000);
     const before = snapshot(dbFile());
     service.subscribe((e) => {
-      if (e.type === 'progress' && e.operationId === 'cancel-me-1' && e.done > 1_000_000) void service.invoke('operations.cancel', { operationId: 'cancel-me-1' });
+      if (e.type === 'progress' && e.operationId === 'cancel-me-1' && e.done > 1_000_000)
+        void service.invoke('operations.cancel', { operationId: 'cancel-me-1' });
     });
     const err = await service.invoke('datasets.import', { paths: [big], dataset: 'big', create: true, operationId: 'cancel-me-1' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CANCELLED' });
@@ -157,7 +195,14 @@ describe('datasets.detect and datasets.preview', () => {
     const p = await service.invoke('datasets.preview', { path: join(LOCAL, 'clarity-12col-mmol.csv'), rows: 3, timeZone: 'Europe/Oslo' });
     expect(p.format).toBe('dexcom-clarity');
     expect(p.rows).toHaveLength(3);
-    expect(p.rows[0]).toMatchObject({ datetime: '2023-06-01T06:00:00.000Z', utcOffsetMin: 120, p_num: 'clarity-12col-mmol', channel: 'bg_mM', unit: 'mmol/L', sourceRow: 6 });
+    expect(p.rows[0]).toMatchObject({
+      datetime: '2023-06-01T06:00:00.000Z',
+      utcOffsetMin: 120,
+      p_num: 'clarity-12col-mmol',
+      channel: 'bg_mM',
+      unit: 'mmol/L',
+      sourceRow: 6,
+    });
     expect(snapshot(dbFile())).toMatchObject({ datasets: '0/0/0', readings: '0/0/0' });
   });
 

@@ -20,7 +20,11 @@ export const dataImportHandlers = {
     }));
   },
   'datasets.preview': async (req) => {
-    const p = await previewFile(req.path, { format: req.format ?? null, timeZone: req.timeZone ?? null, dateOrder: req.dateOrder ?? null, mapping: req.mapping ?? null }, req.rows);
+    const p = await previewFile(
+      req.path,
+      { format: req.format ?? null, timeZone: req.timeZone ?? null, dateOrder: req.dateOrder ?? null, mapping: req.mapping ?? null },
+      req.rows,
+    );
     return {
       path: p.path,
       file: p.file,

@@ -32,7 +32,11 @@ export const glucoseMl: Importer = {
   detect(file: SourceFile): Detection | null {
     const h = header(file, isGlucoseMl);
     if (h === null) return null;
-    return { format: 'glucose-ml', score: 0.9, reasons: ['header has timestamp and glucose_value_mg_dl (Glucose-ML harmonised)', `one patient per file: "${file.stem}"`] };
+    return {
+      format: 'glucose-ml',
+      score: 0.9,
+      reasons: ['header has timestamp and glucose_value_mg_dl (Glucose-ML harmonised)', `one patient per file: "${file.stem}"`],
+    };
   },
   async run(files, ctx: ImportContext): Promise<void> {
     for (const file of files) {
@@ -55,7 +59,15 @@ export const gluPredKit: Importer = {
   detect(file: SourceFile): Detection | null {
     const h = header(file, isGluPredKit);
     if (h === null) return null;
-    return { format: 'glupredkit', score: 0.9, reasons: ['header has date, id and CGM (GluPredKit)', 'patients from the id column', `insulin columns: ${['insulin', 'basal', 'bolus'].filter((c) => has(h, c)).join(', ') || 'none'}`] };
+    return {
+      format: 'glupredkit',
+      score: 0.9,
+      reasons: [
+        'header has date, id and CGM (GluPredKit)',
+        'patients from the id column',
+        `insulin columns: ${['insulin', 'basal', 'bolus'].filter((c) => has(h, c)).join(', ') || 'none'}`,
+      ],
+    };
   },
   async run(files, ctx: ImportContext): Promise<void> {
     for (const file of files) {
@@ -71,7 +83,14 @@ export const gluPredKit: Importer = {
         { column: 'steps', kind: 'steps', scale: 1, skipZero: true },
         { column: 'calories_burned', kind: 'cals', scale: 1, skipZero: true },
       ]);
-      if (!split && has(h, 'insulin')) events.push({ column: 'insulin', kind: 'bolus', scale: 1, skipZero: true, meta: { column: 'insulin', note: 'total insulin; bolus/basal split unknown' } });
+      if (!split && has(h, 'insulin'))
+        events.push({
+          column: 'insulin',
+          kind: 'bolus',
+          scale: 1,
+          skipZero: true,
+          meta: { column: 'insulin', note: 'total insulin; bolus/basal split unknown' },
+        });
       await runTabular(file, ctx, {
         delimiter: ',',
         headerLine: 1,
@@ -90,7 +109,14 @@ export const seedCsv: Importer = {
   detect(file: SourceFile): Detection | null {
     const h = header(file, isSeed);
     if (h === null) return null;
-    return { format: 'seed-csv', score: 0.9, reasons: ['header has datetime and bg_mM (the seed\'s canonical columns)', has(h, 'p_num') ? 'patients from p_num' : `no p_num column: one patient "${file.stem}"`] };
+    return {
+      format: 'seed-csv',
+      score: 0.9,
+      reasons: [
+        "header has datetime and bg_mM (the seed's canonical columns)",
+        has(h, 'p_num') ? 'patients from p_num' : `no p_num column: one patient "${file.stem}"`,
+      ],
+    };
   },
   async run(files, ctx: ImportContext): Promise<void> {
     for (const file of files) {
@@ -104,7 +130,8 @@ export const seedCsv: Importer = {
         { column: 'cals', kind: 'cals', scale: 1, skipZero: true },
       ]);
       // dose_units is bolus + basal: only read when neither part is there.
-      if (!has(h, 'bolus') && !has(h, 'rate') && has(h, 'dose_units')) events.push({ column: 'dose_units', kind: 'basal_dose', scale: 1, skipZero: true, meta: { column: 'dose_units' } });
+      if (!has(h, 'bolus') && !has(h, 'rate') && has(h, 'dose_units'))
+        events.push({ column: 'dose_units', kind: 'basal_dose', scale: 1, skipZero: true, meta: { column: 'dose_units' } });
       await runTabular(file, ctx, {
         delimiter: ',',
         headerLine: 1,

@@ -63,17 +63,32 @@ export function decideFormat(file: SourceFile, force: FormatId | null, mapping: 
   if (force === 'generic-csv' || (force === null && mapping !== null)) {
     if (mapping === null) throw new StudioError('INVALID_INPUT', 'The generic CSV format needs a column mapping (--mapping mapping.json).');
     const d = checkMapping(file, mapping);
-    return { format: 'generic-csv', forced: true, confidence: 1, reasons: force === null ? ['--mapping given: generic CSV', ...d.reasons] : d.reasons, candidates };
+    return {
+      format: 'generic-csv',
+      forced: true,
+      confidence: 1,
+      reasons: force === null ? ['--mapping given: generic CSV', ...d.reasons] : d.reasons,
+      candidates,
+    };
   }
   if (force !== null) {
     const det = candidates.find((c) => c.format === force);
     const reasons = [`format forced to ${force}`];
-    if (det === undefined) reasons.push(candidates.length > 0 ? `detection would have chosen ${candidates[0]!.format}` : 'detection did not recognise the content');
+    if (det === undefined)
+      reasons.push(candidates.length > 0 ? `detection would have chosen ${candidates[0]!.format}` : 'detection did not recognise the content');
     return { format: force, forced: true, confidence: det?.score ?? 0, reasons: [...reasons, ...(det?.reasons ?? [])], candidates };
   }
   const best = candidates[0];
   if (best === undefined || best.score < 0.5) {
-    return { format: null, forced: false, confidence: 0, reasons: ['no known format recognised the first bytes (Clarity, LibreView, Nightscout, Tidepool, OhioT1DM XML, Glucose-ML, GluPredKit, canonical CSV); for other CSVs give a column mapping'], candidates };
+    return {
+      format: null,
+      forced: false,
+      confidence: 0,
+      reasons: [
+        'no known format recognised the first bytes (Clarity, LibreView, Nightscout, Tidepool, OhioT1DM XML, Glucose-ML, GluPredKit, canonical CSV); for other CSVs give a column mapping',
+      ],
+      candidates,
+    };
   }
   return { format: best.format, forced: false, confidence: best.score, reasons: best.reasons, candidates };
 }

@@ -112,7 +112,8 @@ export async function streamJson(
   let count = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (options.signal?.aborted === true) throw options.signal.reason instanceof Error ? options.signal.reason : new StudioError('CANCELLED', 'Import was cancelled.');
+      if (options.signal?.aborted === true)
+        throw options.signal.reason instanceof Error ? options.signal.reason : new StudioError('CANCELLED', 'Import was cancelled.');
       bytes += chunk.length;
       const go = splitter.push(decoder.write(chunk), (json, index, line) => {
         count++;
@@ -132,7 +133,8 @@ export async function streamJson(
   }
   if (splitter.top === 'unknown') throw new StudioError('PARSE', `${name}: the file is empty.`, { file: path });
   const buf = await readFile(path);
-  if (buf.length > MAX_WHOLE_JSON_BYTES) throw new StudioError('UNSUPPORTED', `${name}: a JSON object file larger than 256 MB cannot be imported; export it as an array of records.`);
+  if (buf.length > MAX_WHOLE_JSON_BYTES)
+    throw new StudioError('UNSUPPORTED', `${name}: a JSON object file larger than 256 MB cannot be imported; export it as an array of records.`);
   const text = buf.toString('utf8').replace(/^\ufeff/, '');
   try {
     return { kind: 'object', value: JSON.parse(text) as unknown };

@@ -150,11 +150,16 @@ async function settleOrder(file: SourceFile, h: CsvHeader, ctx: ImportContext): 
     throw new StudioError(
       'INVALID_INPUT',
       `${file.name}: cannot tell whether the dates are DD-MM-YYYY or MM-DD-YYYY (no day after the 12th anywhere in the file). ` +
-        'Say which with --date-order dmy or --date-order mdy (the account\'s locale decides it), and import again.',
+        "Say which with --date-order dmy or --date-order mdy (the account's locale decides it), and import again.",
       { file: file.path },
     );
   }
-  if (order === 'none') throw parseError(file, null, 'the Device Timestamp values do not share one date format (expected e.g. MM-DD-YYYY hh:mm AM, DD-MM-YYYY HH:mm or DD/MM/YYYY HH:mm).');
+  if (order === 'none')
+    throw parseError(
+      file,
+      null,
+      'the Device Timestamp values do not share one date format (expected e.g. MM-DD-YYYY hh:mm AM, DD-MM-YYYY HH:mm or DD/MM/YYYY HH:mm).',
+    );
   return order;
 }
 
@@ -225,7 +230,16 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
             // Newer exports split rapid-acting insulin into meal / correction / user change.
             const parts = [num(f, c.meal), num(f, c.correction), num(f, c.userChange)].filter((x) => x === x);
             if (parts.length > 0) {
-              sink.event(patient, ts, off, 'bolus', parts.reduce((a, b) => a + b, 0), null, { split: 'meal+correction+user change' }, no);
+              sink.event(
+                patient,
+                ts,
+                off,
+                'bolus',
+                parts.reduce((a, b) => a + b, 0),
+                null,
+                { split: 'meal+correction+user change' },
+                no,
+              );
               any = true;
             }
           }
@@ -263,12 +277,17 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
   );
   if (historicTs.length > 2) {
     historicTs.sort((a, b) => a - b);
-    const gaps = historicTs.slice(1).map((t, i) => t - historicTs[i]!).filter((g) => g > 0).sort((a, b) => a - b);
+    const gaps = historicTs
+      .slice(1)
+      .map((t, i) => t - historicTs[i]!)
+      .filter((g) => g > 0)
+      .sort((a, b) => a - b);
     const median = gaps[gaps.length >> 1];
     if (median !== undefined) {
       const min = Math.round(median / 60_000);
-      sink.note(`${file.name}: historic glucose every ${min} min${min >= 14 && min <= 16 ? ' (Libre 1/2)' : min >= 4 && min <= 6 ? ' (Libre 3)' : ''}; dates read as ${ORDER_TEXT[order]}`);
+      sink.note(
+        `${file.name}: historic glucose every ${min} min${min >= 14 && min <= 16 ? ' (Libre 1/2)' : min >= 4 && min <= 6 ? ' (Libre 3)' : ''}; dates read as ${ORDER_TEXT[order]}`,
+      );
     }
   }
 }
-

@@ -77,10 +77,11 @@ export function reconstructBasal(
       }
     }
     const doc = docAt(t);
-    for (const x of sortedDocs) if (x.start > t) {
-      until = Math.min(until, x.start);
-      break;
-    }
+    for (const x of sortedDocs)
+      if (x.start > t) {
+        until = Math.min(until, x.start);
+        break;
+      }
     return { name: name ?? permanent ?? doc.defaultProfile, until };
   };
   const warned = new Set<string>();
@@ -133,7 +134,13 @@ export function reconstructBasal(
     }
     if (next <= t) next = t + 1000;
     const prev = out[out.length - 1];
-    if (prev !== undefined && prev.rate === rate && prev.meta.source === meta.source && prev.line === line && Math.abs(prev.ts + prev.durationMin * 60_000 - t) < 1) {
+    if (
+      prev !== undefined &&
+      prev.rate === rate &&
+      prev.meta.source === meta.source &&
+      prev.line === line &&
+      Math.abs(prev.ts + prev.durationMin * 60_000 - t) < 1
+    ) {
       prev.durationMin += (next - t) / 60_000;
     } else {
       out.push({ ts: t, rate, durationMin: (next - t) / 60_000, meta, line });

@@ -14,7 +14,13 @@ import { parseError, type Detection, type ImportContext, type Importer, type Rec
 
 const Num = z.number().finite();
 const OptNum = z.union([Num, z.null()]).optional();
-const NumLike = z.union([Num, z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const NumLike = z.union([
+  Num,
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 
 const EntrySchema = z.looseObject({
   type: z.string().optional(),
@@ -95,11 +101,19 @@ export const nightscout: Importer = {
       const what = Object.entries(counts)
         .filter(([, n]) => n > 0)
         .map(([k, n]) => `${n} ${k}${n === 1 ? '' : k === 'entry' ? '' : 's'}`.replace('entry', n === 1 ? 'entry' : 'entries'));
-      return { format: 'nightscout', score: 0.9, reasons: [`JSON array whose first elements are Nightscout ${what.join(', ')}`, `patient "${patientOf(file)}" (files of one export are imported together)`] };
+      return {
+        format: 'nightscout',
+        score: 0.9,
+        reasons: [
+          `JSON array whose first elements are Nightscout ${what.join(', ')}`,
+          `patient "${patientOf(file)}" (files of one export are imported together)`,
+        ],
+      };
     }
     if (s.top === 'object') {
       const o = s.object;
-      if (o !== null && kindOf(o) === 'profile') return { format: 'nightscout', score: 0.9, reasons: ['JSON object with a Nightscout profile store (defaultProfile, store.*.basal)'] };
+      if (o !== null && kindOf(o) === 'profile')
+        return { format: 'nightscout', score: 0.9, reasons: ['JSON object with a Nightscout profile store (defaultProfile, store.*.basal)'] };
       if (/"(entries|treatments)"\s*:/.test(file.sample.text.slice(0, 4096)) && /"(sgv|eventType)"/.test(file.sample.text)) {
         return { format: 'nightscout', score: 0.85, reasons: ['JSON object with Nightscout "entries"/"treatments" arrays'] };
       }
@@ -189,7 +203,8 @@ class GroupState {
     }
     const parsed = CombinedSchema.safeParse(value);
     if (!parsed.success) throw parseError(file, null, 'JSON object is neither a Nightscout profile nor an export with entries/treatments arrays.');
-    const profiles = parsed.data.profiles ?? (Array.isArray(parsed.data.profile) ? parsed.data.profile : parsed.data.profile === undefined ? [] : [parsed.data.profile]);
+    const profiles =
+      parsed.data.profiles ?? (Array.isArray(parsed.data.profile) ? parsed.data.profile : parsed.data.profile === undefined ? [] : [parsed.data.profile]);
     profiles.forEach((p) => this.profile(p, 1, file));
     (parsed.data.entries ?? []).forEach((e, i) => this.element(e, sink, i + 1, file));
     (parsed.data.treatments ?? []).forEach((t, i) => {
@@ -226,7 +241,8 @@ class GroupState {
 
   private treatment(v: unknown, sink: RecordSink, line: number, file: SourceFile): void {
     const p = TreatmentSchema.safeParse(v);
-    if (!p.success) throw parseError(file, line, `invalid Nightscout treatment (${p.error.issues[0]?.path.join('.') ?? ''}: ${p.error.issues[0]?.message ?? ''}).`);
+    if (!p.success)
+      throw parseError(file, line, `invalid Nightscout treatment (${p.error.issues[0]?.path.join('.') ?? ''}: ${p.error.issues[0]?.message ?? ''}).`);
     const t = p.data;
     let ts: number | undefined = t.mills ?? t.date;
     const text = t.created_at ?? (typeof t.timestamp === 'string' ? t.timestamp : undefined);
@@ -262,21 +278,26 @@ class GroupState {
       used = true;
     }
     if (!used) {
-      if (type === 'Exercise' && t.duration !== undefined && t.duration !== null) sink.event(this.patient, ts, offset, 'exercise', 0.5, t.duration, { eventType: type }, line);
+      if (type === 'Exercise' && t.duration !== undefined && t.duration !== null)
+        sink.event(this.patient, ts, offset, 'exercise', 0.5, t.duration, { eventType: type }, line);
       else this.ignored.set(`"${type}" treatments`, (this.ignored.get(`"${type}" treatments`) ?? 0) + 1);
     }
   }
 
   private profile(v: unknown, line: number, file: SourceFile): void {
     const p = ProfileSchema.safeParse(v);
-    if (!p.success) throw parseError(file, line, `invalid Nightscout profile (${p.error.issues[0]?.path.join('.') ?? ''}: ${p.error.issues[0]?.message ?? ''}).`);
+    if (!p.success)
+      throw parseError(file, line, `invalid Nightscout profile (${p.error.issues[0]?.path.join('.') ?? ''}: ${p.error.issues[0]?.message ?? ''}).`);
     const doc = p.data;
     const start = doc.mills ?? (doc.startDate !== undefined ? (parseIsoLike(doc.startDate)?.localMs ?? 0) : 0);
     const schedules = new Map<string, { seconds: number; rate: number }[]>();
     let timezone: string | null = null;
     for (const [name, prof] of Object.entries(doc.store)) {
       if (prof.basal !== undefined && prof.basal.length > 0) {
-        schedules.set(name, prof.basal.map((e) => ({ seconds: scheduleSeconds(e), rate: e.value })).sort((a, b) => a.seconds - b.seconds));
+        schedules.set(
+          name,
+          prof.basal.map((e) => ({ seconds: scheduleSeconds(e), rate: e.value })).sort((a, b) => a.seconds - b.seconds),
+        );
       }
       if (name === doc.defaultProfile && prof.timezone !== undefined) timezone = prof.timezone;
     }
@@ -295,10 +316,18 @@ class GroupState {
     const sink = target === null ? null : this.ctx.sinkFor(target);
     if (sink !== null && this.profiles.length > 0 && Number.isFinite(this.minTs) && this.maxTs > this.minTs) {
       const zone = this.zone ?? this.ctx.zone;
-      const segments = reconstructBasal(this.profiles, this.temps, this.switches, this.minTs, this.maxTs, (ts) => zone.offsetAt(ts), (name) => {
-        sink.warn('unknown_profile', `Profile switches to a profile missing from the profile store were ignored.`, null);
-        return name;
-      });
+      const segments = reconstructBasal(
+        this.profiles,
+        this.temps,
+        this.switches,
+        this.minTs,
+        this.maxTs,
+        (ts) => zone.offsetAt(ts),
+        (name) => {
+          sink.warn('unknown_profile', `Profile switches to a profile missing from the profile store were ignored.`, null);
+          return name;
+        },
+      );
       for (const s of segments) sink.event(this.patient, s.ts, zone.offsetAt(s.ts), 'basal_rate', s.rate, s.durationMin, s.meta, s.line);
       sink.note(`${this.patient}: delivered basal reconstructed from the profile schedule and ${this.temps.length} temp basals (${segments.length} segments)`);
     } else if (this.temps.length > 0 && sink !== null) {
@@ -310,7 +339,11 @@ class GroupState {
           n++;
         }
       }
-      sink.warn('no_profile', `No Nightscout profile was imported with the treatments: scheduled basal is unknown, only ${n} absolute temp basals were kept. Import the profile file together with the treatments.`, null);
+      sink.warn(
+        'no_profile',
+        `No Nightscout profile was imported with the treatments: scheduled basal is unknown, only ${n} absolute temp basals were kept. Import the profile file together with the treatments.`,
+        null,
+      );
     }
     const noteSink = sink ?? this.ctx.sinkFor(files[files.length - 1]!);
     if (this.ignored.size > 0) noteSink.note(`${this.patient}: ignored ${[...this.ignored].map(([k, n]) => `${n} ${k}`).join(', ')}`);

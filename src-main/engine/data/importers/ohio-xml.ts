@@ -42,7 +42,11 @@ function parseTag(body: string, line: number): Tag | null {
 }
 
 /** Streams the tags of an XML file; comments, declarations and text are skipped. */
-async function streamTags(path: string, onTag: (t: Tag) => boolean | void, options: { signal?: AbortSignal | undefined; onBytes?: (b: number) => void }): Promise<void> {
+async function streamTags(
+  path: string,
+  onTag: (t: Tag) => boolean | void,
+  options: { signal?: AbortSignal | undefined; onBytes?: (b: number) => void },
+): Promise<void> {
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   const decoder = new StringDecoder('utf8');
   let carry = '';
@@ -50,7 +54,8 @@ async function streamTags(path: string, onTag: (t: Tag) => boolean | void, optio
   let bytes = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (options.signal?.aborted === true) throw options.signal.reason instanceof Error ? options.signal.reason : new StudioError('CANCELLED', 'Import was cancelled.');
+      if (options.signal?.aborted === true)
+        throw options.signal.reason instanceof Error ? options.signal.reason : new StudioError('CANCELLED', 'Import was cancelled.');
       bytes += chunk.length;
       const text = carry + decoder.write(chunk);
       let pos = 0;
@@ -108,7 +113,11 @@ export const ohioXml: Importer = {
     if (p === null) return null;
     const lists = [...HANDLED].filter((l) => t.includes(`<${l}>`) || t.includes(`<${l} `) || t.includes(`<${l}/>`));
     if (lists.length === 0 && !t.includes('<event')) return null;
-    return { format: 'ohiot1dm-xml', score: 0.95, reasons: [`XML with <patient id="${p[1]}">`, lists.length > 0 ? `data lists: ${lists.join(', ')}` : 'event lists'] };
+    return {
+      format: 'ohiot1dm-xml',
+      score: 0.95,
+      reasons: [`XML with <patient id="${p[1]}">`, lists.length > 0 ? `data lists: ${lists.join(', ')}` : 'event lists'],
+    };
   },
 
   async run(files, ctx: ImportContext): Promise<void> {
@@ -199,7 +208,16 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
       case 'exercise': {
         const ts = time(tag, 'ts');
         const intensity = optNum(tag, 'intensity');
-        sinkRef.event(p, ts, ctx.zone.offsetMin, 'exercise', intensity === null ? 0.5 : intensity / 10, optNum(tag, 'duration'), { intensity, type: tag.attrs.get('type') ?? null }, line);
+        sinkRef.event(
+          p,
+          ts,
+          ctx.zone.offsetMin,
+          'exercise',
+          intensity === null ? 0.5 : intensity / 10,
+          optNum(tag, 'duration'),
+          { intensity, type: tag.attrs.get('type') ?? null },
+          line,
+        );
         return;
       }
       case 'basis_heart_rate': {

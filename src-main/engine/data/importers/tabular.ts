@@ -49,7 +49,14 @@ export function specFromMapping(m: GenericMapping): TabularSpec {
     timestamp: m.timestamp,
     patient: m.patient ?? null,
     glucose: m.glucose === undefined ? null : { column: m.glucose.column, unit: m.glucose.unit, kind: m.glucose.kind },
-    events: m.events.map((e) => ({ column: e.column, kind: e.kind, scale: e.scale, durationMinColumn: e.durationMinColumn, skipZero: e.kind === 'bolus' || e.kind === 'carbs', onChange: e.kind === 'basal_rate' })),
+    events: m.events.map((e) => ({
+      column: e.column,
+      kind: e.kind,
+      scale: e.scale,
+      durationMinColumn: e.durationMinColumn,
+      skipZero: e.kind === 'bolus' || e.kind === 'carbs',
+      onChange: e.kind === 'basal_rate',
+    })),
     timeZone: m.timeZone,
   };
 }
@@ -83,7 +90,11 @@ export async function runTabular(file: SourceFile, ctx: ImportContext, spec: Tab
         iTs = need(h, spec.timestamp.column, no);
         if (spec.patient !== null && 'column' in spec.patient) iPatient = need(h, spec.patient.column, no);
         if (spec.glucose !== null) iGlucose = need(h, spec.glucose.column, no);
-        events = spec.events.map((col) => ({ index: need(h, col.column, no), durIndex: col.durationMinColumn === undefined ? -1 : need(h, col.durationMinColumn, no), col }));
+        events = spec.events.map((col) => ({
+          index: need(h, col.column, no),
+          durIndex: col.durationMinColumn === undefined ? -1 : need(h, col.durationMinColumn, no),
+          col,
+        }));
         return;
       }
       if (line.length === 0) return;
@@ -117,7 +128,8 @@ export async function runTabular(file: SourceFile, ctx: ImportContext, spec: Tab
         }
         default: {
           const local = parseByOrder(rawTs, spec.timestamp.format);
-          if (local !== local) throw parseError(file, no, `timestamp "${rawTs.slice(0, 40)}" does not match the ${spec.timestamp.format.toUpperCase()} date order.`);
+          if (local !== local)
+            throw parseError(file, no, `timestamp "${rawTs.slice(0, 40)}" does not match the ${spec.timestamp.format.toUpperCase()} date order.`);
           if (!warnedNaive && spec.timeZone === undefined) {
             noteNaiveTimes(ctx, sink, file);
             warnedNaive = true;

@@ -18,7 +18,23 @@ const Food = z.looseObject({
 });
 const Wizard = z.looseObject({ carbInput: Num.optional() });
 
-const KNOWN_TYPES = new Set(['cbg', 'smbg', 'bolus', 'basal', 'food', 'wizard', 'upload', 'pumpSettings', 'cgmSettings', 'deviceEvent', 'physicalActivity', 'reportedState', 'bloodKetone', 'insulin', 'cbgSettings']);
+const KNOWN_TYPES = new Set([
+  'cbg',
+  'smbg',
+  'bolus',
+  'basal',
+  'food',
+  'wizard',
+  'upload',
+  'pumpSettings',
+  'cgmSettings',
+  'deviceEvent',
+  'physicalActivity',
+  'reportedState',
+  'bloodKetone',
+  'insulin',
+  'cbgSettings',
+]);
 
 function unitOf(units: string | undefined): 'mg/dL' | 'mmol/L' | null {
   if (units === undefined) return 'mmol/L';
@@ -54,7 +70,10 @@ export const tidepool: Importer = {
     for (const file of files) {
       const sink = ctx.sinkFor(file);
       const ignored = new Map<string, number>();
-      const top = await streamJson(file.path, file.name, (v, _i, line) => element(v, sink, line, file, ignored), { signal: ctx.signal, onBytes: (b) => ctx.onBytes(file, b) });
+      const top = await streamJson(file.path, file.name, (v, _i, line) => element(v, sink, line, file, ignored), {
+        signal: ctx.signal,
+        onBytes: (b) => ctx.onBytes(file, b),
+      });
       if (top.kind !== 'array') throw parseError(file, null, 'a Tidepool export is a JSON array of data objects.');
       if (ignored.size > 0) sink.note(`${file.name}: ignored ${[...ignored].map(([k, n]) => `${n} ${k}`).join(', ')}`);
     }
@@ -77,7 +96,8 @@ function element(v: unknown, sink: RecordSink, line: number, file: SourceFile, i
   // Tidepool's `time` is UTC; a naive one is read as UTC too.
   const ts = parsed.localMs;
   const off = rec.timezoneOffset !== undefined ? Math.round(rec.timezoneOffset) : parsed.offsetMin;
-  const bad = (what: string, err: z.ZodError): Error => parseError(file, line, `invalid ${what} record (${err.issues[0]?.path.join('.') ?? ''}: ${err.issues[0]?.message ?? ''}).`);
+  const bad = (what: string, err: z.ZodError): Error =>
+    parseError(file, line, `invalid ${what} record (${err.issues[0]?.path.join('.') ?? ''}: ${err.issues[0]?.message ?? ''}).`);
   switch (rec.type) {
     case 'cbg':
     case 'smbg': {
@@ -94,7 +114,17 @@ function element(v: unknown, sink: RecordSink, line: number, file: SourceFile, i
       const { normal, extended, duration, subType } = bo.data;
       if (normal === undefined && extended === undefined) return skip('bolus records without a dose');
       if (normal !== undefined) sink.event(patient, ts, off, 'bolus', normal, null, subType !== undefined && subType !== 'normal' ? { subType } : null, line);
-      if (extended !== undefined && extended !== 0) sink.event(patient, ts, off, 'bolus', extended, duration !== undefined ? duration / 60_000 : null, { subType: subType ?? 'square', extended: true }, line);
+      if (extended !== undefined && extended !== 0)
+        sink.event(
+          patient,
+          ts,
+          off,
+          'bolus',
+          extended,
+          duration !== undefined ? duration / 60_000 : null,
+          { subType: subType ?? 'square', extended: true },
+          line,
+        );
       break;
     }
     case 'basal': {

@@ -10,7 +10,17 @@ import type { TextSample } from '../csv.js';
 import { LOCAL_TIME_STATUS, type DateOrder, type ZoneResolver } from '../time.js';
 import type { GenericMapping } from './mapping.js';
 
-export const FORMAT_IDS = ['dexcom-clarity', 'libreview', 'nightscout', 'tidepool', 'ohiot1dm-xml', 'glucose-ml', 'glupredkit', 'seed-csv', 'generic-csv'] as const;
+export const FORMAT_IDS = [
+  'dexcom-clarity',
+  'libreview',
+  'nightscout',
+  'tidepool',
+  'ohiot1dm-xml',
+  'glucose-ml',
+  'glupredkit',
+  'seed-csv',
+  'generic-csv',
+] as const;
 export type FormatId = (typeof FORMAT_IDS)[number];
 
 /** 1 mmol/L of glucose = 18.018 mg/dL (molar mass 180.16 g/mol). */
@@ -66,7 +76,16 @@ export interface RecordSink {
   /** True once a preview has collected enough: importers may stop reading. */
   readonly full: boolean;
   glucose(patient: string, ts: number, offsetMin: number | null, kind: ReadingKind, value: number, unit: GlucoseUnitName, flags: number, line: number): void;
-  event(patient: string, ts: number, offsetMin: number | null, kind: EventKind, value: number, durationMin: number | null, meta: Record<string, unknown> | null, line: number): void;
+  event(
+    patient: string,
+    ts: number,
+    offsetMin: number | null,
+    kind: EventKind,
+    value: number,
+    durationMin: number | null,
+    meta: Record<string, unknown> | null,
+    line: number,
+  ): void;
   warn(code: string, message: string, line: number | null): void;
   /** Informational note for the import report (ignored record types, detected cadence…). */
   note(text: string): void;
@@ -99,7 +118,11 @@ export function parseError(file: SourceFile | string, line: number | null, probl
 /** Warns once per file that naive timestamps were read as UTC because no zone was given. */
 export function noteNaiveTimes(ctx: ImportContext, sink: RecordSink, file: SourceFile): void {
   if (ctx.options.timeZone === null) {
-    sink.warn('assumed_utc', `${file.name} has local timestamps without a zone; they were read as UTC. Re-import with --tz <IANA zone> (e.g. Europe/Oslo) for correct instants.`, null);
+    sink.warn(
+      'assumed_utc',
+      `${file.name} has local timestamps without a zone; they were read as UTC. Re-import with --tz <IANA zone> (e.g. Europe/Oslo) for correct instants.`,
+      null,
+    );
   }
 }
 
@@ -108,7 +131,11 @@ export function localToUtc(ctx: ImportContext, sink: RecordSink, localMs: number
   const ts = ctx.zone.toUtc(localMs);
   if (ctx.zone.status !== LOCAL_TIME_STATUS.ok) {
     if (ctx.zone.status === LOCAL_TIME_STATUS.ambiguous) {
-      sink.warn('dst_ambiguous', `Local times in the repeated hour of a daylight-saving change (${ctx.zone.zone}) are ambiguous; they were taken as the first occurrence.`, line);
+      sink.warn(
+        'dst_ambiguous',
+        `Local times in the repeated hour of a daylight-saving change (${ctx.zone.zone}) are ambiguous; they were taken as the first occurrence.`,
+        line,
+      );
     } else {
       sink.warn('dst_gap', `Local times inside a daylight-saving gap (${ctx.zone.zone}) do not exist; they were shifted forward by the change.`, line);
     }
@@ -135,8 +162,14 @@ export function checkGlucose(sink: Pick<RecordSink, 'warn'>, value: number, unit
     sink.warn('glucose_out_of_range', `Glucose outside ${GLUCOSE_MIN_MGDL}–${GLUCOSE_MAX_MGDL} mg/dL was flagged (readings.flags & 4).`, line);
   }
   if (flags !== 0) {
-    if ((flags & READING_FLAGS.clampedLow) !== 0) sink.warn('clamped_low', `"Low" readings were stored at the sensor's lower limit (${SENSOR_LOW_MGDL} mg/dL) and flagged (flags & 1).`, line);
-    if ((flags & READING_FLAGS.clampedHigh) !== 0) sink.warn('clamped_high', `"High" readings were stored at the sensor's upper limit (Dexcom ${SENSOR_HIGH_MGDL}, Libre ${LIBRE_HIGH_MGDL} mg/dL) and flagged (flags & 2).`, line);
+    if ((flags & READING_FLAGS.clampedLow) !== 0)
+      sink.warn('clamped_low', `"Low" readings were stored at the sensor's lower limit (${SENSOR_LOW_MGDL} mg/dL) and flagged (flags & 1).`, line);
+    if ((flags & READING_FLAGS.clampedHigh) !== 0)
+      sink.warn(
+        'clamped_high',
+        `"High" readings were stored at the sensor's upper limit (Dexcom ${SENSOR_HIGH_MGDL}, Libre ${LIBRE_HIGH_MGDL} mg/dL) and flagged (flags & 2).`,
+        line,
+      );
   }
   return f;
 }

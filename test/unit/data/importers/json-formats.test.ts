@@ -33,7 +33,13 @@ describe('Nightscout importer', () => {
     const H = 3_600_000;
     const t0 = Date.UTC(2024, 0, 1, 0, 0);
     const schedules = new Map([
-      ['A', [{ seconds: 0, rate: 1 }, { seconds: 6 * 3600, rate: 2 }]],
+      [
+        'A',
+        [
+          { seconds: 0, rate: 1 },
+          { seconds: 6 * 3600, rate: 2 },
+        ],
+      ],
       ['B', [{ seconds: 0, rate: 0.5 }]],
     ]);
     const segs = reconstructBasal(

@@ -17,9 +17,16 @@ function tmp(name: string, content: string | Buffer): string {
 describe('time parsing', () => {
   it('matches Date.UTC for civil times over four centuries', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1900, max: 2199 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), (y, mo, d, h, mi) => {
-        expect(civilMs(y, mo, d, h, mi, 0)).toBe(Date.UTC(y, mo - 1, d, h, mi, 0));
-      }),
+      fc.property(
+        fc.integer({ min: 1900, max: 2199 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 28 }),
+        fc.integer({ min: 0, max: 23 }),
+        fc.integer({ min: 0, max: 59 }),
+        (y, mo, d, h, mi) => {
+          expect(civilMs(y, mo, d, h, mi, 0)).toBe(Date.UTC(y, mo - 1, d, h, mi, 0));
+        },
+      ),
     );
     expect(civilMs(2023, 2, 29, 0, 0, 0)).toBeNaN();
     expect(civilMs(2024, 2, 29, 0, 0, 0)).toBe(Date.UTC(2024, 1, 29));
@@ -30,7 +37,8 @@ describe('time parsing', () => {
     expect(parseIsoLike('2024-03-01 10:20')).toEqual({ localMs: Date.UTC(2024, 2, 1, 10, 20), offsetMin: null });
     expect(parseIsoLike('2024-03-01T10:20:30.250+02:00')).toEqual({ localMs: Date.UTC(2024, 2, 1, 8, 20, 30, 250), offsetMin: 120 });
     expect(parseIsoLike('2024-03-01T10:20:30-0530')).toEqual({ localMs: Date.UTC(2024, 2, 1, 15, 50, 30), offsetMin: -330 });
-    for (const bad of ['2024-13-01 10:20', '2024-02-30 10:00', 'yesterday at noon', '2024-03-01T10:20:30+2', '2024-03-01T25:00']) expect(parseIsoLike(bad)).toBeNull();
+    for (const bad of ['2024-13-01 10:20', '2024-02-30 10:00', 'yesterday at noon', '2024-03-01T10:20:30+2', '2024-03-01T25:00'])
+      expect(parseIsoLike(bad)).toBeNull();
   });
 
   it('reads locale date orders with 12- and 24-hour clocks', () => {

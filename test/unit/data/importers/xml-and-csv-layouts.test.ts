@@ -57,7 +57,11 @@ describe('harmonised CSV importers', () => {
     expect(r.decision.format).toBe('glupredkit');
     expect(ofChannel(r.rows, 'bg_mM')).toHaveLength(6000);
     expect(new Set(r.rows.map((x) => x.p_num))).toEqual(new Set(['1']));
-    const text = readFileSync(join(SHARED, 'glupredkit-synthetic.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const text = readFileSync(join(SHARED, 'glupredkit-synthetic.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     const bolusRows = text.filter((f) => Number(f[8]) !== 0).length;
     const carbRows = text.filter((f) => Number(f[4]) !== 0).length;
     expect(ofChannel(r.rows, 'bolus')).toHaveLength(bolusRows);
@@ -82,7 +86,12 @@ describe('harmonised CSV importers', () => {
     expect(ofChannel(p1, 'hr_bpm').map((x) => x.value)).toEqual([60, 61, 70]);
     expect(ofChannel(p1, 'steps').map((x) => x.value)).toEqual([12]);
     expect(r.rows.some((x) => x.channel === 'dose_units')).toBe(false);
-    expect(ofChannel(r.rows.filter((x) => x.p_num === 'p02'), 'bg_mM').map((x) => x.value)).toEqual([8.1]);
+    expect(
+      ofChannel(
+        r.rows.filter((x) => x.p_num === 'p02'),
+        'bg_mM',
+      ).map((x) => x.value),
+    ).toEqual([8.1]);
   });
 });
 
