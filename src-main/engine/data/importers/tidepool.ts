@@ -4,7 +4,7 @@
  * comes in the object's `units` (Tidepool stores mmol/L). Streamed element by element.
  */
 import { z } from 'zod';
-import { parseIsoLike } from '../time.js';
+import { parseIsoLike, type ZoneResolver } from '../time.js';
 import { sampleJson, streamJson } from './json-stream.js';
 import { parseError, type Detection, type ImportContext, type Importer, type RecordSink, type SourceFile } from './types.js';
 
@@ -70,17 +70,22 @@ export const tidepool: Importer = {
     for (const file of files) {
       const sink = ctx.sinkFor(file);
       const ignored = new Map<string, number>();
-      const top = await streamJson(file.path, file.name, (v, _i, line) => element(v, sink, line, file, ignored), {
-        signal: ctx.signal,
-        onBytes: (b) => ctx.onBytes(file, b),
-      });
+      const top = await streamJson(
+        file.path,
+        file.name,
+        (v, _i, line) => element(v, sink, line, file, ignored, ctx.options.timeZone !== null ? ctx.zone : null),
+        {
+          signal: ctx.signal,
+          onBytes: (b) => ctx.onBytes(file, b),
+        },
+      );
       if (top.kind !== 'array') throw parseError(file, null, 'a Tidepool export is a JSON array of data objects.');
       if (ignored.size > 0) sink.note(`${file.name}: ignored ${[...ignored].map(([k, n]) => `${n} ${k}`).join(', ')}`);
     }
   },
 };
 
-function element(v: unknown, sink: RecordSink, line: number, file: SourceFile, ignored: Map<string, number>): boolean {
+function element(v: unknown, sink: RecordSink, line: number, file: SourceFile, ignored: Map<string, number>, zone: ZoneResolver | null): boolean {
   const patient = file.stem;
   const b = Base.safeParse(v);
   if (!b.success) throw parseError(file, line, 'a Tidepool record needs a string "type".');
@@ -95,7 +100,8 @@ function element(v: unknown, sink: RecordSink, line: number, file: SourceFile, i
   if (parsed === null) throw parseError(file, line, `time "${rec.time.slice(0, 40)}" is not an ISO timestamp.`);
   // Tidepool's `time` is UTC; a naive one is read as UTC too.
   const ts = parsed.localMs;
-  const off = rec.timezoneOffset !== undefined ? Math.round(rec.timezoneOffset) : parsed.offsetMin;
+  // The local offset is the record's timezoneOffset; without one, the --tz zone's (or unknown).
+  const off = rec.timezoneOffset !== undefined ? Math.round(rec.timezoneOffset) : zone !== null ? zone.offsetAt(ts) : null;
   const bad = (what: string, err: z.ZodError): Error =>
     parseError(file, line, `invalid ${what} record (${err.issues[0]?.path.join('.') ?? ''}: ${err.issues[0]?.message ?? ''}).`);
   switch (rec.type) {
