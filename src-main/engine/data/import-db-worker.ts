@@ -142,7 +142,8 @@ parentPort.on('message', (m) => {
     else if (m.t === 'finishImport') st.finishImport.run(m.readings, m.events, m.warningsJson, importIds.get(m.key));
     else if (m.t === 'offsets') for (const [key, off] of m.entries) st.offset.run(off, patientIds.get(key));
   } catch (e) {
-    if (m.t === 'begin') parentPort.postMessage({ t: 'error', code: 'IO', message: e && e.message ? e.message : String(e) });
+    if (m.t === 'begin' && e && e.code === 'SQLITE_BUSY') parentPort.postMessage({ t: 'error', code: 'CONFLICT', message: 'Another import (or another TTM Studio process) is writing to this store; try again when it has finished.' });
+    else if (m.t === 'begin') parentPort.postMessage({ t: 'error', code: 'IO', message: e && e.message ? e.message : String(e) });
     else fail(e);
   } finally {
     if (m.t === 'batch') { Atomics.sub(shared, 0, 1); Atomics.notify(shared, 0); }

@@ -326,7 +326,7 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
     }
     client.setOffsets([...latest].filter(([, v]) => v.off !== null).map(([k, v]) => [k, v.off!]));
     await client.commit();
-    progress.update?.(total, total, `${rows.toLocaleString('en-US')} rows`);
+    if (total > 0) progress.update?.(total, total, `${rows.toLocaleString('en-US')} rows`);
   } catch (e) {
     await client.rollback();
     throw e;

@@ -234,4 +234,18 @@ describe('the import database thread', () => {
     }
     expect(snapshot(dbFile())).toEqual(before);
   });
+
+  it('refuses to start while another connection holds the write lock', async () => {
+    const other = new Database(dbFile());
+    other.pragma('busy_timeout = 0');
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const err = await service.invoke('datasets.import', { paths: [join(LOCAL, 'ohio-559.xml')], dataset: 'locked', create: true }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('Another import') });
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(await service.invoke('datasets.list', {})).toEqual([]);
+  });
 });
