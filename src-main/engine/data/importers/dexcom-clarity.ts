@@ -101,6 +101,8 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
   await streamLines(
     file.path,
     (line, no) => {
+      // a preview has what it needs: stop reading
+      if (sink.full) return false;
       if (header === null) {
         const h = parseHeader(line, no);
         if (isClarityHeader(h)) {

@@ -194,6 +194,8 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
   await streamLines(
     file.path,
     (line, no) => {
+      // a preview has what it needs: stop reading
+      if (sink.full) return false;
       if (no <= h.line || line.length === 0) return;
       const f = splitCsv(line);
       const rawTs = cell(f, c.ts);

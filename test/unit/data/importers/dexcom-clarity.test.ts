@@ -84,4 +84,20 @@ describe('Dexcom Clarity importer', () => {
     expect(ofChannel(r.rows, 'food_g')).toMatchObject([{ value: 650, flags: READING_FLAGS.outOfRange }]);
     expect(warningCodes(r)).toEqual({ glucose_out_of_range: 2, bolus_out_of_range: 1, carbs_out_of_range: 1 });
   });
+
+  it('a preview stops after its rows: a bad line far below does not matter', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const lines = [
+      'Index,Timestamp (YYYY-MM-DDThh:mm:ss),Event Type,Event Subtype,Patient Info,Device Info,Source Device ID,Glucose Value (mg/dL),Insulin Value (u),Carb Value (grams)',
+    ];
+    for (let i = 0; i < 20_000; i++) lines.push(`${i},2024-01-01T00:00:00,EGV,,,,G6,${100 + (i % 50)},,`);
+    lines.push('x,not a time,EGV,,,,G6,100,,');
+    const path = join(mkdtempSync(join(tmpdir(), 'ttm-clarity-')), 'long.csv');
+    writeFileSync(path, lines.join('\n'));
+    const { previewFile } = await import('../../../../src-main/engine/data/import-service.js');
+    const p = await previewFile(path, { timeZone: 'UTC' }, 5);
+    expect(p.rows).toHaveLength(5);
+    await expect(readAll(path, { timeZone: 'UTC' })).rejects.toThrow(/long\.csv, line 20002: timestamp "not a time"/);
+  });
 });
