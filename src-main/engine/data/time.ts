@@ -199,6 +199,7 @@ export class ZoneResolver {
   status: number = LOCAL_TIME_STATUS.ok;
   private readonly fmt: Intl.DateTimeFormat | null;
   private readonly cache = new Map<number, number>();
+  private readonly utcCache = new Map<number, number>();
   /** Per local day: the packed offset when the whole day has one offset, NaN for a transition day. */
   private readonly days = new Map<number, number>();
   private lastDay = Number.NaN;
@@ -226,7 +227,19 @@ export class ZoneResolver {
   /** Offset (minutes, east positive) in force at a UTC instant. */
   offsetAt(utcMs: number): number {
     if (this.fmt === null) return 0;
-    const parts = this.fmt.formatToParts(new Date(utcMs));
+    // Offsets change on quarter hours: one Intl call per 15-minute bucket of UTC time.
+    const key = Math.floor(utcMs / 900_000);
+    const hit = this.utcCache.get(key);
+    if (hit !== undefined) return hit;
+    const off = this.computeOffset(key * 900_000);
+    if (this.utcCache.size > 100_000) this.utcCache.clear();
+    this.utcCache.set(key, off);
+    return off;
+  }
+
+  private computeOffset(utcMs: number): number {
+    const fmt = this.fmt!;
+    const parts = fmt.formatToParts(new Date(utcMs));
     const f: Record<string, number> = {};
     for (const p of parts) if (p.type !== 'literal') f[p.type] = Number(p.value);
     const wall = daysFromCivil(f.year!, f.month!, f.day!) * MS_DAY + f.hour! * MS_HOUR + f.minute! * MS_MIN + f.second! * 1000;

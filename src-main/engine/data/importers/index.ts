@@ -1,6 +1,8 @@
 /** The importers and format detection from file content (never the file name). */
 import { basename, extname } from 'node:path';
 import { stat } from 'node:fs/promises';
+import type { z } from 'zod';
+import type { ImportFormat } from '../../api/contract.js';
 import { StudioError } from '../../errors.js';
 import { readSample } from '../csv.js';
 import { dexcomClarity } from './dexcom-clarity.js';
@@ -12,6 +14,11 @@ import { nightscout } from './nightscout.js';
 import { ohioXml } from './ohio-xml.js';
 import { tidepool } from './tidepool.js';
 import { FORMAT_IDS, type Detection, type FormatId, type Importer, type SourceFile } from './types.js';
+
+// The API contract lists the format ids for the renderer (it may import only zod): keep both in step.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const formatListsAgree: Same<FormatId, z.infer<typeof ImportFormat>> = true;
+void formatListsAgree;
 
 export const IMPORTERS: readonly Importer[] = [dexcomClarity, libreView, nightscout, tidepool, ohioXml, glucoseMl, gluPredKit, seedCsv, genericCsv];
 
