@@ -229,6 +229,13 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
     planned.push({ file, explicit: c.explicit, decision, hash, report });
   }
 
+  if (planned.length === 0) {
+    throw new StudioError(
+      'UNSUPPORTED',
+      `No file in ${req.paths.join(', ')} was recognised as a glucose export (${skipped.map((f) => f.file).join(', ')}). Name the format with --format, or give --mapping for a generic CSV.`,
+    );
+  }
+
   // 2. One transaction on the import's own connection, on a worker thread.
   if (req.create === true && typeof req.dataset === 'string' && !/^\d+$/.test(req.dataset) && !DATASET_NAME_PATTERN.test(req.dataset)) {
     throw new StudioError(

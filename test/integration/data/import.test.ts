@@ -149,6 +149,13 @@ describe('datasets.import', () => {
     await expect(service.invoke('datasets.import', { paths: [join(tmp.dir, 'missing.csv')], dataset: 'x', create: true })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
+    const empty = join(tmp.dir, 'nothing-useful');
+    mkdirSync(empty);
+    copyFileSync(join(SHARED, 'NOTICE.md'), join(empty, 'README.md'));
+    await expect(service.invoke('datasets.import', { paths: [empty], dataset: 'x', create: true })).rejects.toMatchObject({
+      code: 'UNSUPPORTED',
+      message: expect.stringContaining('README.md'),
+    });
     expect(await service.invoke('datasets.list', {})).toEqual([]);
   });
 
