@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiEvent } from '../engine/api/contract.js';
 import type { StudioService } from '../engine/api/service.js';
@@ -19,6 +19,8 @@ export interface WebHostOptions {
   allowRemote?: boolean;
   token?: string;
   maxBodyBytes?: number;
+  /** Largest file `POST /api/upload` accepts (default 2 GiB). */
+  maxUploadBytes?: number;
 }
 
 export interface WebHost {
@@ -66,6 +68,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   }
   const token = options.token ?? randomBytes(24).toString('base64url');
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const maxUpload = options.maxUploadBytes ?? 2 * 1024 ** 3;
   const staticRoot = resolve(options.staticDir);
   const service = options.service;
   let port = 0;
@@ -167,6 +170,26 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         res.end();
         return;
       }
+      if (url.pathname === '/api/upload') {
+        if (req.method !== 'POST')
+          return send(res, 405, JSON.stringify({ ok: false, error: { code: 'INVALID_INPUT', message: 'Use POST.' } }), undefined, { Allow: 'POST' });
+        // A non-simple content type: a cross-site form cannot send it without a preflight.
+        if (!(req.headers['content-type'] ?? '').startsWith('application/octet-stream')) {
+          return sendError(res, new StudioError('INVALID_INPUT', 'Content-Type must be application/octet-stream.'));
+        }
+        try {
+          const saved = await receiveUpload(req, url.searchParams.get('name') ?? '', service.layout.uploads, maxUpload);
+          send(res, 200, JSON.stringify({ ok: true, result: saved }));
+        } catch (e) {
+          const err = toStudioError(e);
+          if (err.details?.httpStatus === 413) {
+            res.setHeader('Connection', 'close');
+            req.resume();
+          }
+          sendError(res, err);
+        }
+        return;
+      }
       const callMatch = /^\/api\/call\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
       if (callMatch !== null) {
         if (req.method !== 'POST')
@@ -247,4 +270,62 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** A file name safe to create: the last path part, odd characters replaced, no leading dots. */
+export function sanitiseUploadName(name: string): string {
+  const base = basename(name.replace(/\\/g, '/'))
+    .replace(/[^A-Za-z0-9._ ()-]/g, '_')
+    .replace(/^[.\s]+/, '')
+    .slice(0, 200)
+    .trim();
+  return base === '' ? 'upload' : base;
+}
+
+/**
+ * Streams a request body to `<uploads>/<random>/<sanitised name>` and returns the
+ * server-side path (for datasets.detect / preview / import). Over `limit` bytes the partial
+ * file is removed and a 413 is thrown.
+ */
+function receiveUpload(req: IncomingMessage, name: string, uploadsDir: string, limit: number): Promise<{ path: string; name: string; bytes: number }> {
+  const tooLarge = (bytes: number): StudioError =>
+    new StudioError(
+      'INVALID_INPUT',
+      `The file is ${bytes} bytes or more, over the ${limit}-byte upload limit. Import it with the CLI (\`ttm-studio import\`) instead.`,
+      {
+        httpStatus: 413,
+      },
+    );
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit) return Promise.reject(tooLarge(declared));
+  const dir = join(uploadsDir, randomBytes(9).toString('base64url'));
+  mkdirSync(dir, { recursive: true });
+  const safe = sanitiseUploadName(name);
+  const path = join(dir, safe);
+  const out = createWriteStream(path, { flags: 'wx' });
+  return new Promise((resolveUpload, reject) => {
+    let size = 0;
+    let settled = false;
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      req.unpipe(out);
+      out.destroy();
+      rmSync(dir, { recursive: true, force: true });
+      reject(err);
+    };
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) fail(tooLarge(size));
+    });
+    req.on('aborted', () => fail(new StudioError('IO', 'The upload was interrupted.')));
+    req.on('error', fail);
+    out.on('error', (e) => fail(new StudioError('IO', `Cannot save the upload: ${e.message}`)));
+    out.on('finish', () => {
+      if (settled) return;
+      settled = true;
+      resolveUpload({ path, name: safe, bytes: size });
+    });
+    req.pipe(out);
+  });
 }
