@@ -160,6 +160,22 @@ describe('quality checks', () => {
     expect(checkCohort([a, varied])).toEqual([]);
   });
 
+  it('broken and negative treatment records', () => {
+    const grid = buildPatientGrid(1, clean(), []);
+    const events = [
+      { ts: T0 + 10 * MIN, kind: 'bolus', value: Infinity, flags: 0 },
+      { ts: T0 + 20 * MIN, kind: 'carbs', value: -30, flags: 0 },
+      { ts: T0 + 30 * MIN, kind: 'carbs', value: 40, flags: 0 },
+      { ts: T0 + 40 * MIN, kind: 'note', value: -1, flags: 0 },
+    ];
+    const f = checkPatient({ patientId: 1, externalId: 'p1' }, clean(), grid, settings, events).findings;
+    expect(f.map((x) => [x.check, x.channel, x.count])).toEqual([
+      ['non_finite', 'bolus', 1],
+      ['out_of_range', 'food_g', 1],
+    ]);
+    expect(checkPatient({ patientId: 1, externalId: 'p1' }, clean(), grid, settings, events.slice(2)).findings).toEqual([]);
+  });
+
   it('no readings is an error', () => {
     expect(run([]).findings.map((f) => [f.check, f.severity])).toEqual([['no_readings', 'error']]);
   });

@@ -28,6 +28,24 @@ export interface QualityReading {
   kind: ReadingKind;
 }
 
+export interface QualityEvent {
+  ts: number;
+  kind: string;
+  value: number;
+  flags: number;
+}
+
+/** Grid channel each event kind feeds (kinds without one, e.g. exercise or note, are not range-checked). */
+const EVENT_CHANNEL: Partial<Record<string, Channel>> = {
+  bolus: 'bolus',
+  basal_rate: 'rate',
+  basal_dose: 'dose_units',
+  carbs: 'food_g',
+  hr: 'hr_bpm',
+  steps: 'steps',
+  cals: 'cals',
+};
+
 export interface QualitySettings {
   resolutionMin: number;
   maxGapMin: number;
@@ -86,6 +104,7 @@ export function checkPatient(
   readingsInFileOrder: readonly QualityReading[],
   grid: PatientGrid,
   settings: QualitySettings,
+  events: readonly QualityEvent[] = [],
 ): PatientCheckResult {
   const { patientId, externalId } = patient;
   const findings: QualityFinding[] = [];
@@ -219,6 +238,35 @@ export function checkPatient(
       to: codes[codes.length - 1]!.ts,
       message: `${codes.length} value(s) of ${externalId} lie below the sensor's 40 mg/dL range (${distinct.join(', ')} mg/dL): sensor status codes, not glucose. Remove them.`,
       fix: { kind: 'remove_readings', patientId, timestamps: codes.map((r) => r.ts) },
+    });
+  }
+
+  // insulin, carb and activity records: the grid skips broken ones, so say so here
+  const badEvents = new Map<string, { count: number; from: number; to: number; negative: boolean }>();
+  for (const e of events) {
+    if ((e.flags & READING_FLAGS.removed) !== 0) continue;
+    const broken = !Number.isFinite(e.value);
+    const negative = !broken && e.value < 0 && EVENT_CHANNEL[e.kind] !== undefined;
+    if (!broken && !negative) continue;
+    const key = `${e.kind}:${broken ? 'nf' : 'neg'}`;
+    const b = badEvents.get(key) ?? { count: 0, from: e.ts, to: e.ts, negative };
+    b.count++;
+    b.from = Math.min(b.from, e.ts);
+    b.to = Math.max(b.to, e.ts);
+    badEvents.set(key, b);
+  }
+  for (const [key, b] of badEvents) {
+    const kind = key.slice(0, key.indexOf(':'));
+    add({
+      check: b.negative ? 'out_of_range' : 'non_finite',
+      severity: 'error',
+      count: b.count,
+      channel: EVENT_CHANNEL[kind] ?? null,
+      from: b.from,
+      to: b.to,
+      message: b.negative
+        ? `${b.count} ${kind} record(s) of ${externalId} are negative: the grid would subtract them. Check the export's column mapping and re-import.`
+        : `${b.count} ${kind} record(s) of ${externalId} are not finite numbers and are left out of the grid. Check the export and re-import.`,
     });
   }
 

@@ -7,7 +7,7 @@ import { StudioError } from '../../errors.js';
 import type { Store } from '../../store/index.js';
 import { nowIso } from '../../util/json.js';
 import { loadPatientGrid } from '../grid/access.js';
-import { checkCohort, checkPatient, type PatientCheckResult, type QualityReading, type QualitySettings } from './checks.js';
+import { checkCohort, checkPatient, type PatientCheckResult, type QualityEvent, type QualityReading, type QualitySettings } from './checks.js';
 
 export { checkCohort, checkPatient, type QualitySettings } from './checks.js';
 
@@ -34,12 +34,14 @@ export async function runQualityCheck(store: Store, datasetId: number, settings:
   const dataset = store.datasets.get(datasetId);
   const patients = store.patients.list(datasetId);
   const readStmt = store.db.prepare('SELECT id, ts, bg_mM AS bgMm, flags, kind FROM readings WHERE patient_id = ? ORDER BY id');
+  const eventStmt = store.db.prepare('SELECT ts, kind, value, flags FROM events WHERE patient_id = ? ORDER BY id');
   const results: PatientCheckResult[] = [];
   for (const [i, p] of patients.entries()) {
     if (progress.signal?.aborted === true) throw new StudioError('CANCELLED', 'Quality check was cancelled.');
     const readings = readStmt.all(p.id) as QualityReading[];
     const grid = loadPatientGrid(store, p.id, { resolutionMin: settings.resolutionMin, maxGapMin: settings.maxGapMin });
-    results.push(checkPatient({ patientId: p.id, externalId: p.externalId }, readings, grid, settings));
+    const events = eventStmt.all(p.id) as QualityEvent[];
+    results.push(checkPatient({ patientId: p.id, externalId: p.externalId }, readings, grid, settings, events));
     progress.onProgress?.(i + 1, patients.length);
     await new Promise((resolve) => setImmediate(resolve));
   }
