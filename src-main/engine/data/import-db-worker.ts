@@ -35,6 +35,8 @@ let datasetId = 0;
 const importIds = new Map();
 const patientIds = new Map();
 let st = null;
+const fastBuf = new Array(ROWS * 5);
+const slowBuf = new Array(ROWS * 8);
 
 function fail(e) {
   if (failed === null) failed = { code: e && e.code === 'CONFLICT' ? 'CONFLICT' : 'INTERNAL', message: e && e.message ? e.message : String(e) };
@@ -47,6 +49,7 @@ function prepare() {
   const eSql = 'INSERT INTO events (patient_id, import_id, ts, utc_offset_min, kind, value, duration_min, meta_json, flags, source_row) VALUES ';
   st = {
     rBatch: db.prepare(rSql + new Array(ROWS).fill(r).join(', ')),
+    rFast: db.prepare(rSql + new Array(ROWS).fill('(@p, @f, ?, ?, @k, ?, ?, ?)').join(', ')),
     rOne: db.prepare(rSql + r),
     eBatch: db.prepare(eSql + new Array(ROWS).fill(e).join(', ')),
     eOne: db.prepare(eSql + e),
@@ -95,23 +98,42 @@ function patient(m) {
 
 function batch(m) {
   const r = m.r;
-  if (r.n > 0) {
-    const buf = new Array(ROWS * 8);
-    let k = 0;
-    for (let i = 0; i < r.n; i++) {
-      const o = k * 8;
-      buf[o] = patientIds.get(r.patient[i]);
-      buf[o + 1] = importIds.get(r.file[i]);
-      buf[o + 2] = r.ts[i];
-      buf[o + 3] = r.off[i] !== r.off[i] ? null : r.off[i];
-      buf[o + 4] = READING_KINDS[r.kind[i]];
-      buf[o + 5] = r.value[i];
-      buf[o + 6] = r.flags[i];
-      buf[o + 7] = r.row[i] < 0 ? null : r.row[i];
-      if (++k === ROWS) { st.rBatch.run(buf); k = 0; }
+  const off = (i) => (r.off[i] !== r.off[i] ? null : r.off[i]);
+  const row = (i) => (r.row[i] < 0 ? null : r.row[i]);
+  let i = 0;
+  for (; i + ROWS <= r.n; i += ROWS) {
+    // The common chunk (one patient, one file, one kind) binds those three once: fewer
+    // bindings per row, no string per row; measurably faster than the generic statement.
+    let same = true;
+    for (let j = i + 1; j < i + ROWS && same; j++) same = r.patient[j] === r.patient[i] && r.file[j] === r.file[i] && r.kind[j] === r.kind[i];
+    if (same) {
+      const buf = fastBuf;
+      for (let j = 0; j < ROWS; j++) {
+        const o = j * 5;
+        buf[o] = r.ts[i + j];
+        buf[o + 1] = off(i + j);
+        buf[o + 2] = r.value[i + j];
+        buf[o + 3] = r.flags[i + j];
+        buf[o + 4] = row(i + j);
+      }
+      st.rFast.run(buf, { p: patientIds.get(r.patient[i]), f: importIds.get(r.file[i]), k: READING_KINDS[r.kind[i]] });
+    } else {
+      const buf = slowBuf;
+      for (let j = 0; j < ROWS; j++) {
+        const o = j * 8;
+        buf[o] = patientIds.get(r.patient[i + j]);
+        buf[o + 1] = importIds.get(r.file[i + j]);
+        buf[o + 2] = r.ts[i + j];
+        buf[o + 3] = off(i + j);
+        buf[o + 4] = READING_KINDS[r.kind[i + j]];
+        buf[o + 5] = r.value[i + j];
+        buf[o + 6] = r.flags[i + j];
+        buf[o + 7] = row(i + j);
+      }
+      st.rBatch.run(buf);
     }
-    for (let j = 0; j < k; j++) st.rOne.run(buf.slice(j * 8, j * 8 + 8));
   }
+  for (; i < r.n; i++) st.rOne.run(patientIds.get(r.patient[i]), importIds.get(r.file[i]), r.ts[i], off(i), READING_KINDS[r.kind[i]], r.value[i], r.flags[i], row(i));
   const e = m.e;
   for (let i = 0; i < e.n; i++) {
     st.eOne.run(patientIds.get(e.patient[i]), importIds.get(e.file[i]), e.ts[i], e.off[i] !== e.off[i] ? null : e.off[i], EVENT_KINDS[e.kind[i]], e.value[i], e.duration[i] !== e.duration[i] ? null : e.duration[i], e.meta[i], e.flags[i], e.row[i] < 0 ? null : e.row[i]);

@@ -255,4 +255,32 @@ describe('the import database thread', () => {
     }
     expect(await service.invoke('datasets.list', {})).toEqual([]);
   });
+
+  it('writes interleaved patients and reading kinds exactly (mixed insert chunks)', async () => {
+    const lines = ['Device,Serial Number,Device Timestamp,Record Type,Historic Glucose mg/dL,Scan Glucose mg/dL,Strip Glucose mg/dL'];
+    const expected: [number, string, number][] = [];
+    for (let i = 0; i < 1000; i++) {
+      const type = i % 3; // historic, scan, strip in turn
+      const mgdl = 80 + (i % 97);
+      const t = Date.UTC(2024, 0, 13) + i * 60_000;
+      const d = new Date(t);
+      const ts = `${String(d.getUTCDate()).padStart(2, '0')}-01-2024 ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+      lines.push(`Libre,S,${ts},${type},${type === 0 ? mgdl : ''},${type === 1 ? mgdl : ''},${type === 2 ? mgdl : ''}`);
+      expected.push([t, ['cgm', 'scan', 'smbg'][type]!, mgdl]);
+    }
+    const path = join(tmp.dir, 'mixed-kinds.csv');
+    writeFileSync(path, 'Glucose Data,Generated on,13-01-2024 10:00\n' + lines.join('\n') + '\n');
+    const r = await service.invoke('datasets.import', { paths: [path], dataset: 'mixed', create: true, timeZone: 'UTC' });
+    expect(r.readings).toBe(1000);
+    const db = new Database(dbFile(), { readonly: true });
+    const rows = db.prepare('SELECT ts, kind, bg_mM, source_row FROM readings ORDER BY source_row').all() as {
+      ts: number;
+      kind: string;
+      bg_mM: number;
+      source_row: number;
+    }[];
+    db.close();
+    expect(rows.map((x) => [x.ts, x.kind, Math.round(x.bg_mM * MGDL_PER_MMOL)])).toEqual(expected);
+    expect(rows.map((x) => x.source_row)).toEqual(expected.map((_, i) => i + 3));
+  });
 });
