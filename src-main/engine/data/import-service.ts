@@ -218,6 +218,7 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
       skipped.push(blank(file, decision, 'skipped', 'format not recognised', null));
       continue;
     }
+    progress.update?.(0, null, `checking ${file.name}`);
     const hash = await hashFile(file.path, signal);
     const report = blank(file, decision, 'imported', null, hash);
     if (planned.some((p) => p.hash === hash)) {
