@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -20,9 +21,25 @@ function packageVersion(name: string): string {
   }
 }
 
+let cachedVersion: string | null = null;
+
+/**
+ * The app's version from its package.json, found by walking up from this file: the same code
+ * runs from src-main/ (tests), build/src-main/ (CLI) and inside an asar archive (desktop app).
+ */
 export function appVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  if (cachedVersion !== null) return cachedVersion;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'ttm-studio' && typeof pkg.version === 'string') return (cachedVersion = pkg.version);
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return (cachedVersion = 'unknown');
+    dir = parent;
+  }
 }
 
 export function onnxruntimeVersion(): string {

@@ -2,16 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../../src-main/cli/main.js';
-import type * as SystemModule from '../../../src-main/engine/system.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { LOCAL, SHARED } from './import-helpers.js';
-
-// system.appVersion reads package.json relative to the compiled layout (build/); from the
-// sources that path does not exist, and the version is irrelevant here.
-vi.mock('../../../src-main/engine/system.js', async (importOriginal) => ({
-  ...(await importOriginal<typeof SystemModule>()),
-  appVersion: () => '0.0.0-test',
-}));
 
 let tmp: { dir: string; cleanup: () => void };
 let stdout: string;
