@@ -4,7 +4,7 @@ import globals from 'globals';
 import ts from 'typescript-eslint';
 
 export default ts.config(
-  { ignores: ['build/', 'dist/', 'release/', 'node_modules/', 'test/e2e/screenshots/', 'coverage/'] },
+  { ignores: ['build/', 'dist/', 'release/', 'node_modules/', 'test/e2e/screenshots/', 'coverage/', '.tmp/', '.bench/'] },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs['flat/recommended'],
