@@ -1,0 +1,165 @@
+/**
+ * A TTM ready for a study: the HF network plus the preprocessor that turns grid columns into
+ * model channels (channel order targets → inputs, a global standard scaler fitted on the
+ * training part). Standardising before the model matters even though TTM scales each
+ * window itself: the exogenous mixer reads raw covariate values (DOMAIN-NOTES), and the
+ * training loss is then comparable across patients.
+ *
+ * Also the batch plumbing shared by training, validation, prediction and evaluation:
+ * windows → scaled [B, L, C] / [B, P, C] tensors, and model output → mmol/L forecasts.
+ */
+import { StudioError } from '../errors.js';
+import { isChannel, type Channel } from '../data/grid/channels.js';
+import { fitScaler } from '../data/scalers.js';
+import { materializeBatch, type Batch, type WindowDescriptor } from '../data/windows.js';
+import { adaptPretrained, hfOverridesForTtmConfig, randomTtmConfig } from '../ttm/adapt.js';
+import type { Preprocessor } from '../ttm/checkpoint.js';
+import { effectiveContextLength, frequencyTokenForMinutes, outputLength, type HfTtmConfig } from '../ttm/hf-config.js';
+import { initializeTtmWeights, type ModelWeights } from '../ttm/init.js';
+import type { TtmPredictor } from '../ttm/graph/predictor.js';
+import type { TTMConfig } from '../ttm/ttm-config.js';
+import { trainingParts, type PreparedData } from './data.js';
+
+export interface TtmModelState {
+  config: HfTtmConfig;
+  weights: ModelWeights;
+  preprocessor: Preprocessor;
+}
+
+export function channelsOf(config: Pick<TTMConfig, 'targetFeatures' | 'inputFeatures'>): Channel[] {
+  const names = [...config.targetFeatures, ...config.inputFeatures];
+  for (const n of names) if (!isChannel(n)) throw new StudioError('INVALID_INPUT', `"${n}" is not a grid channel (bg_mM, dose_units, iob, cob, …).`);
+  return names as Channel[];
+}
+
+/** Fits the preprocessor (global standard scaler) on the training part only. */
+export function fitPreprocessor(config: TTMConfig, data: PreparedData, hf: HfTtmConfig): Preprocessor {
+  const channels = channelsOf(config);
+  const state = fitScaler('standard', channels, trainingParts(data));
+  const g = state.groups.global ?? {};
+  // 0 is the reference's out-of-vocabulary token (resolutions without a token of their own).
+  const token = frequencyTokenForMinutes(data.resolutionMin);
+  return {
+    formatVersion: 1,
+    channels: channels.map((name) => ({ name, role: config.targetFeatures.includes(name) ? 'target' : 'conditional' })),
+    scaler: { type: 'standard', mean: channels.map((c) => g[c]?.loc ?? 0), std: channels.map((c) => g[c]?.scale ?? 1) },
+    resolutionMin: data.resolutionMin,
+    frequencyToken: token,
+    contextLength: effectiveContextLength(hf),
+    predictionLength: outputLength(hf),
+    glucoseUnit: 'mmol/L',
+    imputationStrategy: config.imputationStrategy,
+  };
+}
+
+/**
+ * The network a run starts from: the base model adapted to the study's channels (zero-shot
+ * changes nothing architectural; training with covariates switches to mix_channel decoding),
+ * or a fresh from-scratch TTM sized like granite-tsfm's get_random_ttm.
+ */
+export function initialNetwork(config: TTMConfig, base: { config: HfTtmConfig; weights: ModelWeights } | null): { config: HfTtmConfig; weights: ModelWeights } {
+  const overrides = hfOverridesForTtmConfig(config);
+  if (config.trainingMode === 'from_scratch' || base === null) {
+    if (config.trainingMode !== 'from_scratch')
+      throw new StudioError('INVALID_INPUT', `${config.trainingMode} needs a base model; register one or use trainingMode "from_scratch".`);
+    const hf = randomTtmConfig(config.contextLength, config.forecastLength, 'small', { ...overrides, dropout: 0.2, head_dropout: 0.2 });
+    return { config: hf, weights: initializeTtmWeights(hf, config.seed) };
+  }
+  const adapted = adaptPretrained(base, overrides, config.seed);
+  return { config: adapted.config, weights: adapted.weights };
+}
+
+function scalerOf(pre: Preprocessor): { mean: number[]; std: number[] } {
+  if (pre.scaler.type !== 'standard') throw new StudioError('UNSUPPORTED', `Scaler "${pre.scaler.type}" is not supported by the forecaster; use standard.`);
+  return { mean: pre.scaler.mean, std: pre.scaler.std };
+}
+
+export interface ScaledBatch {
+  batch: Batch;
+  /** [B, L, C] scaled past values, model order. */
+  past: Float32Array;
+  /** [B, P, C] scaled future values (all channels: the loss picks the targets). */
+  future: Float32Array;
+  /** [B, P, C] 1 = observed target. */
+  futureMask: Float32Array;
+}
+
+/** Windows → scaled model tensors (one copy; the transform applies the preprocessor). */
+export function scaledBatch(data: PreparedData, windows: readonly WindowDescriptor[], pre: Preprocessor): ScaledBatch {
+  const channels = pre.channels.map((c) => c.name as Channel);
+  const { mean, std } = scalerOf(pre);
+  const index = new Map(channels.map((c, i) => [c, i]));
+  const batch = materializeBatch(data.grids, windows, {
+    contextLength: pre.contextLength,
+    forecastLength: pre.predictionLength,
+    inputChannels: channels,
+    targetChannels: channels,
+    transform: (_p, c, v) => (v - mean[index.get(c)!]!) / std[index.get(c)!]!,
+  });
+  return { batch, past: batch.past, future: batch.future, futureMask: Float32Array.from(batch.futureMask) };
+}
+
+/** The glucose target's position among the model's output channels. */
+export function glucoseOutputIndex(pre: Preprocessor): number {
+  const i = pre.channels.filter((c) => c.role === 'target').findIndex((c) => c.name === 'bg_mM');
+  if (i < 0) throw new StudioError('INVALID_INPUT', 'The model does not forecast bg_mM; evaluation and intervals are defined for glucose.');
+  return i;
+}
+
+export interface WindowForecast {
+  /** [W, P] glucose forecasts, mmol/L. */
+  forecast: Float64Array;
+  /** [W, P] observed glucose targets, mmol/L (NaN where unknown). */
+  target: Float64Array;
+  /** [W, P] 1 = observed target (scored), 0 = imputed. */
+  targetMask: Uint8Array;
+  /** [W, L] unscaled glucose context (for baselines). */
+  context: Float64Array;
+  contextMask: Uint8Array;
+}
+
+/** Runs the predictor over windows in batches; returns glucose forecasts in mmol/L. */
+export async function ttmForecastWindows(
+  predictor: TtmPredictor,
+  pre: Preprocessor,
+  data: PreparedData,
+  windows: readonly WindowDescriptor[],
+  batchSize: number,
+  signal?: AbortSignal,
+): Promise<Float64Array> {
+  const P = pre.predictionLength;
+  const gi = glucoseOutputIndex(pre);
+  const ch = pre.channels.findIndex((c) => c.name === 'bg_mM');
+  const { mean, std } = scalerOf(pre);
+  const out = new Float64Array(windows.length * P);
+  const freq = predictor.config.resolution_prefix_tuning ? (pre.frequencyToken ?? undefined) : undefined;
+  for (let s = 0; s < windows.length; s += batchSize) {
+    if (signal?.aborted === true) throw new StudioError('CANCELLED', 'Forecasting was cancelled.');
+    const chunk = windows.slice(s, s + batchSize);
+    const sb = scaledBatch(data, chunk, pre);
+    const res = await predictor.predict({
+      pastValues: sb.past,
+      batch: chunk.length,
+      steps: pre.contextLength,
+      ...(freq !== undefined ? { freqToken: freq } : {}),
+      ...(predictor.config.exogenous_channel_indices !== null ? { futureValues: sb.future } : {}),
+    });
+    const [, pOut, cOut] = res.dims;
+    for (let b = 0; b < chunk.length; b++) {
+      for (let h = 0; h < P && h < pOut; h++) out[(s + b) * P + h] = res.predictions[(b * pOut + h) * cOut + gi]! * std[ch]! + mean[ch]!;
+    }
+  }
+  return out;
+}
+
+/** Unscaled glucose context and targets of windows (what baselines and metrics read). */
+export function glucoseWindows(data: PreparedData, windows: readonly WindowDescriptor[], contextLength: number, horizon: number): WindowForecast {
+  const b = materializeBatch(data.grids, windows, { contextLength, forecastLength: horizon, inputChannels: ['bg_mM'], targetChannels: ['bg_mM'] });
+  return {
+    forecast: new Float64Array(windows.length * horizon),
+    target: Float64Array.from(b.future),
+    targetMask: b.futureMask,
+    context: Float64Array.from(b.past),
+    contextMask: b.pastMask,
+  };
+}

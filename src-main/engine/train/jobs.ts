@@ -1,0 +1,178 @@
+/**
+ * What the worker process does for each job kind. Each job opens its own connection to the
+ * same SQLite file (WAL, busy timeout 5 s) and writes what it produces itself: run_metrics in
+ * batched transactions, checkpoint rows, forecasts, evaluations, the trained model's entry.
+ *
+ * Why the worker writes, not the parent: metrics and forecasts are produced here, so sending
+ * them over IPC only to insert them on the other side would double the copies and make the
+ * store's content depend on the parent being alive and responsive (a busy Electron main
+ * process, a CLI that was closed). WAL lets the parent keep reading meanwhile; the parent
+ * still owns the run's status (running → completed / failed / cancelled / interrupted),
+ * because only it can notice that the worker died.
+ */
+import { join } from 'node:path';
+import { StudioError } from '../errors.js';
+import { prepareData } from '../forecast/data.js';
+import { baselineModels, evaluateModels, type EvaluationReport } from '../forecast/evaluate.js';
+import { rollingForecasts, storeForecasts, writeForecastCsv } from '../forecast/predict.js';
+import { initialNetwork } from '../forecast/ttm-model.js';
+import { ttmWindowModel } from '../forecast/window-models.js';
+import { Store } from '../store/index.js';
+import { loadCheckpoint } from '../ttm/checkpoint.js';
+import { TtmPredictor } from '../ttm/graph/predictor.js';
+import { parseTtmConfig } from '../ttm/ttm-config.js';
+import { runTrainingLoop, type CheckpointInfo, type TrainProgress } from './loop.js';
+import type { EvaluateJob, PredictJob, TrainJob } from './protocol.js';
+
+export interface JobHooks {
+  started(info: { device: string; fallbackMessage: string | null; totalSteps: number | null }): void;
+  progress(p: TrainProgress & { message?: string }): void;
+  checkpoint(c: CheckpointInfo): void;
+  shouldCancel(): boolean;
+}
+
+export type JobOutcome = { status: 'completed'; result: Record<string, unknown> } | { status: 'cancelled'; step: number | null; checkpoint: string | null };
+
+export async function runTrainJob(job: TrainJob, hooks: JobHooks): Promise<JobOutcome> {
+  const config = parseTtmConfig(job.config);
+  const store = Store.open(job.databaseFile);
+  try {
+    const data = prepareData({ dataset: job.data.dataset, split: job.data.split }, { store, resolutionMin: config.resolutionMin, lockSplit: true });
+    let base = null;
+    if (job.baseModelDir !== null && config.trainingMode !== 'from_scratch') {
+      const ck = await loadCheckpoint(job.baseModelDir);
+      base = { config: ck.config, weights: ck.weights };
+    }
+    const network = initialNetwork(config, base);
+    const insertCheckpoint = store.db.prepare(
+      'INSERT INTO checkpoints (run_id, step, epoch, path, is_best, metrics_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const result = await runTrainingLoop({
+      config,
+      options: job.options,
+      network,
+      data,
+      outputDir: job.outputDir,
+      loggingDir: job.loggingDir,
+      runId: job.runId,
+      resume: job.resume,
+      shouldCancel: hooks.shouldCancel,
+      sink: {
+        metrics: (points) => store.runs.addMetrics(job.runId, points),
+        progress: (p) => hooks.progress(p),
+        checkpoint: (c) => {
+          insertCheckpoint.run(job.runId, c.step, c.epoch, c.path, c.best ? 1 : 0, JSON.stringify({ validLoss: c.validLoss }), new Date().toISOString());
+          hooks.checkpoint(c);
+        },
+        started: (s) => hooks.started({ device: s.device, fallbackMessage: s.fallbackMessage, totalSteps: s.totalSteps }),
+      },
+    });
+    if (result.status === 'cancelled') return { status: 'cancelled', step: result.steps, checkpoint: result.lastDir };
+    const model = store.models.upsert({
+      name: job.modelName,
+      source: 'trained',
+      path: result.modelDir,
+      config: { trainingMode: config.trainingMode, freezeBackbone: config.freezeBackbone },
+      meta: { runId: job.runId, bestStep: result.bestStep, bestValidLoss: result.bestValidLoss, datasetId: data.datasetId, splitId: data.splitId },
+    });
+    return { status: 'completed', result: { ...result, modelId: model.id, modelName: model.name } };
+  } finally {
+    store.close();
+  }
+}
+
+async function modelForJob(job: PredictJob | EvaluateJob) {
+  const ck = await loadCheckpoint(job.modelDir);
+  if (ck.preprocessor === null)
+    throw new StudioError('MODEL', `${job.modelDir} has no preprocessor.json (a bare HF model): fine-tune it, or evaluate it zero-shot with a config.`);
+  return { config: ck.config, weights: ck.weights, preprocessor: ck.preprocessor };
+}
+
+export async function runPredictJob(job: PredictJob, hooks: JobHooks): Promise<JobOutcome> {
+  const store = Store.open(job.databaseFile);
+  try {
+    const state = await modelForJob(job);
+    const data = prepareData({ dataset: job.data.dataset, split: job.data.split }, { store, resolutionMin: state.preprocessor.resolutionMin });
+    const predictor = await TtmPredictor.create({ config: state.config, weights: state.weights }, { threads: job.threads, executionProvider: job.device });
+    hooks.started({
+      device: predictor.fallbackMessage === undefined ? job.device : 'cpu',
+      fallbackMessage: predictor.fallbackMessage ?? null,
+      totalSteps: null,
+    });
+    try {
+      const L = state.preprocessor.contextLength;
+      const r = await rollingForecasts(ttmWindowModel(state, predictor, job.batchSize), data, {
+        contextLength: L,
+        horizon: state.preprocessor.predictionLength,
+        part: job.part,
+        every: job.every,
+        levels: job.levels,
+        ...(job.patients !== undefined ? { patients: job.patients } : {}),
+        ...(job.fromTs !== undefined ? { fromTs: job.fromTs } : {}),
+        ...(job.toTs !== undefined ? { toTs: job.toTs } : {}),
+      });
+      const stored = storeForecasts(store, job.runId, data, r, L);
+      const csvRows = job.csvPath === null ? 0 : await writeForecastCsv(job.csvPath, data, r, L);
+      return { status: 'completed', result: { origins: stored, csvPath: job.csvPath, csvRows, horizon: r.horizon, coverage: r.coverage } };
+    } finally {
+      await predictor.release();
+    }
+  } finally {
+    store.close();
+  }
+}
+
+export async function runEvaluateJob(job: EvaluateJob, hooks: JobHooks): Promise<JobOutcome> {
+  const store = Store.open(job.databaseFile);
+  try {
+    const state = await modelForJob(job);
+    const data = prepareData({ dataset: job.data.dataset, split: job.data.split }, { store, resolutionMin: state.preprocessor.resolutionMin });
+    const predictor = await TtmPredictor.create({ config: state.config, weights: state.weights }, { threads: job.threads, executionProvider: job.device });
+    hooks.started({
+      device: predictor.fallbackMessage === undefined ? job.device : 'cpu',
+      fallbackMessage: predictor.fallbackMessage ?? null,
+      totalSteps: null,
+    });
+    const t0 = performance.now();
+    try {
+      const geometry = { contextLength: state.preprocessor.contextLength, horizon: state.preprocessor.predictionLength };
+      const notes: string[] = [];
+      const models = [ttmWindowModel(state, predictor, job.batchSize), ...baselineModels(data, geometry, notes)];
+      const report: EvaluationReport = await evaluateModels(data, models, {
+        ...geometry,
+        stride: job.stride,
+        levels: job.levels,
+        onProgress: (done, total, what) => {
+          const elapsedMs = performance.now() - t0;
+          hooks.progress({
+            epoch: 0,
+            step: done,
+            totalSteps: total,
+            trainLoss: Number.NaN,
+            validLoss: null,
+            learningRate: Number.NaN,
+            samplesPerSecond: 0,
+            elapsedMs,
+            etaMs: (elapsedMs / done) * (total - done),
+            message: what,
+          });
+        },
+      });
+      report.notes.push(...notes);
+      const info = store.db
+        .prepare('INSERT INTO evaluations (run_id, model_id, dataset_id, split_id, metrics_json, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(job.runId, job.modelId, data.datasetId, data.splitId, JSON.stringify(report), new Date().toISOString());
+      return { status: 'completed', result: { evaluationId: Number(info.lastInsertRowid), report } };
+    } finally {
+      await predictor.release();
+    }
+  } finally {
+    store.close();
+  }
+}
+
+/** Default run directory layout under the data dir. */
+export function runDirs(runsRoot: string, runId: number): { outputDir: string; loggingDir: string } {
+  const outputDir = join(runsRoot, String(runId));
+  return { outputDir, loggingDir: join(outputDir, 'logs') };
+}

@@ -1,0 +1,459 @@
+/**
+ * The TTM training loop (worker side; also callable in-process by TTMForecaster.fit and the
+ * bench). One optimizer step = one session.run of the training graph (onnx Trainer).
+ *
+ * Determinism: everything random derives from the seed and the global step — the data order
+ * (a seeded permutation per epoch), dropout masks (a stream per step), the schedule (a pure
+ * function of the step). A run resumed from a checkpoint at step k therefore continues with
+ * exactly the batches, masks and learning rates the uninterrupted run would have used, and on
+ * CPU with the same thread count reaches bit-identical parameters.
+ *
+ * Checkpoints (HF dir + preprocessor + training_state + run.json, written atomically by
+ * ttm/checkpoint.ts): `checkpoints/last` every `checkpointEverySteps`, on cancel and at the
+ * end; `checkpoints/best` whenever validation loss improves. A non-finite loss, gradient norm
+ * or parameter stops the run before anything is written, so the last checkpoint stays good.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng, Trainer, dropoutMask, type TensorData } from '../onnx/index.js';
+import { StudioError } from '../errors.js';
+import type { WindowDescriptor } from '../data/windows.js';
+import { partWindows, type PreparedData } from '../forecast/data.js';
+import { fitPreprocessor, scaledBatch, type TtmModelState } from '../forecast/ttm-model.js';
+import { loadCheckpoint, saveCheckpoint, type Preprocessor } from '../ttm/checkpoint.js';
+import { effectiveContextLength, outputLength, type HfTtmConfig } from '../ttm/hf-config.js';
+import type { ModelWeights } from '../ttm/init.js';
+import { TtmPredictor } from '../ttm/graph/predictor.js';
+import {
+  TTM_TRAIN_IO,
+  buildTtmTrainingGraph,
+  optimizerStateFromCheckpoint,
+  trainingStateFromOptimizer,
+  weightsFromFlat,
+  type DropoutInput,
+} from '../ttm/graph/training.js';
+import type { TTMConfig } from '../ttm/ttm-config.js';
+import { EarlyStopping, EarlyStoppingStateSchema } from './early-stopping.js';
+import { parseSchedule, scheduleAt, type Schedule } from './schedules.js';
+import { TensorBoardWriter } from './tensorboard.js';
+import type { TrainOptions } from './protocol.js';
+
+export interface MetricPoint {
+  step: number;
+  epoch: number | null;
+  name: string;
+  value: number;
+  ts: number;
+}
+
+export interface TrainProgress {
+  epoch: number;
+  step: number;
+  totalSteps: number;
+  trainLoss: number;
+  validLoss: number | null;
+  learningRate: number;
+  samplesPerSecond: number;
+  elapsedMs: number;
+  etaMs: number | null;
+}
+
+export interface CheckpointInfo {
+  step: number;
+  epoch: number;
+  path: string;
+  best: boolean;
+  validLoss: number | null;
+}
+
+/** Where the loop reports; the worker forwards to the parent and the store, fit() to its callback. */
+export interface TrainingSink {
+  metrics(points: readonly MetricPoint[]): void;
+  progress(p: TrainProgress): void;
+  checkpoint(c: CheckpointInfo): void;
+  /** Called once the device is known (CUDA may have fallen back to CPU). */
+  started?(info: { device: string; fallbackMessage: string | null; totalSteps: number; trainWindows: number; valWindows: number }): void;
+}
+
+export interface TrainLoopInput {
+  config: TTMConfig;
+  options: TrainOptions;
+  /** The network to start from (ignored on resume: the checkpoint wins). */
+  network: { config: HfTtmConfig; weights: ModelWeights };
+  data: PreparedData;
+  /** Run directory: checkpoints/last and checkpoints/best go here. */
+  outputDir: string;
+  loggingDir: string;
+  runId: number | null;
+  resume: boolean;
+  /** Polled after every step: stop, keeping a checkpoint. */
+  shouldCancel: () => boolean;
+  sink: TrainingSink;
+}
+
+export interface TrainLoopResult {
+  status: 'completed' | 'cancelled';
+  steps: number;
+  totalSteps: number;
+  epochs: number;
+  bestStep: number | null;
+  bestValidLoss: number | null;
+  lastTrainLoss: number | null;
+  /** Checkpoint to use as the trained model (best by validation loss, else last). */
+  modelDir: string;
+  lastDir: string;
+  earlyStopped: boolean;
+  device: string;
+  samplesPerSecond: number;
+}
+
+export const checkpointDirs = (outputDir: string) => ({ last: join(outputDir, 'checkpoints', 'last'), best: join(outputDir, 'checkpoints', 'best') });
+
+/** Resolves a symbolic dropout-mask shape for a batch (dims are numbers or products with 'batch'). */
+function resolveDims(shape: readonly (number | string)[], batch: number): number[] {
+  return shape.map((d) => {
+    if (typeof d === 'number') return d;
+    return d.split('*').reduce((acc, f) => {
+      if (f === 'batch') return acc * batch;
+      const n = Number(f);
+      if (!Number.isInteger(n)) throw new StudioError('INTERNAL', `Cannot size dropout mask dim "${d}".`);
+      return acc * n;
+    }, 1);
+  });
+}
+
+/** A seeded permutation of 0…n−1 for one epoch (Fisher–Yates). */
+export function epochOrder(n: number, seed: number, epoch: number): Uint32Array {
+  const rng = new Rng((seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  return order;
+}
+
+/** A seeded subsample (sorted) when a part has more windows than wanted. */
+function subsample(ws: WindowDescriptor[], max: number | null, seed: number): WindowDescriptor[] {
+  if (max === null || ws.length <= max) return ws;
+  const order = epochOrder(ws.length, seed, -1);
+  return Array.from(order.subarray(0, max))
+    .sort((a, b) => a - b)
+    .map((i) => ws[i]!);
+}
+
+function allFinite(a: ArrayLike<number>): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
+  return true;
+}
+
+function scheduleFor(o: TrainOptions, config: TTMConfig, totalSteps: number): Schedule {
+  const lr = config.learningRate;
+  const warmup = Math.min(config.warmupSteps, totalSteps);
+  switch (o.schedule) {
+    case 'one-cycle':
+      // One-cycle needs a warm-up phase of at least two steps.
+      return parseSchedule({ kind: 'one-cycle', maxLr: lr, totalSteps: Math.max(totalSteps, 4) });
+    case 'warmup-linear':
+      return parseSchedule({ kind: 'warmup-linear', lr, warmupSteps: warmup, totalSteps });
+    case 'warmup-cosine':
+      return parseSchedule({ kind: 'warmup-cosine', lr, warmupSteps: warmup, totalSteps });
+    case 'constant':
+      return parseSchedule({ kind: 'constant', lr });
+  }
+}
+
+/** Masked MSE of the target channels in the model's (scaled) units: the training loss on validation windows. */
+export async function validationLoss(
+  state: TtmModelState,
+  data: PreparedData,
+  windows: readonly WindowDescriptor[],
+  batchSize: number,
+  threads: number,
+): Promise<number> {
+  const predictor = await TtmPredictor.create({ config: state.config, weights: state.weights }, { threads });
+  try {
+    const nTargets = state.preprocessor.channels.filter((c) => c.role === 'target').length;
+    const C = state.preprocessor.channels.length;
+    let sum = 0;
+    let n = 0;
+    for (let s = 0; s < windows.length; s += batchSize) {
+      const chunk = windows.slice(s, s + batchSize);
+      const sb = scaledBatch(data, chunk, state.preprocessor);
+      const res = await predictor.predict({
+        pastValues: sb.past,
+        batch: chunk.length,
+        steps: state.preprocessor.contextLength,
+        ...(state.config.resolution_prefix_tuning ? { freqToken: state.preprocessor.frequencyToken ?? 0 } : {}),
+        ...(state.config.exogenous_channel_indices !== null ? { futureValues: sb.future } : {}),
+      });
+      const [, P, cOut] = res.dims;
+      for (let b = 0; b < chunk.length; b++)
+        for (let h = 0; h < P; h++)
+          for (let k = 0; k < nTargets; k++) {
+            const i = (b * P + h) * C + k;
+            if (sb.futureMask[i] === 0) continue;
+            const e = res.predictions[(b * P + h) * cOut + k]! - sb.future[i]!;
+            sum += e * e;
+            n++;
+          }
+    }
+    return n === 0 ? Number.NaN : sum / n;
+  } finally {
+    await predictor.release();
+  }
+}
+
+/** What training_state's metadata carries besides the moments, to resume mid-run. */
+interface ResumeMeta {
+  earlyStopping?: string;
+  lastValidLoss?: string;
+}
+
+export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopResult> {
+  const { config, options: o, data, sink } = input;
+  const dirs = checkpointDirs(input.outputDir);
+  let network = input.network;
+  let preprocessor: Preprocessor;
+  let resumeState: Awaited<ReturnType<typeof loadCheckpoint>> | null = null;
+  if (input.resume) {
+    if (!existsSync(dirs.last))
+      throw new StudioError('NOT_FOUND', `Run ${input.runId ?? ''} has no checkpoint to resume from (${dirs.last}); start it again instead.`);
+    resumeState = await loadCheckpoint(dirs.last);
+    if (resumeState.trainingState === null || resumeState.preprocessor === null)
+      throw new StudioError('MODEL', `The checkpoint ${dirs.last} has no optimizer state; it cannot be resumed.`);
+    network = { config: resumeState.config, weights: resumeState.weights };
+    preprocessor = resumeState.preprocessor;
+  } else {
+    preprocessor = fitPreprocessor(config, data, network.config);
+  }
+  const L = effectiveContextLength(network.config);
+  const P = outputLength(network.config);
+  const trainWindows = subsample(partWindows(data, 'train', { contextLength: L, forecastLength: P, stride: o.trainStride }), o.maxTrainWindows, config.seed);
+  const valWindows = subsample(
+    partWindows(data, 'val', { contextLength: L, forecastLength: P, stride: o.evalStride, role: 'train' }),
+    o.maxValWindows,
+    config.seed + 1,
+  );
+  if (trainWindows.length === 0)
+    throw new StudioError('INVALID_INPUT', `No training windows of ${L} + ${P} steps fit the split's training part; use a shorter context or more data.`);
+
+  const dropoutOn = network.config.dropout > 0 || network.config.head_dropout > 0;
+  const built = buildTtmTrainingGraph(network.config, network.weights, {
+    freezeBackbone: config.freezeBackbone,
+    futureObservedMask: true,
+    dropout: dropoutOn,
+    optimizer: {
+      weightDecay: config.weightDecay,
+      ...(config.gradientClipVal > 0 ? { maxGradNorm: config.gradientClipVal } : {}),
+      beta1Input: o.schedule === 'one-cycle',
+    },
+  });
+  const threads = config.threads ?? 2;
+  const trainer = await Trainer.create(built.graph, built.initialParams, { threads, executionProvider: config.device });
+  const device = trainer.session.fallbackMessage === undefined ? config.device : 'cpu';
+  const tb = TensorBoardWriter.open(input.loggingDir);
+  try {
+    const B = config.batchSize;
+    const stepsPerEpoch = Math.ceil(trainWindows.length / B);
+    const totalSteps = o.maxSteps ?? stepsPerEpoch * config.numEpochs;
+    const schedule = scheduleFor(o, config, totalSteps);
+    const validateEvery = o.validateEverySteps ?? stepsPerEpoch;
+    const checkpointEvery = o.checkpointEverySteps ?? stepsPerEpoch;
+    // Patience 0 = never stop early; the tracker still keeps the best step.
+    let early = new EarlyStopping({ patience: config.earlyStoppingPatience > 0 ? config.earlyStoppingPatience : Number.MAX_SAFE_INTEGER });
+    let lastValid: number | null = null;
+    if (resumeState !== null) {
+      trainer.setState(optimizerStateFromCheckpoint(built.graph, resumeState.weights, resumeState.trainingState!));
+      const meta: ResumeMeta = resumeState.trainingState!.metadata ?? {};
+      if (meta.earlyStopping !== undefined) early = new EarlyStopping({ state: EarlyStoppingStateSchema.parse(JSON.parse(meta.earlyStopping)) });
+      if (meta.lastValidLoss !== undefined && meta.lastValidLoss !== 'null') lastValid = Number(meta.lastValidLoss);
+    }
+    sink.started?.({
+      device,
+      fallbackMessage: trainer.session.fallbackMessage ?? null,
+      totalSteps,
+      trainWindows: trainWindows.length,
+      valWindows: valWindows.length,
+    });
+
+    const stateOf = (): TtmModelState => ({ config: network.config, weights: weightsFromFlat(network.weights, built.graph, trainer.params), preprocessor });
+    const save = async (dir: string, step: number, epoch: number): Promise<void> => {
+      if (!allFinite(trainer.params)) throw nonFinite(step, epoch, 'parameters');
+      const s = trainer.getState();
+      const meta = { epoch: String(epoch), earlyStopping: JSON.stringify(early.toJSON()), lastValidLoss: String(lastValid) };
+      await saveCheckpoint(
+        dir,
+        {
+          config: network.config,
+          weights: weightsFromFlat(network.weights, built.graph, s.params),
+          preprocessor,
+          trainingState: trainingStateFromOptimizer(built.graph, s, meta),
+          run: {
+            formatVersion: 1,
+            runId: input.runId === null ? null : String(input.runId),
+            createdAt: new Date().toISOString(),
+            seed: config.seed,
+            splitId: data.splitId === null ? null : String(data.splitId),
+            dataHashes: {},
+            versions: { ttmStudio: '0.1.0' },
+            trainingConfig: config,
+          },
+        },
+        { overwrite: true },
+      );
+    };
+    const nonFinite = (step: number, epoch: number, what: string): StudioError => {
+      const kept = existsSync(dirs.last) ? `The last good checkpoint is kept in ${dirs.last}.` : 'No checkpoint had been written yet.';
+      return new StudioError(
+        'RUNTIME',
+        `Training diverged: the ${what} became NaN or infinite at step ${step} (epoch ${epoch.toFixed(2)}). ${kept} Lower the learning rate (now ${config.learningRate}) or check the data for extreme values.`,
+        { step, epoch },
+      );
+    };
+
+    const rngFor = (step: number): Rng => new Rng((config.seed * 0x85ebca6b + step * 0x27d4eb2f) >>> 0);
+    const startStep = trainer.stepCount;
+    const t0 = performance.now();
+    let lastLoss: number | null = null;
+    let pending: MetricPoint[] = [];
+    let order = epochOrder(trainWindows.length, config.seed, Math.floor(startStep / stepsPerEpoch));
+    let orderEpoch = Math.floor(startStep / stepsPerEpoch);
+    let lastProgress = -Infinity;
+    let status: TrainLoopResult['status'] = 'completed';
+    let earlyStopped = false;
+    const flush = (): void => {
+      if (pending.length > 0) sink.metrics(pending);
+      tb.flush();
+      pending = [];
+    };
+    const metric = (step: number, epoch: number, name: string, value: number): void => {
+      pending.push({ step, epoch, name, value, ts: Date.now() });
+      tb.addScalar(name, value, step);
+    };
+
+    while (trainer.stepCount < totalSteps) {
+      const k = trainer.stepCount; // steps taken so far; this step is k + 1
+      const epochIdx = Math.floor(k / stepsPerEpoch);
+      if (epochIdx !== orderEpoch) {
+        order = epochOrder(trainWindows.length, config.seed, epochIdx);
+        orderEpoch = epochIdx;
+      }
+      const pos = k % stepsPerEpoch;
+      const idx = order.subarray(pos * B, Math.min((pos + 1) * B, trainWindows.length));
+      const windows = Array.from(idx, (i) => trainWindows[i]!);
+      const sb = scaledBatch(data, windows, preprocessor);
+      if (o.faultInjection?.nanAtStep === k + 1) sb.past[0] = Number.NaN;
+      const C = preprocessor.channels.length;
+      const feeds: Record<string, TensorData> = {
+        [TTM_TRAIN_IO.pastValues]: { data: sb.past, dims: [windows.length, L, C] },
+        [TTM_TRAIN_IO.futureValues]: { data: sb.future, dims: [windows.length, P, C] },
+        [TTM_TRAIN_IO.futureObservedMask]: { data: sb.futureMask, dims: [windows.length, P, C] },
+      };
+      if (network.config.resolution_prefix_tuning) {
+        feeds[TTM_TRAIN_IO.freqToken] = { data: new BigInt64Array(windows.length).fill(BigInt(preprocessor.frequencyToken ?? 0)), dims: [windows.length] };
+      }
+      if (dropoutOn) {
+        const rng = rngFor(k + 1);
+        for (const d of built.dropoutInputs as DropoutInput[]) {
+          const dims = resolveDims(d.shape, windows.length);
+          feeds[d.name] = {
+            data: dropoutMask(
+              rng,
+              dims.reduce((a, b) => a * b, 1),
+              d.p,
+            ),
+            dims,
+          };
+        }
+      }
+      const sv = scheduleAt(schedule, Math.min(k, schedule.kind === 'constant' ? k : schedule.totalSteps));
+      const res = await trainer.step(feeds, { lr: sv.lr, ...(sv.beta1 !== null ? { beta1: sv.beta1 } : {}) });
+      const step = k + 1;
+      const epoch = step / stepsPerEpoch;
+      if (!Number.isFinite(res.loss)) {
+        flush();
+        throw nonFinite(step, epoch, 'training loss');
+      }
+      if (res.gradNorm !== undefined && !Number.isFinite(res.gradNorm)) {
+        flush();
+        throw nonFinite(step, epoch, 'gradient');
+      }
+      lastLoss = res.loss;
+      metric(step, epoch, 'train/loss', res.loss);
+      metric(step, epoch, 'train/learning_rate', sv.lr);
+      if (res.gradNorm !== undefined) metric(step, epoch, 'train/grad_norm', res.gradNorm);
+
+      if (valWindows.length > 0 && (step % validateEvery === 0 || step === totalSteps)) {
+        const vl = await validationLoss(stateOf(), data, valWindows, Math.max(B, 256), threads);
+        lastValid = vl;
+        metric(step, epoch, 'eval/loss', vl);
+        if (!Number.isFinite(vl)) {
+          flush();
+          throw nonFinite(step, epoch, 'validation loss');
+        }
+        const u = early.update(step, vl);
+        if (u.shouldStop) earlyStopped = true;
+        if (u.improved) {
+          await save(dirs.best, step, epoch);
+          sink.checkpoint({ step, epoch, path: dirs.best, best: true, validLoss: vl });
+        }
+      }
+      const elapsedMs = performance.now() - t0;
+      const done = step - startStep;
+      const perStep = elapsedMs / Math.max(1, done);
+      const samplesPerSecond = (done * B * 1000) / Math.max(1, elapsedMs);
+      const cancel = input.shouldCancel();
+      const finalStep = step === totalSteps || earlyStopped || cancel;
+      if (step % checkpointEvery === 0 || finalStep) {
+        flush();
+        await save(dirs.last, step, epoch);
+        sink.checkpoint({ step, epoch, path: dirs.last, best: false, validLoss: lastValid });
+      }
+      const now = performance.now();
+      if (finalStep || now - lastProgress > 200) {
+        lastProgress = now;
+        sink.progress({
+          epoch,
+          step,
+          totalSteps,
+          trainLoss: res.loss,
+          validLoss: lastValid,
+          learningRate: sv.lr,
+          samplesPerSecond,
+          elapsedMs,
+          etaMs: perStep * (totalSteps - step),
+        });
+      }
+      if (pending.length >= 200) flush();
+      if (cancel) {
+        status = 'cancelled';
+        break;
+      }
+      if (earlyStopped) break;
+    }
+    flush();
+    const elapsedMs = performance.now() - t0;
+    const steps = trainer.stepCount;
+    return {
+      status,
+      steps,
+      totalSteps,
+      epochs: steps / stepsPerEpoch,
+      bestStep: early.bestStep,
+      bestValidLoss: early.bestValue,
+      lastTrainLoss: lastLoss,
+      modelDir: existsSync(dirs.best) ? dirs.best : dirs.last,
+      lastDir: dirs.last,
+      earlyStopped,
+      device,
+      samplesPerSecond: ((steps - startStep) * B * 1000) / Math.max(1, elapsedMs),
+    };
+  } finally {
+    tb.close();
+    await trainer.release();
+  }
+}
