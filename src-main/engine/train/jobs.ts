@@ -64,7 +64,12 @@ export async function runTrainJob(job: TrainJob, hooks: JobHooks): Promise<JobOu
           insertCheckpoint.run(job.runId, c.step, c.epoch, c.path, c.best ? 1 : 0, JSON.stringify({ validLoss: c.validLoss }), new Date().toISOString());
           hooks.checkpoint(c);
         },
-        started: (s) => hooks.started({ device: s.device, fallbackMessage: s.fallbackMessage, totalSteps: s.totalSteps }),
+        started: (s) => {
+          // Steps after the checkpoint we resume from are trained again: drop their old metrics
+          // so the curve has one point per step.
+          if (job.resume) store.db.prepare('DELETE FROM run_metrics WHERE run_id = ? AND step > ?').run(job.runId, s.startStep);
+          hooks.started({ device: s.device, fallbackMessage: s.fallbackMessage, totalSteps: s.totalSteps });
+        },
       },
     });
     if (result.status === 'cancelled') return { status: 'cancelled', step: result.steps, checkpoint: result.lastDir };

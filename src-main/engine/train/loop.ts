@@ -72,7 +72,7 @@ export interface TrainingSink {
   progress(p: TrainProgress): void;
   checkpoint(c: CheckpointInfo): void;
   /** Called once the device is known (CUDA may have fallen back to CPU). */
-  started?(info: { device: string; fallbackMessage: string | null; totalSteps: number; trainWindows: number; valWindows: number }): void;
+  started?(info: { device: string; fallbackMessage: string | null; totalSteps: number; startStep: number; trainWindows: number; valWindows: number }): void;
 }
 
 export interface TrainLoopInput {
@@ -276,6 +276,7 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       device,
       fallbackMessage: trainer.session.fallbackMessage ?? null,
       totalSteps,
+      startStep: trainer.stepCount,
       trainWindows: trainWindows.length,
       valWindows: valWindows.length,
     });
@@ -406,6 +407,8 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       const done = step - startStep;
       const perStep = elapsedMs / Math.max(1, done);
       const samplesPerSecond = (done * B * 1000) / Math.max(1, elapsedMs);
+      // session.run works on this thread: yield one macrotask so IPC messages (cancel) get in.
+      await new Promise<void>((r) => setImmediate(r));
       const cancel = input.shouldCancel();
       const finalStep = step === totalSteps || earlyStopped || cancel;
       if (step % checkpointEvery === 0 || finalStep) {

@@ -1,0 +1,97 @@
+/**
+ * Interruptions: a cancelled run and a run whose worker was killed (kill -9) both resume from
+ * their last checkpoint and end with exactly the parameters of an uninterrupted run with the
+ * same seed (same optimizer state, step count and data order). A loss that turns NaN stops
+ * the run with a clear message and leaves the last good checkpoint in place.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../../src-main/engine/store/index.js';
+import { TrainingHost } from '../../../src-main/engine/train/host.js';
+import { loadCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { cohortStore, host, trainJob } from './helpers.js';
+
+const OPTIONS = { maxSteps: 12, validateEverySteps: 3, checkpointEverySteps: 4 };
+
+describe('cancel, kill and resume', () => {
+  const tmp = tempDir();
+  let store: Store;
+  let reference: Buffer;
+  beforeAll(async () => {
+    store = await cohortStore(tmp.dir);
+    const run = store.runs.create({ kind: 'train', config: {} });
+    const end = await host(store).start(trainJob(store, tmp.dir, run.id, { options: OPTIONS })).done;
+    expect(end.status, JSON.stringify(end)).toBe('completed');
+    reference = readFileSync(join(tmp.dir, 'runs', String(run.id), 'checkpoints', 'last', 'model.safetensors'));
+  });
+  afterAll(() => {
+    store.close();
+    tmp.cleanup();
+  });
+
+  const lastWeights = (runId: number): Buffer => readFileSync(join(tmp.dir, 'runs', String(runId), 'checkpoints', 'last', 'model.safetensors'));
+
+  it('cancel mid-run, then resume: bit-identical final parameters', async () => {
+    const run = store.runs.create({ kind: 'train', config: {} });
+    const h = new TrainingHost({
+      store,
+      emit: () => undefined,
+      onMessage: (id, m) => {
+        if (m.type === 'checkpoint' && !m.best && m.step === 4) h.cancel(id);
+      },
+    });
+    const end = await h.start(trainJob(store, tmp.dir, run.id, { options: { ...OPTIONS, validateEverySteps: 3 } })).done;
+    expect(end.status).toBe('cancelled');
+    const stoppedAt = end.status === 'cancelled' ? end.step! : 0;
+    expect(stoppedAt).toBeGreaterThanOrEqual(4);
+    expect(stoppedAt).toBeLessThan(12);
+    expect(store.runs.get(run.id).status).toBe('cancelled');
+    const ck = await loadCheckpoint(join(tmp.dir, 'runs', String(run.id), 'checkpoints', 'last'));
+    expect(ck.trainingState?.step).toBe(stoppedAt);
+
+    const resumed = await host(store).start(trainJob(store, tmp.dir, run.id, { options: OPTIONS, resume: true })).done;
+    expect(resumed.status, JSON.stringify(resumed)).toBe('completed');
+    expect(store.runs.get(run.id).status).toBe('completed');
+    expect(lastWeights(run.id).equals(reference)).toBe(true);
+    // One loss point per step, even across the interruption.
+    expect(store.runs.metrics(run.id, 'train/loss').map((m) => m.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  });
+
+  it('kill -9 of the worker leaves an interrupted, resumable run', async () => {
+    const run = store.runs.create({ kind: 'train', config: {} });
+    let pid = 0;
+    const h = new TrainingHost({
+      store,
+      emit: () => undefined,
+      onMessage: (_id, m) => {
+        if (m.type === 'started') pid = m.pid;
+        if (m.type === 'checkpoint' && !m.best && m.step === 4) process.kill(pid, 'SIGKILL');
+      },
+    });
+    const end = await h.start(trainJob(store, tmp.dir, run.id, { options: OPTIONS })).done;
+    expect(end.status).toBe('interrupted');
+    const row = store.runs.get(run.id);
+    expect(row.status).toBe('interrupted');
+    expect(row.error).toMatch(/resume/);
+    const resumed = await host(store).start(trainJob(store, tmp.dir, run.id, { options: OPTIONS, resume: true })).done;
+    expect(resumed.status, JSON.stringify(resumed)).toBe('completed');
+    expect(lastWeights(run.id).equals(reference)).toBe(true);
+    expect(store.runs.metrics(run.id, 'train/loss').map((m) => m.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  });
+
+  it('stops on a NaN loss with a clear message and keeps the last good checkpoint', async () => {
+    const run = store.runs.create({ kind: 'train', config: {} });
+    const end = await host(store).start(trainJob(store, tmp.dir, run.id, { options: { ...OPTIONS, faultInjection: { nanAtStep: 6 } } })).done;
+    expect(end.status).toBe('failed');
+    const message = end.status === 'failed' ? end.message : '';
+    expect(message).toMatch(/NaN or infinite at step 6/);
+    expect(message).toMatch(/last good checkpoint is kept/);
+    expect(store.runs.get(run.id).status).toBe('failed');
+    const ck = await loadCheckpoint(join(tmp.dir, 'runs', String(run.id), 'checkpoints', 'last'));
+    expect(ck.trainingState?.step).toBe(4);
+    for (const w of ck.weights.values()) for (const v of w.data as Float32Array) expect(Number.isFinite(v)).toBe(true);
+    expect(store.runs.metrics(run.id, 'train/loss').map((m) => m.step)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
