@@ -3,9 +3,10 @@ import { register as check } from './check.js';
 import { register as datasets } from './datasets.js';
 import { register as importCommand } from './import.js';
 import { register as info } from './info.js';
+import { register as models } from './models.js';
 import { register as serve } from './serve.js';
 import { register as simulate } from './simulate.js';
 import { register as splits } from './splits.js';
 
 /** Every command group, in the order `--help` lists them. Add new groups here. */
-export const COMMANDS: readonly ((program: Command) => void)[] = [info, datasets, importCommand, simulate, check, splits, serve];
+export const COMMANDS: readonly ((program: Command) => void)[] = [info, datasets, importCommand, simulate, check, splits, models, serve];

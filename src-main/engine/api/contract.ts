@@ -13,9 +13,7 @@ import { z } from 'zod';
 export const EntityRef = z.union([z.string().min(1).max(200), z.number().int().positive()]);
 
 /** Client-chosen id for a long operation, so it can follow progress events and cancel. */
-export const OperationId = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{6,64}$/, 'operationId: 6–64 letters, digits, dashes or underscores');
+export const OperationId = z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, 'operationId: 6–64 letters, digits, dashes or underscores');
 
 export const GlucoseUnit = z.enum(['mg/dL', 'mmol/L']);
 export const Device = z.enum(['cpu', 'cuda']);
@@ -88,7 +86,29 @@ export const ModelSummarySchema = z.object({
   repo: z.string().nullable(),
   revision: z.string().nullable(),
   createdAt: z.string(),
+  /** Window geometry from the registered config.json (null when it was not recorded). */
+  contextLength: z.number().int().nullable(),
+  predictionLength: z.number().int().nullable(),
+  channels: z.number().int().nullable(),
 });
+
+export const ModelDetailSchema = ModelSummarySchema.extend({
+  /** The HF config.json, as parsed (defaults filled). */
+  config: z.record(z.string(), z.unknown()),
+  meta: z.record(z.string(), z.unknown()),
+  parameters: z.object({ total: z.number().int(), trainableFrozenBackbone: z.number().int() }),
+  files: z.array(z.object({ name: z.string(), bytes: z.number().int() })),
+  /** Whether the directory still holds a loadable checkpoint. */
+  available: z.boolean(),
+  problem: z.string().nullable(),
+});
+export type ModelDetail = z.infer<typeof ModelDetailSchema>;
+
+const ModelName = z
+  .string()
+  .min(1)
+  .max(120)
+  .regex(/^[^\s/\\][^/\\]*$/, 'model name: no slashes, not starting with a space');
 
 export const RunSummarySchema = z.object({
   id: z.number().int(),
@@ -355,7 +375,17 @@ export const SimulateRequestSchema = z
 
 // ---------- data import ----------
 
-export const ImportFormat = z.enum(['dexcom-clarity', 'libreview', 'nightscout', 'tidepool', 'ohiot1dm-xml', 'glucose-ml', 'glupredkit', 'seed-csv', 'generic-csv']);
+export const ImportFormat = z.enum([
+  'dexcom-clarity',
+  'libreview',
+  'nightscout',
+  'tidepool',
+  'ohiot1dm-xml',
+  'glucose-ml',
+  'glupredkit',
+  'seed-csv',
+  'generic-csv',
+]);
 export const DateOrderSchema = z.enum(['ymd', 'dmy', 'mdy']);
 
 /** Column mapping for generic CSVs (the import wizard writes it; `--mapping file.json` in the CLI). */
@@ -369,7 +399,10 @@ export const ImportMappingSchema = z
     /** IANA zone of naive timestamps; an explicit timeZone option overrides it. */
     timeZone: z.string().min(1).optional(),
     patient: z.union([z.object({ column: z.string().min(1) }).strict(), z.object({ value: z.string().min(1).max(200) }).strict()]).optional(),
-    glucose: z.object({ column: z.string().min(1), unit: GlucoseUnit, kind: z.enum(['cgm', 'scan', 'smbg']).default('cgm') }).strict().optional(),
+    glucose: z
+      .object({ column: z.string().min(1), unit: GlucoseUnit, kind: z.enum(['cgm', 'scan', 'smbg']).default('cgm') })
+      .strict()
+      .optional(),
     events: z
       .array(
         z
@@ -478,13 +511,52 @@ export const METHODS = {
   'datasets.patients': { request: z.object({ dataset: EntityRef }).strict(), response: z.array(PatientSummarySchema) },
   'datasets.delete': { request: z.object({ dataset: EntityRef }).strict(), response: z.object({ deleted: z.string() }) },
   'models.list': { request: Empty, response: z.array(ModelSummarySchema) },
+  'models.show': { request: z.object({ model: EntityRef }).strict(), response: ModelDetailSchema },
+  'models.import': {
+    request: z.object({ path: z.string().min(1).max(4096), name: ModelName.optional() }).strict(),
+    response: ModelDetailSchema,
+  },
+  'models.pull': {
+    request: z
+      .object({
+        repo: z.string().min(3).max(200).optional(),
+        contextLength: z.number().int().positive().max(100_000).optional(),
+        predictionLength: z.number().int().positive().max(100_000).optional(),
+        revision: z.string().min(1).max(200).optional(),
+        endpoint: z.string().min(1).max(2000).optional(),
+        token: z.string().min(1).max(1000).optional(),
+        name: ModelName.optional(),
+        force: z.boolean().default(false),
+        operationId: OperationId.optional(),
+      })
+      .strict(),
+    response: z.object({ model: ModelDetailSchema, fromCache: z.boolean(), key: z.string().nullable(), predictionFilterLength: z.number().int().nullable() }),
+  },
+  'models.exportOnnx': {
+    request: z
+      .object({ model: EntityRef, path: z.string().min(1).max(4096), observedMask: z.boolean().default(false), overwrite: z.boolean().default(false) })
+      .strict(),
+    response: z.object({ path: z.string(), bytes: z.number().int(), inputs: z.array(z.string()), outputs: z.array(z.string()) }),
+  },
+  'models.delete': {
+    request: z.object({ model: EntityRef }).strict(),
+    response: z.object({ deleted: z.string(), removedFiles: z.boolean() }),
+  },
   'runs.list': { request: Empty, response: z.array(RunSummarySchema) },
   'runs.metrics': { request: z.object({ run: z.number().int().positive(), name: z.string().optional() }).strict(), response: z.array(RunMetricSchema) },
   'operations.cancel': { request: z.object({ operationId: OperationId }).strict(), response: z.object({ cancelled: z.boolean() }) },
-  'datasets.detect': { request: z.object({ paths: ImportPaths, format: ImportFormat.optional(), mapping: ImportMappingSchema.optional() }).strict(), response: z.array(FormatDetectionSchema) },
-  'datasets.preview': { request: z.object({ path: z.string().min(1).max(4096), rows: z.number().int().min(1).max(1000).default(20), ...ImportOptionsShape }).strict(), response: ImportPreviewSchema },
+  'datasets.detect': {
+    request: z.object({ paths: ImportPaths, format: ImportFormat.optional(), mapping: ImportMappingSchema.optional() }).strict(),
+    response: z.array(FormatDetectionSchema),
+  },
+  'datasets.preview': {
+    request: z.object({ path: z.string().min(1).max(4096), rows: z.number().int().min(1).max(1000).default(20), ...ImportOptionsShape }).strict(),
+    response: ImportPreviewSchema,
+  },
   'datasets.import': {
-    request: z.object({ paths: ImportPaths, dataset: EntityRef, create: z.boolean().default(false), ...ImportOptionsShape, operationId: OperationId.optional() }).strict(),
+    request: z
+      .object({ paths: ImportPaths, dataset: EntityRef, create: z.boolean().default(false), ...ImportOptionsShape, operationId: OperationId.optional() })
+      .strict(),
     response: ImportReportSchema,
   },
   'datasets.simulate': { request: SimulateRequestSchema, response: DatasetSummarySchema },

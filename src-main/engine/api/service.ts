@@ -9,6 +9,7 @@ import { METHODS, isMethodName, type ApiEvent, type ApiResponse, type MethodName
 import { coreHandlers } from './handlers/core.js';
 import { dataPipelineHandlers } from './handlers/data-pipeline.js';
 import { dataImportHandlers } from './handlers/data-import.js';
+import { modelHandlers } from './handlers/models.js';
 import { OperationRegistry } from './operations.js';
 
 export interface CallContext {
@@ -20,10 +21,7 @@ export interface CallContext {
   emit(event: ApiEvent): void;
 }
 
-export type Handler<M extends MethodName> = (
-  request: z.output<(typeof METHODS)[M]['request']>,
-  ctx: CallContext,
-) => Promise<ApiResponse<M>> | ApiResponse<M>;
+export type Handler<M extends MethodName> = (request: z.output<(typeof METHODS)[M]['request']>, ctx: CallContext) => Promise<ApiResponse<M>> | ApiResponse<M>;
 
 export type Handlers = { [M in MethodName]: Handler<M> };
 
@@ -53,7 +51,7 @@ export class StudioService {
     this.store = Store.open(this.layout.database);
     this.operations = new OperationRegistry((e) => this.emit(e));
     // Each domain contributes its handlers; the annotation makes a missing method a compile error.
-    const handlers: Handlers = { ...coreHandlers, ...dataImportHandlers, ...dataPipelineHandlers };
+    const handlers: Handlers = { ...coreHandlers, ...dataImportHandlers, ...dataPipelineHandlers, ...modelHandlers };
     this.handlers = handlers;
     const emit = (e: ApiEvent): void => this.emit(e);
     this.ctx = {

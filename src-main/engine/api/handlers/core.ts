@@ -69,10 +69,6 @@ export const coreHandlers = {
     ctx.emit({ type: 'data.changed', what: 'datasets' });
     return { deleted: d.name };
   },
-  'models.list': (_req, ctx) =>
-    ctx.store.models
-      .list()
-      .map((m) => ({ id: m.id, name: m.name, source: m.source, path: m.path, repo: m.repo, revision: m.revision, createdAt: m.createdAt })),
   'runs.list': (_req, ctx) =>
     ctx.store.runs.list().map((r) => ({
       id: r.id,
