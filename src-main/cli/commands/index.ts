@@ -4,9 +4,26 @@ import { register as datasets } from './datasets.js';
 import { register as importCommand } from './import.js';
 import { register as info } from './info.js';
 import { register as models } from './models.js';
+import { register as evaluate } from './evaluate.js';
+import { register as predict } from './predict.js';
+import { register as runs } from './runs.js';
+import { register as train } from './train.js';
 import { register as serve } from './serve.js';
 import { register as simulate } from './simulate.js';
 import { register as splits } from './splits.js';
 
 /** Every command group, in the order `--help` lists them. Add new groups here. */
-export const COMMANDS: readonly ((program: Command) => void)[] = [info, datasets, importCommand, simulate, check, splits, models, serve];
+export const COMMANDS: readonly ((program: Command) => void)[] = [
+  info,
+  datasets,
+  importCommand,
+  simulate,
+  check,
+  splits,
+  models,
+  train,
+  predict,
+  evaluate,
+  runs,
+  serve,
+];

@@ -10,6 +10,8 @@ import { coreHandlers } from './handlers/core.js';
 import { dataPipelineHandlers } from './handlers/data-pipeline.js';
 import { dataImportHandlers } from './handlers/data-import.js';
 import { modelHandlers } from './handlers/models.js';
+import { trainHandlers } from './handlers/train.js';
+import { TrainingHost, type SpawnWorker } from '../train/host.js';
 import { OperationRegistry } from './operations.js';
 
 export interface CallContext {
@@ -18,6 +20,8 @@ export interface CallContext {
   readonly operations: OperationRegistry;
   readonly logger: Logger;
   readonly electronVersion: string | null;
+  /** Spawns training / prediction / evaluation workers (onnxruntime never runs on this thread). */
+  readonly training: TrainingHost;
   emit(event: ApiEvent): void;
 }
 
@@ -29,6 +33,8 @@ export interface StudioServiceOptions {
   dataDir: string;
   logger?: Logger;
   electronVersion?: string | null;
+  /** How training workers are started (Electron passes a utilityProcess-based one; default: child_process.fork). */
+  spawnWorker?: SpawnWorker;
 }
 
 /**
@@ -40,6 +46,7 @@ export class StudioService {
   readonly layout: DataDirLayout;
   readonly operations: OperationRegistry;
   readonly logger: Logger;
+  readonly training: TrainingHost;
   private readonly listeners = new Set<(event: ApiEvent) => void>();
   private readonly handlers: Handlers;
   private readonly ctx: CallContext;
@@ -51,10 +58,12 @@ export class StudioService {
     this.store = Store.open(this.layout.database);
     this.operations = new OperationRegistry((e) => this.emit(e));
     // Each domain contributes its handlers; the annotation makes a missing method a compile error.
-    const handlers: Handlers = { ...coreHandlers, ...dataImportHandlers, ...dataPipelineHandlers, ...modelHandlers };
+    const handlers: Handlers = { ...coreHandlers, ...dataImportHandlers, ...dataPipelineHandlers, ...modelHandlers, ...trainHandlers };
     this.handlers = handlers;
     const emit = (e: ApiEvent): void => this.emit(e);
+    this.training = new TrainingHost({ store: this.store, emit, ...(options.spawnWorker !== undefined ? { spawn: options.spawnWorker } : {}) });
     this.ctx = {
+      training: this.training,
       store: this.store,
       layout: this.layout,
       operations: this.operations,
@@ -113,6 +122,8 @@ export class StudioService {
 
   close(): void {
     this.operations.cancelAll(cancelledError('Shutdown'));
+    // Workers still running stop after their current step with a checkpoint (resumable).
+    this.training.detach();
     this.store.close();
   }
 }

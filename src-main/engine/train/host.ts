@@ -73,6 +73,7 @@ export interface TrainingHostOptions {
 
 export class TrainingHost {
   private readonly active = new Map<number, { worker: WorkerProcess; handle: JobHandle }>();
+  private detached = false;
 
   constructor(private readonly o: TrainingHostOptions) {}
 
@@ -91,6 +92,11 @@ export class TrainingHost {
     const end = (e: JobEnd): void => {
       if (ended !== null) return;
       ended = e;
+      if (this.detached) {
+        this.active.delete(runId);
+        resolveDone(e);
+        return;
+      }
       switch (e.status) {
         case 'completed':
           store.runs.finish(runId, 'completed', { result: e.result });
@@ -182,6 +188,16 @@ export class TrainingHost {
 
   isActive(runId: number): boolean {
     return this.active.has(runId);
+  }
+
+  /**
+   * The store is closing: ask every worker to stop after its step (it checkpoints), and stop
+   * writing statuses. A worker whose parent is gone exits; the next service start marks its
+   * run interrupted, and it can be resumed.
+   */
+  detach(): void {
+    this.detached = true;
+    for (const a of this.active.values()) a.handle.cancel();
   }
 
   /** Stops every worker (app shutdown): a cancel first, then a kill if it does not leave. */

@@ -75,6 +75,12 @@ function main(): void {
   const ch = channel();
   let cancelled = false;
   let started = false;
+  // Another process (`ttm-studio runs cancel` from a second terminal) cancels with SIGTERM:
+  // stop after the current step, with a checkpoint, like a cancel message.
+  process.on('SIGTERM', () => {
+    cancelled = true;
+    if (!started) process.exit(0);
+  });
   ch.onMessage((raw) => {
     const parsed = HostMessageSchema.safeParse(raw);
     if (!parsed.success) {
