@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioService } from '../engine/api/service.js';
+import { prepareDataDir } from '../engine/first-start.js';
 import { createLogger } from '../engine/logger.js';
 import { dataDirLayout, resolveDataDir } from '../engine/paths.js';
 import { registerIpc } from './ipc.js';
@@ -106,6 +107,10 @@ async function start(): Promise<void> {
   const unregister = registerIpc(ipcMain, service, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
   Menu.setApplicationMenu(buildMenu({ dataDir, isMac: process.platform === 'darwin' }));
   await win.loadURL(APP_ENTRY_URL);
+  // After the window shows: the Data page refreshes itself when the demo cohort lands.
+  prepareDataDir(service, { demo: true }).catch((e: unknown) =>
+    logger.error('first start preparation failed', { message: e instanceof Error ? e.message : String(e) }),
+  );
 
   app.on('second-instance', () => {
     if (win.isMinimized()) win.restore();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { StudioError } from '../../engine/errors.js';
+import { prepareDataDir } from '../../engine/first-start.js';
 import { isLoopbackHost } from '../../server/security.js';
 import { startWebHost } from '../../server/web-host.js';
 import { contextFrom } from '../context.js';
@@ -13,8 +14,9 @@ export function register(program: Command): void {
     .description('Start the web host: the app in a browser, over HTTP + WebSocket on 127.0.0.1 with an access token')
     .option('--port <port>', 'port to listen on (0 = any free port)', '0')
     .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--demo', 'on the first start of an empty data directory, create the demo cohort (as the desktop app does)')
     .option('--allow-remote', 'allow binding to a non-loopback address (anyone who can reach it and has the token controls this data directory)')
-    .action(async (opts: { port: string; host: string; allowRemote?: boolean }, command: Command) => {
+    .action(async (opts: { port: string; host: string; allowRemote?: boolean; demo?: boolean }, command: Command) => {
       const ctx = contextFrom(command);
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StudioError('INVALID_INPUT', `--port must be an integer 0–65535, not "${opts.port}".`);
@@ -26,6 +28,8 @@ export function register(program: Command): void {
         );
       }
       await ctx.withService(async (service) => {
+        const prepared = await prepareDataDir(service, { demo: opts.demo === true });
+        if (prepared.demoCreated) ctx.out.info('Created the demo cohort (first start of this data directory).');
         const host = await startWebHost({ service, staticDir: RENDERER_DIR, host: opts.host, port, allowRemote: opts.allowRemote === true });
         ctx.out.result(
           { url: host.url, loginUrl: host.loginUrl, token: host.token, dataDir: ctx.dataDir },

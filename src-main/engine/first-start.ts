@@ -1,0 +1,69 @@
+/**
+ * What the app does when it opens a data directory: register the models shipped in models/
+ * (every start, so an update's new model appears), and on the very first start of an empty
+ * data directory create the demo cohort, so the app opens on something real to look at.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { StudioService } from './api/service.js';
+import type { Store } from './store/index.js';
+import { parseHfConfigJson } from './ttm/index.js';
+
+const FIRST_START_KEY = 'app.firstStartDone';
+
+/** models/ beside the app: the repo root in development, the resources folder when packaged. */
+export function bundledModelsDir(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, 'models');
+    if (existsSync(join(dir, 'package.json')) || existsSync(join(dir, 'resources'))) {
+      if (existsSync(candidate)) return candidate;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return null;
+}
+
+/** Registers every models/<name>/ with a valid config.json and weights as a 'bundled' model. */
+export function registerBundledModels(store: Store, dir: string | null = bundledModelsDir()): string[] {
+  if (dir === null) return [];
+  const names: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (!statSync(path).isDirectory()) continue; // follows links: a linked model folder counts
+    if (!existsSync(join(path, 'config.json')) || !existsSync(join(path, 'model.safetensors'))) continue;
+    const config = parseHfConfigJson(readFileSync(join(path, 'config.json'), 'utf8'), join(path, 'config.json'));
+    store.models.upsert({
+      name,
+      source: 'bundled',
+      path,
+      config: { ...config } as Record<string, unknown>,
+      meta: { card: existsSync(join(path, 'MODEL_CARD.md')) ? join(path, 'MODEL_CARD.md') : null },
+    });
+    names.push(name);
+  }
+  return names;
+}
+
+export interface FirstStartResult {
+  bundledModels: string[];
+  demoCreated: boolean;
+}
+
+export async function prepareDataDir(service: StudioService, options: { demo: boolean }): Promise<FirstStartResult> {
+  const bundledModels = registerBundledModels(service.store);
+  let demoCreated = false;
+  const firstStart = service.store.settings.getRaw(FIRST_START_KEY) !== true;
+  if (firstStart) {
+    if (options.demo && service.store.datasets.list().length === 0) {
+      const res = await service.invoke('datasets.ensureDemo', {});
+      demoCreated = res.created;
+    }
+    service.store.settings.set(FIRST_START_KEY, true);
+  }
+  if (bundledModels.length > 0) service.emit({ type: 'data.changed', what: 'models' });
+  return { bundledModels, demoCreated };
+}
