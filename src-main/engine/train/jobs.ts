@@ -11,11 +11,10 @@
  * because only it can notice that the worker died.
  */
 import { join } from 'node:path';
-import { StudioError } from '../errors.js';
-import { prepareData } from '../forecast/data.js';
+import { prepareData, type PreparedData } from '../forecast/data.js';
 import { baselineModels, evaluateModels, type EvaluationReport } from '../forecast/evaluate.js';
 import { rollingForecasts, storeForecasts, writeForecastCsv } from '../forecast/predict.js';
-import { initialNetwork } from '../forecast/ttm-model.js';
+import { fitPreprocessor, initialNetwork, type TtmModelState } from '../forecast/ttm-model.js';
 import { ttmWindowModel } from '../forecast/window-models.js';
 import { Store } from '../store/index.js';
 import { loadCheckpoint } from '../ttm/checkpoint.js';
@@ -86,18 +85,28 @@ export async function runTrainJob(job: TrainJob, hooks: JobHooks): Promise<JobOu
   }
 }
 
-async function modelForJob(job: PredictJob | EvaluateJob) {
+/**
+ * The model of a predict / evaluate job. A trained checkpoint carries its preprocessor; a bare
+ * HF model (bundled, hub, imported) is used zero-shot: glucose only, with the scaler fitted
+ * on this split's training part, as the seed's predict_zero_shot does.
+ */
+async function modelForJob(job: PredictJob | EvaluateJob, store: Store): Promise<{ state: TtmModelState; data: PreparedData; zeroShot: boolean }> {
   const ck = await loadCheckpoint(job.modelDir);
-  if (ck.preprocessor === null)
-    throw new StudioError('MODEL', `${job.modelDir} has no preprocessor.json (a bare HF model): fine-tune it, or evaluate it zero-shot with a config.`);
-  return { config: ck.config, weights: ck.weights, preprocessor: ck.preprocessor };
+  const ref = { dataset: job.data.dataset, split: job.data.split };
+  if (ck.preprocessor !== null) {
+    const data = prepareData(ref, { store, resolutionMin: ck.preprocessor.resolutionMin });
+    return { state: { config: ck.config, weights: ck.weights, preprocessor: ck.preprocessor }, data, zeroShot: false };
+  }
+  const data = prepareData(ref, { store });
+  const config = parseTtmConfig({ trainingMode: 'zero_shot', numEpochs: 0, modelPath: job.modelDir, resolutionMin: data.resolutionMin });
+  const net = initialNetwork(config, { config: ck.config, weights: ck.weights });
+  return { state: { ...net, preprocessor: fitPreprocessor(config, data, net.config) }, data, zeroShot: true };
 }
 
 export async function runPredictJob(job: PredictJob, hooks: JobHooks): Promise<JobOutcome> {
   const store = Store.open(job.databaseFile);
   try {
-    const state = await modelForJob(job);
-    const data = prepareData({ dataset: job.data.dataset, split: job.data.split }, { store, resolutionMin: state.preprocessor.resolutionMin });
+    const { state, data, zeroShot } = await modelForJob(job, store);
     const predictor = await TtmPredictor.create({ config: state.config, weights: state.weights }, { threads: job.threads, executionProvider: job.device });
     hooks.started({
       device: predictor.fallbackMessage === undefined ? job.device : 'cpu',
@@ -118,7 +127,7 @@ export async function runPredictJob(job: PredictJob, hooks: JobHooks): Promise<J
       });
       const stored = storeForecasts(store, job.runId, data, r, L);
       const csvRows = job.csvPath === null ? 0 : await writeForecastCsv(job.csvPath, data, r, L);
-      return { status: 'completed', result: { origins: stored, csvPath: job.csvPath, csvRows, horizon: r.horizon, coverage: r.coverage } };
+      return { status: 'completed', result: { origins: stored, csvPath: job.csvPath, csvRows, horizon: r.horizon, coverage: r.coverage, zeroShot } };
     } finally {
       await predictor.release();
     }
@@ -130,8 +139,7 @@ export async function runPredictJob(job: PredictJob, hooks: JobHooks): Promise<J
 export async function runEvaluateJob(job: EvaluateJob, hooks: JobHooks): Promise<JobOutcome> {
   const store = Store.open(job.databaseFile);
   try {
-    const state = await modelForJob(job);
-    const data = prepareData({ dataset: job.data.dataset, split: job.data.split }, { store, resolutionMin: state.preprocessor.resolutionMin });
+    const { state, data, zeroShot } = await modelForJob(job, store);
     const predictor = await TtmPredictor.create({ config: state.config, weights: state.weights }, { threads: job.threads, executionProvider: job.device });
     hooks.started({
       device: predictor.fallbackMessage === undefined ? job.device : 'cpu',
@@ -142,7 +150,8 @@ export async function runEvaluateJob(job: EvaluateJob, hooks: JobHooks): Promise
     try {
       const geometry = { contextLength: state.preprocessor.contextLength, horizon: state.preprocessor.predictionLength };
       const notes: string[] = [];
-      const models = [ttmWindowModel(state, predictor, job.batchSize), ...baselineModels(data, geometry, notes)];
+      if (zeroShot) notes.push('The model has no preprocessor: it was evaluated zero-shot (glucose only, scaler fitted on the training part).');
+      const models = [ttmWindowModel(state, predictor, job.batchSize, zeroShot ? 'ttm-zero-shot' : 'ttm'), ...baselineModels(data, geometry, notes)];
       const report: EvaluationReport = await evaluateModels(data, models, {
         ...geometry,
         stride: job.stride,
