@@ -111,3 +111,52 @@ export function createApiClient(): StudioApi {
 }
 
 export const api: StudioApi = createApiClient();
+
+export interface UploadedFile {
+  /** Server-side path, for datasets.detect / preview / import. */
+  path: string;
+  name: string;
+  bytes: number;
+}
+
+/**
+ * Copies a file the user picked (file input or drop) to the service's machine and returns
+ * its server-side path. Web host: `POST /api/upload` (XMLHttpRequest for upload progress).
+ * The Electron window has no upload route: a validated native-dialog IPC (paths from
+ * dialog.showOpenDialog, checked in the main process) can replace this there later.
+ */
+export function uploadFile(file: File, onProgress?: (sent: number, total: number) => void, signal?: AbortSignal): Promise<UploadedFile> {
+  if (window.studio !== undefined) {
+    return Promise.reject(
+      new ApiError(
+        'UNSUPPORTED',
+        'Importing a picked file is not available in the desktop window yet. Import it with `ttm-studio import <file>`, or open the app in a browser with `ttm-studio serve`.',
+      ),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/upload?name=${encodeURIComponent(file.name)}`);
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    xhr.withCredentials = true;
+    xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onerror = () => reject(new ApiError('IO', `${file.name}: the upload failed (the web host is not reachable). Is \`ttm-studio serve\` still running?`));
+    xhr.onabort = () => reject(new ApiError('CANCELLED', `${file.name}: upload cancelled.`));
+    xhr.onload = () => {
+      let env: Envelope;
+      try {
+        env = JSON.parse(xhr.responseText) as Envelope;
+      } catch {
+        reject(new ApiError('INTERNAL', `${file.name}: the web host answered ${xhr.status} without a readable body.`));
+        return;
+      }
+      try {
+        resolve(unwrap(env) as UploadedFile);
+      } catch (e) {
+        reject(e instanceof ApiError ? new ApiError(e.code, `${file.name}: ${e.message}`, e.details) : e);
+      }
+    };
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(file);
+  });
+}

@@ -1,37 +1,28 @@
 import type { Settings } from '../../src-main/engine/api/contract';
 import { api } from './api-client';
+import { parseHash, type Page } from './route';
 
-export const PAGES = ['data', 'quality', 'train', 'forecast', 'evaluate', 'reports', 'settings'] as const;
-export type Page = (typeof PAGES)[number];
-export const PAGE_TITLES: Record<Page, string> = {
-  data: 'Data',
-  quality: 'Quality',
-  train: 'Train',
-  forecast: 'Forecast',
-  evaluate: 'Evaluate',
-  reports: 'Reports',
-  settings: 'Settings',
-};
-
-function pageFromHash(): Page {
-  const h = location.hash.replace(/^#\/?/, '');
-  return (PAGES as readonly string[]).includes(h) ? (h as Page) : 'data';
-}
+export { PAGES, PAGE_TITLES, parseHash, type Page } from './route';
 
 /** App-wide reactive state: the current page (hash routing) and the user's settings. */
 class AppState {
-  page = $state<Page>(pageFromHash());
+  page = $state<Page>(parseHash(location.hash).page);
+  /** Query parameters of the hash route (e.g. which dataset and patient a page shows). */
+  params = $state<Record<string, string>>(parseHash(location.hash).params);
   settings = $state<Settings>({ glucoseUnit: 'mg/dL', threads: 2, device: 'cpu', theme: 'system' });
   error = $state<string | null>(null);
 
   constructor() {
     window.addEventListener('hashchange', () => {
-      this.page = pageFromHash();
+      const { page, params } = parseHash(location.hash);
+      this.page = page;
+      this.params = params;
     });
   }
 
-  go(page: Page): void {
-    location.hash = `#/${page}`;
+  go(page: Page, params: Record<string, string | number> = {}): void {
+    const q = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+    location.hash = `#/${page}${q === '' ? '' : `?${q}`}`;
   }
 
   async loadSettings(): Promise<void> {

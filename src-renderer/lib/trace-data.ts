@@ -1,0 +1,268 @@
+/**
+ * Patient traces for the charts: merging the chunks `patients.trace` returns, splitting
+ * observed from imputed glucose, treatment markers, gaps, and the clinical summary and AGP
+ * computed from the same points (so the chart and its numbers always agree).
+ */
+import type { PatientTrace } from '../../src-main/engine/api/contract.js';
+import { patientOffsetMin, type PatientZone } from './format.js';
+import { MGDL_PER_MMOL, rangeIndex } from './units.js';
+
+/** One patient's grid over a range, flattened from one or more trace responses. */
+export interface TraceData {
+  stepMin: number;
+  /** UTC ms of each bin start, ascending, no duplicates. */
+  ts: number[];
+  /** mmol/L; null where missing (a gap longer than the imputation limit). */
+  glucose: (number | null)[];
+  /** 1 observed, 0 imputed or missing. */
+  mask: number[];
+  /** Insulin boluses (U) per bin; null when the patient has no insulin data. */
+  bolus: (number | null)[] | null;
+  /** Carbohydrates (g) per bin; null when the patient has no carb data. */
+  carbs: (number | null)[] | null;
+}
+
+/** The server returns at most ~70 days per call; the UI asks in chunks of this many days. */
+export const TRACE_CHUNK_DAYS = 60;
+
+/** Consecutive [from, to) ranges of at most `chunkDays` covering [from, to). */
+export function traceChunks(from: number, to: number, chunkDays = TRACE_CHUNK_DAYS): { from: number; to: number }[] {
+  const out: { from: number; to: number }[] = [];
+  const span = chunkDays * 86_400_000;
+  for (let a = from; a < to; a += span) out.push({ from: a, to: Math.min(to, a + span) });
+  return out;
+}
+
+/** Flattens trace responses (in time order) into one series; overlapping bins are kept once. */
+export function mergeTraces(parts: PatientTrace[]): TraceData {
+  const stepMin = parts[0]?.stepMin ?? 5;
+  const present = (c: 'bolus' | 'food_g'): boolean => parts.some((p) => p.channels[c] !== undefined && !p.absent.includes(c));
+  const hasBolus = present('bolus');
+  const hasCarbs = present('food_g');
+  const out: TraceData = { stepMin, ts: [], glucose: [], mask: [], bolus: hasBolus ? [] : null, carbs: hasCarbs ? [] : null };
+  let last = -Infinity;
+  for (const p of parts) {
+    const step = p.stepMin * 60_000;
+    const g = p.channels.bg_mM;
+    const m = p.masks.bg_mM;
+    const b = p.channels.bolus;
+    const c = p.channels.food_g;
+    for (let i = 0; i < p.length; i++) {
+      const t = p.startTs + i * step;
+      if (t <= last) continue;
+      last = t;
+      out.ts.push(t);
+      out.glucose.push(g?.[i] ?? null);
+      out.mask.push(m?.[i] ?? 0);
+      out.bolus?.push(b?.[i] ?? null);
+      out.carbs?.push(c?.[i] ?? null);
+    }
+  }
+  return out;
+}
+
+export interface ChartSeries {
+  /** Seconds (uPlot's unit), shifted by the patient's offset so a UTC axis shows local time. */
+  x: number[];
+  observed: (number | null)[];
+  /** Imputed stretches, including the observed points either side so the dashes join the line. */
+  imputed: (number | null)[];
+  bolus: (number | null)[];
+  carbs: (number | null)[];
+  /** [start, end) in the same seconds as x, where glucose is missing. */
+  gaps: [number, number][];
+  imputedCount: number;
+}
+
+/**
+ * uPlot data for the trace chart in the display unit. `shiftMin` moves the time axis to the
+ * patient's local time (the chart formats x as UTC).
+ */
+export function traceSeries(d: TraceData, convert: (mmol: number) => number, zone: PatientZone): ChartSeries {
+  const n = d.ts.length;
+  const x = new Array<number>(n);
+  const observed = new Array<number | null>(n).fill(null);
+  const imputed = new Array<number | null>(n).fill(null);
+  const bolus = new Array<number | null>(n).fill(null);
+  const carbs = new Array<number | null>(n).fill(null);
+  const gaps: [number, number][] = [];
+  const fixed = zone.timeZone === null || zone.timeZone === '';
+  let offset = patientOffsetMin(zone, d.ts[0] ?? 0);
+  let offsetHour = -1;
+  let gapStart: number | null = null;
+  let imputedCount = 0;
+  const stepS = d.stepMin * 60;
+  for (let i = 0; i < n; i++) {
+    const t = d.ts[i]!;
+    if (!fixed) {
+      // an IANA zone: refresh the offset once an hour of data, not per point
+      const h = Math.floor(t / 3_600_000);
+      if (h !== offsetHour) {
+        offsetHour = h;
+        offset = patientOffsetMin(zone, t);
+      }
+    }
+    x[i] = t / 1000 + offset * 60;
+    const g = d.glucose[i];
+    if (g === null || g === undefined) {
+      if (gapStart === null) gapStart = x[i]!;
+    } else {
+      if (gapStart !== null) {
+        gaps.push([gapStart, x[i]!]);
+        gapStart = null;
+      }
+      const v = convert(g);
+      if (d.mask[i] === 1) observed[i] = v;
+      else {
+        imputed[i] = v;
+        imputedCount++;
+      }
+    }
+    const b = d.bolus?.[i];
+    if (b !== null && b !== undefined && b > 0) bolus[i] = b;
+    const c = d.carbs?.[i];
+    if (c !== null && c !== undefined && c > 0) carbs[i] = c;
+  }
+  if (gapStart !== null && n > 0) gaps.push([gapStart, x[n - 1]! + stepS]);
+  // join imputed runs to their observed neighbours
+  for (let i = 0; i < n; i++) {
+    if (imputed[i] === null) continue;
+    if (i > 0 && imputed[i - 1] === null && observed[i - 1] !== null) imputed[i - 1] = observed[i - 1]!;
+    if (i + 1 < n && imputed[i + 1] === null && observed[i + 1] !== null) imputed[i + 1] = observed[i + 1]!;
+  }
+  return { x, observed, imputed, bolus, carbs, gaps, imputedCount };
+}
+
+export interface GlucoseSummary {
+  days: number;
+  wearPercent: number;
+  readings: number;
+  meanMmol: number | null;
+  sdMmol: number | null;
+  cvPercent: number | null;
+  /** Percent of observed readings per consensus band, very low … very high. */
+  ranges: number[];
+  gmiPercent: number | null;
+  gmiWithheld: string | null;
+}
+
+/** Consensus CGM summary of the observed (not imputed) points. */
+export function glucoseSummary(d: TraceData): GlucoseSummary {
+  const n = d.ts.length;
+  const days = n === 0 ? 0 : (n * d.stepMin) / 1440;
+  let count = 0;
+  let sum = 0;
+  const bands = [0, 0, 0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    const g = d.glucose[i];
+    if (d.mask[i] !== 1 || g === null || g === undefined || !Number.isFinite(g) || g <= 0) continue;
+    count++;
+    sum += g;
+    bands[rangeIndex(g)]!++;
+  }
+  const mean = count === 0 ? null : sum / count;
+  let sd: number | null = null;
+  if (mean !== null && count >= 2) {
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      const g = d.glucose[i];
+      if (d.mask[i] !== 1 || g === null || g === undefined || !Number.isFinite(g) || g <= 0) continue;
+      ss += (g - mean) ** 2;
+    }
+    sd = Math.sqrt(ss / (count - 1));
+  }
+  const wear = n === 0 ? 0 : (count / n) * 100;
+  let gmi: number | null = null;
+  let gmiWithheld: string | null = null;
+  if (mean === null) gmiWithheld = 'no readings';
+  else if (days < 14) gmiWithheld = `needs 14 days of data (${days.toFixed(1)} shown)`;
+  else if (wear < 70) gmiWithheld = `needs 70 % wear (${wear.toFixed(1)} %)`;
+  else gmi = 3.31 + 0.02392 * mean * MGDL_PER_MMOL;
+  return {
+    days,
+    wearPercent: wear,
+    readings: count,
+    meanMmol: mean,
+    sdMmol: sd,
+    cvPercent: mean !== null && sd !== null ? (sd / mean) * 100 : null,
+    ranges: bands.map((b) => (count === 0 ? 0 : (b / count) * 100)),
+    gmiPercent: gmi,
+    gmiWithheld,
+  };
+}
+
+export const AGP_PERCENTILES = [5, 25, 50, 75, 95] as const;
+
+export type Agp =
+  | {
+      available: true;
+      /** mmol/L, [percentile][hour 0..23], smoothed 1-4-1 around the clock */ percentiles: (number | null)[][];
+      countsByHour: number[];
+      days: number;
+    }
+  | { available: false; reason: string };
+
+function percentileSorted(sorted: Float64Array, p: number): number {
+  const pos = (sorted.length - 1) * (p / 100);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+function smooth141(v: (number | null)[]): (number | null)[] {
+  const n = v.length;
+  return v.map((c, h) => {
+    if (c === null) return null;
+    let s = 4 * c;
+    let w = 4;
+    for (const k of [(h + n - 1) % n, (h + 1) % n]) {
+      const x = v[k];
+      if (x !== null && x !== undefined) {
+        s += x;
+        w += 1;
+      }
+    }
+    return s / w;
+  });
+}
+
+/**
+ * Ambulatory glucose profile as in the engine's clinical summary: observed readings by hour
+ * of the patient's local day, 5/25/50/75/95th percentiles (type 7), smoothed 1-4-1 with
+ * wrap-around; withheld (with the reason) under 7 days with an hour of data or 70 % wear.
+ */
+export function computeAgp(d: TraceData, zone: PatientZone): Agp {
+  const hourly: number[][] = Array.from({ length: 24 }, () => []);
+  const perDay = new Map<number, number>();
+  let observed = 0;
+  let offset = 0;
+  let offsetHour = -1;
+  for (let i = 0; i < d.ts.length; i++) {
+    const g = d.glucose[i];
+    if (d.mask[i] !== 1 || g === null || g === undefined || !Number.isFinite(g) || g <= 0) continue;
+    const t = d.ts[i]!;
+    const h = Math.floor(t / 3_600_000);
+    if (h !== offsetHour) {
+      offsetHour = h;
+      offset = patientOffsetMin(zone, t);
+    }
+    const local = t + offset * 60_000;
+    const day = Math.floor(local / 86_400_000);
+    hourly[Math.floor((local - day * 86_400_000) / 3_600_000)]!.push(g);
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+    observed++;
+  }
+  let daysWithHour = 0;
+  for (const c of perDay.values()) if (c * d.stepMin >= 60) daysWithHour++;
+  const wear = d.ts.length === 0 ? 0 : (observed / d.ts.length) * 100;
+  if (daysWithHour < 7) return { available: false, reason: `The AGP needs at least 7 days with an hour of data or more; this range has ${daysWithHour}.` };
+  if (wear < 70) return { available: false, reason: `The AGP needs at least 70 % sensor wear; this range has ${wear.toFixed(1)} %.` };
+  const raw = AGP_PERCENTILES.map(() => new Array<number | null>(24).fill(null));
+  for (let h = 0; h < 24; h++) {
+    const bin = hourly[h]!;
+    if (bin.length === 0) continue;
+    const sorted = Float64Array.from(bin).sort();
+    AGP_PERCENTILES.forEach((p, k) => (raw[k]![h] = percentileSorted(sorted, p)));
+  }
+  return { available: true, percentiles: raw.map(smooth141), countsByHour: hourly.map((b) => b.length), days: daysWithHour };
+}
