@@ -1,0 +1,105 @@
+/**
+ * The CLI front door: `train` (progress on stderr, result on stdout), `--device cuda` falling
+ * back to CPU with a message where CUDA is absent, `runs list|show`, `predict --out`,
+ * `evaluate --json`.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, tempDir } from '../../helpers/tmp.js';
+import { cohortStore, TINY_MODEL_DIR } from './helpers.js';
+
+const run = promisify(execFile);
+const tmp = tempDir();
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(process.execPath, [join(REPO_ROOT, 'bin/ttm-studio.js'), '--data-dir', tmp.dir, ...args], { cwd: REPO_ROOT });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+beforeAll(async () => {
+  const store = await cohortStore(tmp.dir);
+  store.models.upsert({ name: 'tiny', source: 'local', path: TINY_MODEL_DIR });
+  store.close();
+});
+afterAll(() => tmp.cleanup());
+
+describe('ttm-studio train / predict / evaluate / runs', () => {
+  it('trains with flags, shows the run and its model', async () => {
+    const r = await cli([
+      'train',
+      '--dataset',
+      'cohort',
+      '--split',
+      'hyb',
+      '--model',
+      'tiny',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '16',
+      '--train-stride',
+      '6',
+      '--max-steps',
+      '6',
+      '--threads',
+      '1',
+      '--freeze',
+      '--name',
+      'cli-model',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Run 1: completed/);
+    expect(r.stdout).toMatch(/model "cli-model" registered/);
+    expect(r.stderr).toMatch(/run 1/);
+    const list = await cli(['runs', 'list', '--json']);
+    expect((JSON.parse(list.stdout) as { id: number; status: string }[])[0]).toMatchObject({ id: 1, status: 'completed' });
+    const show = await cli(['runs', 'show', '1']);
+    expect(show.stdout).toMatch(/train\/loss/);
+    expect(show.stdout).toMatch(/best checkpoint: step/);
+  });
+
+  it('--device cuda runs (on CUDA, or on the CPU with a message saying so)', async () => {
+    const r = await cli([
+      'train',
+      '--dataset',
+      'cohort',
+      '--split',
+      'hyb',
+      '--model',
+      'tiny',
+      '--epochs',
+      '1',
+      '--max-steps',
+      '2',
+      '--train-stride',
+      '6',
+      '--device',
+      'cuda',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/training on (cuda|cpu)/);
+    if (/training on cpu/.test(r.stderr)) expect(r.stderr).toMatch(/CUDA/i);
+  });
+
+  it('predicts to a CSV and evaluates as JSON', async () => {
+    const out = join(tmp.dir, 'forecasts.csv');
+    const p = await cli(['predict', '--model', 'cli-model', '--dataset', 'cohort', '--split', 'hyb', '--every', '24', '--out', out]);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toMatch(/95 % interval: empirical coverage/);
+    expect(readFileSync(out, 'utf8').split('\n')[0]).toBe('datetime,p_num,origin,horizon_min,forecast,lower,upper,actual');
+    const e = await cli(['evaluate', '--model', 'cli-model', '--dataset', 'cohort', '--split', 'hyb', '--stride', '6', '--json']);
+    expect(e.code, e.stderr).toBe(0);
+    const res = JSON.parse(e.stdout) as { status: string; result: { report: { groups: { models: { model: string; at: { minutes: number }[] }[] }[] } } };
+    expect(res.status).toBe('completed');
+    expect(res.result.report.groups[0]!.models.map((m) => m.model)).toEqual(['ttm', 'persistence', 'ridge', 'ar2']);
+    expect(res.result.report.groups[0]!.models[0]!.at.map((a) => a.minutes)).toEqual([30, 60]);
+  });
+});
