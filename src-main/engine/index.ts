@@ -1,0 +1,38 @@
+/**
+ * Public entry of the engine for scripts and other packages: the seed's forecaster API
+ * (TTMForecaster with fit / predict / predictZeroShot / evaluate / save / load, the baseline
+ * forecasters, TTMConfig and its factories) and the pieces needed to run it outside the app.
+ * Everything here runs under plain Node (no Electron).
+ */
+export {
+  LinearForecaster,
+  PersistenceForecaster,
+  TTMForecaster,
+  type EvaluateOptions,
+  type FitOptions,
+  type FitResult,
+  type Forecaster,
+  type ForecasterContext,
+  type PredictOptions,
+} from './forecast/forecasters.js';
+export { prepareData, type ForecastData, type PreparedData, type SeriesRow, type StoreDataRef } from './forecast/data.js';
+export { evaluateModels, reportRows, type EvaluationReport, type GroupReport, type ModelSummary } from './forecast/evaluate.js';
+export { rollingForecasts, writeForecastCsv, type RollingForecasts } from './forecast/predict.js';
+export {
+  TtmConfigSchema,
+  createDefaultTtmConfig,
+  createTtmFineTuningConfig,
+  createTtmZeroShotConfig,
+  parseTtmConfig,
+  toDataConfig,
+  toTrainingConfig,
+  type TTMConfig,
+  type TTMConfigInput,
+  type TTMDataConfig,
+  type TTMTrainingConfig,
+} from './ttm/ttm-config.js';
+export { TrainOptionsSchema, type TrainOptions, type TrainOptionsInput } from './train/protocol.js';
+export type { TrainLoopResult, TrainProgress } from './train/loop.js';
+export { TrainingHost, type JobEnd, type JobHandle, type SpawnWorker, type WorkerProcess } from './train/host.js';
+export { Store } from './store/index.js';
+export { StudioError, type StudioErrorCode } from './errors.js';
