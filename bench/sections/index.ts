@@ -4,6 +4,7 @@ import { dataPipelineBench } from './data-pipeline.js';
 import { engineBench } from './engine.js';
 import { metricsBench } from './metrics.js';
 import { storeBench } from './store.js';
+import { trainBench } from './train.js';
 
 /** Every benchmark section, in the order `npm run bench` runs them (`npm run bench -- <name>` runs one). */
 export const BENCH_SECTIONS: Record<string, BenchSection> = {
@@ -12,4 +13,5 @@ export const BENCH_SECTIONS: Record<string, BenchSection> = {
   data: dataPipelineBench,
   engine: engineBench,
   metrics: metricsBench,
+  train: trainBench,
 };
