@@ -8,7 +8,7 @@
  * Parameters come in as graph values keyed by their state_dict names, so the same code
  * builds inference graphs (constants) and training graphs (slices of the flat buffer).
  */
-import { gelu, linear, layerNorm, dropout as applyDropout, gatedAttention, type Dim, type GraphBuilder, type Value } from '../../onnx/index.js';
+import { linear, layerNorm, dropout as applyDropout, type Dim, type GraphBuilder, type Value } from '../../onnx/index.js';
 import { StudioError } from '../../errors.js';
 import { adaptivePatchFactor, effectiveContextLength, forecastChannels, outputLength, type HfTtmConfig } from '../hf-config.js';
 
@@ -92,14 +92,50 @@ class TtmGraph {
     return v;
   }
 
+  /**
+   * Linear over the last axis. Inputs of rank > 2 are flattened to [rows, K] first so that
+   * onnxruntime fuses MatMul + bias Add into one Gemm over all rows (a 4-D MatMul + Add is
+   * not fused). The reshapes are free (no copy); -1 keeps the symbolic batch without Shape ops.
+   */
   linear(prefix: string, x: Value): Value {
-    return linear(this.b, x, this.p(`${prefix}.weight`), this.p(`${prefix}.bias`));
+    const b = this.b;
+    const w = this.p(`${prefix}.weight`);
+    const bias = this.p(`${prefix}.bias`);
+    if (x.rank <= 2) return linear(b, x, w, bias);
+    const K = x.shape[x.rank - 1]!;
+    const y = linear(b, b.reshape(x, [-1, K]), w, bias);
+    return b.reshape(y, [-1, ...x.shape.slice(1, -1), w.shape[0]!]);
   }
 
-  dropout(x: Value, p: number): Value {
+  /**
+   * Exact GELU written as 0.5·x·(1 + erf(x / √2)) with a Div, the form onnxruntime's
+   * GeluFusion recognises (with Mul by 1/√2 it does not fire) and replaces by one Gelu kernel.
+   */
+  gelu(x: Value): Value {
+    const b = this.b;
+    return b.mul(b.mul(x, 0.5), b.add(b.erf(b.div(x, Math.SQRT2)), 1));
+  }
+
+  /**
+   * Dropout; `shape` is the logical shape the mask is declared with (the 4-D shape of the
+   * reference's tensor) when `x` is its [rows, features] view, so mask inputs keep their shapes.
+   */
+  dropout(x: Value, p: number, shape: readonly Dim[] = x.shape): Value {
     if (p === 0 || this.options.dropoutMask === undefined) return x;
-    const mask = this.options.dropoutMask(`dropout_${this.dropoutSite++}`, x.shape, p);
-    return mask === null ? x : applyDropout(this.b, x, mask, p);
+    let mask = this.options.dropoutMask(`dropout_${this.dropoutSite++}`, shape, p);
+    if (mask === null) return x;
+    if (mask.rank !== x.rank) mask = this.b.reshape(mask, [-1, x.shape[x.rank - 1]!]);
+    return applyDropout(this.b, x, mask, p);
+  }
+
+  /** [..., K] → [rows, K] (free in onnxruntime); 2-D operands give every MatMul one large GEMM. */
+  rows(x: Value): Value {
+    return x.rank <= 2 ? x : this.b.reshape(x, [-1, x.shape[x.rank - 1]!]);
+  }
+
+  /** [rows, K] back to `shape` (its leading dim may be symbolic). */
+  unrows(x: Value, shape: readonly Dim[]): Value {
+    return shape.length <= 2 ? x : this.b.reshape(x, [-1, ...shape.slice(1)]);
   }
 
   /** TinyTimeMixerNormLayer over the last (feature) axis: LayerNorm, or BatchNorm with running statistics. */
@@ -114,37 +150,47 @@ class TtmGraph {
     return b.add(b.mul(b.sub(x, this.p(`${bn}.running_mean`)), inv), this.p(`${bn}.bias`));
   }
 
-  mlp(prefix: string, x: Value, p: number): Value {
-    const h = this.dropout(gelu(this.b, this.linear(`${prefix}.fc1`, x)), p);
-    return this.dropout(this.linear(`${prefix}.fc2`, h), p);
+  /** MLP on `x` ([rows, K] or any rank); `lead` = the logical leading dims, for dropout masks. */
+  mlp(prefix: string, x: Value, p: number, lead: readonly Dim[] = x.shape.slice(0, -1)): Value {
+    const h = this.gelu(this.linear(`${prefix}.fc1`, x));
+    const hd = this.dropout(h, p, [...lead, h.shape[h.rank - 1]!]);
+    const y = this.linear(`${prefix}.fc2`, hd);
+    return this.dropout(y, p, [...lead, y.shape[y.rank - 1]!]);
   }
 
   gate(prefix: string, x: Value): Value {
-    return gatedAttention(this.b, x, this.p(`${prefix}.weight`), this.p(`${prefix}.bias`));
+    const b = this.b;
+    return b.mul(x, b.softmax(this.linear(prefix, x), -1));
   }
 
-  /** TinyTimeMixerLayer on [B, C, N, d]. */
+  /**
+   * TinyTimeMixerLayer on [B, C, N, d]. Each sub-mixer runs on a 2-D [rows, features] view
+   * (rows = every sample, channel and patch or feature), so its Linear layers are single
+   * Gemms with the bias fused and LayerNorm/Gelu/Softmax see one long contiguous block.
+   */
   mixerLayer(prefix: string, x: Value, g: MixerGeometry): Value {
     const b = this.b;
     let h = x;
     if (g.mode === 'mix_channel') {
       const c = `${prefix}.channel_feature_mixer`;
-      let t = b.transpose(this.norm(`${c}.norm`, h), [0, 3, 2, 1]); // [B, d, N, C]
+      const t4 = b.transpose(this.norm(`${c}.norm`, h), [0, 3, 2, 1]); // [B, d, N, C]
+      let t = this.rows(t4);
       if (g.gatedAttn) t = this.gate(`${c}.gating_block.attn_layer`, t);
-      t = this.mlp(`${c}.mlp`, t, g.dropout);
-      h = b.add(b.transpose(t, [0, 3, 2, 1]), h);
+      t = this.mlp(`${c}.mlp`, t, g.dropout, t4.shape.slice(0, -1));
+      h = b.add(b.transpose(this.unrows(t, t4.shape), [0, 3, 2, 1]), h);
     }
     if (g.numPatches > 1) {
       const pm = `${prefix}.patch_mixer`;
-      let t = b.transpose(this.norm(`${pm}.norm`, h), [0, 1, 3, 2]); // [B, C, d, N]
-      t = this.mlp(`${pm}.mlp`, t, g.dropout);
+      const t4 = b.transpose(this.norm(`${pm}.norm`, h), [0, 1, 3, 2]); // [B, C, d, N]
+      let t = this.mlp(`${pm}.mlp`, this.rows(t4), g.dropout, t4.shape.slice(0, -1));
       if (g.gatedAttn) t = this.gate(`${pm}.gating_block.attn_layer`, t);
-      h = b.add(b.transpose(t, [0, 1, 3, 2]), h);
+      h = b.add(b.transpose(this.unrows(t, t4.shape), [0, 1, 3, 2]), h);
     }
     const fm = `${prefix}.feature_mixer`;
-    let t = this.mlp(`${fm}.mlp`, this.norm(`${fm}.norm`, h), g.dropout);
+    const h2 = this.rows(h);
+    let t = this.mlp(`${fm}.mlp`, this.norm(`${fm}.norm`, h2), g.dropout, h.shape.slice(0, -1));
     if (g.gatedAttn) t = this.gate(`${fm}.gating_block.attn_layer`, t);
-    return b.add(t, h);
+    return this.unrows(b.add(t, h2), h.shape);
   }
 
   /** TinyTimeMixerBlock: adaptive levels (mixers.0 = finest) or plain layers. */
@@ -156,13 +202,13 @@ class TtmGraph {
       return h;
     }
     let h = x;
-    const [B, C] = [x.shape[0], x.shape[1]];
+    const C = x.shape[1]!;
     for (let k = 0; k < g.adaptiveLevels; k++) {
       const f = adaptivePatchFactor(g.dModel, g.adaptiveLevels - 1 - k);
       const lg = { ...g, numPatches: g.numPatches * f, dModel: g.dModel / f };
-      if (f !== 1) h = b.reshape(h, [B, C, lg.numPatches, lg.dModel]);
+      if (f !== 1) h = b.reshape(h, [-1, C, lg.numPatches, lg.dModel]);
       for (let j = 0; j < g.numLayers; j++) h = this.mixerLayer(`${prefix}.mixers.${k}.mixer_layers.${j}`, h, lg);
-      if (f !== 1) h = b.reshape(h, [B, C, g.numPatches, g.dModel]);
+      if (f !== 1) h = b.reshape(h, [-1, C, g.numPatches, g.dModel]);
     }
     return h;
   }
@@ -247,7 +293,7 @@ class TtmGraph {
       } else {
         emb = b.gather(table, inputs.freqToken, 0);
       }
-      const f = this.linear('backbone.encoder.freq_mod.3', gelu(b, this.linear('backbone.encoder.freq_mod.1', emb))); // [B, d]
+      const f = this.linear('backbone.encoder.freq_mod.3', this.gelu(this.linear('backbone.encoder.freq_mod.1', emb))); // [B, d]
       const f4 = b.expand(b.reshape(f, [B, 1, 1, cfg.d_model]), [B, C, 1, cfg.d_model]);
       h = b.concat([f4, h], 2);
     }
