@@ -5,6 +5,7 @@ import { engineBench } from './engine.js';
 import { metricsBench } from './metrics.js';
 import { storeBench } from './store.js';
 import { trainBench } from './train.js';
+import { accuracyBench } from './accuracy.js';
 
 /** Every benchmark section, in the order `npm run bench` runs them (`npm run bench -- <name>` runs one). */
 export const BENCH_SECTIONS: Record<string, BenchSection> = {
@@ -14,4 +15,5 @@ export const BENCH_SECTIONS: Record<string, BenchSection> = {
   engine: engineBench,
   metrics: metricsBench,
   train: trainBench,
+  accuracy: accuracyBench,
 };

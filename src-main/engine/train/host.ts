@@ -169,7 +169,9 @@ export class TrainingHost {
     worker.onExit((code, signal) => {
       end({
         status: 'interrupted',
-        message: `The worker process stopped unexpectedly (${signal !== null ? `signal ${signal}` : `exit code ${code}`}); resume the run to continue from its last checkpoint.`,
+        message: `The worker process stopped unexpectedly (${signal !== null ? `signal ${signal}` : `exit code ${code}`}); ${
+          job.kind === 'train' ? 'resume the run to continue from its last checkpoint.' : 'run it again.'
+        }`,
       });
     });
     worker.send({ type: 'start', job: jobInput });

@@ -98,6 +98,8 @@ export interface TrainLoopResult {
   epochs: number;
   bestStep: number | null;
   bestValidLoss: number | null;
+  /** Validation loss before the first step (null on resume or without validation windows). */
+  initialValidLoss: number | null;
   lastTrainLoss: number | null;
   /** Checkpoint to use as the trained model (best by validation loss, else last). */
   modelDir: string;
@@ -336,6 +338,14 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       tb.addScalar(name, value, step);
     };
 
+    // Validation loss of the starting model (step 0): what fine-tuning has to beat.
+    let initialValidLoss: number | null = null;
+    if (startStep === 0 && valWindows.length > 0) {
+      initialValidLoss = await validationLoss(stateOf(), data, valWindows, Math.max(B, 256), threads);
+      metric(0, 0, 'eval/loss', initialValidLoss);
+      flush();
+    }
+
     while (trainer.stepCount < totalSteps) {
       const k = trainer.stepCount; // steps taken so far; this step is k + 1
       const epochIdx = Math.floor(k / stepsPerEpoch);
@@ -448,6 +458,7 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       epochs: steps / stepsPerEpoch,
       bestStep: early.bestStep,
       bestValidLoss: early.bestValue,
+      initialValidLoss,
       lastTrainLoss: lastLoss,
       modelDir: existsSync(dirs.best) ? dirs.best : dirs.last,
       lastDir: dirs.last,
