@@ -39,12 +39,21 @@ export const accuracyBench: BenchSection = async (ctx) => {
     if (value === null) return;
     rows.push({ section: 'accuracy', name: `${dataset} ${group} ${model} ${metric}@${minutes}`, value, unit: 'mg/dL', spread: 0, repeats: 1, note });
   };
-  const record = (dataset: string, report: EvaluationReport, rename: Record<string, string>, note: string): void => {
+  const summary: string[] = [];
+  /** Adds RMSE/MAE at 30 and 60 min of each (group, model); `only` limits the models (baselines once). */
+  const record = (dataset: string, report: EvaluationReport, rename: Record<string, string>, note: string, only?: readonly string[]): void => {
     for (const g of report.groups) {
       for (const m of g.models) {
-        for (const a of m.at.filter((x) => x.minutes === 30 || x.minutes === 60)) {
-          add(dataset, g.group, rename[m.model] ?? m.model, a.minutes, 'RMSE', a.rmseMgdl, `${g.windows} windows; ${note}`);
-          add(dataset, g.group, rename[m.model] ?? m.model, a.minutes, 'MAE', a.maeMgdl, `${g.windows} windows; ${note}`);
+        if (only !== undefined && !only.includes(m.model)) continue;
+        const name = rename[m.model] ?? m.model;
+        const at = (min: number) => m.at.find((x) => x.minutes === min);
+        const f = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : v.toFixed(1).padStart(5));
+        summary.push(
+          `${dataset.padEnd(12)} ${g.group.padEnd(16)} ${name.padEnd(15)} RMSE@30 ${f(at(30)?.rmseMgdl)}  MAE@30 ${f(at(30)?.maeMgdl)}  RMSE@60 ${f(at(60)?.rmseMgdl)}  MAE@60 ${f(at(60)?.maeMgdl)}  (${g.windows} windows)`,
+        );
+        for (const min of [30, 60]) {
+          add(dataset, g.group, name, min, 'RMSE', at(min)?.rmseMgdl ?? null, `${g.windows} windows; ${note}`);
+          add(dataset, g.group, name, min, 'MAE', at(min)?.maeMgdl ?? null, `${g.windows} windows; ${note}`);
         }
       }
     }
@@ -115,7 +124,7 @@ export const accuracyBench: BenchSection = async (ctx) => {
       });
       const ev = await service.invoke('forecast.evaluate', { model: `${dataset}-ft`, dataset, split, stride: 3 });
       record(dataset, reportOf(zs), {}, note);
-      record(dataset, reportOf(ev), { ttm: 'ttm-fine-tuned' }, note);
+      record(dataset, reportOf(ev), { ttm: 'ttm-fine-tuned' }, note, ['ttm']);
       ctx.log(`accuracy: ${dataset} done (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     };
 
@@ -145,6 +154,7 @@ export const accuracyBench: BenchSection = async (ctx) => {
     } else {
       ctx.log(`accuracy: D1NAMO sample not found at ${D1NAMO}; skipped`);
     }
+    ctx.log(`accuracy: summary (mg/dL, test windows every 3rd origin)\n${summary.join('\n')}`);
     return rows;
   } finally {
     service.close();
