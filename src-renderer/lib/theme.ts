@@ -11,6 +11,7 @@ export interface ThemeColors {
   carbs: string;
   band: string;
   gap: string;
+  highlight: string;
   agpOuter: string;
   agpInner: string;
   ranges: [string, string, string, string, string];
@@ -31,6 +32,7 @@ export function readThemeColors(el: Element = document.documentElement): ThemeCo
     carbs: v('--chart-carbs', '#b86e00'),
     band: v('--chart-band', 'rgba(46,139,87,0.12)'),
     gap: v('--chart-gap', 'rgba(128,128,128,0.12)'),
+    highlight: v('--chart-highlight', 'rgba(31,95,153,0.15)'),
     agpOuter: v('--chart-agp-outer', 'rgba(31,95,153,0.18)'),
     agpInner: v('--chart-agp-inner', 'rgba(31,95,153,0.38)'),
     ranges: [

@@ -72,6 +72,8 @@ export interface ChartSeries {
   /** [start, end) in the same seconds as x, where glucose is missing. */
   gaps: [number, number][];
   imputedCount: number;
+  /** Grid step in seconds. */
+  stepS: number;
 }
 
 /**
@@ -124,13 +126,15 @@ export function traceSeries(d: TraceData, convert: (mmol: number) => number, zon
     if (c !== null && c !== undefined && c > 0) carbs[i] = c;
   }
   if (gapStart !== null && n > 0) gaps.push([gapStart, x[n - 1]! + stepS]);
-  // join imputed runs to their observed neighbours
+  // join imputed runs to their observed neighbours (decided on the original split, so a
+  // joined point never counts as imputed and the dashes do not run on)
+  const isImputed = imputed.map((v) => v !== null);
   for (let i = 0; i < n; i++) {
-    if (imputed[i] === null) continue;
-    if (i > 0 && imputed[i - 1] === null && observed[i - 1] !== null) imputed[i - 1] = observed[i - 1]!;
-    if (i + 1 < n && imputed[i + 1] === null && observed[i + 1] !== null) imputed[i + 1] = observed[i + 1]!;
+    if (!isImputed[i]) continue;
+    if (i > 0 && !isImputed[i - 1] && observed[i - 1] !== null) imputed[i - 1] = observed[i - 1]!;
+    if (i + 1 < n && !isImputed[i + 1] && observed[i + 1] !== null) imputed[i + 1] = observed[i + 1]!;
   }
-  return { x, observed, imputed, bolus, carbs, gaps, imputedCount };
+  return { x, observed, imputed, bolus, carbs, gaps, imputedCount, stepS };
 }
 
 export interface GlucoseSummary {

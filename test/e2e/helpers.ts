@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../helpers/tmp.js';
 
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test/e2e/screenshots');
@@ -70,4 +70,41 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-quic',
     ],
   });
+}
+
+/** Calls StudioApi on a running host directly (test set-up that is not under test). */
+export async function apiCall<T = unknown>(host: Pick<RunningHost, 'url' | 'token'>, method: string, request: unknown = {}): Promise<T> {
+  const res = await fetch(`${host.url}api/call/${method}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(request),
+  });
+  const body = (await res.json()) as { ok: boolean; result?: T; error?: { message: string } };
+  if (!body.ok) throw new Error(`${method}: ${body.error?.message ?? res.status}`);
+  return body.result as T;
+}
+
+/** Collects console errors (CSP violations among them) and uncaught page errors. */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content.Security.Policy/i.test(m.text())) problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return problems;
+}
+
+/** Non-transparent pixels drawn on the canvases inside `selector` (a blank chart has none). */
+export async function paintedPixels(page: Page, selector: string): Promise<number> {
+  // a string, evaluated in the page: this project's Node typings have no DOM
+  return page.evaluate<number>(`(() => {
+    let painted = 0;
+    for (const c of document.querySelectorAll(${JSON.stringify(`${selector} canvas`)})) {
+      const ctx = c.getContext('2d');
+      if (ctx === null || c.width === 0 || c.height === 0) continue;
+      const px = ctx.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < px.length; i += 4) if (px[i] > 0) painted++;
+    }
+    return painted;
+  })()`);
 }

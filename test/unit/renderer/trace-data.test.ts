@@ -88,6 +88,13 @@ describe('chart series', () => {
     expect(s.carbs).toEqual([40, null, null, null, null, null, null]);
   });
 
+  it('joins only the neighbours of an imputed run, never further observed points', () => {
+    const e: TraceData = { ...d, glucose: [5, 6, 7, 8, 9, 10, 11], mask: [1, 0, 1, 1, 1, 1, 1] };
+    const s = traceSeries(e, (v) => v, { timeZone: null, utcOffsetMin: 0 });
+    expect(s.imputed).toEqual([5, 6, 7, null, null, null, null]);
+    expect(s.observed).toEqual([5, null, 7, 8, 9, 10, 11]);
+  });
+
   it('marks missing glucose as a gap and shifts time to the patient zone', () => {
     const s = traceSeries(d, (v) => v, { timeZone: null, utcOffsetMin: 60 });
     expect(s.x[0]).toBe(T0 / 1000 + 3600);
