@@ -6,6 +6,7 @@ import { register as info } from './info.js';
 import { register as models } from './models.js';
 import { register as evaluate } from './evaluate.js';
 import { register as predict } from './predict.js';
+import { register as report } from './report.js';
 import { register as runs } from './runs.js';
 import { register as train } from './train.js';
 import { register as serve } from './serve.js';
@@ -25,5 +26,6 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   predict,
   evaluate,
   runs,
+  report,
   serve,
 ];

@@ -560,6 +560,37 @@ export const RunDetailSchema = RunSummarySchema.extend({
   lastMetrics: z.record(z.string(), z.object({ step: z.number().int(), value: z.number() })),
 });
 
+// ---------- reports ----------
+
+export const ReportRequestSchema = z
+  .object({
+    /** Data report of this dataset… */
+    dataset: EntityRef.optional(),
+    /** …restricted to one patient (external id), or */
+    patient: z.string().min(1).max(200).optional(),
+    /** model report of this run (`dataset` then names the data when the run does not). */
+    run: z.number().int().positive().optional(),
+    /** Output .html path on the service's machine; default <dataDir>/reports/<name>.html. */
+    out: z.string().min(1).max(4096).optional(),
+    /** Display unit; default: the glucoseUnit setting. */
+    unit: GlucoseUnit.optional(),
+    overwrite: z.boolean().default(true),
+    operationId: OperationId.optional(),
+  })
+  .strict()
+  .refine((r) => r.dataset !== undefined || r.run !== undefined, { message: 'give a dataset (data report) or a run (model report)' })
+  .refine((r) => r.patient === undefined || r.run === undefined, { message: 'patient applies to data reports only' });
+
+export const ReportResultSchema = z.object({
+  kind: z.enum(['data', 'model']),
+  path: z.string(),
+  bytes: z.number().int(),
+  title: z.string(),
+  unit: GlucoseUnit,
+  sections: z.array(z.string()),
+});
+export type ReportResult = z.infer<typeof ReportResultSchema>;
+
 // ---------- methods ----------
 
 /**
@@ -679,6 +710,11 @@ export const METHODS = {
   'splits.get': {
     request: z.object({ dataset: EntityRef, name: z.string().min(1), version: z.number().int().positive().optional() }).strict(),
     response: SplitDetailSchema,
+  },
+  /** Writes an HTML report (data report of a dataset/patient, or model report of a run); PDF is printed from it by the caller. */
+  'reports.generate': {
+    request: ReportRequestSchema,
+    response: ReportResultSchema,
   },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 

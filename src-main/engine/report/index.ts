@@ -1,0 +1,10 @@
+/** Reports (issue 8 §1): self-contained HTML with inline SVG, and PDF from the same file. */
+export { generateReport, renderReport, type GeneratedReport, type ReportRequest } from './generate.js';
+export { buildDataReportInput, type DataReportInput } from './data-input.js';
+export { renderDataReport, DATA_REPORT_SECTIONS } from './data-report.js';
+export { buildModelReportInput } from './model-input.js';
+export { renderModelReport, MODEL_REPORT_SECTIONS } from './model-report.js';
+export { ModelReportInputSchema, type ModelReportInput } from './model-schema.js';
+export { checkReportHtml, type HtmlCheck } from './validate.js';
+export { findChromium, renderPdf, chromiumPrintArgs } from './pdf.js';
+export { escapeHtml, html, SafeHtml } from './html.js';

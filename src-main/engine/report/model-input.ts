@@ -1,0 +1,234 @@
+/**
+ * Gathers a ModelReportInput from the store for one run: the run row and its config, model
+ * and data provenance, training curves (run_metrics), the latest evaluation (evaluations),
+ * and stored forecasts for the error grids and example windows. Whatever is missing is left
+ * null with a reason a person can act on; nothing here fails because a part is absent.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SplitContentSchema } from '../api/contract.js';
+import { StudioError } from '../errors.js';
+import type { GlucoseUnit } from '../metrics/types.js';
+import type { RunRow, Store } from '../store/index.js';
+import { appVersion, onnxruntimeVersion } from '../system.js';
+import { RunInfoSchema } from '../ttm/checkpoint.js';
+import { evaluationFromJson } from './evaluation-json.js';
+import { forecastRowCount, sampleForecasts } from './forecast-samples.js';
+import { ModelReportInputSchema, type ModelReportInput } from './model-schema.js';
+
+export interface ModelReportOptions {
+  run: number;
+  /** Dataset to describe when the run row does not name one. */
+  dataset?: string | number;
+  unit: GlucoseUnit;
+  onProgress?: (done: number, total: number, message: string) => void;
+}
+
+/** Nested config → "a.b.c" keys with JSON-ish values, for a flat table. */
+export function flattenConfig(value: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flattenConfig(v, prefix === '' ? k : `${prefix}.${k}`, out);
+  } else if (prefix !== '') out[prefix] = value;
+  return out;
+}
+
+const ms = (a: string | null, b: string | null): number | null => (a === null || b === null ? null : Date.parse(b) - Date.parse(a));
+
+/** A fingerprint of a dataset's raw inputs (patients and their readings/events), stable while nothing changes. */
+export function datasetFingerprint(store: Store, datasetId: number): string {
+  const h = createHash('sha256');
+  for (const p of store.patients.list(datasetId)) h.update(`${p.externalId}\u0000${store.grids.inputFingerprint(p.id)}\n`);
+  return h.digest('hex');
+}
+
+function numberFrom(r: Record<string, unknown> | null, key: string): number | null {
+  const v = r?.[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function stringFrom(r: Record<string, unknown> | null, key: string): string | null {
+  const v = r?.[key];
+  return typeof v === 'string' ? v : null;
+}
+
+/** The model the run trained into (train runs) or used, for locating later evaluations. */
+function producedModelId(run: RunRow): number | null {
+  return numberFrom(run.result, 'modelId') ?? (run.kind === 'train' ? null : run.modelId);
+}
+
+function latestEvaluation(store: Store, run: RunRow): { json: unknown; createdAt: string; source: string } | null {
+  const own = store.db.prepare('SELECT metrics_json, created_at FROM evaluations WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(run.id) as
+    { metrics_json: string; created_at: string } | undefined;
+  if (own !== undefined) return { json: JSON.parse(own.metrics_json) as unknown, createdAt: own.created_at, source: `run ${run.id}` };
+  const mid = producedModelId(run);
+  if (mid === null) return null;
+  const other = store.db.prepare('SELECT run_id, metrics_json, created_at FROM evaluations WHERE model_id = ? ORDER BY id DESC LIMIT 1').get(mid) as
+    { run_id: number | null; metrics_json: string; created_at: string } | undefined;
+  return other === undefined
+    ? null
+    : { json: JSON.parse(other.metrics_json) as unknown, createdAt: other.created_at, source: `evaluation run ${other.run_id ?? '?'} of model ${mid}` };
+}
+
+/** This run's forecasts, else those of the latest predict run of the model it produced. */
+function forecastRun(store: Store, run: RunRow): number | null {
+  if (forecastRowCount(store, run.id) > 0) return run.id;
+  const mid = producedModelId(run);
+  if (mid === null) return null;
+  const r = store.db
+    .prepare(
+      "SELECT r.id FROM runs r WHERE r.kind = 'predict' AND r.model_id = ? AND EXISTS (SELECT 1 FROM forecasts f WHERE f.run_id = r.id) ORDER BY r.id DESC LIMIT 1",
+    )
+    .get(mid) as { id: number } | undefined;
+  return r?.id ?? null;
+}
+
+function versionsOf(run: RunRow): { versions: Record<string, string>; recorded: boolean } {
+  const dir = stringFrom(run.result, 'modelDir');
+  if (dir !== null) {
+    const file = join(dir, 'run.json');
+    if (existsSync(file)) {
+      const parsed = RunInfoSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+      if (parsed.success && Object.keys(parsed.data.versions).length > 0) return { versions: parsed.data.versions, recorded: true };
+    }
+  }
+  return { versions: { 'TTM Studio': appVersion(), node: process.versions.node, 'onnxruntime-node': onnxruntimeVersion() }, recorded: false };
+}
+
+const FACT_KEYS: readonly [string, string][] = [
+  ['context_length', 'Context length (steps)'],
+  ['prediction_length', 'Prediction length (steps)'],
+  ['prediction_filter_length', 'Prediction filter length'],
+  ['num_input_channels', 'Input channels'],
+  ['patch_length', 'Patch length'],
+  ['d_model', 'd_model'],
+  ['num_layers', 'Backbone layers'],
+  ['decoder_num_layers', 'Decoder layers'],
+  ['mode', 'Channel mode'],
+];
+
+export async function buildModelReportInput(store: Store, o: ModelReportOptions): Promise<ModelReportInput> {
+  const run = store.runs.get(o.run);
+  const unavailable: Record<string, string> = {};
+  const progress = (d: number, m: string): void => o.onProgress?.(d, 5, m);
+  progress(0, 'reading the run');
+
+  let model: ModelReportInput['model'] = null;
+  if (run.modelId !== null) {
+    try {
+      const m = store.models.resolve(run.modelId);
+      const facts = FACT_KEYS.flatMap(([k, label]) =>
+        m.config[k] === undefined || m.config[k] === null ? [] : [[label, String(m.config[k] as string | number)] as [string, string]],
+      );
+      model = { id: m.id, name: m.name, source: m.source, repo: m.repo, revision: m.revision, path: m.path, facts };
+    } catch (e) {
+      if (!(e instanceof StudioError && e.code === 'NOT_FOUND')) throw e;
+      unavailable.model = `model ${run.modelId} has been deleted from the store.`;
+    }
+  } else unavailable.model = 'the run row names no model (a from-scratch run, or one recorded before models were tracked).';
+
+  const datasetId = run.datasetId ?? (o.dataset !== undefined ? store.datasets.resolve(o.dataset).id : null);
+  let dataset: ModelReportInput['data']['dataset'] = null;
+  if (datasetId !== null) {
+    const d = store.datasets.get(datasetId);
+    dataset = { id: d.id, name: d.name, source: d.source, resolutionMin: d.resolutionMin, fingerprint: datasetFingerprint(store, d.id) };
+  } else unavailable.data = 'the run names no dataset; pass --dataset to describe one.';
+  let split: ModelReportInput['data']['split'] = null;
+  if (run.splitId !== null) {
+    const s = store.splits.get(run.splitId);
+    const content = SplitContentSchema.safeParse(s.content);
+    split = {
+      id: s.id,
+      name: s.name,
+      version: s.version,
+      kind: s.kind,
+      contentHash: s.contentHash,
+      trainPatients: content.success ? content.data.trainPatients.length : 0,
+      holdoutPatients: content.success ? content.data.holdoutPatients.length : 0,
+    };
+  }
+
+  progress(1, 'reading training curves');
+  const byName = new Map<string, { step: number; epoch: number | null; value: number }[]>();
+  for (const m of store.runs.metrics(run.id)) {
+    if (!Number.isFinite(m.value)) continue;
+    let list = byName.get(m.name);
+    if (list === undefined) byName.set(m.name, (list = []));
+    list.push({ step: m.step, epoch: m.epoch, value: m.value });
+  }
+  const curves = [...byName.entries()].map(([name, points]) => ({ name, points }));
+  if (curves.length === 0)
+    unavailable.curves =
+      run.kind === 'train'
+        ? `run ${run.id} recorded no training metrics yet (status ${run.status}).`
+        : `run ${run.id} is a ${run.kind.replace('_', '-')} run, which does not train.`;
+
+  progress(2, 'reading the evaluation');
+  let evaluation: ModelReportInput['evaluation'] = null;
+  const ev = latestEvaluation(store, run);
+  if (ev === null)
+    unavailable.evaluation = `no evaluation of this run${producedModelId(run) !== null ? ' or of its model' : ''} is stored yet; evaluate the model on the split's test part and generate the report again.`;
+  else {
+    const r = evaluationFromJson(ev.json, ev.createdAt);
+    if ('reason' in r) unavailable.evaluation = r.reason;
+    else evaluation = r.evaluation;
+  }
+
+  progress(3, 'sampling forecasts');
+  let errorGrid: ModelReportInput['errorGrid'] = null;
+  let examples: ModelReportInput['examples'] = [];
+  const fr = forecastRun(store, run);
+  if (fr === null) {
+    const why = 'no rolling-origin forecasts are stored for this run or its model; run a prediction on the test part to store them.';
+    unavailable.errorGrid = why;
+    unavailable.examples = why;
+  } else {
+    const s = sampleForecasts(store, fr);
+    if (s !== null && s.pairs.totalPairs > 0) {
+      errorGrid = { model: model?.name ?? `run ${run.id}`, ...s.pairs, source: `forecasts of run ${fr} (${s.rows.toLocaleString('en-US')} origins)` };
+      examples = s.examples;
+      if (examples.length === 0) unavailable.examples = 'no stored forecast window has at least half of its targets observed.';
+    } else {
+      unavailable.errorGrid = `the forecasts of run ${fr} have no observed target to compare with.`;
+      unavailable.examples = unavailable.errorGrid;
+    }
+  }
+
+  progress(4, 'assembling');
+  const { versions, recorded } = versionsOf(run);
+  if (!recorded) unavailable.versions = 'the run recorded no software versions; those shown are of the software generating this report.';
+  const durations: [string, number | null][] = [
+    ['Queued', ms(run.createdAt, run.startedAt)],
+    ['Wall time (start to finish)', ms(run.startedAt, run.finishedAt)],
+  ];
+  const sps = numberFrom(run.result, 'samplesPerSecond');
+  if (sps !== null) durations.push(['Training throughput (samples/s)', sps]);
+  const input = {
+    generatedAt: new Date().toISOString(),
+    run: {
+      id: run.id,
+      kind: run.kind,
+      status: run.status,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      device: run.device,
+      seed: run.seed,
+      error: run.error,
+      outputDir: run.outputDir,
+    },
+    model,
+    config: flattenConfig(run.config),
+    data: { dataset, split },
+    versions,
+    durations,
+    curves,
+    evaluation,
+    errorGrid,
+    examples,
+    unavailable,
+  };
+  progress(5, 'done');
+  // Validate what we assembled with the same schema other producers must satisfy.
+  return ModelReportInputSchema.parse(input);
+}
