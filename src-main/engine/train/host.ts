@@ -29,6 +29,10 @@ export function workerScriptPath(): string {
   const sibling = fileURLToPath(new URL('./worker.js', import.meta.url));
   if (existsSync(sibling)) return sibling;
   const built = sibling.replace(/([\\/])src-main([\\/])engine([\\/])train([\\/])worker\.js$/, '$1build$1src-main$2engine$3train$4worker.js');
+  // In a development tree, `node scripts/build-main.mjs` empties build/ for about a second
+  // while it recompiles: wait that out (bounded) instead of failing a run started meanwhile.
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 50 && !existsSync(built); i++) Atomics.wait(pause, 0, 0, 100);
   if (existsSync(built)) return built;
   throw new StudioError('INTERNAL', `The training worker script is missing (${built}); run \`node scripts/build-main.mjs\` first.`);
 }

@@ -90,7 +90,7 @@ describe('TrainingHost', () => {
     const end = await h.done;
     expect(end.status).toBe('interrupted');
     expect(store.runs.get(run.id).status).toBe('interrupted');
-    expect(store.runs.get(run.id).error).toMatch(/SIGKILL.*resume/);
+    expect(store.runs.get(run.id).error).toMatch(/SIGKILL.*run it again/);
   });
 
   it('fails the run on a malformed message and kills the worker; cancel sends a cancel message', async () => {
