@@ -53,19 +53,8 @@ export function rangeIndex(valueMmol: number): number {
   return RANGES.length - 1;
 }
 
-/** "< 54", "54–69", "70–180", "181–250", "> 250" in the display unit. */
+/** "< 54", "54–69", "70–180", "181–250", "> 250" mg/dL, or the consensus mmol/L labels. */
 export function rangeLabel(index: number, unit: GlucoseUnit): string {
-  const t = (mg: number): string => formatMgdlThreshold(mg, unit);
-  switch (index) {
-    case 0:
-      return `< ${t(54)}`;
-    case 1:
-      return `${t(54)}–${t(69)}`;
-    case 2:
-      return `${t(70)}–${t(180)}`;
-    case 3:
-      return `${t(181)}–${t(250)}`;
-    default:
-      return `> ${t(250)}`;
-  }
+  const labels = unit === 'mg/dL' ? ['< 54', '54–69', '70–180', '181–250', '> 250'] : ['< 3.0', '3.0–3.8', '3.9–10.0', '10.1–13.9', '> 13.9'];
+  return labels[Math.min(Math.max(0, index), 4)]!;
 }

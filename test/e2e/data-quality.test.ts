@@ -73,6 +73,30 @@ describe('Data and Quality pages in Debian chromium', () => {
     await page.getByRole('button', { name: 'Clear' }).click();
   });
 
+  it('maps a generic CSV in the form (columns read in the browser); every control has a label', async () => {
+    await page.getByTestId('import-input').setInputFiles(join(SHARED_FIXTURES, 'formats/d1namo-glucose-ml/002.csv'));
+    await page.getByTestId('detections').waitFor();
+    await page.getByLabel('Format').selectOption('generic-csv');
+    const form = page.getByTestId('mapping-form');
+    await form.waitFor();
+    await expect(page.getByLabel('Timestamp column').inputValue()).resolves.toBe('timestamp');
+    await expect(page.getByLabel('Glucose column').inputValue()).resolves.toBe('glucose_value_mg_dl');
+    await page.getByLabel('Patient name').fill('d1namo-002');
+    await page.getByLabel('Patient name').press('Tab'); // change fires on leaving the field
+    await expect.poll(async () => page.getByTestId('preview-table').locator('tbody tr').first().textContent()).toContain('d1namo-002');
+    const unlabelled = await page.evaluate<string[]>(`[...document.querySelectorAll('input, select, textarea, button')]
+      .filter((el) => !((el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent.trim() !== '')))
+      .map((el) => el.outerHTML.slice(0, 120))`);
+    expect(unlabelled).toEqual([]);
+    await shot('import-mapping');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    // sortable by keyboard: focus a column header, Enter flips the order
+    const header = page.getByTestId('datasets-table').getByRole('button', { name: 'Name' });
+    await header.focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('datasets-table').locator('th').first().getAttribute('aria-sort')).resolves.toBe('descending');
+  });
+
   it('shows the quality report, reviews a fix before applying it, applies it and draws the trace chart', async () => {
     await page.goto(`${host.url}#/quality?dataset=${await datasetId('d1namo-001')}`);
     await page.getByTestId('page-quality').waitFor();

@@ -26,6 +26,8 @@ describe('units', () => {
     expect(rangeLabel(2, 'mg/dL')).toBe('70–180');
     expect(rangeLabel(2, 'mmol/L')).toBe('3.9–10.0');
     expect(rangeLabel(0, 'mmol/L')).toBe('< 3.0');
+    expect(rangeLabel(3, 'mmol/L')).toBe('10.1–13.9');
+    expect(rangeLabel(4, 'mg/dL')).toBe('> 250');
   });
 });
 
