@@ -33,6 +33,6 @@ export {
 } from './ttm/ttm-config.js';
 export { TrainOptionsSchema, type TrainOptions, type TrainOptionsInput } from './train/protocol.js';
 export type { TrainLoopResult, TrainProgress } from './train/loop.js';
-export { TrainingHost, type JobEnd, type JobHandle, type SpawnWorker, type WorkerProcess } from './train/host.js';
+export { TrainingHost, utilityProcessSpawn, type JobEnd, type JobHandle, type SpawnWorker, type UtilityProcessLike, type WorkerProcess } from './train/host.js';
 export { Store } from './store/index.js';
 export { StudioError, type StudioErrorCode } from './errors.js';

@@ -53,6 +53,32 @@ export const nodeSpawn: SpawnWorker = (script) => {
   };
 };
 
+/** The part of Electron's UtilityProcess the host uses (typed here so the engine does not import Electron). */
+export interface UtilityProcessLike {
+  readonly pid: number | undefined;
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  kill(): boolean;
+}
+
+/**
+ * Electron: `new StudioService({ spawnWorker: utilityProcessSpawn((s) => utilityProcess.fork(s, [], { serviceName: 'TTM training' })) })`.
+ * The worker sees `process.parentPort` and answers through it.
+ */
+export function utilityProcessSpawn(forkUtility: (script: string) => UtilityProcessLike): SpawnWorker {
+  return (script) => {
+    const child = forkUtility(script);
+    return {
+      pid: child.pid,
+      send: (m) => child.postMessage(m),
+      onMessage: (l) => child.on('message', l),
+      onExit: (l) => child.on('exit', (code) => l(code, null)),
+      kill: () => child.kill(),
+    };
+  };
+}
+
 export type JobEnd =
   | { status: 'completed'; result: Record<string, unknown> }
   | { status: 'failed'; code: string; message: string }

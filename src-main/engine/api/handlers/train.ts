@@ -35,9 +35,11 @@ async function finished(ctx: CallContext, runId: number, done: Promise<JobEnd>):
 
 function startTrain(ctx: CallContext, job: TrainJob, wait: boolean): Promise<ReturnType<typeof runEnd>> | ReturnType<typeof runEnd> {
   const handle = ctx.training.start(job);
-  ctx.emit({ type: 'data.changed', what: 'models' });
+  // A completed run registered its model.
+  void handle.done.then((end) => {
+    if (end.status === 'completed') ctx.emit({ type: 'data.changed', what: 'models' });
+  });
   if (wait) return finished(ctx, job.runId, handle.done);
-  handle.done.catch(() => undefined);
   return runEnd(ctx, job.runId);
 }
 
