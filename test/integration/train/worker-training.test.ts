@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../../src-main/engine/api/contract.js';
 import type { Store } from '../../../src-main/engine/store/index.js';
+import { loadCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { cohortStore, host, trainJob } from './helpers.js';
 
@@ -66,5 +67,16 @@ describe('training worker', () => {
     const run = store.runs.create({ kind: 'train', config: {} });
     await host(store).start(trainJob(store, tmp.dir, run.id, { config: { seed: 8 }, options: { maxSteps: 6, validateEverySteps: 3 } })).done;
     expect(store.runs.metrics(run.id, 'train/loss').map((m) => m.value)).not.toEqual(curves[0]);
+  });
+
+  it('trains with covariates through mix_channel decoding (input_features iob, cob)', async () => {
+    const run = store.runs.create({ kind: 'train', config: {} });
+    const end = await host(store).start(trainJob(store, tmp.dir, run.id, { config: { inputFeatures: ['iob', 'cob'] }, options: { maxSteps: 3 } })).done;
+    expect(end.status, JSON.stringify(end)).toBe('completed');
+    const ck = await loadCheckpoint(join(tmp.dir, 'runs', String(run.id), 'checkpoints', 'last'));
+    expect(ck.config.decoder_mode).toBe('mix_channel');
+    expect(ck.config.num_input_channels).toBe(3);
+    expect(ck.config.prediction_channel_indices).toEqual([0]);
+    expect(ck.preprocessor?.channels.map((c) => `${c.name}:${c.role}`)).toEqual(['bg_mM:target', 'iob:conditional', 'cob:conditional']);
   });
 });
