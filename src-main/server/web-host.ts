@@ -318,7 +318,9 @@ function receiveUpload(req: IncomingMessage, name: string, uploadsDir: string, l
       size += c.length;
       if (size > limit) fail(tooLarge(size));
     });
-    req.on('aborted', () => fail(new StudioError('IO', 'The upload was interrupted.')));
+    req.on('close', () => {
+      if (!req.complete) fail(new StudioError('IO', 'The upload was interrupted.'));
+    });
     req.on('error', fail);
     out.on('error', (e) => fail(new StudioError('IO', `Cannot save the upload: ${e.message}`)));
     out.on('finish', () => {

@@ -79,6 +79,23 @@ describe('POST /api/upload', () => {
     expect(leftovers).toEqual([]);
   });
 
+  it('removes the partial file when the client goes away mid-upload', async () => {
+    const req = request({
+      host: '127.0.0.1',
+      port: host.port,
+      path: '/api/upload?name=interrupted.csv',
+      method: 'POST',
+      headers: { ...octet(), 'Content-Length': '50000' },
+    });
+    req.on('error', () => undefined);
+    req.write(Buffer.alloc(1000, 66));
+    const uploads = join(tmp.dir, 'data', 'uploads');
+    const partial = (): unknown[] => readdirSync(uploads, { recursive: true }).filter((f) => String(f).endsWith('interrupted.csv'));
+    await expect.poll(partial, { timeout: 5000 }).toHaveLength(1); // being written
+    req.destroy();
+    await expect.poll(() => readdirSync(uploads, { recursive: true }).filter((f) => String(f).endsWith('interrupted.csv')), { timeout: 5000 }).toEqual([]);
+  });
+
   it('keeps the token, Origin and content-type checks', async () => {
     expect((await post('/api/upload?name=a.csv', { 'Content-Type': 'application/octet-stream' }, 'x')).status).toBe(401);
     expect((await post('/api/upload?name=a.csv', { ...octet(), Origin: 'http://evil.example' }, 'x')).status).toBe(403);
