@@ -4,10 +4,11 @@
  * `evaluate --json`.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../../../src-main/engine/store/index.js';
 import { REPO_ROOT, tempDir } from '../../helpers/tmp.js';
 import { cohortStore, TINY_MODEL_DIR } from './helpers.js';
 
@@ -101,5 +102,44 @@ describe('ttm-studio train / predict / evaluate / runs', () => {
     expect(res.status).toBe('completed');
     expect(res.result.report.groups[0]!.models.map((m) => m.model)).toEqual(['ttm', 'persistence', 'ridge', 'ar2']);
     expect(res.result.report.groups[0]!.models[0]!.at.map((a) => a.minutes)).toEqual([30, 60]);
+  });
+
+  it('reads --config (snake_case, trainingOptions); `runs cancel` from another process stops the run, resumable', async () => {
+    const cfg = join(tmp.dir, 'cfg.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        training_mode: 'fine_tune',
+        num_epochs: 50,
+        batch_size: 16,
+        learning_rate: 0.001,
+        threads: 1,
+        trainingOptions: { trainStride: 6, checkpointEverySteps: 2 },
+      }),
+    );
+    const training = cli(['train', '--dataset', 'cohort', '--split', 'hyb', '--model', 'tiny', '--config', cfg, '--name', 'cfg-model']);
+    // Wait until the worker has trained a few steps, then cancel from a second process.
+    const store = Store.open(join(tmp.dir, 'studio.sqlite'));
+    let runId = 0;
+    try {
+      for (let i = 0; i < 300 && runId === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const row = store.db
+          .prepare("SELECT run_id FROM checkpoints WHERE is_best = 0 AND run_id IN (SELECT id FROM runs WHERE status = 'running') LIMIT 1")
+          .get() as { run_id: number } | undefined;
+        runId = row?.run_id ?? 0;
+      }
+      expect(runId).toBeGreaterThan(0);
+      const c = await cli(['runs', 'cancel', String(runId)]);
+      expect(c.stdout).toMatch(/will stop after its current step/);
+      const r = await training;
+      expect(r.code).toBe(130);
+      expect(r.stderr).toMatch(new RegExp(`--resume ${runId}`));
+      const run = store.runs.get(runId);
+      expect(run.status).toBe('cancelled');
+      expect((run.config as { config: { numEpochs: number } }).config.numEpochs).toBe(50);
+    } finally {
+      store.close();
+    }
   });
 });
