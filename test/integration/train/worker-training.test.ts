@@ -3,7 +3,7 @@
  * run_metrics and TensorBoard files, the best checkpoint is registered as a trained model,
  * and a fixed seed gives the same loss curve twice.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../../src-main/engine/api/contract.js';
@@ -11,6 +11,7 @@ import type { Store } from '../../../src-main/engine/store/index.js';
 import { loadCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { cohortStore, host, trainJob } from './helpers.js';
+import { readScalars } from './tfevents.js';
 
 describe('training worker', () => {
   const tmp = tempDir();
@@ -42,8 +43,12 @@ describe('training worker', () => {
     const logs = join(tmp.dir, 'runs', String(run.id), 'logs');
     const files = readdirSync(logs).filter((f) => f.startsWith('events.out.tfevents.'));
     expect(files).toHaveLength(1);
-    // One record per scalar: at least 3 scalars per step, each well over 30 bytes.
-    expect(statSync(join(logs, files[0]!)).size).toBeGreaterThan(total * 3 * 30);
+    // The event file holds the same curve as run_metrics (float32 there).
+    const scalars = readScalars(readFileSync(join(logs, files[0]!)));
+    const tbLoss = scalars.filter((x) => x.tag === 'train/loss');
+    expect(tbLoss.map((x) => x.step)).toEqual(losses.map((m) => m.step));
+    tbLoss.forEach((x, i) => expect(x.value).toBe(Math.fround(losses[i]!.value)));
+    expect(scalars.filter((x) => x.tag === 'eval/loss').map((x) => x.step)).toEqual(store.runs.metrics(run.id, 'eval/loss').map((m) => m.step));
     const model = store.models.resolve(`trained-${run.id}`);
     expect(model.source).toBe('trained');
     expect(existsSync(join(model.path, 'model.safetensors'))).toBe(true);
