@@ -6,6 +6,7 @@ import { metricsBench } from './metrics.js';
 import { storeBench } from './store.js';
 import { trainBench } from './train.js';
 import { accuracyBench } from './accuracy.js';
+import { reportBench } from './report.js';
 
 /** Every benchmark section, in the order `npm run bench` runs them (`npm run bench -- <name>` runs one). */
 export const BENCH_SECTIONS: Record<string, BenchSection> = {
@@ -16,4 +17,5 @@ export const BENCH_SECTIONS: Record<string, BenchSection> = {
   metrics: metricsBench,
   train: trainBench,
   accuracy: accuracyBench,
+  report: reportBench,
 };

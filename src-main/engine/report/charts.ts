@@ -7,7 +7,7 @@ import type { AgpProfile, TimeInRanges } from '../metrics/clinical.js';
 import { PARKES_T1_LOWER, PARKES_T1_UPPER } from '../metrics/parkes.js';
 import type { GlucoseUnit } from '../metrics/types.js';
 import { rangeLabels, toUnit } from './format.js';
-import { html, type SafeHtml } from './html.js';
+import { markup, type SafeHtml } from './html.js';
 import {
   axes,
   band,
@@ -137,7 +137,7 @@ export function tirBars(rows: readonly TirRow[], unit: GlucoseUnit, title: strin
   const axisY = top + rows.length * (rowH + 4);
   for (const t of [0, 25, 50, 75, 100]) {
     const x = labelW + (t / 100) * plotW;
-    parts.push(html`<line x1="${x}" y1="${axisY}" x2="${x}" y2="${axisY + 4}" stroke="#444" stroke-width="0.8" />`);
+    parts.push(markup`<line x1="${x}" y1="${axisY}" x2="${x}" y2="${axisY + 4}" stroke="#444" stroke-width="0.8"/>`);
     parts.push(text(x, axisY + 14, `${t}`, { anchor: 'middle' }));
   }
   parts.push(text(labelW + plotW / 2, axisY + 27, 'Share of readings (%)', { anchor: 'middle', size: 10.5 }));
@@ -304,7 +304,7 @@ export function errorGridChart(kind: 'clarke' | 'parkes', points: ErrorGridPoint
   const step = unit === 'mg/dL' ? 100 : 5;
   const ticks = niceTicks(0, u(maxMg), Math.round(u(maxMg) / step));
   const pts =
-    points === null ? html`` : scatter(f, points.referenceMgdl.map(u), points.predictionMgdl.map(u), { color: '#1c4e80', radius: 1.1, opacity: 0.45 }, clip);
+    points === null ? markup`` : scatter(f, points.referenceMgdl.map(u), points.predictionMgdl.map(u), { color: '#1c4e80', radius: 1.1, opacity: 0.45 }, clip);
   return svg(
     { width: size, height: size, title },
     clipDef(f, clip),
@@ -344,7 +344,8 @@ export function forecastChart(e: ForecastExampleData, unit: GlucoseUnit, title: 
   const u = (v: number | null): number | null => (v === null ? null : toUnit(v, unit));
   const all = [...e.historyMgdl, ...e.actualMgdl, ...e.forecastMgdl, ...(e.lowerMgdl ?? []), ...(e.upperMgdl ?? [])];
   const ye = extent(all) ?? [70, 180];
-  const yd = niceDomain(u(Math.min(40, ye[0]))!, u(Math.max(250, ye[1]))!, 5);
+  // Glucose is never below 0: conformal lower bounds can be, and would stretch the axis.
+  const yd = niceDomain(u(Math.max(0, Math.min(40, ye[0])))!, u(Math.min(500, Math.max(250, ye[1])))!, 5);
   const lastHist = e.historyMgdl[L - 1] ?? null;
   // The forecast line starts at the last observed value so it visibly leaves the origin.
   const fX = [0, ...fx];
@@ -370,7 +371,7 @@ export function forecastChart(e: ForecastExampleData, unit: GlucoseUnit, title: 
     { width, height, title },
     clipDef(f, clip),
     hspan(f, toUnit(70, unit), toUnit(180, unit), TARGET_BAND_FILL, TARGET_BAND_OPACITY + 0.05),
-    e.lowerMgdl !== null && e.upperMgdl !== null ? band(f, fx, e.lowerMgdl.map(u), e.upperMgdl.map(u), FORECAST_STYLE.band, 0.2, clip) : html``,
+    e.lowerMgdl !== null && e.upperMgdl !== null ? band(f, fx, e.lowerMgdl.map(u), e.upperMgdl.map(u), FORECAST_STYLE.band, 0.2, clip) : markup``,
     linePath(f, hx, e.historyMgdl.map(u), FORECAST_STYLE.history, clip),
     linePath(f, aX, aY, FORECAST_STYLE.actual, clip),
     linePath(f, fX, fY, FORECAST_STYLE.forecast, clip),

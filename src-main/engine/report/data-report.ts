@@ -9,7 +9,7 @@ import { agpChart, resetChartIds, tirBars } from './charts.js';
 import type { DataReportInput, PatientClinical } from './data-input.js';
 import { dataTable, figure, keyValueTable, renderDocument, unavailable, type Column, type ReportSection } from './document.js';
 import { DASH, errorDecimals, glucose, int, localTime, num, offsetName, pct, rangeLabels, toUnit } from './format.js';
-import { html, type SafeHtml } from './html.js';
+import { markup, type SafeHtml } from './html.js';
 import { RANGE_COLORS } from './theme.js';
 
 /** Section ids of a data report (patients add `patient-<id>`). */
@@ -24,7 +24,7 @@ function sd(s: ClinicalSummary, unit: GlucoseUnit): string {
 }
 
 function swatch(color: string): SafeHtml {
-  return html`<span class="swatch" style="background:${color}"></span>`;
+  return markup`<span class="swatch" style="background:${color}"></span>`;
 }
 
 function tirColumns(unit: GlucoseUnit): Column[] {
@@ -100,25 +100,20 @@ function overview(input: DataReportInput): SafeHtml {
   const totalRow =
     input.patients.length > 1 ? [`All (pooled)`, DASH, DASH, int(all.readings), glucose(all.mean, u), DASH, DASH, DASH, ...tirCells(all.tir)] : undefined;
   const d = input.dataset;
-  return html`${keyValueTable([
-      ['Dataset', `${d.name} (id ${d.id}, ${d.source})`],
-      ['Description', d.description === '' ? DASH : d.description],
-      ['Grid resolution', `${d.resolutionMin} min`],
-      ['Patients in this report', `${input.patients.length}${input.patientFilter !== null ? ` (filtered to "${input.patientFilter}")` : ''}`],
-      ['Glucose unit', u],
-    ])}
-    ${dataTable(cols, rows, { caption: 'Clinical CGM summary per patient', ...(totalRow !== undefined ? { totalRow } : {}) })}
-    <p class="note">
-      GMI is shown only where at least 14 days with ≥ 70 % sensor wear support it; “${DASH}” marks a figure that is withheld or undefined (see each patient's
-      page for the reason). SD and CV: sample SD over valid readings.
-    </p>`;
+  return markup`${keyValueTable([
+    ['Dataset', `${d.name} (id ${d.id}, ${d.source})`],
+    ['Description', d.description === '' ? DASH : d.description],
+    ['Grid resolution', `${d.resolutionMin} min`],
+    ['Patients in this report', `${input.patients.length}${input.patientFilter !== null ? ` (filtered to "${input.patientFilter}")` : ''}`],
+    ['Glucose unit', u],
+  ])} ${dataTable(cols, rows, { caption: 'Clinical CGM summary per patient', ...(totalRow !== undefined ? { totalRow } : {}) })} <p class="note"> GMI is shown only where at least 14 days with ≥ 70 % sensor wear support it; “${DASH}” marks a figure that is withheld or undefined (see each patient's page for the reason). SD and CV: sample SD over valid readings. </p>`;
 }
 
 function tirSection(input: DataReportInput): SafeHtml {
   const rows = input.patients.filter((p) => p.summary !== null).map((p) => ({ label: p.externalId, tir: p.summary!.timeInRanges }));
   if (rows.length === 0) return unavailable('Time in ranges', 'no patient has valid CGM readings.');
   const l = rangeLabels(input.unit);
-  return html`${figure(tirBars(rows, input.unit, 'Time in ranges per patient'), `Share of valid CGM readings in each consensus range (${input.unit}); targets: in range > 70 %, below ${l.low.split('–')[0]} < 4 %, very low < 1 %, above ${l.inRange.split('–')[1]} < 25 %, very high < 5 %.`)}`;
+  return markup`${figure(tirBars(rows, input.unit, 'Time in ranges per patient'), `Share of valid CGM readings in each consensus range (${input.unit}); targets: in range > 70 %, below ${l.low.split('–')[0]} < 4 %, very low < 1 %, above ${l.inRange.split('–')[1]} < 25 %, very high < 5 %.`)}`;
 }
 
 function patientSection(p: PatientClinical, input: DataReportInput): SafeHtml {
@@ -134,18 +129,18 @@ function patientSection(p: PatientClinical, input: DataReportInput): SafeHtml {
     ['Sensor wear', `${pct(s.sensorWearPercent)} %`],
     ['Valid readings', int(s.validReadings)],
     ['Mean glucose', `${glucose(s.meanMgdl, u)} ${u}`],
-    ['GMI', s.gmi.available ? gmiText(s) : html`withheld: ${s.gmi.reason}`],
+    ['GMI', s.gmi.available ? gmiText(s) : markup`withheld: ${s.gmi.reason}`],
     ['SD', `${sd(s, u)} ${u}`],
     ['CV', s.cvPercent === null ? DASH : `${pct(s.cvPercent)} % (target ≤ 36 %)`],
   ]);
   const ranges = dataTable(
     [{ label: 'Range' }, { label: `Glucose (${u})` }, { label: 'Time', num: true, unit: '%' }, { label: 'Consensus target' }],
     [
-      [html`${swatch(RANGE_COLORS.veryHigh)}Very high`, l.veryHigh, pct(t.veryHigh), '< 5 %'],
-      [html`${swatch(RANGE_COLORS.high)}High`, l.high, pct(t.high), html`&lt; 25 % (above ${l.inRange.split('–')[1]})`],
-      [html`${swatch(RANGE_COLORS.inRange)}In range`, l.inRange, pct(t.inRange), '> 70 %'],
-      [html`${swatch(RANGE_COLORS.low)}Low`, l.low, pct(t.low), html`&lt; 4 % (below ${l.low.split('–')[0]})`],
-      [html`${swatch(RANGE_COLORS.veryLow)}Very low`, l.veryLow, pct(t.veryLow), '< 1 %'],
+      [markup`${swatch(RANGE_COLORS.veryHigh)}Very high`, l.veryHigh, pct(t.veryHigh), '< 5 %'],
+      [markup`${swatch(RANGE_COLORS.high)}High`, l.high, pct(t.high), markup`&lt; 25 % (above ${l.inRange.split('–')[1]})`],
+      [markup`${swatch(RANGE_COLORS.inRange)}In range`, l.inRange, pct(t.inRange), '> 70 %'],
+      [markup`${swatch(RANGE_COLORS.low)}Low`, l.low, pct(t.low), markup`&lt; 4 % (below ${l.low.split('–')[0]})`],
+      [markup`${swatch(RANGE_COLORS.veryLow)}Very low`, l.veryLow, pct(t.veryLow), '< 1 %'],
     ],
     { caption: 'Time in ranges' },
   );
@@ -154,13 +149,8 @@ function patientSection(p: PatientClinical, input: DataReportInput): SafeHtml {
         agpChart(s.agp, u, `Ambulatory glucose profile of ${p.externalId}`),
         `Ambulatory glucose profile: 5th, 25th, 50th, 75th and 95th percentiles by local hour of day (${zone}) over all ${num(s.daysOfData, 1)} days, hourly bins smoothed 1-4-1 with wrap-around; target band ${l.inRange} ${u} shaded.`,
       )
-    : html`<h3>Ambulatory glucose profile</h3>
-        <p class="unavailable"><strong>AGP withheld:</strong> ${s.agp.reason}</p>`;
-  return html`<div class="grid2">
-      <div>${facts}</div>
-      <div>${ranges}</div>
-    </div>
-    ${agp}`;
+    : markup`<h3>Ambulatory glucose profile</h3><p class="unavailable"><strong>AGP withheld:</strong> ${s.agp.reason}</p>`;
+  return markup`<div class="grid2"><div>${facts}</div><div>${ranges}</div></div> ${agp}`;
 }
 
 function qualitySection(input: DataReportInput): SafeHtml {
@@ -172,7 +162,7 @@ function qualitySection(input: DataReportInput): SafeHtml {
   const when = (ts: number | null, pid: number | null): string => (ts === null ? '' : localTime(ts, pid === null ? 0 : (zoneOf.get(pid) ?? 0)));
   const s = q.summary;
   const rows = findings.map((f) => [
-    html`<span class="sev-${f.severity}">${f.severity}</span>`,
+    markup`<span class="sev-${f.severity}">${f.severity}</span>`,
     f.check.replace(/_/g, ' '),
     f.externalId ?? 'cohort',
     f.from === null ? DASH : `${when(f.from, f.patientId)} – ${when(f.to, f.patientId)}`,
@@ -191,57 +181,24 @@ function qualitySection(input: DataReportInput): SafeHtml {
       int(p.segments),
       int(p.usableWindows),
     ]);
-  return html`<p>
-      Quality report ${q.reportId ?? DASH} of ${q.createdAt.slice(0, 16).replace('T', ' ')} UTC: ${s.errors} error(s), ${s.warnings} warning(s), ${s.infos}
-      note(s); grid ${q.settings.resolutionMin} min, gaps ≤ ${q.settings.maxGapMin} min imputed, usable windows counted for context ${q.settings.contextLength}
-      + forecast ${q.settings.forecastLength} steps.
-    </p>
-    ${input.qualityNote !== null ? html`<p class="note">${input.qualityNote}</p>` : ''}
-    ${dataTable(
-      [
-        { label: 'Patient' },
-        { label: 'Days', num: true, unit: 'd' },
-        { label: 'Wear', num: true, unit: '%' },
-        { label: 'Missing', num: true, unit: '%' },
-        { label: 'Interval', num: true, unit: 'min' },
-        { label: 'Segments', num: true },
-        { label: 'Usable windows', num: true },
-      ],
-      perPatient,
-      { caption: 'Per patient' },
-    )}
-    ${rows.length === 0 ? html`<p>No findings.</p>` : dataTable([{ label: 'Severity' }, { label: 'Check' }, { label: 'Patient' }, { label: 'When (local)' }, { label: 'Count', num: true }, { label: 'Finding' }, { label: 'Fix' }], rows, { caption: 'Findings' })}`;
+  return markup`<p> Quality report ${q.reportId ?? DASH} of ${q.createdAt.slice(0, 16).replace('T', ' ')} UTC: ${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} note(s); grid ${q.settings.resolutionMin} min, gaps ≤ ${q.settings.maxGapMin} min imputed, usable windows counted for context ${q.settings.contextLength} + forecast ${q.settings.forecastLength} steps. </p> ${input.qualityNote !== null ? markup`<p class="note">${input.qualityNote}</p>` : ''} ${dataTable(
+    [
+      { label: 'Patient' },
+      { label: 'Days', num: true, unit: 'd' },
+      { label: 'Wear', num: true, unit: '%' },
+      { label: 'Missing', num: true, unit: '%' },
+      { label: 'Interval', num: true, unit: 'min' },
+      { label: 'Segments', num: true },
+      { label: 'Usable windows', num: true },
+    ],
+    perPatient,
+    { caption: 'Per patient' },
+  )} ${rows.length === 0 ? markup`<p>No findings.</p>` : dataTable([{ label: 'Severity' }, { label: 'Check' }, { label: 'Patient' }, { label: 'When (local)' }, { label: 'Count', num: true }, { label: 'Finding' }, { label: 'Fix' }], rows, { caption: 'Findings' })}`;
 }
 
 function methodsSection(input: DataReportInput): SafeHtml {
   const l = rangeLabels(input.unit);
-  return html`<ul>
-    <li>
-      <strong>Data:</strong> raw CGM readings as imported (converted to ${input.unit}), excluding readings removed by a quality fix; imputed grid values are
-      never counted. Sensor “Low”/“High” readings count at their clamped value.
-    </li>
-    <li>
-      <strong>Days of data</strong> = (last reading + one ${input.dataset.resolutionMin}-min step − first reading) / 24 h. <strong>Sensor wear</strong> =
-      ${input.dataset.resolutionMin}-min slots holding a valid reading / slots in the period.
-    </li>
-    <li><strong>Mean, SD, CV:</strong> over valid readings; SD is the sample SD (n − 1); CV = SD / mean.</li>
-    <li>
-      <strong>GMI</strong> (%) = 3.31 + 0.02392 × mean (mg/dL); (mmol/mol) = 12.71 + 4.70587 × mean (mmol/L). Withheld with fewer than 14 days of data or under
-      70 % wear.
-    </li>
-    <li>
-      <strong>Time in ranges:</strong> share of valid readings, each rounded to whole mg/dL before binning: very low ${l.veryLow}, low ${l.low}, in range
-      ${l.inRange} (inclusive), high ${l.high}, very high ${l.veryHigh} ${input.unit}.
-    </li>
-    <li>
-      <strong>AGP:</strong> readings binned by local hour of day; per hour the 5/25/50/75/95th percentiles (linear interpolation), each curve smoothed 1-4-1
-      over neighbouring hours with wrap-around. Withheld with fewer than 7 local days holding ≥ 1 h of data, or under 70 % wear.
-    </li>
-    <li>
-      <strong>Limits:</strong> a summary describes the recorded period only; low wear or short records make every figure less representative, and sensor
-      readings differ from laboratory glucose. Not for diagnosis or treatment decisions.
-    </li>
-  </ul>`;
+  return markup`<ul><li><strong>Data:</strong> raw CGM readings as imported (converted to ${input.unit}), excluding readings removed by a quality fix; imputed grid values are never counted. Sensor “Low”/“High” readings count at their clamped value. </li><li><strong>Days of data</strong> = (last reading + one ${input.dataset.resolutionMin}-min step − first reading) / 24 h. <strong>Sensor wear</strong> = ${input.dataset.resolutionMin}-min slots holding a valid reading / slots in the period. </li><li><strong>Mean, SD, CV:</strong> over valid readings; SD is the sample SD (n − 1); CV = SD / mean.</li><li><strong>GMI</strong> (%) = 3.31 + 0.02392 × mean (mg/dL); (mmol/mol) = 12.71 + 4.70587 × mean (mmol/L). Withheld with fewer than 14 days of data or under 70 % wear. </li><li><strong>Time in ranges:</strong> share of valid readings, each rounded to whole mg/dL before binning: very low ${l.veryLow}, low ${l.low}, in range ${l.inRange} (inclusive), high ${l.high}, very high ${l.veryHigh} ${input.unit}. </li><li><strong>AGP:</strong> readings binned by local hour of day; per hour the 5/25/50/75/95th percentiles (linear interpolation), each curve smoothed 1-4-1 over neighbouring hours with wrap-around. Withheld with fewer than 7 local days holding ≥ 1 h of data, or under 70 % wear. </li><li><strong>Limits:</strong> a summary describes the recorded period only; low wear or short records make every figure less representative, and sensor readings differ from laboratory glucose. Not for diagnosis or treatment decisions. </li></ul>`;
 }
 
 export function renderDataReport(input: DataReportInput): string {

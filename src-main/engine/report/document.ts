@@ -3,7 +3,7 @@
  * network) with a header of facts, a table of contents and one <section id=…> per part.
  * Shared table helpers live here so every table is built the same way.
  */
-import { html, join, type HtmlValue, type SafeHtml, trusted } from './html.js';
+import { markup, join, type HtmlValue, type SafeHtml, trusted } from './html.js';
 import { REPORT_CSS } from './styles.js';
 
 export interface ReportSection {
@@ -26,50 +26,12 @@ export interface ReportDocument {
 
 export function renderDocument(doc: ReportDocument): string {
   for (const s of doc.sections) if (!/^[a-z0-9-]+$/.test(s.id)) throw new Error(`Report section id "${s.id}" must be [a-z0-9-]+.`);
-  const page = html`<!DOCTYPE html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="generator" content="TTM Studio" />
-        <title>${doc.title}</title>
-        <style>
-          ${trusted(REPORT_CSS)}
-        </style>
-      </head>
-      <body>
-        <header class="report-head">
-          <h1>${doc.title}</h1>
-          <div class="subtitle">${doc.subtitle}</div>
-          <dl class="meta">
-            ${doc.meta.map(
-              ([k, v]) =>
-                html`<dt>${k}</dt>
-                  <dd>${v}</dd>`,
-            )}
-          </dl>
-        </header>
-        <nav class="toc">
-          <strong>Contents</strong>
-          <ol>
-            ${doc.sections.map((s) => html`<li><a href="#${s.id}">${s.title}</a></li>`)}
-          </ol>
-        </nav>
-        <main>
-          ${join(
-            doc.sections.map(
-              (s) =>
-                html`<section class="report-section${s.newPage === true ? ' page' : ''}" id="${s.id}">
-                  <h2>${s.title}</h2>
-                  ${s.body}
-                </section>`,
-            ),
-            '\n',
-          )}
-        </main>
-        <footer class="report-foot">${doc.footer}</footer>
-      </body>
-    </html> `;
+  const page = markup`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/><meta name="generator" content="TTM Studio"/><title>${doc.title}</title><style> ${trusted(REPORT_CSS)} </style></head><body><header class="report-head"><h1>${doc.title}</h1><div class="subtitle">${doc.subtitle}</div><dl class="meta"> ${doc.meta.map(
+    ([k, v]) => markup`<dt>${k}</dt><dd>${v}</dd>`,
+  )} </dl></header><nav class="toc"><strong>Contents</strong><ol> ${doc.sections.map((s) => markup`<li><a href="#${s.id}">${s.title}</a></li>`)} </ol></nav><main> ${join(
+    doc.sections.map((s) => markup`<section class="report-section${s.newPage === true ? ' page' : ''}" id="${s.id}"><h2>${s.title}</h2> ${s.body} </section>`),
+    '\n',
+  )} </main><footer class="report-foot">${doc.footer}</footer></body></html> `;
   return page.value;
 }
 
@@ -88,52 +50,26 @@ export function dataTable(
 ): SafeHtml {
   const head = columns.map(
     (c) =>
-      html`<th${c.num === true ? trusted(' class="num"') : ''}>${c.label}${c.unit !== undefined ? html`<br /><span class="note">${c.unit}</span>` : ''}</th>`,
+      markup`<th${c.num === true ? trusted(' class="num"') : ''}>${c.label}${c.unit !== undefined ? markup`<br/><span class="note">${c.unit}</span>` : ''}</th>`,
   );
-  const cell = (v: HtmlValue, i: number): SafeHtml => html`<td${columns[i]?.num === true ? trusted(' class="num"') : ''}>${v}</td>`;
-  return html`<table${o.className !== undefined ? html` class="${o.className}"` : ''}>${
-    o.caption !== undefined
-      ? html`<caption>
-          ${o.caption}
-        </caption>`
-      : ''
-  }<thead><tr>${head}</tr></thead><tbody>${rows.map(
-    (r) =>
-      html`<tr>
-        ${r.map(cell)}
-      </tr>`,
-  )}${
-    o.totalRow !== undefined
-      ? html`<tr class="total">
-          ${o.totalRow.map(cell)}
-        </tr>`
-      : ''
+  const cell = (v: HtmlValue, i: number): SafeHtml => markup`<td${columns[i]?.num === true ? trusted(' class="num"') : ''}>${v}</td>`;
+  return markup`<table${o.className !== undefined ? markup` class="${o.className}"` : ''}>${
+    o.caption !== undefined ? markup`<caption>${o.caption}</caption>` : ''
+  }<thead><tr>${head}</tr></thead><tbody>${rows.map((r) => markup`<tr> ${r.map(cell)} </tr>`)}${
+    o.totalRow !== undefined ? markup`<tr class="total"> ${o.totalRow.map(cell)} </tr>` : ''
   }</tbody></table>`;
 }
 
 /** Two-column facts table (label, value). */
 export function keyValueTable(rows: readonly (readonly [string, HtmlValue])[]): SafeHtml {
-  return html`<table class="kv">
-    <tbody>
-      ${rows.map(
-        ([k, v]) =>
-          html`<tr>
-            <td>${k}</td>
-            <td>${v}</td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  return markup`<table class="kv"><tbody> ${rows.map(([k, v]) => markup`<tr><td>${k}</td><td>${v}</td></tr>`)} </tbody></table>`;
 }
 
 /** The one way a report says a part is missing: what, and why. */
 export function unavailable(what: string, reason: string): SafeHtml {
-  return html`<p class="unavailable"><strong>${what} not available</strong> because ${reason}</p>`;
+  return markup`<p class="unavailable"><strong>${what} not available</strong> because ${reason}</p>`;
 }
 
 export function figure(svg: SafeHtml, caption: string): SafeHtml {
-  return html`<figure>
-    ${svg}
-    <figcaption>${caption}</figcaption>
-  </figure>`;
+  return markup`<figure> ${svg} <figcaption>${caption}</figcaption></figure>`;
 }

@@ -1,5 +1,5 @@
 /**
- * HTML building with escaping by construction: every value interpolated into the `html`
+ * HTML building with escaping by construction: every value interpolated into the `markup`
  * template is escaped unless it is already `SafeHtml` (built by this module or the SVG
  * toolkit). A report embeds names that came from imported files (patient ids, dataset names,
  * finding messages), so a stray `<` or `"` must never become markup.
@@ -30,8 +30,8 @@ export function render(value: HtmlValue): string {
   return escapeHtml(String(value));
 }
 
-/** Tagged template: `html\`<td>${name}</td>\`` escapes `name`. */
-export function html(strings: TemplateStringsArray, ...values: readonly HtmlValue[]): SafeHtml {
+/** Tagged template: `markup\`<td>${name}</td>\`` escapes `name`. (Not named `html`: Prettier would reformat such templates as HTML and change the output.) */
+export function markup(strings: TemplateStringsArray, ...values: readonly HtmlValue[]): SafeHtml {
   let out = strings[0]!;
   for (let i = 0; i < values.length; i++) out += render(values[i]!) + strings[i + 1]!;
   return new SafeHtml(out);

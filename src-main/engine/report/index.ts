@@ -7,4 +7,4 @@ export { renderModelReport, MODEL_REPORT_SECTIONS } from './model-report.js';
 export { ModelReportInputSchema, type ModelReportInput } from './model-schema.js';
 export { checkReportHtml, type HtmlCheck } from './validate.js';
 export { findChromium, renderPdf, chromiumPrintArgs } from './pdf.js';
-export { escapeHtml, html, SafeHtml } from './html.js';
+export { escapeHtml, markup, SafeHtml } from './html.js';

@@ -156,7 +156,9 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
     if (list === undefined) byName.set(m.name, (list = []));
     list.push({ step: m.step, epoch: m.epoch, value: m.value });
   }
-  const curves = [...byName.entries()].map(([name, points]) => ({ name, points }));
+  // Training curves first, then validation, then the rest, so the training loss takes the solid style.
+  const rank = (n: string): number => (n.startsWith('train/loss') ? 0 : n.startsWith('train/') ? 2 : n.startsWith('eval/') ? 1 : 3);
+  const curves = [...byName.entries()].map(([name, points]) => ({ name, points })).sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
   if (curves.length === 0)
     unavailable.curves =
       run.kind === 'train'
@@ -196,7 +198,7 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
 
   progress(4, 'assembling');
   const { versions, recorded } = versionsOf(run);
-  if (!recorded) unavailable.versions = 'the run recorded no software versions; those shown are of the software generating this report.';
+  if (!recorded) unavailable.versions = 'The run recorded no software versions: these are the versions that generated this report.';
   const durations: [string, number | null][] = [
     ['Queued', ms(run.createdAt, run.startedAt)],
     ['Wall time (start to finish)', ms(run.startedAt, run.finishedAt)],

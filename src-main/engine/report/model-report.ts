@@ -8,7 +8,7 @@ import type { GlucoseUnit } from '../metrics/types.js';
 import { errorGridChart, forecastChart, lineChart, resetChartIds, type Series } from './charts.js';
 import { dataTable, figure, keyValueTable, renderDocument, unavailable, type Column, type ReportSection } from './document.js';
 import { DASH, duration, fractionPct, glucose, glucoseError, int, localTime, num, offsetName, pct, toUnit } from './format.js';
-import { html, type HtmlValue, type SafeHtml } from './html.js';
+import { markup, type HtmlValue, type SafeHtml } from './html.js';
 import { ModelReportInputSchema, type ModelEvaluation, type ModelReportInput, type ReportEvaluation } from './model-schema.js';
 import { modelStyle } from './theme.js';
 
@@ -24,6 +24,9 @@ export const MODEL_REPORT_SECTIONS = [
   'examples',
   'limits',
 ] as const;
+
+/** ISO instant → "2024-01-01 10:00:00 UTC". */
+const stamp = (iso: string | null): string => (iso === null ? DASH : `${iso.slice(0, 19).replace('T', ' ')} UTC`);
 
 const HEADLINE_MINUTES = [30, 60, 120] as const;
 const GROUP_NAMES: Record<string, string> = {
@@ -45,7 +48,7 @@ function skill(m: ModelEvaluation, p: ModelEvaluation | null, minutes: number): 
 const persistenceOf = (ms: readonly ModelEvaluation[]): ModelEvaluation | null => ms.find((m) => m.model.toLowerCase() === 'persistence') ?? null;
 
 function modelLabel(m: ModelEvaluation): HtmlValue {
-  return m.baseline ? html`${m.model} <span class="note">(baseline)</span>` : html`<strong>${m.model}</strong>`;
+  return m.baseline ? markup`${m.model} <span class="note">(baseline)</span>` : markup`<strong>${m.model}</strong>`;
 }
 
 function summary(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
@@ -60,9 +63,9 @@ function summary(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
     ['Evaluated', input.evaluation === null ? 'no' : `${input.evaluation.createdAt?.slice(0, 16).replace('T', ' ') ?? ''} UTC`],
   ]);
   const e = input.evaluation;
-  if (e === null) return html`${facts}${unavailable('The evaluation summary', input.unavailable.evaluation ?? 'no evaluation is stored.')}`;
+  if (e === null) return markup`${facts}${unavailable('The evaluation summary', input.unavailable.evaluation ?? 'no evaluation is stored.')}`;
   const g = e.groups[0];
-  if (g === undefined) return html`${facts}${unavailable('The evaluation summary', 'the evaluation holds no group of test windows.')}`;
+  if (g === undefined) return markup`${facts}${unavailable('The evaluation summary', 'the evaluation holds no group of test windows.')}`;
   const p = persistenceOf(g.models);
   const mins = HEADLINE_MINUTES.filter((m) => g.models.some((x) => stepAt(x, m) !== null));
   const cols: Column[] = [
@@ -74,11 +77,9 @@ function summary(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
   const rows = g.models.map((m) => [modelLabel(m), ...mins.map((t) => glucoseError(stepAt(m, t)?.rmseMgdl, unit)), pct(m.clarke.aPlusB), pct(m.parkes.aPlusB)]);
   const under = g.models.find((m) => !m.baseline) ?? null;
   const s60 = under === null ? null : skill(under, p, 60);
-  return html`${facts}${dataTable(cols, rows, { caption: `Headline: ${groupName(g.group)}, ${int(g.windows)} windows` })}${
+  return markup`${facts}${dataTable(cols, rows, { caption: `Headline: ${groupName(g.group)}, ${int(g.windows)} windows` })}${
     under !== null && s60 !== null
-      ? html`<p>
-          At 60 min, ${under.model}'s RMSE is ${num(Math.abs(s60) * 100, 1)} % ${s60 >= 0 ? 'lower' : 'higher'} than persistence's (skill ${num(s60, 3)}).
-        </p>`
+      ? markup`<p> At 60 min, ${under.model}'s RMSE is ${num(Math.abs(s60) * 100, 1)} % ${s60 >= 0 ? 'lower' : 'higher'} than persistence's (skill ${num(s60, 3)}). </p>`
       : ''
   }`;
 }
@@ -90,10 +91,12 @@ function provenance(input: ModelReportInput): SafeHtml {
   const s = input.data.split;
   const rows: [string, HtmlValue][] = [
     ['Run id / kind / status', `${r.id} / ${r.kind} / ${r.status}`],
-    ['Created / started / finished', `${r.createdAt} / ${r.startedAt ?? DASH} / ${r.finishedAt ?? DASH}`],
+    ['Created', stamp(r.createdAt)],
+    ['Started', stamp(r.startedAt)],
+    ['Finished', stamp(r.finishedAt)],
     ['Device', r.device ?? DASH],
     ['Seed', r.seed === null ? DASH : String(r.seed)],
-    ['Output directory', r.outputDir === null ? DASH : html`<code>${r.outputDir}</code>`],
+    ['Output directory', r.outputDir === null ? DASH : markup`<code>${r.outputDir}</code>`],
   ];
   if (r.error !== null) rows.push(['Error', r.error]);
   for (const [k, v] of input.durations) rows.push([k, k.includes('samples/s') ? num(v, 0) : duration(v)]);
@@ -104,39 +107,26 @@ function provenance(input: ModelReportInput): SafeHtml {
           ['Model', `${m.name} (id ${m.id ?? DASH})`],
           ['Source', m.source],
           ['Repository / revision', `${m.repo ?? DASH} @ ${m.revision ?? DASH}`],
-          ['Path', m.path === null ? DASH : html`<code>${m.path}</code>`],
+          ['Path', m.path === null ? DASH : markup`<code>${m.path}</code>`],
           ...m.facts.map(([k, v]) => [k, v] as [string, HtmlValue]),
         ];
   const dataRows: [string, HtmlValue][] = [
     ['Dataset', d === null ? DASH : `${d.name} (id ${d.id}, ${d.source}, ${d.resolutionMin} min)`],
-    ['Dataset fingerprint (SHA-256)', d === null ? DASH : html`<code>${d.fingerprint}</code>`],
+    ['Dataset fingerprint (SHA-256)', d === null ? DASH : markup`<code>${d.fingerprint}</code>`],
     ['Split', s === null ? DASH : `${s.name} v${s.version} (id ${s.id}, ${s.kind}): ${s.trainPatients} training patients, ${s.holdoutPatients} holdout`],
-    ['Split content hash (SHA-256)', s === null ? DASH : html`<code>${s.contentHash}</code>`],
+    ['Split content hash (SHA-256)', s === null ? DASH : markup`<code>${s.contentHash}</code>`],
   ];
   const versionRows = Object.entries(input.versions).map(([k, v]) => [k, v] as [string, HtmlValue]);
   const configEntries = Object.entries(input.config);
   const configTable =
     configEntries.length === 0
-      ? html`<p class="note">The run recorded an empty configuration.</p>`
+      ? markup`<p class="note">The run recorded an empty configuration.</p>`
       : dataTable(
           [{ label: 'Setting' }, { label: 'Value' }],
-          configEntries.map(([k, v]) => [html`<code>${k}</code>`, html`<code>${typeof v === 'string' ? v : JSON.stringify(v)}</code>`]),
+          configEntries.map(([k, v]) => [markup`<code>${k}</code>`, markup`<code>${typeof v === 'string' ? v : JSON.stringify(v)}</code>`]),
           { caption: 'Run configuration' },
         );
-  return html`<div class="grid2">
-      <div>
-        <h3>Run</h3>
-        ${keyValueTable(rows)}
-      </div>
-      <div>
-        <h3>Model</h3>
-        ${m === null ? unavailable('Model provenance', input.unavailable.model ?? 'the run names no model.') : keyValueTable(modelRows)}
-      </div>
-    </div>
-    <h3>Data</h3>
-    ${input.unavailable.data !== undefined ? unavailable('Data provenance', input.unavailable.data) : ''}${keyValueTable(dataRows)}
-    <h3>Software</h3>
-    ${keyValueTable(versionRows)}${input.unavailable.versions !== undefined ? html`<p class="note">${input.unavailable.versions}</p>` : ''} ${configTable}`;
+  return markup`<div class="grid2"><div><h3>Run</h3> ${keyValueTable(rows)} </div><div><h3>Model</h3> ${m === null ? unavailable('Model provenance', input.unavailable.model ?? 'the run names no model.') : keyValueTable(modelRows)} </div></div><h3>Data</h3> ${input.unavailable.data !== undefined ? unavailable('Data provenance', input.unavailable.data) : ''}${keyValueTable(dataRows)} <h3>Software</h3> ${keyValueTable(versionRows)}${input.unavailable.versions !== undefined ? markup`<p class="note">${input.unavailable.versions}</p>` : ''} ${configTable}`;
 }
 
 function training(input: ModelReportInput): SafeHtml {
@@ -173,7 +163,7 @@ function training(input: ModelReportInput): SafeHtml {
       ['Best validation loss', bestPoint === null ? DASH : `${num(bestPoint.value, 4)} at step ${bestPoint.step}`],
     ]),
   );
-  return html`${parts}`;
+  return markup`${parts}`;
 }
 
 function horizonRows(e: ReportEvaluation): number[] {
@@ -189,10 +179,7 @@ function evaluationSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml
   const e = input.evaluation;
   if (e === null) return unavailable('Evaluation tables', input.unavailable.evaluation ?? 'no evaluation is stored.');
   const parts: SafeHtml[] = [
-    html`<p>
-      Test windows of ${e.contextLength} + ${e.horizon} steps at ${e.resolutionMin} min (${e.horizon * e.resolutionMin} min ahead), every ${e.stride} step(s);
-      intervals calibrated on ${int(e.calibrationWindows)} validation windows. Only observed targets are scored; every model is scored on the same windows.
-    </p>`,
+    markup`<p> Test windows of ${e.contextLength} + ${e.horizon} steps at ${e.resolutionMin} min (${e.horizon * e.resolutionMin} min ahead), every ${e.stride} step(s); intervals calibrated on ${int(e.calibrationWindows)} validation windows. Only observed targets are scored; every model is scored on the same windows. </p>`,
   ];
   for (const g of e.groups) {
     const p = persistenceOf(g.models);
@@ -212,7 +199,7 @@ function evaluationSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml
           num(skill(m, p, t), 3),
         ]);
       }
-    parts.push(html`<h3>${groupName(g.group)}: ${int(g.windows)} windows${g.patients !== null ? `, ${g.patients} patients` : ''}</h3>`);
+    parts.push(markup`<h3>${groupName(g.group)}: ${int(g.windows)} windows${g.patients !== null ? `, ${g.patients} patients` : ''}</h3>`);
     parts.push(
       dataTable(
         [
@@ -258,18 +245,15 @@ function evaluationSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml
     );
   }
   parts.push(
-    html`<p class="note">
-      Trajectory RMSE is the mean of the per-step RMSE up to the stated minute: it is much smaller than the RMSE at that minute, never compare one with the
-      other.
-    </p>`,
+    markup`<p class="note"> Trajectory RMSE is the mean of the per-step RMSE up to the stated minute: it is much smaller than the RMSE at that minute, never compare one with the other. </p>`,
   );
-  return html`${parts}`;
+  return markup`${parts}`;
 }
 
 function rmseChart(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
   const e = input.evaluation;
   if (e === null) return unavailable('The RMSE-by-horizon chart', input.unavailable.evaluation ?? 'no evaluation is stored.');
-  return html`${e.groups.map((g) =>
+  return markup`${e.groups.map((g) =>
     figure(
       lineChart(
         g.models.map((m, i) => ({
@@ -312,21 +296,17 @@ function errorGrids(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
   const cap =
     pts === null ? '' : ` ${int(pts.referenceMgdl.length)} of ${int(pts.totalPairs)} (reference, forecast) pairs from ${pts.source}, all horizon steps.`;
   parts.push(
-    html`<div class="grid2">
-      ${figure(errorGridChart('clarke', pts, unit, 'Clarke error grid'), `Clarke error grid.${cap}`)}${figure(
-        errorGridChart('parkes', pts, unit, 'Parkes error grid (type 1)'),
-        `Parkes (consensus) error grid, type 1.${cap}`,
-      )}
-    </div>`,
+    markup`<div class="grid2"> ${figure(errorGridChart('clarke', pts, unit, 'Clarke error grid'), `Clarke error grid.${cap}`)}${figure(
+      errorGridChart('parkes', pts, unit, 'Parkes error grid (type 1)'),
+      `Parkes (consensus) error grid, type 1.${cap}`,
+    )} </div>`,
   );
   if (e === null) parts.push(unavailable('Zone percentages', input.unavailable.evaluation ?? 'no evaluation is stored.'));
   else parts.push(zoneTable(e, 'clarke'), zoneTable(e, 'parkes'));
   parts.push(
-    html`<p class="note">
-      Zone A: clinically accurate; B: benign errors; C: overcorrection; D: failure to detect; E: erroneous treatment. Report A+B beside the zone shares.
-    </p>`,
+    markup`<p class="note"> Zone A: clinically accurate; B: benign errors; C: overcorrection; D: failure to detect; E: erroneous treatment. Report A+B beside the zone shares. </p>`,
   );
-  return html`${parts}`;
+  return markup`${parts}`;
 }
 
 function hypoSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
@@ -350,24 +330,23 @@ function hypoSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
           fractionPct(h.specificity),
           num(h.mcc, 3),
         ]);
-  return html`<p>A window is an event when any observed target in its horizon is below the threshold, and predicted when any forecast at those steps is.</p>
-    ${dataTable(
-      [
-        { label: 'Group' },
-        { label: 'Model' },
-        { label: 'Threshold' },
-        { label: 'Windows', num: true },
-        { label: 'TP', num: true },
-        { label: 'FP', num: true },
-        { label: 'FN', num: true },
-        { label: 'TN', num: true },
-        { label: 'Sensitivity', num: true, unit: '%' },
-        { label: 'Precision', num: true, unit: '%' },
-        { label: 'Specificity', num: true, unit: '%' },
-        { label: 'MCC', num: true },
-      ],
-      rows,
-    )}`;
+  return markup`<p>A window is an event when any observed target in its horizon is below the threshold, and predicted when any forecast at those steps is.</p> ${dataTable(
+    [
+      { label: 'Group' },
+      { label: 'Model' },
+      { label: 'Threshold' },
+      { label: 'Windows', num: true },
+      { label: 'TP', num: true },
+      { label: 'FP', num: true },
+      { label: 'FN', num: true },
+      { label: 'TN', num: true },
+      { label: 'Sensitivity', num: true, unit: '%' },
+      { label: 'Precision', num: true, unit: '%' },
+      { label: 'Specificity', num: true, unit: '%' },
+      { label: 'MCC', num: true },
+    ],
+    rows,
+  )}`;
 }
 
 function coverageSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
@@ -386,20 +365,17 @@ function coverageSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
           glucoseError(c.meanWidthMgdl, unit),
         ]);
   if (rows.length === 0) return unavailable('Interval coverage', 'the evaluation calibrated no prediction intervals (no validation windows).');
-  return html`<p>
-      Split-conformal intervals per horizon step, calibrated on the validation part; empirical coverage on the test windows should match the nominal level.
-    </p>
-    ${dataTable(
-      [
-        { label: 'Group' },
-        { label: 'Model' },
-        { label: 'Nominal', num: true },
-        { label: 'Empirical', num: true, unit: '%' },
-        { label: 'Targets', num: true },
-        { label: 'Mean width', num: true, unit },
-      ],
-      rows,
-    )}`;
+  return markup`<p> Split-conformal intervals per horizon step, calibrated on the validation part; empirical coverage on the test windows should match the nominal level. </p> ${dataTable(
+    [
+      { label: 'Group' },
+      { label: 'Model' },
+      { label: 'Nominal', num: true },
+      { label: 'Empirical', num: true, unit: '%' },
+      { label: 'Targets', num: true },
+      { label: 'Mean width', num: true, unit },
+    ],
+    rows,
+  )}`;
 }
 
 function examplesSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
@@ -410,40 +386,31 @@ function examplesSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
       `${x.label[0]!.toUpperCase()}${x.label.slice(1)} window by RMSE (${glucoseError(x.rmseMgdl, unit)} ${unit}): patient ${x.patient}, origin ${localTime(x.originTs, x.utcOffsetMin)} ${offsetName(x.utcOffsetMin, null)}.`,
     ),
   );
-  return html`<p>Stored forecasts ranked by RMSE over their observed targets; the best, median and worst window.</p>
-    <div class="grid2">${figs}</div>`;
+  return markup`<p>Stored forecasts ranked by RMSE over their observed targets; the best, median and worst window.</p><div class="grid2">${figs}</div>`;
 }
 
 function limits(input: ModelReportInput): SafeHtml {
   const e = input.evaluation;
   const items: HtmlValue[] = [];
-  if (e === null) items.push(html`<li>No evaluation is stored, so no accuracy figure is reported.</li>`);
+  if (e === null) items.push(markup`<li>No evaluation is stored, so no accuracy figure is reported.</li>`);
   else {
     for (const g of e.groups)
       items.push(
-        html`<li>
-          ${groupName(g.group)}: ${int(g.windows)} test windows${g.patients !== null ? ` from ${g.patients} patients` : ''}. Windows overlap in time, so they
-          are not independent: the effective sample is smaller than the count.
-        </li>`,
+        markup`<li> ${groupName(g.group)}: ${int(g.windows)} test windows${g.patients !== null ? ` from ${g.patients} patients` : ''}. Windows overlap in time, so they are not independent: the effective sample is smaller than the count. </li>`,
       );
     if (!e.groups.some((g) => g.group === 'unseen_patients'))
-      items.push(html`<li>No unseen (holdout) patient was evaluated: the figures say nothing about patients the model has not seen.</li>`);
-    if (e.calibrationWindows === 0) items.push(html`<li>No validation windows: intervals were not calibrated.</li>`);
-    for (const n of e.notes) items.push(html`<li>${n}</li>`);
+      items.push(markup`<li>No unseen (holdout) patient was evaluated: the figures say nothing about patients the model has not seen.</li>`);
+    if (e.calibrationWindows === 0) items.push(markup`<li>No validation windows: intervals were not calibrated.</li>`);
+    for (const n of e.notes) items.push(markup`<li>${n}</li>`);
   }
   if (input.data.dataset?.source === 'simulated' || input.data.dataset?.source === 'demo')
-    items.push(html`<li>The data are simulated (virtual patients): accuracy on real CGM data will differ, usually for the worse.</li>`);
+    items.push(markup`<li>The data are simulated (virtual patients): accuracy on real CGM data will differ, usually for the worse.</li>`);
   items.push(
-    html`<li>Error grids and MARD compare forecasts with CGM readings, not laboratory glucose; sensor error is part of the reference.</li>`,
-    html`<li>
-      Results depend on the split: a different test period or patient choice changes them. Published reference points on real type-1 data (OhioT1DM) are about
-      18 mg/dL RMSE at 30 min and 32 mg/dL at 60 min.
-    </li>`,
-    html`<li>Research use only. A forecast is not a measurement and must not drive treatment decisions.</li>`,
+    markup`<li>Error grids and MARD compare forecasts with CGM readings, not laboratory glucose; sensor error is part of the reference.</li>`,
+    markup`<li> Results depend on the split: a different test period or patient choice changes them. Published reference points on real type-1 data (OhioT1DM) are about 18 mg/dL RMSE at 30 min and 32 mg/dL at 60 min. </li>`,
+    markup`<li>Research use only. A forecast is not a measurement and must not drive treatment decisions.</li>`,
   );
-  return html`<ul>
-    ${items}
-  </ul>`;
+  return markup`<ul> ${items} </ul>`;
 }
 
 export function renderModelReport(raw: ModelReportInput, unitOverride?: GlucoseUnit): string {

@@ -19,6 +19,7 @@ nav.toc ol { margin: 1mm 0 0 0; padding-left: 5mm; columns: 2; }
 section.report-section { margin-top: 6mm; }
 section.report-section + section.report-section.page { break-before: page; page-break-before: always; }
 h2 { font-size: 12.5pt; margin: 0 0 2mm 0; padding-bottom: 1mm; border-bottom: 1px solid var(--rule); font-weight: 600; color: var(--accent); }
+h2, h3, caption { break-after: avoid; page-break-after: avoid; }
 h3 { font-size: 10.5pt; margin: 4mm 0 1.5mm 0; font-weight: 600; }
 p { margin: 1mm 0 2mm 0; }
 p.note, .note { color: var(--muted); font-size: 8.5pt; }

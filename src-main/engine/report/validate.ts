@@ -46,11 +46,13 @@ export function checkReportHtml(source: string, expectedSections: readonly strin
     const selfClosing = m[3] === '/';
     if (name === 'script') errors.push('The report contains a <script> element.');
     if (closing) {
-      const open = stack.pop();
-      if (open !== name) {
-        errors.push(`</${name}> at offset ${m.index} closes <${open ?? 'nothing'}>.`);
-        if (open !== undefined) stack.push(open);
+      const at = stack.lastIndexOf(name);
+      if (at < 0) {
+        errors.push(`</${name}> at offset ${m.index} closes nothing (open: <${stack[stack.length - 1] ?? 'none'}>).`);
+        continue;
       }
+      // Recover like a browser: elements opened after the matching one are reported and closed.
+      for (const open of stack.splice(at).slice(1).reverse()) errors.push(`<${open}> is not closed before </${name}> at offset ${m.index}.`);
       continue;
     }
     counts.set(name, (counts.get(name) ?? 0) + 1);

@@ -2,7 +2,7 @@
  * A chart frame: the plot area inside margins, its x and y scales, and the axes with ticks,
  * tick labels, light grid lines and axis titles that always name the unit.
  */
-import { html, type SafeHtml } from '../html.js';
+import { markup, type SafeHtml } from '../html.js';
 import { line, px, text } from './primitives.js';
 import { linearScale, niceTicks, type LinearScale } from './scale.js';
 
@@ -51,14 +51,26 @@ export interface AxisOptions {
   grid?: boolean;
 }
 
-const defaultFormat = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 1 ? 2 : 1));
+/**
+ * Tick labels with as many decimals as the tick spacing needs (0.0005 steps print as
+ * 0.0005, not 0.00); very small or large spacings switch to exponent notation.
+ */
+export function tickFormatter(ticks: readonly number[]): (v: number) => string {
+  const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) : Math.abs(ticks[0] ?? 1);
+  if (!(step > 0)) return (v) => String(v);
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  if (decimals > 4 || step >= 1e6) return (v) => (v === 0 ? '0' : v.toExponential(1).replace('.0e', 'e'));
+  // Steps like 2.5 × 10^k need one more decimal than their magnitude.
+  const d = Math.abs(Math.round(step * 10 ** decimals) - step * 10 ** decimals) < 1e-9 ? decimals : decimals + 1;
+  return (v) => v.toFixed(d);
+}
 
 /** Both axes of a frame: the box, ticks, labels and titles. */
 export function axes(f: Frame, xo: AxisOptions, yo: AxisOptions): SafeHtml {
   const xt = xo.ticks ?? niceTicks(f.x.domain[0], f.x.domain[1], 6);
   const yt = yo.ticks ?? niceTicks(f.y.domain[0], f.y.domain[1], 5);
-  const xf = xo.format ?? defaultFormat;
-  const yf = yo.format ?? defaultFormat;
+  const xf = xo.format ?? tickFormatter(xt);
+  const yf = yo.format ?? tickFormatter(yt);
   const gridColor = '#e3e3e3';
   const parts: SafeHtml[] = [];
   for (const v of yt) {
@@ -74,24 +86,14 @@ export function axes(f: Frame, xo: AxisOptions, yo: AxisOptions): SafeHtml {
     parts.push(text(x, f.bottom + 14, xf(v), { anchor: 'middle', color: '#333' }));
   }
   parts.push(
-    html`<rect
-      x="${px(f.left)}"
-      y="${px(f.top)}"
-      width="${px(f.right - f.left)}"
-      height="${px(f.bottom - f.top)}"
-      fill="none"
-      stroke="#555"
-      stroke-width="0.8"
-    />`,
+    markup`<rect x="${px(f.left)}" y="${px(f.top)}" width="${px(f.right - f.left)}" height="${px(f.bottom - f.top)}" fill="none" stroke="#555" stroke-width="0.8"/>`,
   );
   parts.push(text((f.left + f.right) / 2, f.bottom + 29, xo.label, { anchor: 'middle', color: '#222', size: 10.5 }));
   parts.push(text(13, (f.top + f.bottom) / 2, yo.label, { anchor: 'middle', color: '#222', size: 10.5, rotate: -90 }));
-  return html`<g class="axes">${parts}</g>`;
+  return markup`<g class="axes">${parts}</g>`;
 }
 
 /** A clip path for the plot area, so lines running off-scale do not spill over the axes. */
 export function clipDef(f: Frame, id: string): SafeHtml {
-  return html`<defs
-    ><clipPath id="${id}"><rect x="${px(f.left)}" y="${px(f.top)}" width="${px(f.right - f.left)}" height="${px(f.bottom - f.top)}" /></clipPath
-  ></defs>`;
+  return markup`<defs><clipPath id="${id}"><rect x="${px(f.left)}" y="${px(f.top)}" width="${px(f.right - f.left)}" height="${px(f.bottom - f.top)}"/></clipPath></defs>`;
 }

@@ -2,7 +2,7 @@
  * Chart legends: one swatch per series, showing what distinguishes it (colour, dash pattern,
  * band or point), laid out left to right and wrapped to the chart's width.
  */
-import { html, type SafeHtml } from '../html.js';
+import { markup, type SafeHtml } from '../html.js';
 import { line, px, rect, text } from './primitives.js';
 
 export interface LegendItem {
@@ -30,10 +30,10 @@ export function legend(items: readonly LegendItem[], x: number, y: number, maxWi
     const mid = cy + 5;
     if (it.kind === 'line')
       parts.push(line(cx, mid, cx + 18, mid, { color: it.color, width: it.width ?? 1.8, ...(it.dash !== undefined ? { dash: it.dash } : {}) }));
-    else if (it.kind === 'point') parts.push(html`<rect x="${px(cx + 7)}" y="${px(mid - 2)}" width="4" height="4" fill="${it.color}" />`);
+    else if (it.kind === 'point') parts.push(markup`<rect x="${px(cx + 7)}" y="${px(mid - 2)}" width="4" height="4" fill="${it.color}"/>`);
     else parts.push(rect(cx, mid - 4, 18, 8, it.color, { opacity: it.opacity ?? (it.kind === 'band' ? 0.3 : 1) }));
     parts.push(text(cx + 22, mid + 3.5, it.label, { color: '#222' }));
     cx += w;
   }
-  return { svg: html`<g class="legend">${parts}</g>`, height: cy - y + 14 };
+  return { svg: markup`<g class="legend">${parts}</g>`, height: cy - y + 14 };
 }

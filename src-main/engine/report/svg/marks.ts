@@ -2,7 +2,7 @@
  * Data marks: lines (broken at missing values), bands between two curves, scatter points,
  * bars and horizontal spans. Pure functions of a frame and the data; output is SVG markup.
  */
-import { html, type SafeHtml } from '../html.js';
+import { markup, type SafeHtml } from '../html.js';
 import type { Frame } from './frame.js';
 import { px, rect, strokeAttrs, type Stroke } from './primitives.js';
 
@@ -28,15 +28,8 @@ export function pathData(f: Frame, xs: ArrayLike<number>, ys: ArrayLike<Num>): s
 
 export function linePath(f: Frame, xs: ArrayLike<number>, ys: ArrayLike<Num>, s: Stroke, clipId?: string): SafeHtml {
   const d = pathData(f, xs, ys);
-  if (d === '') return html``;
-  return html`<path
-    d="${d}"
-    fill="none"
-    ${strokeAttrs(s)}
-    stroke-linejoin="round"
-    stroke-linecap="round"
-    ${clipId !== undefined ? html` clip-path="url(#${clipId})"` : ''}
-  />`;
+  if (d === '') return markup``;
+  return markup`<path d="${d}" fill="none" ${strokeAttrs(s)} stroke-linejoin="round" stroke-linecap="round" ${clipId !== undefined ? markup` clip-path="url(#${clipId})"` : ''}/>`;
 }
 
 /** Filled band between `lo` and `hi`; one polygon per run of points where both are present. */
@@ -56,8 +49,8 @@ export function band(f: Frame, xs: ArrayLike<number>, lo: ArrayLike<Num>, hi: Ar
     else flush();
   }
   flush();
-  const clip = clipId !== undefined ? html` clip-path="url(#${clipId})"` : '';
-  return html`${polys.map((p) => html`<polygon points="${p}" fill="${fill}" fill-opacity="${opacity}" stroke="none" ${clip} />`)}`;
+  const clip = clipId !== undefined ? markup` clip-path="url(#${clipId})"` : '';
+  return markup`${polys.map((p) => markup`<polygon points="${p}" fill="${fill}" fill-opacity="${opacity}" stroke="none" ${clip}/>`)}`;
 }
 
 export interface ScatterStyle {
@@ -76,14 +69,8 @@ export function scatter(f: Frame, xs: ArrayLike<number>, ys: ArrayLike<number>, 
     const y = f.y(ys[i]!) - r;
     d += `M${px(x)} ${px(y)}h${px(2 * r)}v${px(2 * r)}h${px(-2 * r)}z`;
   }
-  if (d === '') return html``;
-  return html`<path
-    d="${d}"
-    fill="${s.color}"
-    fill-opacity="${s.opacity ?? 0.5}"
-    stroke="none"
-    ${clipId !== undefined ? html` clip-path="url(#${clipId})"` : ''}
-  />`;
+  if (d === '') return markup``;
+  return markup`<path d="${d}" fill="${s.color}" fill-opacity="${s.opacity ?? 0.5}" stroke="none" ${clipId !== undefined ? markup` clip-path="url(#${clipId})"` : ''}/>`;
 }
 
 /** A horizontal span across the plot between two y values (e.g. the 70–180 mg/dL target band). */
@@ -94,11 +81,11 @@ export function hspan(f: Frame, y0: number, y1: number, fill: string, opacity = 
 }
 
 export function vrule(f: Frame, x: number, s: Stroke): SafeHtml {
-  return html`<line x1="${px(f.x(x))}" y1="${px(f.top)}" x2="${px(f.x(x))}" y2="${px(f.bottom)}" ${strokeAttrs(s)} />`;
+  return markup`<line x1="${px(f.x(x))}" y1="${px(f.top)}" x2="${px(f.x(x))}" y2="${px(f.bottom)}" ${strokeAttrs(s)}/>`;
 }
 
 export function hrule(f: Frame, y: number, s: Stroke): SafeHtml {
-  return html`<line x1="${px(f.left)}" y1="${px(f.y(y))}" x2="${px(f.right)}" y2="${px(f.y(y))}" ${strokeAttrs(s)} />`;
+  return markup`<line x1="${px(f.left)}" y1="${px(f.y(y))}" x2="${px(f.right)}" y2="${px(f.y(y))}" ${strokeAttrs(s)}/>`;
 }
 
 /** Vertical bars centred on xs, `width` in domain units, from 0 (or the domain floor) to y. */
@@ -113,11 +100,11 @@ export function bars(f: Frame, xs: ArrayLike<number>, ys: ArrayLike<Num>, width:
     const top = f.y(y);
     out.push(rect(x0, Math.min(top, base), x1 - x0, Math.abs(base - top), fill));
   }
-  return html`${out}`;
+  return markup`${out}`;
 }
 
 /** A polyline through (x, y) pairs in domain units (error-grid zone boundaries). */
 export function polyline(f: Frame, points: readonly (readonly [number, number])[], s: Stroke, clipId?: string): SafeHtml {
   const pts = points.map(([x, y]) => `${px(f.x(x))},${px(f.y(y))}`).join(' ');
-  return html`<polyline points="${pts}" fill="none" ${strokeAttrs(s)}${clipId !== undefined ? html` clip-path="url(#${clipId})"` : ''} />`;
+  return markup`<polyline points="${pts}" fill="none" ${strokeAttrs(s)}${clipId !== undefined ? markup` clip-path="url(#${clipId})"` : ''}/>`;
 }
