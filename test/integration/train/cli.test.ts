@@ -104,7 +104,7 @@ describe('ttm-studio train / predict / evaluate / runs', () => {
     expect(res.result.report.groups[0]!.models[0]!.at.map((a) => a.minutes)).toEqual([30, 60]);
   });
 
-  it('reads --config (snake_case, trainingOptions); `runs cancel` from another process stops the run, resumable', async () => {
+  it('reads --config (snake_case, trainingOptions); `runs cancel` from another process stops the run; `train --resume` finishes it', async () => {
     const cfg = join(tmp.dir, 'cfg.json');
     writeFileSync(
       cfg,
@@ -138,6 +138,10 @@ describe('ttm-studio train / predict / evaluate / runs', () => {
       const run = store.runs.get(runId);
       expect(run.status).toBe('cancelled');
       expect((run.config as { config: { numEpochs: number } }).config.numEpochs).toBe(50);
+      const resumed = await cli(['train', '--resume', String(runId)]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stdout).toMatch(new RegExp(`Run ${runId}: completed`));
+      expect(store.runs.get(runId).status).toBe('completed');
     } finally {
       store.close();
     }

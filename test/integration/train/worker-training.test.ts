@@ -84,4 +84,25 @@ describe('training worker', () => {
     expect(ck.config.prediction_channel_indices).toEqual([0]);
     expect(ck.preprocessor?.channels.map((c) => `${c.name}:${c.role}`)).toEqual(['bg_mM:target', 'iob:conditional', 'cob:conditional']);
   });
+
+  it('stops early when validation loss stops improving and keeps the best checkpoint', async () => {
+    const run = store.runs.create({ kind: 'train', config: {} });
+    // lr 10 with a constant schedule makes every step after the first worse on validation.
+    const end = await host(store).start(
+      trainJob(store, tmp.dir, run.id, {
+        config: { learningRate: 10, earlyStoppingPatience: 2 },
+        options: { schedule: 'constant', maxSteps: 30, validateEverySteps: 1 },
+      }),
+    ).done;
+    expect(end.status, JSON.stringify(end)).toBe('completed');
+    const r = end.status === 'completed' ? end.result : {};
+    expect(r.earlyStopped).toBe(true);
+    const evals = store.runs.metrics(run.id, 'eval/loss').filter((m) => m.step > 0);
+    const best = evals.reduce((a, b) => (b.value < a.value ? b : a));
+    expect(r.bestStep).toBe(best.step);
+    expect(r.steps).toBe(best.step + 2);
+    expect(r.modelDir).toMatch(/checkpoints[\\/]best$/);
+    const ck = await loadCheckpoint(String(r.modelDir));
+    expect(ck.trainingState?.step).toBe(best.step);
+  });
 });
