@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { compile } from 'svelte/compiler';
+import { render } from 'svelte/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Component tests without a DOM: compile the .svelte file for the server (Svelte 5 strips the
+// TypeScript of <script lang="ts">), transpile the lib files it imports, render to HTML.
+const root = new URL('../../../', import.meta.url);
+let dir: string;
+
+async function load(component: string, libs: string[]): Promise<unknown> {
+  const { transform } = await import('esbuild');
+  for (const lib of libs) {
+    const ts = readFileSync(new URL(`src-renderer/lib/${lib}.ts`, root), 'utf8');
+    const js = (await transform(ts, { loader: 'ts', format: 'esm' })).code.replace(/from '\.\/(\w[\w-]*)(\.js)?'/g, "from './$1.js'");
+    writeFileSync(join(dir, `${lib}.js`), js);
+  }
+  const source = readFileSync(new URL(`src-renderer/components/${component}.svelte`, root), 'utf8');
+  const js = compile(source, { generate: 'server', filename: `${component}.svelte` }).js.code.replace(/from '\.\.\/lib\/(\w[\w-]*)(\.js)?'/g, "from './$1.js'");
+  const file = join(dir, `${component}.js`);
+  writeFileSync(file, js);
+  return ((await import(pathToFileURL(file).href)) as { default: unknown }).default;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ttm-components-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('RangeBar', () => {
+  it('shows the consensus bands in the display unit, segments sized by percent', async () => {
+    const RangeBar = (await load('RangeBar', ['units'])) as Parameters<typeof render>[0];
+    const mg = render(RangeBar, { props: { percents: [1, 4, 70, 20, 5], unit: 'mg/dL' } }).body;
+    expect(mg).toContain('70–180 mg/dL');
+    expect(mg).toContain('70.0 %');
+    expect(mg).toMatch(/class="range-seg range-inRange"[^>]*style="flex-basis: 70%;?"/);
+    const mmol = render(RangeBar, { props: { percents: [0, 4, 71, 20, 5], unit: 'mmol/L' } }).body;
+    expect(mmol).toContain('3.9–10.0 mmol/L');
+    expect(mmol).toContain('10.1–13.9 mmol/L');
+    expect(mmol).not.toContain('range-seg range-veryLow'); // an empty band draws no segment
+  });
+});
+
+describe('SortTh', () => {
+  it('tells assistive technology the sort state', async () => {
+    const SortTh = (await load('SortTh', [])) as Parameters<typeof render>[0];
+    const onSort = (): void => undefined;
+    const active = render(SortTh, { props: { key: 'days', label: 'Days', num: true, sort: { key: 'days', dir: -1 }, onSort } }).body;
+    expect(active).toContain('aria-sort="descending"');
+    expect(active).toContain('<button type="button" class="sort"');
+    const other = render(SortTh, { props: { key: 'name', label: 'Name', sort: { key: 'days', dir: 1 }, onSort } }).body;
+    expect(other).toContain('aria-sort="none"');
+  });
+});
