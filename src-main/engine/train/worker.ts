@@ -81,6 +81,12 @@ function main(): void {
     cancelled = true;
     if (!started) process.exit(0);
   });
+  // Ctrl+C in a terminal signals the whole process group, this worker included: treat it as
+  // a cancel too (the parent asks the same), so the run ends with a checkpoint, not killed.
+  process.on('SIGINT', () => {
+    cancelled = true;
+    if (!started) process.exit(0);
+  });
   ch.onMessage((raw) => {
     const parsed = HostMessageSchema.safeParse(raw);
     if (!parsed.success) {
