@@ -18,8 +18,11 @@ export interface SeenRequest {
 export interface HubServer {
   endpoint: string;
   seen: SeenRequest[];
-  /** 'stall': model.safetensors sends `stallAfter` bytes and then hangs (until the client gives up). */
-  mode: 'normal' | 'stall';
+  /**
+   * 'stall': model.safetensors sends `stallAfter` bytes and then hangs (until the client gives up);
+   * 'drop': it sends `stallAfter` bytes and then the connection is cut (once; later requests are served).
+   */
+  mode: 'normal' | 'stall' | 'drop';
   stallAfter: number;
   /** revision → fixture case */
   revisions: Map<string, FixtureCase>;
@@ -68,6 +71,11 @@ export async function startHubServer(revisions: Record<string, FixtureCase>): Pr
     const headers: Record<string, string | number> = { 'content-length': file.length - start, etag: '"fixture"', 'x-repo-commit': 'f1x7ure0' };
     if (r !== null) headers['content-range'] = `bytes ${start}-${file.length - 1}/${file.length}`;
     res.writeHead(r !== null ? 206 : 200, headers);
+    if (state.mode === 'drop' && m[3] === 'model.safetensors') {
+      state.mode = 'normal';
+      res.write(file.subarray(start, Math.min(file.length, start + state.stallAfter)), () => setTimeout(() => res.destroy(), 50));
+      return;
+    }
     if (state.mode === 'stall' && m[3] === 'model.safetensors') {
       res.write(file.subarray(start, Math.min(file.length, start + state.stallAfter)));
       return; // never ends: the client cancels or times out

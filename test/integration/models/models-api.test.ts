@@ -146,6 +146,27 @@ describe('models.pull', () => {
     }
   });
 
+  it('resumes by itself when the connection drops mid-file', async () => {
+    const { s } = service();
+    try {
+      hub.mode = 'drop';
+      hub.stallAfter = 1 << 20;
+      hub.seen = [];
+      const res = await s.invoke('models.pull', { revision: 'main', endpoint: hub.endpoint });
+      expect(res.model.available).toBe(true);
+      const safetensors = hub.seen.filter((r) => r.url.endsWith('/model.safetensors'));
+      expect(safetensors.length).toBe(2);
+      expect(safetensors[0]!.range).toBeUndefined();
+      // Resumed where the partial file ended (all of the first MiB, unless the cut lost a tail).
+      const from = Number(/^bytes=(\d+)-$/.exec(safetensors[1]!.range ?? '')?.[1]);
+      expect(from).toBeGreaterThan(0);
+      expect(from).toBeLessThanOrEqual(1 << 20);
+    } finally {
+      hub.mode = 'normal';
+      s.close();
+    }
+  });
+
   it('reports a missing revision or an unmatched window clearly', async () => {
     const { s } = service();
     try {
