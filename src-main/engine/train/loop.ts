@@ -213,6 +213,18 @@ export async function validationLoss(
 interface ResumeMeta {
   earlyStopping?: string;
   lastValidLoss?: string;
+  /** Fingerprint of the training windows: resuming on changed data would break the data order. */
+  trainWindows?: string;
+}
+
+/** Count and FNV-1a hash of (patient, start) of every training window. */
+function windowsFingerprint(ws: readonly WindowDescriptor[]): string {
+  let h = 0x811c9dc5;
+  for (const w of ws) {
+    h = Math.imul(h ^ w.patientId, 0x01000193) >>> 0;
+    h = Math.imul(h ^ w.start, 0x01000193) >>> 0;
+  }
+  return `${ws.length}:${h.toString(16)}`;
 }
 
 export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopResult> {
@@ -273,6 +285,12 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       const meta: ResumeMeta = resumeState.trainingState!.metadata ?? {};
       if (meta.earlyStopping !== undefined) early = new EarlyStopping({ state: EarlyStoppingStateSchema.parse(JSON.parse(meta.earlyStopping)) });
       if (meta.lastValidLoss !== undefined && meta.lastValidLoss !== 'null') lastValid = Number(meta.lastValidLoss);
+      if (meta.trainWindows !== undefined && meta.trainWindows !== windowsFingerprint(trainWindows)) {
+        throw new StudioError(
+          'CONFLICT',
+          `The training data changed since run ${input.runId ?? ''} was checkpointed (windows ${meta.trainWindows} then, ${windowsFingerprint(trainWindows)} now): resuming would not continue the same data order. Start a new run instead.`,
+        );
+      }
     }
     sink.started?.({
       device,
@@ -283,11 +301,12 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       valWindows: valWindows.length,
     });
 
+    const fingerprint = windowsFingerprint(trainWindows);
     const stateOf = (): TtmModelState => ({ config: network.config, weights: weightsFromFlat(network.weights, built.graph, trainer.params), preprocessor });
     const save = async (dir: string, step: number, epoch: number): Promise<void> => {
       if (!allFinite(trainer.params)) throw nonFinite(step, epoch, 'parameters');
       const s = trainer.getState();
-      const meta = { epoch: String(epoch), earlyStopping: JSON.stringify(early.toJSON()), lastValidLoss: String(lastValid) };
+      const meta = { epoch: String(epoch), earlyStopping: JSON.stringify(early.toJSON()), lastValidLoss: String(lastValid), trainWindows: fingerprint };
       await saveCheckpoint(
         dir,
         {

@@ -94,4 +94,13 @@ describe('cancel, kill and resume', () => {
     for (const w of ck.weights.values()) for (const v of w.data as Float32Array) expect(Number.isFinite(v)).toBe(true);
     expect(store.runs.metrics(run.id, 'train/loss').map((m) => m.step)).toEqual([1, 2, 3, 4, 5]);
   });
+
+  it('refuses to resume on different training windows (the data order would change)', async () => {
+    const run = store.runs.create({ kind: 'train', config: {} });
+    const first = await host(store).start(trainJob(store, tmp.dir, run.id, { options: { ...OPTIONS, maxSteps: 4 } })).done;
+    expect(first.status).toBe('completed');
+    const end = await host(store).start(trainJob(store, tmp.dir, run.id, { options: { ...OPTIONS, trainStride: 5 }, resume: true })).done;
+    expect(end.status).toBe('failed');
+    expect(end.status === 'failed' ? end.message : '').toMatch(/training data changed since run \d+ was checkpointed/);
+  });
 });
