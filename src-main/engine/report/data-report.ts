@@ -106,14 +106,14 @@ function overview(input: DataReportInput): SafeHtml {
     ['Grid resolution', `${d.resolutionMin} min`],
     ['Patients in this report', `${input.patients.length}${input.patientFilter !== null ? ` (filtered to "${input.patientFilter}")` : ''}`],
     ['Glucose unit', u],
-  ])} ${dataTable(cols, rows, { caption: 'Clinical CGM summary per patient', ...(totalRow !== undefined ? { totalRow } : {}) })} <p class="note"> GMI is shown only where at least 14 days with ≥ 70 % sensor wear support it; “${DASH}” marks a figure that is withheld or undefined (see each patient's page for the reason). SD and CV: sample SD over valid readings. </p>`;
+  ])} ${dataTable(cols, rows, { caption: 'Clinical CGM summary per patient', ...(totalRow !== undefined ? { totalRow } : {}) })}<p class="note">GMI is shown only where at least 14 days with ≥ 70 % sensor wear support it; “${DASH}” marks a figure that is withheld or undefined (see each patient's page for the reason). SD and CV: sample SD over valid readings.</p>`;
 }
 
 function tirSection(input: DataReportInput): SafeHtml {
   const rows = input.patients.filter((p) => p.summary !== null).map((p) => ({ label: p.externalId, tir: p.summary!.timeInRanges }));
   if (rows.length === 0) return unavailable('Time in ranges', 'no patient has valid CGM readings.');
   const l = rangeLabels(input.unit);
-  return markup`${figure(tirBars(rows, input.unit, 'Time in ranges per patient'), `Share of valid CGM readings in each consensus range (${input.unit}); targets: in range > 70 %, below ${l.low.split('–')[0]} < 4 %, very low < 1 %, above ${l.inRange.split('–')[1]} < 25 %, very high < 5 %.`)}`;
+  return markup`${figure(tirBars(rows, input.unit, 'Time in ranges per patient'), `Share of valid CGM readings in each consensus range (${input.unit}); targets: in range > 70 %, below ${l.low.split('–')[0]}< 4 %, very low < 1 %, above ${l.inRange.split('–')[1]}< 25 %, very high < 5 %.`)}`;
 }
 
 function patientSection(p: PatientClinical, input: DataReportInput): SafeHtml {
@@ -150,7 +150,7 @@ function patientSection(p: PatientClinical, input: DataReportInput): SafeHtml {
         `Ambulatory glucose profile: 5th, 25th, 50th, 75th and 95th percentiles by local hour of day (${zone}) over all ${num(s.daysOfData, 1)} days, hourly bins smoothed 1-4-1 with wrap-around; target band ${l.inRange} ${u} shaded.`,
       )
     : markup`<h3>Ambulatory glucose profile</h3><p class="unavailable"><strong>AGP withheld:</strong> ${s.agp.reason}</p>`;
-  return markup`<div class="grid2"><div>${facts}</div><div>${ranges}</div></div> ${agp}`;
+  return markup`<div class="grid2"><div>${facts}</div><div>${ranges}</div></div>${agp}`;
 }
 
 function qualitySection(input: DataReportInput): SafeHtml {
@@ -181,7 +181,7 @@ function qualitySection(input: DataReportInput): SafeHtml {
       int(p.segments),
       int(p.usableWindows),
     ]);
-  return markup`<p> Quality report ${q.reportId ?? DASH} of ${q.createdAt.slice(0, 16).replace('T', ' ')} UTC: ${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} note(s); grid ${q.settings.resolutionMin} min, gaps ≤ ${q.settings.maxGapMin} min imputed, usable windows counted for context ${q.settings.contextLength} + forecast ${q.settings.forecastLength} steps. </p> ${input.qualityNote !== null ? markup`<p class="note">${input.qualityNote}</p>` : ''} ${dataTable(
+  return markup`<p>Quality report ${q.reportId ?? DASH} of ${q.createdAt.slice(0, 16).replace('T', ' ')} UTC: ${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} note(s); grid ${q.settings.resolutionMin} min, gaps ≤ ${q.settings.maxGapMin} min imputed, usable windows counted for context ${q.settings.contextLength} + forecast ${q.settings.forecastLength} steps.</p>${input.qualityNote !== null ? markup`<p class="note">${input.qualityNote}</p>` : ''} ${dataTable(
     [
       { label: 'Patient' },
       { label: 'Days', num: true, unit: 'd' },
@@ -198,7 +198,7 @@ function qualitySection(input: DataReportInput): SafeHtml {
 
 function methodsSection(input: DataReportInput): SafeHtml {
   const l = rangeLabels(input.unit);
-  return markup`<ul><li><strong>Data:</strong> raw CGM readings as imported (converted to ${input.unit}), excluding readings removed by a quality fix; imputed grid values are never counted. Sensor “Low”/“High” readings count at their clamped value. </li><li><strong>Days of data</strong> = (last reading + one ${input.dataset.resolutionMin}-min step − first reading) / 24 h. <strong>Sensor wear</strong> = ${input.dataset.resolutionMin}-min slots holding a valid reading / slots in the period. </li><li><strong>Mean, SD, CV:</strong> over valid readings; SD is the sample SD (n − 1); CV = SD / mean.</li><li><strong>GMI</strong> (%) = 3.31 + 0.02392 × mean (mg/dL); (mmol/mol) = 12.71 + 4.70587 × mean (mmol/L). Withheld with fewer than 14 days of data or under 70 % wear. </li><li><strong>Time in ranges:</strong> share of valid readings, each rounded to whole mg/dL before binning: very low ${l.veryLow}, low ${l.low}, in range ${l.inRange} (inclusive), high ${l.high}, very high ${l.veryHigh} ${input.unit}. </li><li><strong>AGP:</strong> readings binned by local hour of day; per hour the 5/25/50/75/95th percentiles (linear interpolation), each curve smoothed 1-4-1 over neighbouring hours with wrap-around. Withheld with fewer than 7 local days holding ≥ 1 h of data, or under 70 % wear. </li><li><strong>Limits:</strong> a summary describes the recorded period only; low wear or short records make every figure less representative, and sensor readings differ from laboratory glucose. Not for diagnosis or treatment decisions. </li></ul>`;
+  return markup`<ul><li><strong>Data:</strong> raw CGM readings as imported (converted to ${input.unit}), excluding readings removed by a quality fix; imputed grid values are never counted. Sensor “Low”/“High” readings count at their clamped value.</li><li><strong>Days of data</strong> = (last reading + one ${input.dataset.resolutionMin}-min step − first reading) / 24 h. <strong>Sensor wear</strong> = ${input.dataset.resolutionMin}-min slots holding a valid reading / slots in the period.</li><li><strong>Mean, SD, CV:</strong> over valid readings; SD is the sample SD (n − 1); CV = SD / mean.</li><li><strong>GMI</strong> (%) = 3.31 + 0.02392 × mean (mg/dL); (mmol/mol) = 12.71 + 4.70587 × mean (mmol/L). Withheld with fewer than 14 days of data or under 70 % wear.</li><li><strong>Time in ranges:</strong> share of valid readings, each rounded to whole mg/dL before binning: very low ${l.veryLow}, low ${l.low}, in range ${l.inRange} (inclusive), high ${l.high}, very high ${l.veryHigh} ${input.unit}.</li><li><strong>AGP:</strong> readings binned by local hour of day; per hour the 5/25/50/75/95th percentiles (linear interpolation), each curve smoothed 1-4-1 over neighbouring hours with wrap-around. Withheld with fewer than 7 local days holding ≥ 1 h of data, or under 70 % wear.</li><li><strong>Limits:</strong> a summary describes the recorded period only; low wear or short records make every figure less representative, and sensor readings differ from laboratory glucose. Not for diagnosis or treatment decisions.</li></ul>`;
 }
 
 export function renderDataReport(input: DataReportInput): string {

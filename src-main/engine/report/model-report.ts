@@ -79,7 +79,7 @@ function summary(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
   const s60 = under === null ? null : skill(under, p, 60);
   return markup`${facts}${dataTable(cols, rows, { caption: `Headline: ${groupName(g.group)}, ${int(g.windows)} windows` })}${
     under !== null && s60 !== null
-      ? markup`<p> At 60 min, ${under.model}'s RMSE is ${num(Math.abs(s60) * 100, 1)} % ${s60 >= 0 ? 'lower' : 'higher'} than persistence's (skill ${num(s60, 3)}). </p>`
+      ? markup`<p>At 60 min, ${under.model}'s RMSE is ${num(Math.abs(s60) * 100, 1)} % ${s60 >= 0 ? 'lower' : 'higher'} than persistence's (skill ${num(s60, 3)}).</p>`
       : ''
   }`;
 }
@@ -126,7 +126,7 @@ function provenance(input: ModelReportInput): SafeHtml {
           configEntries.map(([k, v]) => [markup`<code>${k}</code>`, markup`<code>${typeof v === 'string' ? v : JSON.stringify(v)}</code>`]),
           { caption: 'Run configuration' },
         );
-  return markup`<div class="grid2"><div><h3>Run</h3> ${keyValueTable(rows)} </div><div><h3>Model</h3> ${m === null ? unavailable('Model provenance', input.unavailable.model ?? 'the run names no model.') : keyValueTable(modelRows)} </div></div><h3>Data</h3> ${input.unavailable.data !== undefined ? unavailable('Data provenance', input.unavailable.data) : ''}${keyValueTable(dataRows)} <h3>Software</h3> ${keyValueTable(versionRows)}${input.unavailable.versions !== undefined ? markup`<p class="note">${input.unavailable.versions}</p>` : ''} ${configTable}`;
+  return markup`<div class="grid2"><div><h3>Run</h3>${keyValueTable(rows)}</div><div><h3>Model</h3>${m === null ? unavailable('Model provenance', input.unavailable.model ?? 'the run names no model.') : keyValueTable(modelRows)}</div></div><h3>Data</h3>${input.unavailable.data !== undefined ? unavailable('Data provenance', input.unavailable.data) : ''}${keyValueTable(dataRows)}<h3>Software</h3>${keyValueTable(versionRows)}${input.unavailable.versions !== undefined ? markup`<p class="note">${input.unavailable.versions}</p>` : ''} ${configTable}`;
 }
 
 function training(input: ModelReportInput): SafeHtml {
@@ -179,7 +179,7 @@ function evaluationSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml
   const e = input.evaluation;
   if (e === null) return unavailable('Evaluation tables', input.unavailable.evaluation ?? 'no evaluation is stored.');
   const parts: SafeHtml[] = [
-    markup`<p> Test windows of ${e.contextLength} + ${e.horizon} steps at ${e.resolutionMin} min (${e.horizon * e.resolutionMin} min ahead), every ${e.stride} step(s); intervals calibrated on ${int(e.calibrationWindows)} validation windows. Only observed targets are scored; every model is scored on the same windows. </p>`,
+    markup`<p>Test windows of ${e.contextLength} + ${e.horizon} steps at ${e.resolutionMin} min (${e.horizon * e.resolutionMin} min ahead), every ${e.stride} step(s); intervals calibrated on ${int(e.calibrationWindows)} validation windows. Only observed targets are scored; every model is scored on the same windows.</p>`,
   ];
   for (const g of e.groups) {
     const p = persistenceOf(g.models);
@@ -245,7 +245,7 @@ function evaluationSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml
     );
   }
   parts.push(
-    markup`<p class="note"> Trajectory RMSE is the mean of the per-step RMSE up to the stated minute: it is much smaller than the RMSE at that minute, never compare one with the other. </p>`,
+    markup`<p class="note">Trajectory RMSE is the mean of the per-step RMSE up to the stated minute: it is much smaller than the RMSE at that minute, never compare one with the other.</p>`,
   );
   return markup`${parts}`;
 }
@@ -296,15 +296,15 @@ function errorGrids(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
   const cap =
     pts === null ? '' : ` ${int(pts.referenceMgdl.length)} of ${int(pts.totalPairs)} (reference, forecast) pairs from ${pts.source}, all horizon steps.`;
   parts.push(
-    markup`<div class="grid2"> ${figure(errorGridChart('clarke', pts, unit, 'Clarke error grid'), `Clarke error grid.${cap}`)}${figure(
+    markup`<div class="grid2">${figure(errorGridChart('clarke', pts, unit, 'Clarke error grid'), `Clarke error grid.${cap}`)}${figure(
       errorGridChart('parkes', pts, unit, 'Parkes error grid (type 1)'),
       `Parkes (consensus) error grid, type 1.${cap}`,
-    )} </div>`,
+    )}</div>`,
   );
   if (e === null) parts.push(unavailable('Zone percentages', input.unavailable.evaluation ?? 'no evaluation is stored.'));
   else parts.push(zoneTable(e, 'clarke'), zoneTable(e, 'parkes'));
   parts.push(
-    markup`<p class="note"> Zone A: clinically accurate; B: benign errors; C: overcorrection; D: failure to detect; E: erroneous treatment. Report A+B beside the zone shares. </p>`,
+    markup`<p class="note">Zone A: clinically accurate; B: benign errors; C: overcorrection; D: failure to detect; E: erroneous treatment. Report A+B beside the zone shares.</p>`,
   );
   return markup`${parts}`;
 }
@@ -330,7 +330,7 @@ function hypoSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
           fractionPct(h.specificity),
           num(h.mcc, 3),
         ]);
-  return markup`<p>A window is an event when any observed target in its horizon is below the threshold, and predicted when any forecast at those steps is.</p> ${dataTable(
+  return markup`<p>A window is an event when any observed target in its horizon is below the threshold, and predicted when any forecast at those steps is.</p>${dataTable(
     [
       { label: 'Group' },
       { label: 'Model' },
@@ -365,7 +365,7 @@ function coverageSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
           glucoseError(c.meanWidthMgdl, unit),
         ]);
   if (rows.length === 0) return unavailable('Interval coverage', 'the evaluation calibrated no prediction intervals (no validation windows).');
-  return markup`<p> Split-conformal intervals per horizon step, calibrated on the validation part; empirical coverage on the test windows should match the nominal level. </p> ${dataTable(
+  return markup`<p>Split-conformal intervals per horizon step, calibrated on the validation part; empirical coverage on the test windows should match the nominal level.</p>${dataTable(
     [
       { label: 'Group' },
       { label: 'Model' },
@@ -396,7 +396,7 @@ function limits(input: ModelReportInput): SafeHtml {
   else {
     for (const g of e.groups)
       items.push(
-        markup`<li> ${groupName(g.group)}: ${int(g.windows)} test windows${g.patients !== null ? ` from ${g.patients} patients` : ''}. Windows overlap in time, so they are not independent: the effective sample is smaller than the count. </li>`,
+        markup`<li>${groupName(g.group)}: ${int(g.windows)} test windows${g.patients !== null ? ` from ${g.patients} patients` : ''}. Windows overlap in time, so they are not independent: the effective sample is smaller than the count.</li>`,
       );
     if (!e.groups.some((g) => g.group === 'unseen_patients'))
       items.push(markup`<li>No unseen (holdout) patient was evaluated: the figures say nothing about patients the model has not seen.</li>`);
@@ -407,10 +407,10 @@ function limits(input: ModelReportInput): SafeHtml {
     items.push(markup`<li>The data are simulated (virtual patients): accuracy on real CGM data will differ, usually for the worse.</li>`);
   items.push(
     markup`<li>Error grids and MARD compare forecasts with CGM readings, not laboratory glucose; sensor error is part of the reference.</li>`,
-    markup`<li> Results depend on the split: a different test period or patient choice changes them. Published reference points on real type-1 data (OhioT1DM) are about 18 mg/dL RMSE at 30 min and 32 mg/dL at 60 min. </li>`,
+    markup`<li>Results depend on the split: a different test period or patient choice changes them. Published reference points on real type-1 data (OhioT1DM) are about 18 mg/dL RMSE at 30 min and 32 mg/dL at 60 min.</li>`,
     markup`<li>Research use only. A forecast is not a measurement and must not drive treatment decisions.</li>`,
   );
-  return markup`<ul> ${items} </ul>`;
+  return markup`<ul>${items}</ul>`;
 }
 
 export function renderModelReport(raw: ModelReportInput, unitOverride?: GlucoseUnit): string {

@@ -33,7 +33,7 @@ export interface SvgOptions {
 
 /** The root <svg>: fixed viewBox, scales to its container's width in print. */
 export function svg(o: SvgOptions, ...children: HtmlValue[]): SafeHtml {
-  return markup`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${o.width} ${o.height}" width="${o.width}" height="${o.height}" role="img" class="${o.className ?? 'chart'}" font-family="Helvetica, Arial, sans-serif" font-size="10"><title>${o.title}</title> ${children} </svg>`;
+  return markup`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${o.width} ${o.height}" width="${o.width}" height="${o.height}" role="img" class="${o.className ?? 'chart'}" font-family="Helvetica, Arial, sans-serif" font-size="10"><title>${o.title}</title>${children}</svg>`;
 }
 
 export function text(

@@ -1,0 +1,164 @@
+/**
+ * reports.generate end to end on a real SQLite store: a data report whose clinical numbers
+ * come from hand-built readings (and skip what must be skipped), the unit setting and its
+ * override, progress events, and a model report built from an evaluation and forecasts that
+ * the real evaluation code stored (bench/sections/report.ts's fixture).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedReportFixture, type ReportFixture } from '../../../bench/sections/report.js';
+import type { ApiEvent } from '../../../src-main/engine/api/contract.js';
+import { StudioService } from '../../../src-main/engine/api/service.js';
+import { createLogger } from '../../../src-main/engine/logger.js';
+import { DATA_REPORT_SECTIONS } from '../../../src-main/engine/report/data-report.js';
+import { MODEL_REPORT_SECTIONS } from '../../../src-main/engine/report/model-report.js';
+import { checkReportHtml } from '../../../src-main/engine/report/validate.js';
+import { READING_FLAGS, Store } from '../../../src-main/engine/store/index.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let service: StudioService;
+let fixture: ReportFixture;
+const MIN = 60_000;
+const T0 = Date.UTC(2024, 0, 1) - 60 * MIN; // local midnight at UTC+1
+
+beforeAll(async () => {
+  tmp = tempDir('ttm-report-');
+  const store = Store.open(join(tmp.dir, 'studio.sqlite'));
+  fixture = await seedReportFixture(store, { patients: 3, days: 12 });
+  // Hand-built patient: 14 days at 5 min, value 100 + 5·(local hour) mg/dL, UTC+1.
+  const d = store.datasets.create({ name: 'golden', resolutionMin: 5 });
+  const p = store.patients.ensure(d.id, 'g1', { utcOffsetMin: 60 });
+  const rows = [];
+  for (let i = 0; i < 14 * 288; i++) {
+    const hour = Math.floor((i % 288) / 12);
+    rows.push({
+      patientId: p.id,
+      importId: null,
+      ts: T0 + i * 5 * MIN,
+      utcOffsetMin: 60,
+      kind: 'cgm' as const,
+      bgMm: (100 + 5 * hour) / 18.018,
+      flags: 0,
+      sourceRow: i,
+    });
+  }
+  // Neither a finger stick nor a reading a fix removed may count.
+  rows.push({ patientId: p.id, importId: null, ts: T0 + 7 * MIN, utcOffsetMin: 60, kind: 'smbg' as const, bgMm: 30, flags: 0, sourceRow: null });
+  rows.push({
+    patientId: p.id,
+    importId: null,
+    ts: T0 + 9 * MIN,
+    utcOffsetMin: 60,
+    kind: 'cgm' as const,
+    bgMm: 25,
+    flags: READING_FLAGS.removed,
+    sourceRow: null,
+  });
+  store.transaction(() => store.readings.insertMany(rows));
+  store.close();
+  service = new StudioService({ dataDir: tmp.dir, logger: createLogger({ logsDir: join(tmp.dir, 'logs') }) });
+});
+
+afterAll(() => {
+  service?.close();
+  tmp?.cleanup();
+});
+
+function cells(html: string, label: string): string[] {
+  const row = [...html.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => m[1]!).find((r) => r.startsWith(`<td>${label}</td>`));
+  if (row === undefined) throw new Error(`no row ${label}`);
+  return [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ''));
+}
+
+describe('reports.generate', () => {
+  it('data report: golden numbers from stored readings, in the unit of the setting, with progress', async () => {
+    await service.invoke('settings.update', { glucoseUnit: 'mmol/L' });
+    const events: ApiEvent[] = [];
+    const off = service.subscribe((e) => events.push(e));
+    const r = await service.invoke('reports.generate', { dataset: 'golden', operationId: 'report-op-1' });
+    off();
+    expect(r.kind).toBe('data');
+    expect(r.unit).toBe('mmol/L');
+    expect(r.path).toBe(join(tmp.dir, 'reports', 'golden-data-report.html'));
+    const html = readFileSync(r.path, 'utf8');
+    expect(r.bytes).toBe(Buffer.byteLength(html));
+    expect(checkReportHtml(html, [...DATA_REPORT_SECTIONS, 'patient-' + r.sections.find((s) => s.startsWith('patient-'))!.slice(8)]).errors).toEqual([]);
+    expect(r.sections).toEqual(['overview', 'time-in-ranges', expect.stringMatching(/^patient-\d+$/), 'quality', 'methods']);
+    // days, wear, readings, mean, SD, CV, GMI, ranges (4032 CGM readings; smbg and removed ones left out)
+    expect(cells(html, 'g1')).toEqual(['g1', '14.0', '100.0', '4,032', '8.7', '1.92', '22.0', '7.1', '0.0', '0.0', '70.8', '29.2', '0.0']);
+    expect(cells(html, 'GMI')).toEqual(['GMI', '7.1 % (54 mmol/mol)']);
+    // No quality report existed: the default check ran and its findings are in the report.
+    expect(html).toContain('No stored quality report existed');
+    expect(html).toMatch(/Quality report \d+ of /);
+    const progress = events.filter((e) => e.type === 'progress' && e.operationId === 'report-op-1');
+    expect(progress.length).toBeGreaterThan(0);
+    expect(events).toContainEqual({ type: 'operation.end', operationId: 'report-op-1', status: 'completed' });
+  });
+
+  it('--unit overrides the setting; one patient only; another output path', async () => {
+    const out = join(tmp.dir, 'out', 'g1.html');
+    const r = await service.invoke('reports.generate', { dataset: 'golden', patient: 'g1', unit: 'mg/dL', out });
+    expect(r.path).toBe(out);
+    const html = readFileSync(out, 'utf8');
+    expect(cells(html, 'g1').slice(0, 8)).toEqual(['g1', '14.0', '100.0', '4,032', '158', '34.6', '22.0', '7.1']);
+    expect(html).toContain('Patients in this report</td><td>1 (filtered to &quot;g1&quot;)');
+  });
+
+  it('model report of a run with a stored evaluation and forecasts: every section, the stored numbers', async () => {
+    const r = await service.invoke('reports.generate', { run: fixture.runId, unit: 'mg/dL' });
+    expect(r.kind).toBe('model');
+    const html = readFileSync(r.path, 'utf8');
+    expect(checkReportHtml(html, MODEL_REPORT_SECTIONS).errors).toEqual([]);
+    expect(r.sections).toEqual([...MODEL_REPORT_SECTIONS]);
+    expect(html).not.toContain('not available</strong>');
+    // The RMSE at 60 min of each model, as stored by forecast/evaluate.ts, appears in the table.
+    const store = Store.open(join(tmp.dir, 'studio.sqlite'));
+    const stored = JSON.parse(
+      (store.db.prepare('SELECT metrics_json FROM evaluations WHERE run_id = ?').get(fixture.runId) as { metrics_json: string }).metrics_json,
+    ) as {
+      groups: { group: string; models: { model: string; full: { point: { perStep: { minutes: number; rmseMgdl: number }[] } } }[] }[];
+    };
+    store.close();
+    const g = stored.groups[0]!;
+    expect(g.models.map((m) => m.model)).toEqual([`${fixture.datasetName}-model`, 'persistence', 'ridge', 'ar2']);
+    for (const m of g.models) {
+      const rmse60 = m.full.point.perStep.find((s) => s.minutes === 60)!.rmseMgdl.toFixed(1);
+      expect(html).toMatch(
+        new RegExp(`<td>60 min</td><td>(<strong>)?${m.model}.*?</td><td class="num">[\\d,]+</td><td class="num">${rmse60.replace('.', '\\.')}</td>`),
+      );
+    }
+    expect(html).toContain('<title>Clarke error grid</title>');
+    expect(html).toContain('<title>Parkes error grid (type 1)</title>');
+    expect(html.match(/<title>(best|median|worst) window<\/title>/g)).toHaveLength(3);
+    expect(html).toContain('Training and validation loss');
+    expect(html).toContain('The data are simulated');
+  });
+
+  it('a run with nothing to show yet degrades section by section', async () => {
+    const store = Store.open(join(tmp.dir, 'studio.sqlite'));
+    const run = store.runs.create({ kind: 'train', config: { note: 'fresh' } });
+    store.close();
+    const r = await service.invoke('reports.generate', { run: run.id, dataset: 'golden' });
+    const html = readFileSync(r.path, 'utf8');
+    expect(checkReportHtml(html, MODEL_REPORT_SECTIONS).errors).toEqual([]);
+    expect(html).toContain(`<strong>Training curves not available</strong> because run ${run.id} recorded no training metrics yet (status queued).`);
+    expect(html).toContain('<strong>Evaluation tables not available</strong> because no evaluation of this run is stored yet;');
+    expect(html).toContain('<strong>Error-grid points not available</strong> because no rolling-origin forecasts are stored');
+    expect(html).toContain('golden (id '); // --dataset describes the data the run row does not name
+  });
+
+  it('refuses bad requests with actionable errors', async () => {
+    await expect(service.invoke('reports.generate', {})).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(service.invoke('reports.generate', { dataset: 'golden', out: join(tmp.dir, 'x.pdf') })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/ending in \.html/),
+    });
+    await expect(service.invoke('reports.generate', { run: 9999 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(service.invoke('reports.generate', { dataset: 'golden', patient: 'nobody' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(service.invoke('reports.generate', { dataset: 'golden', out: join(tmp.dir, 'out', 'g1.html'), overwrite: false })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+  });
+});
