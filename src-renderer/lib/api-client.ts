@@ -112,6 +112,11 @@ export function createApiClient(): StudioApi {
 
 export const api: StudioApi = createApiClient();
 
+/** Whether picked files can be sent to the service (the web host has an upload route; the Electron window not yet). */
+export function supportsUpload(): boolean {
+  return window.studio === undefined;
+}
+
 export interface UploadedFile {
   /** Server-side path, for datasets.detect / preview / import. */
   path: string;
