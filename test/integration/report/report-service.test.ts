@@ -14,7 +14,7 @@ import { createLogger } from '../../../src-main/engine/logger.js';
 import { DATA_REPORT_SECTIONS } from '../../../src-main/engine/report/data-report.js';
 import { MODEL_REPORT_SECTIONS } from '../../../src-main/engine/report/model-report.js';
 import { checkReportHtml } from '../../../src-main/engine/report/validate.js';
-import { READING_FLAGS, Store } from '../../../src-main/engine/store/index.js';
+import { READING_FLAGS, Store, type NewReading } from '../../../src-main/engine/store/index.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -30,7 +30,7 @@ beforeAll(async () => {
   // Hand-built patient: 14 days at 5 min, value 100 + 5·(local hour) mg/dL, UTC+1.
   const d = store.datasets.create({ name: 'golden', resolutionMin: 5 });
   const p = store.patients.ensure(d.id, 'g1', { utcOffsetMin: 60 });
-  const rows = [];
+  const rows: NewReading[] = [];
   for (let i = 0; i < 14 * 288; i++) {
     const hour = Math.floor((i % 288) / 12);
     rows.push({
