@@ -11,10 +11,10 @@
  * because only it can notice that the worker died.
  */
 import { join } from 'node:path';
-import { prepareData, type PreparedData } from '../forecast/data.js';
+import { checkChannelsPresent, prepareData, type PreparedData } from '../forecast/data.js';
 import { baselineModels, evaluateModels, type EvaluationReport } from '../forecast/evaluate.js';
 import { rollingForecasts, storeForecasts, writeForecastCsv } from '../forecast/predict.js';
-import { fitPreprocessor, initialNetwork, type TtmModelState } from '../forecast/ttm-model.js';
+import { channelsOf, fitPreprocessor, initialNetwork, type TtmModelState } from '../forecast/ttm-model.js';
 import { ttmWindowModel } from '../forecast/window-models.js';
 import { Store } from '../store/index.js';
 import { loadCheckpoint } from '../ttm/checkpoint.js';
@@ -37,6 +37,7 @@ export async function runTrainJob(job: TrainJob, hooks: JobHooks): Promise<JobOu
   const store = Store.open(job.databaseFile);
   try {
     const data = prepareData({ dataset: job.data.dataset, split: job.data.split }, { store, resolutionMin: config.resolutionMin, lockSplit: true });
+    checkChannelsPresent(data, channelsOf(config));
     let base = null;
     if (job.baseModelDir !== null && config.trainingMode !== 'from_scratch') {
       const ck = await loadCheckpoint(job.baseModelDir);
@@ -95,6 +96,14 @@ async function modelForJob(job: PredictJob | EvaluateJob, store: Store): Promise
   const ref = { dataset: job.data.dataset, split: job.data.split };
   if (ck.preprocessor !== null) {
     const data = prepareData(ref, { store, resolutionMin: ck.preprocessor.resolutionMin });
+    // A model trained with covariates needs them here too; absent channels would be fed as zeros.
+    checkChannelsPresent(
+      data,
+      channelsOf({
+        targetFeatures: ck.preprocessor.channels.filter((c) => c.role === 'target').map((c) => c.name),
+        inputFeatures: ck.preprocessor.channels.filter((c) => c.role !== 'target').map((c) => c.name),
+      }),
+    );
     return { state: { config: ck.config, weights: ck.weights, preprocessor: ck.preprocessor }, data, zeroShot: false };
   }
   const data = prepareData(ref, { store });

@@ -96,4 +96,11 @@ describe('training and forecasting API', () => {
     expect(row.run_id).toBe(e.runId);
     expect(JSON.parse(row.metrics_json)).toMatchObject({ horizon: 16 });
   });
+
+  it('refuses a covariate the dataset does not have, with a message naming it', async () => {
+    await expect(
+      service.invoke('train.start', { dataset: 'cohort', split: 'hyb', model: 'tiny', config: { ...config, inputFeatures: ['hr_bpm'] }, options, wait: true }),
+    ).rejects.toThrow(/"hr_bpm" has no data in any patient/);
+    expect(service.store.runs.list({ kind: 'train' })[0]?.status).toBe('failed');
+  });
 });
