@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng, Trainer, dropoutMask, type TensorData } from '../onnx/index.js';
 import { StudioError } from '../errors.js';
+import { appVersion, onnxruntimeVersion } from '../system.js';
 import type { WindowDescriptor } from '../data/windows.js';
 import { partWindows, type PreparedData } from '../forecast/data.js';
 import { fitPreprocessor, scaledBatch, type TtmModelState } from '../forecast/ttm-model.js';
@@ -320,8 +321,8 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
             createdAt: new Date().toISOString(),
             seed: config.seed,
             splitId: data.splitId === null ? null : String(data.splitId),
-            dataHashes: {},
-            versions: { ttmStudio: '0.1.0' },
+            dataHashes: { trainWindows: fingerprint },
+            versions: { ttmStudio: appVersion(), onnxruntime: onnxruntimeVersion(), node: process.versions.node },
             trainingConfig: config,
           },
         },
