@@ -129,12 +129,21 @@ function provenance(input: ModelReportInput): SafeHtml {
   return markup`<div class="grid2"><div><h3>Run</h3>${keyValueTable(rows)}</div><div><h3>Model</h3>${m === null ? unavailable('Model provenance', input.unavailable.model ?? 'the run names no model.') : keyValueTable(modelRows)}</div></div><h3>Data</h3>${input.unavailable.data !== undefined ? unavailable('Data provenance', input.unavailable.data) : ''}${keyValueTable(dataRows)}<h3>Software</h3>${keyValueTable(versionRows)}${input.unavailable.versions !== undefined ? markup`<p class="note">${input.unavailable.versions}</p>` : ''} ${configTable}`;
 }
 
+/** Readable names (with units) for the metrics the training loop records. */
+const CURVE_LABELS: Record<string, string> = {
+  'train/loss': 'Training loss',
+  'eval/loss': 'Validation loss',
+  'train/learning_rate': 'Learning rate (per step)',
+  'train/grad_norm': 'Gradient norm (global L2, before clipping)',
+};
+const curveLabel = (name: string): string => CURVE_LABELS[name] ?? name;
+
 function training(input: ModelReportInput): SafeHtml {
   if (input.curves.length === 0) return unavailable('Training curves', input.unavailable.curves ?? 'no training metrics are stored.');
   const loss = input.curves.filter((c) => /loss/i.test(c.name));
   const other = input.curves.filter((c) => !/loss/i.test(c.name));
   const toSeries = (cs: typeof input.curves): Series[] =>
-    cs.map((c, i) => ({ label: c.name, xs: c.points.map((p) => p.step), ys: c.points.map((p) => p.value), style: modelStyle(i) }));
+    cs.map((c, i) => ({ label: curveLabel(c.name), xs: c.points.map((p) => p.step), ys: c.points.map((p) => p.value), style: modelStyle(i) }));
   const parts: SafeHtml[] = [];
   if (loss.length > 0)
     parts.push(
@@ -149,7 +158,12 @@ function training(input: ModelReportInput): SafeHtml {
       ),
     );
   for (const c of other)
-    parts.push(figure(lineChart(toSeries([c]), { title: c.name, xLabel: 'Optimizer step', yLabel: c.name, height: 200 }), `${c.name} by optimizer step.`));
+    parts.push(
+      figure(
+        lineChart(toSeries([c]), { title: curveLabel(c.name), xLabel: 'Optimizer step', yLabel: curveLabel(c.name), height: 200 }),
+        `${curveLabel(c.name)} (${c.name}) by optimizer step.`,
+      ),
+    );
   const last = (name: string): number | null => {
     const c = input.curves.find((x) => x.name === name);
     return c === undefined || c.points.length === 0 ? null : c.points[c.points.length - 1]!.value;
@@ -319,7 +333,7 @@ function hypoSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
         rows.push([
           e.groups.length > 1 ? groupName(g.group) : '',
           modelLabel(m),
-          `Level ${h.level} (< ${glucose(h.thresholdMgdl, unit === 'mg/dL' ? 'mg/dL' : 'mmol/L')} ${unit})`,
+          `Level ${h.level} (< ${glucose(h.thresholdMgdl, unit)} ${unit})`,
           int(h.windows),
           int(h.tp),
           int(h.fp),

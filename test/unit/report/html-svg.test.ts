@@ -47,7 +47,8 @@ describe('SVG toolkit', () => {
   });
 
   it('tick labels carry the decimals the spacing needs', () => {
-    expect([0, 0.0005, 0.001].map(tickFormatter([0, 0.0005, 0.001]))).toEqual(['0.0000', '0.0005', '0.0010']);
+    expect([0, 0.0005, 0.001].map(tickFormatter([0, 0.0005, 0.001]))).toEqual(['0', '5e-4', '1e-3']);
+    expect([0, 0.05, 0.1].map(tickFormatter([0, 0.05, 0.1]))).toEqual(['0.00', '0.05', '0.10']);
     expect([0, 2.5, 5].map(tickFormatter([0, 2.5, 5]))).toEqual(['0.0', '2.5', '5.0']);
     expect([0, 50, 100].map(tickFormatter([0, 50, 100]))).toEqual(['0', '50', '100']);
     expect([1e-6, 2e-6].map(tickFormatter([1e-6, 2e-6]))).toEqual(['1e-6', '2e-6']);

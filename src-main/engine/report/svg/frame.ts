@@ -52,14 +52,14 @@ export interface AxisOptions {
 }
 
 /**
- * Tick labels with as many decimals as the tick spacing needs (0.0005 steps print as
- * 0.0005, not 0.00); very small or large spacings switch to exponent notation.
+ * Tick labels with as many decimals as the tick spacing needs (0.25 steps print as
+ * 0.25, not 0.3); very small or large spacings switch to exponent notation.
  */
 export function tickFormatter(ticks: readonly number[]): (v: number) => string {
   const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) : Math.abs(ticks[0] ?? 1);
   if (!(step > 0)) return (v) => String(v);
   const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  if (decimals > 4 || step >= 1e6) return (v) => (v === 0 ? '0' : v.toExponential(1).replace('.0e', 'e'));
+  if (decimals > 2 || step >= 1e6) return (v) => (v === 0 ? '0' : v.toExponential(1).replace('.0e', 'e'));
   // Steps like 2.5 × 10^k need one more decimal than their magnitude.
   const d = Math.abs(Math.round(step * 10 ** decimals) - step * 10 ** decimals) < 1e-9 ? decimals : decimals + 1;
   return (v) => v.toFixed(d);
