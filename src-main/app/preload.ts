@@ -1,8 +1,9 @@
 /**
- * Runs in the sandboxed renderer's isolated world. Exposes exactly StudioApi (call +
- * subscribe) on window.studio; nothing of Node or Electron leaks through.
+ * Runs in the sandboxed renderer's isolated world. Exposes StudioApi (call + subscribe) on
+ * window.studio, plus the path of a file the user picked for the import wizard; nothing else
+ * of Node or Electron leaks through.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { METHOD_NAMES } from '../engine/api/contract.js';
 
 const methods = new Set<string>(METHOD_NAMES);
@@ -22,6 +23,9 @@ contextBridge.exposeInMainWorld('studio', {
     }
     return (await ipcRenderer.invoke('studio:call', method, request)) as Envelope;
   },
+  // The import wizard needs the local path of a file the user picked or dropped; Electron
+  // gives it only for such File objects, so this reveals nothing the user did not choose.
+  pathForFile: (file: unknown): string => (file instanceof File ? webUtils.getPathForFile(file) : ''),
   subscribe: (listener: (event: unknown) => void): (() => void) => {
     if (typeof listener !== 'function') throw new TypeError('listener must be a function');
     const handler = (_e: IpcRendererEvent, event: unknown): void => listener(event);

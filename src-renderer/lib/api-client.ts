@@ -18,6 +18,8 @@ interface Envelope {
 interface PreloadBridge {
   call(method: string, request: unknown): Promise<Envelope>;
   subscribe(listener: (event: unknown) => void): () => void;
+  /** The local path of a file the user picked or dropped (Electron's webUtils.getPathForFile). */
+  pathForFile?(file: File): string;
 }
 
 declare global {
@@ -112,9 +114,9 @@ export function createApiClient(): StudioApi {
 
 export const api: StudioApi = createApiClient();
 
-/** Whether picked files can be sent to the service (the web host has an upload route; the Electron window not yet). */
+/** Whether picked files can reach the service: uploaded to the web host, or by path in the desktop app. */
 export function supportsUpload(): boolean {
-  return window.studio === undefined;
+  return window.studio === undefined || typeof window.studio.pathForFile === 'function';
 }
 
 export interface UploadedFile {
@@ -127,17 +129,23 @@ export interface UploadedFile {
 /**
  * Copies a file the user picked (file input or drop) to the service's machine and returns
  * its server-side path. Web host: `POST /api/upload` (XMLHttpRequest for upload progress).
- * The Electron window has no upload route: a validated native-dialog IPC (paths from
- * dialog.showOpenDialog, checked in the main process) can replace this there later.
+ * Desktop app: the service runs on this machine, so the file is read where it is; the preload
+ * gives the path of a file the user picked or dropped (nothing else), no copy is made.
  */
 export function uploadFile(file: File, onProgress?: (sent: number, total: number) => void, signal?: AbortSignal): Promise<UploadedFile> {
-  if (window.studio !== undefined) {
-    return Promise.reject(
-      new ApiError(
-        'UNSUPPORTED',
-        'Importing a picked file is not available in the desktop window yet. Import it with `ttm-studio import <file>`, or open the app in a browser with `ttm-studio serve`.',
-      ),
-    );
+  const bridge = window.studio;
+  if (bridge !== undefined) {
+    const path = typeof bridge.pathForFile === 'function' ? bridge.pathForFile(file) : '';
+    if (path === '') {
+      return Promise.reject(
+        new ApiError(
+          'UNSUPPORTED',
+          `${file.name}: this file has no path on disk (was it dragged from another app?). Save it to a folder first, then import it.`,
+        ),
+      );
+    }
+    onProgress?.(file.size, file.size);
+    return Promise.resolve({ path, name: file.name, bytes: file.size });
   }
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
