@@ -53,7 +53,7 @@ describe('training and forecasting API', () => {
   });
 
   it('train.cancel then train.resume finishes the run', async () => {
-    const started = await service.invoke('train.start', { dataset: 'cohort', split: 'hyb', model: 'tiny', config, options: { ...options, maxSteps: 40 } });
+    const started = await service.invoke('train.start', { dataset: 'cohort', split: 'hyb', model: 'tiny', config, options: { ...options, maxSteps: 150 } });
     const runId = started.runId;
     await new Promise<void>((resolve) => {
       const off = service.subscribe((e) => {
@@ -68,7 +68,7 @@ describe('training and forecasting API', () => {
     expect(service.store.runs.get(runId).status).toBe('cancelled');
     const resumed = await service.invoke('train.resume', { run: runId, wait: true });
     expect(resumed.status).toBe('completed');
-    expect(resumed.result?.steps).toBe(40);
+    expect(resumed.result?.steps).toBe(150);
   });
 
   it('forecast.predict writes the CSV and the forecasts table; forecast.evaluate stores the report', async () => {

@@ -13,7 +13,9 @@ import { loadCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { cohortStore, host, trainJob } from './helpers.js';
 
-const OPTIONS = { maxSteps: 12, validateEverySteps: 3, checkpointEverySteps: 4 };
+// Long enough (120 steps) that a cancel or kill sent at step 4 always lands mid-run, even on a loaded machine.
+const STEPS = 120;
+const OPTIONS = { maxSteps: STEPS, validateEverySteps: 10, checkpointEverySteps: 4 };
 
 describe('cancel, kill and resume', () => {
   const tmp = tempDir();
@@ -42,11 +44,11 @@ describe('cancel, kill and resume', () => {
         if (m.type === 'checkpoint' && !m.best && m.step === 4) h.cancel(id);
       },
     });
-    const end = await h.start(trainJob(store, tmp.dir, run.id, { options: { ...OPTIONS, validateEverySteps: 3 } })).done;
+    const end = await h.start(trainJob(store, tmp.dir, run.id, { options: OPTIONS })).done;
     expect(end.status).toBe('cancelled');
     const stoppedAt = end.status === 'cancelled' ? end.step! : 0;
     expect(stoppedAt).toBeGreaterThanOrEqual(4);
-    expect(stoppedAt).toBeLessThan(12);
+    expect(stoppedAt).toBeLessThan(STEPS);
     expect(store.runs.get(run.id).status).toBe('cancelled');
     const ck = await loadCheckpoint(join(tmp.dir, 'runs', String(run.id), 'checkpoints', 'last'));
     expect(ck.trainingState?.step).toBe(stoppedAt);
@@ -56,7 +58,7 @@ describe('cancel, kill and resume', () => {
     expect(store.runs.get(run.id).status).toBe('completed');
     expect(lastWeights(run.id).equals(reference)).toBe(true);
     // One loss point per step, even across the interruption.
-    expect(store.runs.metrics(run.id, 'train/loss').map((m) => m.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(store.runs.metrics(run.id, 'train/loss').map((m) => m.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
   });
 
   it('kill -9 of the worker leaves an interrupted, resumable run', async () => {
@@ -78,7 +80,7 @@ describe('cancel, kill and resume', () => {
     const resumed = await host(store).start(trainJob(store, tmp.dir, run.id, { options: OPTIONS, resume: true })).done;
     expect(resumed.status, JSON.stringify(resumed)).toBe('completed');
     expect(lastWeights(run.id).equals(reference)).toBe(true);
-    expect(store.runs.metrics(run.id, 'train/loss').map((m) => m.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(store.runs.metrics(run.id, 'train/loss').map((m) => m.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
   });
 
   it('stops on a NaN loss with a clear message and keeps the last good checkpoint', async () => {
