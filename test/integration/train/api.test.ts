@@ -11,7 +11,7 @@ import type { ApiEvent } from '../../../src-main/engine/api/contract.js';
 import { StudioService } from '../../../src-main/engine/api/service.js';
 import { createLogger } from '../../../src-main/engine/logger.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { cohortStore, TINY_CONFIG, TINY_MODEL_DIR } from './helpers.js';
+import { cohortStore, privateSpawn, TINY_CONFIG, TINY_MODEL_DIR } from './helpers.js';
 
 describe('training and forecasting API', () => {
   const tmp = tempDir();
@@ -19,7 +19,7 @@ describe('training and forecasting API', () => {
   const events: ApiEvent[] = [];
   beforeAll(async () => {
     (await cohortStore(tmp.dir)).close();
-    service = new StudioService({ dataDir: tmp.dir, logger: createLogger({ logsDir: join(tmp.dir, 'logs') }) });
+    service = new StudioService({ dataDir: tmp.dir, logger: createLogger({ logsDir: join(tmp.dir, 'logs') }), spawnWorker: privateSpawn });
     service.subscribe((e) => events.push(e));
     service.store.models.upsert({ name: 'tiny', source: 'local', path: TINY_MODEL_DIR });
   });

@@ -3,16 +3,17 @@
  * cohort in a real SQLite store with a hybrid split, the tiny TTM fixture registered as a
  * model (read from ../shared, never copied), and a host that runs the compiled worker.
  */
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSplit } from '../../../src-main/engine/data/splits.js';
 import { simulateIntoStore } from '../../../src-main/engine/sim/output.js';
 import { SimulationSettingsSchema } from '../../../src-main/engine/sim/settings.js';
 import { Store } from '../../../src-main/engine/store/index.js';
 import type { ApiEvent } from '../../../src-main/engine/api/contract.js';
-import { TrainingHost } from '../../../src-main/engine/train/host.js';
+import { TrainingHost, nodeSpawn, type SpawnWorker } from '../../../src-main/engine/train/host.js';
 import type { TrainJob, TrainOptionsInput } from '../../../src-main/engine/train/protocol.js';
 import type { TTMConfigInput } from '../../../src-main/engine/ttm/ttm-config.js';
-import { SHARED_FIXTURES } from '../../helpers/tmp.js';
+import { REPO_ROOT, SHARED_FIXTURES } from '../../helpers/tmp.js';
 
 export const TINY_MODEL_DIR = join(SHARED_FIXTURES, 'ttm', 'tiny');
 
@@ -77,6 +78,35 @@ export function trainJob(
   };
 }
 
+/**
+ * A private copy of the compiled engine for this test file's workers. Other people's test
+ * runs rebuild build/src-main (emptying it for a second) while ours run; a worker forked in
+ * that second would die. build/ keeps everything except src-main and bench across rebuilds,
+ * and packages still resolve from the repo's node_modules. Removed at process exit.
+ */
+let privateScript: string | null = null;
+export function privateWorkerScript(): string {
+  if (privateScript !== null) return privateScript;
+  const root = join(REPO_ROOT, 'build', `.test-engine-${process.pid}`);
+  const marker = join('engine', 'train', 'worker.js');
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      rmSync(root, { recursive: true, force: true });
+      cpSync(join(REPO_ROOT, 'build', 'src-main'), join(root, 'src-main'), { recursive: true });
+      if (existsSync(join(root, 'src-main', marker)) && existsSync(join(root, 'src-main', 'engine', 'train', 'jobs.js'))) break;
+    } catch {
+      // a rebuild was under way: try again shortly
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+  }
+  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+  privateScript = join(root, 'src-main', marker);
+  return privateScript;
+}
+
+/** Forks workers from the private copy. */
+export const privateSpawn: SpawnWorker = () => nodeSpawn(privateWorkerScript());
+
 export function host(store: Store, events: ApiEvent[] = []): TrainingHost {
-  return new TrainingHost({ store, emit: (e) => events.push(e) });
+  return new TrainingHost({ store, emit: (e) => events.push(e), spawn: privateSpawn });
 }

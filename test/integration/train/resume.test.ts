@@ -11,7 +11,7 @@ import type { Store } from '../../../src-main/engine/store/index.js';
 import { TrainingHost } from '../../../src-main/engine/train/host.js';
 import { loadCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { cohortStore, host, trainJob } from './helpers.js';
+import { cohortStore, host, privateSpawn, trainJob } from './helpers.js';
 
 // Long enough (120 steps) that a cancel or kill sent at step 4 always lands mid-run, even on a loaded machine.
 const STEPS = 120;
@@ -39,6 +39,7 @@ describe('cancel, kill and resume', () => {
     const run = store.runs.create({ kind: 'train', config: {} });
     const h = new TrainingHost({
       store,
+      spawn: privateSpawn,
       emit: () => undefined,
       onMessage: (id, m) => {
         if (m.type === 'checkpoint' && !m.best && m.step === 4) h.cancel(id);
@@ -66,6 +67,7 @@ describe('cancel, kill and resume', () => {
     let pid = 0;
     const h = new TrainingHost({
       store,
+      spawn: privateSpawn,
       emit: () => undefined,
       onMessage: (_id, m) => {
         if (m.type === 'started') pid = m.pid;
