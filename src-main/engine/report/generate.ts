@@ -45,6 +45,7 @@ export async function renderReport(store: Store, req: ReportRequest, o: Generate
     run: req.run,
     unit: req.unit,
     ...(req.dataset !== undefined ? { dataset: req.dataset } : {}),
+    ...(o.signal !== undefined ? { signal: o.signal } : {}),
     ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
   });
   const html = renderModelReport(input, req.unit);

@@ -22,6 +22,7 @@ export interface ModelReportOptions {
   /** Dataset to describe when the run row does not name one. */
   dataset?: string | number;
   unit: GlucoseUnit;
+  signal?: AbortSignal;
   onProgress?: (done: number, total: number, message: string) => void;
 }
 
@@ -110,7 +111,10 @@ const FACT_KEYS: readonly [string, string][] = [
 export async function buildModelReportInput(store: Store, o: ModelReportOptions): Promise<ModelReportInput> {
   const run = store.runs.get(o.run);
   const unavailable: Record<string, string> = {};
-  const progress = (d: number, m: string): void => o.onProgress?.(d, 5, m);
+  const progress = (d: number, m: string): void => {
+    if (o.signal?.aborted === true) throw new StudioError('CANCELLED', 'Report generation was cancelled.');
+    o.onProgress?.(d, 5, m);
+  };
   progress(0, 'reading the run');
 
   let model: ModelReportInput['model'] = null;

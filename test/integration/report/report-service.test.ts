@@ -11,7 +11,10 @@ import { seedReportFixture, type ReportFixture } from '../../../bench/sections/r
 import type { ApiEvent } from '../../../src-main/engine/api/contract.js';
 import { StudioService } from '../../../src-main/engine/api/service.js';
 import { createLogger } from '../../../src-main/engine/logger.js';
+import { buildDataReportInput } from '../../../src-main/engine/report/data-input.js';
 import { DATA_REPORT_SECTIONS } from '../../../src-main/engine/report/data-report.js';
+import { MAX_GRID_POINTS, sampleForecasts } from '../../../src-main/engine/report/forecast-samples.js';
+import { buildModelReportInput } from '../../../src-main/engine/report/model-input.js';
 import { MODEL_REPORT_SECTIONS } from '../../../src-main/engine/report/model-report.js';
 import { checkReportHtml } from '../../../src-main/engine/report/validate.js';
 import { READING_FLAGS, Store, type NewReading } from '../../../src-main/engine/store/index.js';
@@ -147,6 +150,43 @@ describe('reports.generate', () => {
     expect(html).toContain('<strong>Evaluation tables not available</strong> because no evaluation of this run is stored yet;');
     expect(html).toContain('<strong>Error-grid points not available</strong> because no rolling-origin forecasts are stored');
     expect(html).toContain('golden (id '); // --dataset describes the data the run row does not name
+  });
+
+  it('examples are ordered best ≤ median ≤ worst and compare only observed targets', () => {
+    const store = Store.open(join(tmp.dir, 'studio.sqlite'));
+    try {
+      const s = sampleForecasts(store, fixture.runId)!;
+      expect(s.rows).toBe(fixture.forecastRows);
+      expect(s.examples.map((e) => e.label)).toEqual(['best', 'median', 'worst']);
+      const [best, med, worst] = s.examples.map((e) => e.rmseMgdl) as [number, number, number];
+      expect(best).toBeLessThanOrEqual(med);
+      expect(med).toBeLessThanOrEqual(worst);
+      for (const e of s.examples) {
+        expect(e.forecastMgdl).toHaveLength(24);
+        expect(e.actualMgdl).toHaveLength(24);
+        // RMSE recomputed over the observed (non-null) actuals of the drawn window.
+        const pairs = e.actualMgdl.flatMap((a, h) => (a === null ? [] : [(e.forecastMgdl[h]! - a) ** 2]));
+        expect(pairs.length).toBeGreaterThanOrEqual(12);
+        expect(Math.sqrt(pairs.reduce((x, y) => x + y, 0) / pairs.length)).toBeCloseTo(e.rmseMgdl, 3);
+      }
+      expect(s.pairs.totalPairs).toBeLessThanOrEqual(fixture.forecastRows * 24);
+      expect(s.pairs.referenceMgdl.length).toBeLessThanOrEqual(MAX_GRID_POINTS);
+      expect(s.pairs.referenceMgdl.length).toBe(s.pairs.predictionMgdl.length);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('stops when cancelled', async () => {
+    const store = Store.open(join(tmp.dir, 'studio.sqlite'));
+    try {
+      await expect(buildDataReportInput(store, { dataset: 'golden', unit: 'mg/dL', signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'CANCELLED' });
+      await expect(buildModelReportInput(store, { run: fixture.runId, unit: 'mg/dL', signal: AbortSignal.abort() })).rejects.toMatchObject({
+        code: 'CANCELLED',
+      });
+    } finally {
+      store.close();
+    }
   });
 
   it('refuses bad requests with actionable errors', async () => {
