@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
@@ -190,6 +190,27 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         }
         return;
       }
+      const reportMatch = /^\/api\/reports\/([^/]+)$/.exec(url.pathname);
+      if (reportMatch !== null) {
+        if (req.method !== 'GET' && req.method !== 'HEAD')
+          return send(res, 405, JSON.stringify({ ok: false, error: { code: 'INVALID_INPUT', message: 'Use GET.' } }), undefined, { Allow: 'GET' });
+        const file = reportFile(service.layout.reports, reportMatch[1]!);
+        if (file === null) return sendError(res, new StudioError('NOT_FOUND', `No report ${reportMatch[1]!}: generate it on the Reports page first.`));
+        const inline = url.searchParams.get('inline') === '1';
+        const pdf = file.endsWith('.pdf');
+        res.writeHead(200, {
+          ...SECURITY_HEADERS,
+          'Content-Type': pdf ? 'application/pdf' : 'text/html; charset=utf-8',
+          'Content-Length': String(statSync(file).size),
+          'Cache-Control': 'no-store',
+          // Opened in a tab: a sandboxed, script-less document (the report is self-contained: inline styles and SVG).
+          'Content-Security-Policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:",
+          'Content-Disposition': `${inline ? 'inline' : 'attachment'}; filename="${basename(file)}"`,
+        });
+        if (req.method === 'HEAD') return void res.end();
+        createReadStream(file).pipe(res);
+        return;
+      }
       const callMatch = /^\/api\/call\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
       if (callMatch !== null) {
         if (req.method !== 'POST')
@@ -273,6 +294,32 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 }
 
 /** A file name safe to create: the last path part, odd characters replaced, no leading dots. */
+/**
+ * The path of a report under `reportsDir` for a URL segment, or null: only plain names
+ * (letters, digits, dot, dash, underscore) ending .html/.pdf, that resolve inside the folder
+ * (no traversal, no links out of it) and are regular files.
+ */
+export function reportFile(reportsDir: string, segment: string): string | null {
+  let name: string;
+  try {
+    name = decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.(html|pdf)$/.test(name) || name.includes('..')) return null;
+  const root = resolve(reportsDir);
+  const file = resolve(root, name);
+  if (!file.startsWith(root + sep)) return null;
+  try {
+    const real = realpathSync(file);
+    const realRoot = realpathSync(root);
+    if (!real.startsWith(realRoot + sep) || !statSync(real).isFile()) return null;
+    return real;
+  } catch {
+    return null;
+  }
+}
+
 export function sanitiseUploadName(name: string): string {
   const base = basename(name.replace(/\\/g, '/'))
     .replace(/[^A-Za-z0-9._ ()-]/g, '_')

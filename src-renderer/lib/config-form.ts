@@ -12,7 +12,7 @@ import {
   createTtmZeroShotConfig,
   ttmConfigJsonSchema,
   type TTMConfig,
-} from '../../src-main/engine/ttm/ttm-config';
+} from '../../src-main/engine/ttm/ttm-config.js';
 
 export type FieldKind = 'number' | 'integer' | 'enum' | 'boolean' | 'features';
 

@@ -560,6 +560,19 @@ export const RunDetailSchema = RunSummarySchema.extend({
   lastMetrics: z.record(z.string(), z.object({ step: z.number().int(), value: z.number() })),
 });
 
+export const StoredForecastSchema = z.object({
+  patient: z.string(),
+  originTs: z.number(),
+  stepMin: z.number().int(),
+  /** Forecast per horizon step (mmol/L); lower/upper at `level` (the widest calibrated one). */
+  values: z.array(z.number()),
+  lower: z.array(z.number()).nullable(),
+  upper: z.array(z.number()).nullable(),
+  level: z.number().nullable(),
+});
+export type StoredForecast = z.infer<typeof StoredForecastSchema>;
+export const ForecastsResultSchema = z.object({ runId: z.number().int(), total: z.number().int(), items: z.array(StoredForecastSchema) });
+
 // ---------- reports ----------
 
 export const ReportRequestSchema = z
@@ -644,6 +657,19 @@ export const METHODS = {
   'forecast.predict': { request: ForecastPredictRequestSchema, response: RunEndSchema },
   'forecast.evaluate': { request: ForecastEvaluateRequestSchema, response: RunEndSchema },
   'runs.get': { request: z.object({ run: RunId }).strict(), response: RunDetailSchema },
+  /** Stored rolling-origin forecasts of a predict run (mmol/L), for charts; reads the store only. */
+  'forecasts.get': {
+    request: z
+      .object({
+        run: z.number().int().positive(),
+        patient: z.string().min(1).max(200).optional(),
+        from: z.number().optional(),
+        to: z.number().optional(),
+        limit: z.number().int().min(1).max(100_000).default(5000),
+      })
+      .strict(),
+    response: ForecastsResultSchema,
+  },
   'runs.metrics': { request: z.object({ run: z.number().int().positive(), name: z.string().optional() }).strict(), response: z.array(RunMetricSchema) },
   'operations.cancel': { request: z.object({ operationId: OperationId }).strict(), response: z.object({ cancelled: z.boolean() }) },
   'datasets.detect': {

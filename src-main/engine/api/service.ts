@@ -12,6 +12,7 @@ import { dataImportHandlers } from './handlers/data-import.js';
 import { modelHandlers } from './handlers/models.js';
 import { trainHandlers } from './handlers/train.js';
 import { reportHandlers } from './handlers/report.js';
+import { forecastHandlers } from './handlers/forecasts.js';
 import { TrainingHost, type SpawnWorker } from '../train/host.js';
 import { OperationRegistry } from './operations.js';
 
@@ -59,7 +60,15 @@ export class StudioService {
     this.store = Store.open(this.layout.database);
     this.operations = new OperationRegistry((e) => this.emit(e));
     // Each domain contributes its handlers; the annotation makes a missing method a compile error.
-    const handlers: Handlers = { ...coreHandlers, ...dataImportHandlers, ...dataPipelineHandlers, ...modelHandlers, ...trainHandlers, ...reportHandlers };
+    const handlers: Handlers = {
+      ...coreHandlers,
+      ...dataImportHandlers,
+      ...dataPipelineHandlers,
+      ...modelHandlers,
+      ...trainHandlers,
+      ...reportHandlers,
+      ...forecastHandlers,
+    };
     this.handlers = handlers;
     const emit = (e: ApiEvent): void => this.emit(e);
     this.training = new TrainingHost({ store: this.store, emit, ...(options.spawnWorker !== undefined ? { spawn: options.spawnWorker } : {}) });
