@@ -6,5 +6,5 @@ export { buildModelReportInput } from './model-input.js';
 export { renderModelReport, MODEL_REPORT_SECTIONS } from './model-report.js';
 export { ModelReportInputSchema, type ModelReportInput } from './model-schema.js';
 export { checkReportHtml, type HtmlCheck } from './validate.js';
-export { findChromium, renderPdf, chromiumPrintArgs } from './pdf.js';
+export { findChromium, renderPdf, renderPdfWith, chromiumPrintArgs, ELECTRON_PRINT_OPTIONS, type PdfPrinter } from './pdf.js';
 export { escapeHtml, markup, SafeHtml } from './html.js';

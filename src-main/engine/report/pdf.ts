@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { StudioError } from '../errors.js';
 
@@ -79,4 +79,35 @@ export async function renderPdf(htmlFile: string, pdfFile: string, o: PdfOptions
   if (st === null || st.size === 0) throw new StudioError('RUNTIME', `Chromium finished but wrote no PDF to ${tmp}.`);
   await rename(tmp, pdfFile);
   return { path: pdfFile, bytes: st.size };
+}
+
+/**
+ * The app prints with Electron instead of a separate Chromium: what a hidden BrowserWindow's
+ * webContents offers, typed structurally so the engine stays free of Electron imports. Load
+ * the report in a window with JavaScript disabled (`webPreferences: { javascript: false,
+ * sandbox: true }`): the report needs none.
+ */
+export interface PdfPrinter {
+  loadFile(path: string): Promise<void>;
+  printToPDF(options: typeof ELECTRON_PRINT_OPTIONS): Promise<Uint8Array>;
+}
+
+/** printToPDF options matching the Chromium CLI print: backgrounds kept (range colours), no header/footer. */
+export const ELECTRON_PRINT_OPTIONS = {
+  printBackground: true,
+  displayHeaderFooter: false,
+  preferCSSPageSize: false,
+  pageSize: 'A4',
+  margins: { marginType: 'default' },
+} as const;
+
+/** Prints `htmlFile` with an Electron webContents to `pdfFile` (temp file + rename, as renderPdf). */
+export async function renderPdfWith(printer: PdfPrinter, htmlFile: string, pdfFile: string): Promise<{ path: string; bytes: number }> {
+  await printer.loadFile(htmlFile);
+  const bytes = await printer.printToPDF(ELECTRON_PRINT_OPTIONS);
+  if (bytes.byteLength === 0) throw new StudioError('RUNTIME', 'Printing the report produced an empty PDF.');
+  const tmp = `${pdfFile}.partial.pdf`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, pdfFile);
+  return { path: pdfFile, bytes: bytes.byteLength };
 }

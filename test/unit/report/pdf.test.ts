@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chromiumPrintArgs, ELECTRON_PRINT_OPTIONS, findChromium, renderPdfWith, type PdfPrinter } from '../../../src-main/engine/report/pdf.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ttm-pdf-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('PDF printing', () => {
+  it('finds Chromium through CHROMIUM_PATH and explains a missing one', () => {
+    const fake = join(dir, 'chromium');
+    writeFileSync(fake, '#!/bin/sh\n');
+    chmodSync(fake, 0o755);
+    expect(findChromium({ CHROMIUM_PATH: fake })).toBe(fake);
+    expect(() => findChromium({ CHROMIUM_PATH: join(dir, 'missing') })).toThrow(/CHROMIUM_PATH is set to .*missing, which is not an executable file/);
+    const notExec = join(dir, 'plain');
+    writeFileSync(notExec, '');
+    expect(() => findChromium({ CHROMIUM_PATH: notExec })).toThrow(/not an executable file/);
+  });
+
+  it('prints headless, offline, without header/footer, from a file:// URL', () => {
+    const args = chromiumPrintArgs('/tmp/a b/r.html', '/tmp/out.pdf');
+    for (const flag of [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--no-pdf-header-footer',
+    ])
+      expect(args).toContain(flag);
+    expect(args).toContain('--print-to-pdf=/tmp/out.pdf');
+    expect(args[args.length - 1]).toBe('file:///tmp/a%20b/r.html');
+  });
+
+  it('prints through an Electron-like webContents, keeping backgrounds, and refuses an empty result', async () => {
+    const calls: string[] = [];
+    const printer: PdfPrinter = {
+      loadFile: (p) => {
+        calls.push(`load ${p}`);
+        return Promise.resolve();
+      },
+      printToPDF: (o) => {
+        calls.push(`print ${o.printBackground}`);
+        return Promise.resolve(new TextEncoder().encode('%PDF-1.7 fake'));
+      },
+    };
+    const out = join(dir, 'app.pdf');
+    expect(await renderPdfWith(printer, '/r.html', out)).toEqual({ path: out, bytes: 13 });
+    expect(calls).toEqual(['load /r.html', 'print true']);
+    expect(readFileSync(out, 'latin1')).toBe('%PDF-1.7 fake');
+    expect(ELECTRON_PRINT_OPTIONS.displayHeaderFooter).toBe(false);
+    const empty: PdfPrinter = { loadFile: () => Promise.resolve(), printToPDF: () => Promise.resolve(new Uint8Array(0)) };
+    await expect(renderPdfWith(empty, '/r.html', join(dir, 'empty.pdf'))).rejects.toThrow(/empty PDF/);
+    expect(existsSync(join(dir, 'empty.pdf'))).toBe(false);
+  });
+});
