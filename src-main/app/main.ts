@@ -2,12 +2,13 @@
  * Electron main process: single instance, the StudioService, the privileged app:// scheme
  * serving the renderer with its CSP, one locked-down window, IPC transport.
  */
-import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell, utilityProcess } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioService } from '../engine/api/service.js';
 import { prepareDataDir } from '../engine/first-start.js';
+import { utilityProcessSpawn } from '../engine/train/host.js';
 import { createLogger } from '../engine/logger.js';
 import { dataDirLayout, resolveDataDir } from '../engine/paths.js';
 import { registerIpc } from './ipc.js';
@@ -51,7 +52,13 @@ async function start(): Promise<void> {
   const logger = createLogger({ logsDir: layout.logs });
   let service: StudioService;
   try {
-    service = new StudioService({ dataDir, logger, electronVersion: process.versions.electron ?? null });
+    service = new StudioService({
+      dataDir,
+      logger,
+      electronVersion: process.versions.electron ?? null,
+      // Training, prediction and evaluation run in an Electron utility process, never on the main thread.
+      spawnWorker: utilityProcessSpawn((script) => utilityProcess.fork(script, [], { serviceName: 'TTM Studio worker', stdio: 'inherit' })),
+    });
   } catch (e) {
     const { dialog } = await import('electron');
     dialog.showErrorBox('TTM Studio cannot open its data', e instanceof Error ? e.message : String(e));
@@ -105,7 +112,7 @@ async function start(): Promise<void> {
   win.on('close', () => saveWindowBounds(stateFile, { ...win.getNormalBounds(), maximized: win.isMaximized() }));
 
   const unregister = registerIpc(ipcMain, service, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
-  Menu.setApplicationMenu(buildMenu({ dataDir, isMac: process.platform === 'darwin' }));
+  Menu.setApplicationMenu(buildMenu({ dataDir, isMac: process.platform === 'darwin', navigate: (hash) => void win.loadURL(APP_ENTRY_URL + hash) }));
   await win.loadURL(APP_ENTRY_URL);
   // After the window shows: the Data page refreshes itself when the demo cohort lands.
   prepareDataDir(service, { demo: true }).catch((e: unknown) =>
@@ -117,8 +124,20 @@ async function start(): Promise<void> {
     win.focus();
   });
   app.on('window-all-closed', () => app.quit());
-  app.on('before-quit', () => {
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    // A running training is cancelled after its current step and checkpointed (resumable)
+    // before the store closes; a worker that does not stop in time is killed.
+    event.preventDefault();
+    quitting = true;
     unregister();
-    service.close();
+    service.training
+      .shutdown(10_000)
+      .catch((e: unknown) => logger.error('worker shutdown failed', { message: e instanceof Error ? e.message : String(e) }))
+      .finally(() => {
+        service.close();
+        app.quit();
+      });
   });
 }

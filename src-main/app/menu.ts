@@ -1,11 +1,15 @@
 import { Menu, shell, type MenuItemConstructorOptions } from 'electron';
 
-export function buildMenu(options: { dataDir: string; isMac: boolean }): Menu {
+/** Menu items open pages of the renderer by in-app hash navigation (allowed by the window policy). */
+export function buildMenu(options: { dataDir: string; isMac: boolean; navigate: (hash: string) => void }): Menu {
   const template: MenuItemConstructorOptions[] = [
     ...(options.isMac ? [{ role: 'appMenu' as const }] : []),
     {
       label: 'File',
       submenu: [
+        { label: 'Import Data…', accelerator: 'CmdOrCtrl+O', click: () => options.navigate('#/data?import=1') },
+        { label: 'Export Report…', accelerator: 'CmdOrCtrl+E', click: () => options.navigate('#/reports') },
+        { type: 'separator' },
         { label: 'Open Data Directory', click: () => void shell.openPath(options.dataDir) },
         { type: 'separator' },
         options.isMac ? { role: 'close' } : { role: 'quit' },
