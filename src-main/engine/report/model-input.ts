@@ -96,6 +96,18 @@ function versionsOf(run: RunRow): { versions: Record<string, string>; recorded: 
   return { versions: { 'TTM Studio': appVersion(), node: process.versions.node, 'onnxruntime-node': onnxruntimeVersion() }, recorded: false };
 }
 
+/** The HF config.json of a model directory as a plain record; empty when absent or unreadable. */
+function hfConfigAt(dir: string): Record<string, unknown> {
+  const file = join(dir, 'config.json');
+  if (!existsSync(file)) return {};
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 const FACT_KEYS: readonly [string, string][] = [
   ['context_length', 'Context length (steps)'],
   ['prediction_length', 'Prediction length (steps)'],
@@ -121,9 +133,14 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
   if (run.modelId !== null) {
     try {
       const m = store.models.resolve(run.modelId);
+      // Trained models record only their training mode in the store: read the architecture from config.json.
+      const cfg = { ...hfConfigAt(m.path), ...m.config };
       const facts = FACT_KEYS.flatMap(([k, label]) =>
-        m.config[k] === undefined || m.config[k] === null ? [] : [[label, String(m.config[k] as string | number)] as [string, string]],
+        cfg[k] === undefined || cfg[k] === null ? [] : [[label, String(cfg[k] as string | number)] as [string, string]],
       );
+      const produced = stringFrom(run.result, 'modelName');
+      if (run.kind === 'train' && produced !== null)
+        facts.unshift(['Model trained by this run', `${produced} (id ${numberFrom(run.result, 'modelId') ?? '?'})`]);
       model = { id: m.id, name: m.name, source: m.source, repo: m.repo, revision: m.revision, path: m.path, facts };
     } catch (e) {
       if (!(e instanceof StudioError && e.code === 'NOT_FOUND')) throw e;

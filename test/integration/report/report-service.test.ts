@@ -4,7 +4,7 @@
  * override, progress events, and a model report built from an evaluation and forecasts that
  * the real evaluation code stored (bench/sections/report.ts's fixture).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedReportFixture, type ReportFixture } from '../../../bench/sections/report.js';
@@ -137,6 +137,21 @@ describe('reports.generate', () => {
     expect(html.match(/<title>(best|median|worst) window<\/title>/g)).toHaveLength(3);
     expect(html).toContain('Training and validation loss');
     expect(html).toContain('The data are simulated');
+    expect(html).toContain(`Model trained by this run</td><td>${fixture.datasetName}-model (id ${fixture.modelId})`);
+  });
+
+  it('reads architecture facts from the model directory when the store holds only the training mode', async () => {
+    const dir = join(tmp.dir, 'models', 'trained-x');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ context_length: 512, prediction_length: 96, d_model: 192 }));
+    const store = Store.open(join(tmp.dir, 'studio.sqlite'));
+    const m = store.models.upsert({ name: 'trained-x', source: 'trained', path: dir, config: { trainingMode: 'fine_tune' } });
+    const run = store.runs.create({ kind: 'evaluate', modelId: m.id, config: {} });
+    store.close();
+    const html = readFileSync((await service.invoke('reports.generate', { run: run.id, dataset: 'golden' })).path, 'utf8');
+    expect(html).toContain('Context length (steps)</td><td>512');
+    expect(html).toContain('Prediction length (steps)</td><td>96');
+    expect(html).toContain('<title>Model report: trained-x, run');
   });
 
   it('a run with nothing to show yet degrades section by section', async () => {
