@@ -130,21 +130,24 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
   progress(0, 'reading the run');
 
   let model: ModelReportInput['model'] = null;
-  if (run.modelId !== null) {
+  // A from-scratch training run has no base model: describe the model it produced instead.
+  const modelRef = run.modelId ?? (run.kind === 'train' ? producedModelId(run) : null);
+  if (modelRef !== null) {
     try {
-      const m = store.models.resolve(run.modelId);
+      const m = store.models.resolve(modelRef);
       // Trained models record only their training mode in the store: read the architecture from config.json.
       const cfg = { ...hfConfigAt(m.path), ...m.config };
       const facts = FACT_KEYS.flatMap(([k, label]) =>
         cfg[k] === undefined || cfg[k] === null ? [] : [[label, String(cfg[k] as string | number)] as [string, string]],
       );
       const produced = stringFrom(run.result, 'modelName');
-      if (run.kind === 'train' && produced !== null)
+      if (run.kind === 'train' && run.modelId === null) facts.unshift(['Role', 'trained from scratch by this run']);
+      else if (run.kind === 'train' && produced !== null)
         facts.unshift(['Model trained by this run', `${produced} (id ${numberFrom(run.result, 'modelId') ?? '?'})`]);
       model = { id: m.id, name: m.name, source: m.source, repo: m.repo, revision: m.revision, path: m.path, facts };
     } catch (e) {
       if (!(e instanceof StudioError && e.code === 'NOT_FOUND')) throw e;
-      unavailable.model = `model ${run.modelId} has been deleted from the store.`;
+      unavailable.model = `model ${modelRef} has been deleted from the store.`;
     }
   } else unavailable.model = 'the run row names no model (a from-scratch run, or one recorded before models were tracked).';
 
@@ -184,7 +187,7 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
     unavailable.curves =
       run.kind === 'train'
         ? `run ${run.id} recorded no training metrics yet (status ${run.status}).`
-        : `run ${run.id} is a ${run.kind.replace('_', '-')} run, which does not train.`;
+        : `run ${run.id} is of kind ${run.kind.replace('_', '-')}, which does not train.`;
 
   progress(2, 'reading the evaluation');
   let evaluation: ModelReportInput['evaluation'] = null;

@@ -118,14 +118,16 @@ function provenance(input: ModelReportInput): SafeHtml {
   ];
   const versionRows = Object.entries(input.versions).map(([k, v]) => [k, v] as [string, HtmlValue]);
   const configEntries = Object.entries(input.config);
+  // Long configurations (a training job has ~50 settings) go in two columns to stay on one page.
+  const configRows = configEntries.map(([k, v]) => [markup`<code>${k}</code>`, markup`<code>${typeof v === 'string' ? v : JSON.stringify(v)}</code>`]);
+  const half = Math.ceil(configRows.length / 2);
+  const configPart = (rs: typeof configRows): SafeHtml => dataTable([{ label: 'Setting' }, { label: 'Value' }], rs, { className: 'config' });
   const configTable =
     configEntries.length === 0
       ? markup`<p class="note">The run recorded an empty configuration.</p>`
-      : dataTable(
-          [{ label: 'Setting' }, { label: 'Value' }],
-          configEntries.map(([k, v]) => [markup`<code>${k}</code>`, markup`<code>${typeof v === 'string' ? v : JSON.stringify(v)}</code>`]),
-          { caption: 'Run configuration' },
-        );
+      : configRows.length <= 16
+        ? markup`<h3>Run configuration</h3>${configPart(configRows)}`
+        : markup`<h3>Run configuration</h3><div class="grid2"><div>${configPart(configRows.slice(0, half))}</div><div>${configPart(configRows.slice(half))}</div></div>`;
   return markup`<div class="grid2"><div><h3>Run</h3>${keyValueTable(rows)}</div><div><h3>Model</h3>${m === null ? unavailable('Model provenance', input.unavailable.model ?? 'the run names no model.') : keyValueTable(modelRows)}</div></div><h3>Data</h3>${input.unavailable.data !== undefined ? unavailable('Data provenance', input.unavailable.data) : ''}${keyValueTable(dataRows)}<h3>Software</h3>${keyValueTable(versionRows)}${input.unavailable.versions !== undefined ? markup`<p class="note">${input.unavailable.versions}</p>` : ''} ${configTable}`;
 }
 
@@ -134,7 +136,7 @@ const CURVE_LABELS: Record<string, string> = {
   'train/loss': 'Training loss',
   'eval/loss': 'Validation loss',
   'train/learning_rate': 'Learning rate (per step)',
-  'train/grad_norm': 'Gradient norm (global L2, before clipping)',
+  'train/grad_norm': 'Gradient norm (L2)',
 };
 const curveLabel = (name: string): string => CURVE_LABELS[name] ?? name;
 

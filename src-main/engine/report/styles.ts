@@ -40,6 +40,8 @@ figcaption { font-size: 8.5pt; color: var(--muted); margin-top: 1mm; }
 .sev-info { color: var(--muted); }
 .swatch { display: inline-block; width: 2.6mm; height: 2.6mm; margin-right: 1mm; vertical-align: -0.3mm; border: 0.3px solid #0003; }
 .kv td:first-child { color: var(--muted); width: 38%; }
+table.config td { padding: 0.3mm 1.2mm; }
+table.config code { font-size: 7.2pt; }
 code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 8pt; word-break: break-all; }
 footer.report-foot { margin-top: 8mm; border-top: 1px solid var(--rule); padding-top: 2mm; font-size: 8pt; color: var(--muted); }
 @page { margin: 12mm 11mm 14mm 11mm; }
