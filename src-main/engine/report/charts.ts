@@ -41,7 +41,11 @@ export function resetChartIds(): void {
   clipCounter = 0;
 }
 
-const unitFmt = (unit: GlucoseUnit) => (v: number) => v.toFixed(unit === 'mg/dL' ? 0 : Number.isInteger(v) ? 0 : 1);
+/** Axis labels: whole mg/dL; mmol/L with one decimal so 10.0 reads as the consensus edge it is. */
+const unitFmt =
+  (unit: GlucoseUnit) =>
+  (v: number): string =>
+    unit === 'mg/dL' || v === 0 ? v.toFixed(0) : v.toFixed(1);
 
 /** Glucose ticks: the consensus edges, so the axis itself shows where the ranges change. */
 function glucoseTicks(unit: GlucoseUnit, maxMgdl: number): number[] {

@@ -154,6 +154,19 @@ describe('reports.generate', () => {
     expect(html).toContain('<title>Model report: trained-x, run');
   });
 
+  it('a from-scratch training run (no base model) describes the model it produced', async () => {
+    const store = Store.open(join(tmp.dir, 'studio.sqlite'));
+    const m = store.models.upsert({ name: 'scratch-1', source: 'trained', path: join(tmp.dir, 'nowhere'), config: { context_length: 64 } });
+    const run = store.runs.create({ kind: 'train', config: {} });
+    store.runs.finish(run.id, 'completed', { result: { modelId: m.id, modelName: m.name } });
+    store.close();
+    const html = readFileSync((await service.invoke('reports.generate', { run: run.id, dataset: 'golden' })).path, 'utf8');
+    expect(html).toContain('<title>Model report: scratch-1, run');
+    expect(html).toContain('Role</td><td>trained from scratch by this run');
+    expect(html).toContain('Context length (steps)</td><td>64');
+    expect(html).not.toContain('Model provenance not available');
+  });
+
   it('a run with nothing to show yet degrades section by section', async () => {
     const store = Store.open(join(tmp.dir, 'studio.sqlite'));
     const run = store.runs.create({ kind: 'train', config: { note: 'fresh' } });
