@@ -1,0 +1,122 @@
+/**
+ * The evaluation report as the Evaluate page reads it (the shape `forecast.evaluate` stores,
+ * engine/forecast/evaluate.ts), unit selection of its numbers, error-grid point pairs and
+ * display downsampling. Pure functions, unit-tested.
+ */
+import type { StoredForecast } from '../../src-main/engine/api/contract.js';
+import type { TraceData } from './trace-data.js';
+import { traceValueAt } from './forecast-chart.js';
+import { MGDL_PER_MMOL, type GlucoseUnit } from './units.js';
+
+export type ZoneLetter = 'A' | 'B' | 'C' | 'D' | 'E';
+export interface ZoneSummary {
+  n: number;
+  counts: Record<ZoneLetter, number>;
+  percent: Record<ZoneLetter, number | null>;
+  aPlusB: number | null;
+}
+export interface StepPoint {
+  step: number;
+  minutes: number;
+  n: number;
+  rmseMgdl: number | null;
+  rmseMmoll: number | null;
+  maeMgdl: number | null;
+  maeMmoll: number | null;
+  mard: number | null;
+}
+export interface ModelSummary {
+  model: string;
+  windows: number;
+  scoredTargets: number;
+  at: { minutes: number; n: number; rmseMgdl: number | null; rmseMmoll: number | null; maeMgdl: number | null; maeMmoll: number | null; mard: number | null }[];
+  trajectoryRmseMgdl: number | null;
+  trajectoryRmseMinutes: number;
+  clarkeAB: number | null;
+  parkesAB: number | null;
+  hypo: { sensitivity: number | null; precision: number | null; mcc: number | null };
+  coverage: { level: number; coverage: number | null; meanWidthMmoll: number | null }[];
+  skill: { minutes: number; skill: number | null }[];
+  full: {
+    point: { resolutionMin: number; perStep: StepPoint[] };
+    clarke: { overall: ZoneSummary; perStep: ZoneSummary[] };
+    parkes: { overall: ZoneSummary; perStep: ZoneSummary[] };
+  };
+}
+export interface GroupReport {
+  group: 'in_distribution' | 'unseen_patients';
+  windows: number;
+  models: ModelSummary[];
+}
+export interface EvaluationReport {
+  resolutionMin: number;
+  contextLength: number;
+  horizon: number;
+  stride: number;
+  levels: number[];
+  calibrationWindows: number;
+  groups: GroupReport[];
+  notes: string[];
+}
+
+export const GROUP_TITLES: Record<GroupReport['group'], string> = {
+  in_distribution: 'In-distribution patients (test tail of training patients)',
+  unseen_patients: 'Unseen patients (held out)',
+};
+
+/** A run's `result.report`, when it looks like an evaluation report; null otherwise. */
+export function reportOf(result: Record<string, unknown> | null): EvaluationReport | null {
+  const r = result?.report as Partial<EvaluationReport> | undefined;
+  if (r === undefined || r === null || !Array.isArray(r.groups) || typeof r.horizon !== 'number') return null;
+  return r as EvaluationReport;
+}
+
+/** A glucose error (RMSE, MAE, bias) in the display unit from its mg/dL and mmol/L figures. */
+export function errorIn(unit: GlucoseUnit, mgdl: number | null, mmoll: number | null): number | null {
+  return unit === 'mg/dL' ? mgdl : (mmoll ?? (mgdl === null ? null : mgdl / MGDL_PER_MMOL));
+}
+
+export function formatError(v: number | null, unit: GlucoseUnit): string {
+  return v === null || !Number.isFinite(v) ? '—' : v.toFixed(unit === 'mg/dL' ? 1 : 2);
+}
+
+export function formatRatio(v: number | null, digits = 2): string {
+  return v === null || !Number.isFinite(v) ? '—' : v.toFixed(digits);
+}
+
+export function formatPct(v: number | null): string {
+  return v === null || !Number.isFinite(v) ? '—' : `${v.toFixed(1)} %`;
+}
+
+/** The model names of a report in order (the TTM first, then the baselines). */
+export function modelNames(r: EvaluationReport): string[] {
+  const out: string[] = [];
+  for (const g of r.groups) for (const m of g.models) if (!out.includes(m.model)) out.push(m.model);
+  return out;
+}
+
+/**
+ * (reference, forecast) pairs in mg/dL at horizon step `step` (1-based) for error-grid
+ * scatter plots: every stored forecast whose target was observed in the trace.
+ */
+export function errorGridPairs(items: readonly StoredForecast[], traces: ReadonlyMap<string, TraceData>, step: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (const it of items) {
+    const tr = traces.get(it.patient);
+    const f = it.values[step - 1];
+    if (tr === undefined || f === undefined || !Number.isFinite(f)) continue;
+    const ref = traceValueAt(tr, it.originTs + step * it.stepMin * 60_000);
+    if (ref === null) continue;
+    out.push([ref * MGDL_PER_MMOL, f * MGDL_PER_MMOL]);
+  }
+  return out;
+}
+
+/** At most `max` points, evenly spread over the input (deterministic); zone % are computed elsewhere on all points. */
+export function downsample<T>(points: readonly T[], max: number): T[] {
+  if (points.length <= max) return [...points];
+  const out: T[] = [];
+  const stride = points.length / max;
+  for (let i = 0; i < max; i++) out.push(points[Math.floor(i * stride)]!);
+  return out;
+}
