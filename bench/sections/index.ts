@@ -3,6 +3,7 @@ import { dataImportBench } from './data-import.js';
 import { dataPipelineBench } from './data-pipeline.js';
 import { engineBench } from './engine.js';
 import { metricsBench } from './metrics.js';
+import { modelBench } from './model.js';
 import { storeBench } from './store.js';
 import { trainBench } from './train.js';
 import { accuracyBench } from './accuracy.js';
@@ -14,6 +15,7 @@ export const BENCH_SECTIONS: Record<string, BenchSection> = {
   import: dataImportBench,
   data: dataPipelineBench,
   engine: engineBench,
+  model: modelBench,
   metrics: metricsBench,
   train: trainBench,
   accuracy: accuracyBench,
