@@ -291,8 +291,16 @@ export interface ErrorGridPoints {
 export function errorGridChart(kind: 'clarke' | 'parkes', points: ErrorGridPoints | null, unit: GlucoseUnit, title: string): SafeHtml {
   const maxMg = kind === 'clarke' ? 400 : 550;
   const size = 330;
+  const items: LegendItem[] = [
+    ...(points === null ? [] : [{ label: '(reference, forecast) pair', kind: 'point' as const, color: '#1c4e80' }]),
+    { label: 'Zone boundary', kind: 'line', color: '#333', width: 0.9 },
+    { label: 'Identity (perfect forecast)', kind: 'line', color: '#999', width: 0.7, dash: '3 3' },
+  ];
+  const probe = legend(items, 0, 0, size - 20);
+  const height = size + probe.height + 4;
   const u = (mg: number): number => toUnit(mg, unit);
-  const f = frame(size, size, [0, u(maxMg)], [0, u(maxMg)], { top: 10, right: 10, bottom: 40, left: 50 });
+  const f = frame(size, height, [0, u(maxMg)], [0, u(maxMg)], { top: 10, right: 10, bottom: 44 + probe.height + 4, left: 50 });
+  const lg = legend(items, 10, f.bottom + 38, size - 20);
   const clip = nextClip();
   const lineStyle = { color: '#333', width: 0.9 };
   const conv = (pts: readonly (readonly [number, number])[]): [number, number][] => pts.map(([r, p]) => [u(r), u(p)]);
@@ -310,7 +318,7 @@ export function errorGridChart(kind: 'clarke' | 'parkes', points: ErrorGridPoint
   const pts =
     points === null ? markup`` : scatter(f, points.referenceMgdl.map(u), points.predictionMgdl.map(u), { color: '#1c4e80', radius: 1.1, opacity: 0.45 }, clip);
   return svg(
-    { width: size, height: size, title },
+    { width: size, height, title },
     clipDef(f, clip),
     pts,
     polyline(
@@ -325,6 +333,7 @@ export function errorGridChart(kind: 'clarke' | 'parkes', points: ErrorGridPoint
     lines,
     labels,
     axes(f, { label: `Reference glucose (${unit})`, ticks, format: unitFmt(unit) }, { label: `Forecast glucose (${unit})`, ticks, format: unitFmt(unit) }),
+    lg.svg,
   );
 }
 

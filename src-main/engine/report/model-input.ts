@@ -84,6 +84,18 @@ function forecastRun(store: Store, run: RunRow): number | null {
   return r?.id ?? null;
 }
 
+/** The model whose forecasts a run stored (a fine-tune's predictions come from the trained model, not the base). */
+function forecastModelName(store: Store, runId: number): string | null {
+  const r = store.runs.get(runId);
+  const id = r.kind === 'train' ? (numberFrom(r.result, 'modelId') ?? r.modelId) : r.modelId;
+  if (id === null) return null;
+  try {
+    return store.models.resolve(id).name;
+  } catch {
+    return null;
+  }
+}
+
 function versionsOf(run: RunRow): { versions: Record<string, string>; recorded: boolean } {
   const dir = stringFrom(run.result, 'modelDir');
   if (dir !== null) {
@@ -211,7 +223,11 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
   } else {
     const s = sampleForecasts(store, fr);
     if (s !== null && s.pairs.totalPairs > 0) {
-      errorGrid = { model: model?.name ?? `run ${run.id}`, ...s.pairs, source: `forecasts of run ${fr} (${s.rows.toLocaleString('en-US')} origins)` };
+      errorGrid = {
+        model: forecastModelName(store, fr) ?? model?.name ?? `run ${run.id}`,
+        ...s.pairs,
+        source: `forecasts of run ${fr} (${s.rows.toLocaleString('en-US')} origins)`,
+      };
       examples = s.examples;
       if (examples.length === 0) unavailable.examples = 'no stored forecast window has at least half of its targets observed.';
     } else {

@@ -310,7 +310,9 @@ function errorGrids(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
   const parts: SafeHtml[] = [];
   if (pts === null) parts.push(unavailable('Error-grid points', input.unavailable.errorGrid ?? 'no forecasts are stored.'));
   const cap =
-    pts === null ? '' : ` ${int(pts.referenceMgdl.length)} of ${int(pts.totalPairs)} (reference, forecast) pairs from ${pts.source}, all horizon steps.`;
+    pts === null
+      ? ''
+      : ` ${int(pts.referenceMgdl.length)} of ${int(pts.totalPairs)} (reference, forecast) pairs of ${pts.model} from ${pts.source}, all horizon steps.`;
   parts.push(
     markup`<div class="grid2">${figure(errorGridChart('clarke', pts, unit, 'Clarke error grid'), `Clarke error grid.${cap}`)}${figure(
       errorGridChart('parkes', pts, unit, 'Parkes error grid (type 1)'),

@@ -80,7 +80,7 @@ describe('model report of a real run', () => {
     expect(html).toContain('Training loss');
     expect(html).toMatch(/<td>60 min<\/td><td><strong>ttm<\/strong><\/td>/);
     for (const b of ['persistence', 'ridge', 'ar2']) expect(html).toContain(`<td>60 min</td><td>${b} <span class="note">(baseline)</span></td>`);
-    expect(html).toMatch(/pairs from forecasts of run \d+ \(/);
+    expect(html).toMatch(/pairs of tiny from forecasts of run \d+ \(/);
     expect(html.match(/<title>(best|median|worst) window<\/title>/g)).toHaveLength(3);
     expect(html).toContain('trained from scratch by this run');
   });

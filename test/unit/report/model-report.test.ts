@@ -136,7 +136,7 @@ describe('model report', () => {
     }));
     const html = renderModelReport(input, 'mg/dL');
     expect(checkReportHtml(html, MODEL_REPORT_SECTIONS).errors).toEqual([]);
-    expect(html).toContain('3 of 3 (reference, forecast) pairs from forecasts of run 9 (1 origins)');
+    expect(html).toContain('3 of 3 (reference, forecast) pairs of ttm from forecasts of run 9 (1 origins)');
     expect(html).toContain('Worst window by RMSE (30.0 mg/dL): patient p2, origin 2024-01-02 13:00 UTC+01:00.');
     expect(html.match(/95 % interval/g)).toHaveLength(3);
     expect(html).toContain('stroke-dasharray="1.5 2.5"'); // actual future dotted
