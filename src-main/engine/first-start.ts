@@ -27,6 +27,19 @@ export function bundledModelsDir(): string | null {
   return null;
 }
 
+/**
+ * The model shipped with the app (models/<this>/: the TTM r2 512-96 architecture trained on
+ * simulated glucose, see its MODEL_CARD.md). Zero-shot uses it when no other model is chosen.
+ */
+export const DEFAULT_BUNDLED_MODEL = 'ttm-sim-r2-512-96';
+
+/** The default bundled model's directory, or null when this installation lacks it. */
+export function defaultBundledModelDir(dir: string | null = bundledModelsDir()): string | null {
+  if (dir === null) return null;
+  const path = join(dir, DEFAULT_BUNDLED_MODEL);
+  return existsSync(join(path, 'config.json')) && existsSync(join(path, 'model.safetensors')) ? path : null;
+}
+
 /** Registers every models/<name>/ with a valid config.json and weights as a 'bundled' model. */
 export function registerBundledModels(store: Store, dir: string | null = bundledModelsDir()): string[] {
   if (dir === null) return [];

@@ -15,7 +15,8 @@ import type { Store } from '../store/index.js';
 import { loadCheckpoint, saveCheckpoint } from '../ttm/checkpoint.js';
 import { effectiveContextLength, outputLength } from '../ttm/hf-config.js';
 import { TtmPredictor } from '../ttm/graph/predictor.js';
-import { parseTtmConfig, type TTMConfig, type TTMConfigInput } from '../ttm/ttm-config.js';
+import { DEFAULT_TTM_MODEL_PATH, parseTtmConfig, type TTMConfig, type TTMConfigInput } from '../ttm/ttm-config.js';
+import { defaultBundledModelDir } from '../first-start.js';
 import type { ModelWeights } from '../ttm/init.js';
 import type { HfTtmConfig } from '../ttm/hf-config.js';
 import { runTrainingLoop, type TrainLoopResult, type TrainProgress } from '../train/loop.js';
@@ -194,9 +195,13 @@ export class TTMForecaster extends WindowForecaster {
   private async baseModel(): Promise<{ config: HfTtmConfig; weights: ModelWeights } | null> {
     if (this.config.trainingMode === 'from_scratch') return null;
     if (this.base !== null) return this.base;
-    if (!existsSync(join(this.config.modelPath, 'config.json')))
+    let dir = this.config.modelPath;
+    // No model chosen (the config's default hub id, not downloaded to a directory): use the
+    // model bundled with the app, so zero-shot and fine-tuning work offline out of the box.
+    if (dir === DEFAULT_TTM_MODEL_PATH && !existsSync(join(dir, 'config.json'))) dir = defaultBundledModelDir() ?? dir;
+    if (!existsSync(join(dir, 'config.json')))
       throw new StudioError('NOT_FOUND', `modelPath "${this.config.modelPath}" is not a model directory; download the model first or give a local checkpoint.`);
-    const ck = await loadCheckpoint(this.config.modelPath);
+    const ck = await loadCheckpoint(dir);
     this.base = { config: ck.config, weights: ck.weights };
     return this.base;
   }

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { StudioError } from '../../errors.js';
+import { DEFAULT_BUNDLED_MODEL } from '../../first-start.js';
 import type { RunRow } from '../../store/runs.js';
 import { resolveSplit } from '../../forecast/data.js';
 import type { JobEnd } from '../../train/host.js';
@@ -52,10 +53,15 @@ export const trainHandlers = {
   'train.start': (req, ctx) => {
     const ds = ctx.store.datasets.resolve(req.dataset);
     const splitId = resolveSplit(ctx.store, ds.id, String(req.split));
-    const model = req.model === undefined ? null : ctx.store.models.resolve(req.model);
+    let model = req.model === undefined ? null : ctx.store.models.resolve(req.model);
     const raw = deviceAndThreads(ctx, req.config);
     if (model !== null) raw.modelPath = model.path;
-    const config = parseTtmConfig(raw);
+    let config = parseTtmConfig(raw);
+    if (model === null && config.trainingMode === 'fine_tune') {
+      // No model chosen: start from the model bundled with the app (registered at every start).
+      model = ctx.store.models.list().find((m) => m.source === 'bundled' && m.name === DEFAULT_BUNDLED_MODEL) ?? null;
+      if (model !== null) config = parseTtmConfig({ ...raw, modelPath: model.path });
+    }
     if (config.trainingMode === 'zero_shot')
       throw new StudioError('INVALID_INPUT', 'zero_shot does not train: evaluate the base model with `forecast.evaluate` instead.');
     if (config.trainingMode !== 'from_scratch' && model === null)
