@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as check } from './check.js';
 import { register as datasets } from './datasets.js';
+import { register as demo } from './demo.js';
 import { register as importCommand } from './import.js';
 import { register as info } from './info.js';
 import { register as models } from './models.js';
@@ -16,6 +17,7 @@ import { register as splits } from './splits.js';
 /** Every command group, in the order `--help` lists them. Add new groups here. */
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   info,
+  demo,
   datasets,
   importCommand,
   simulate,
