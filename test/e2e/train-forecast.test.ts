@@ -1,0 +1,206 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
+import { apiCall, launchChromium, paintedPixels, SCREENSHOT_DIR, startServe, watchProblems, type RunningHost } from './helpers.js';
+
+// The Train, Forecast, Evaluate and Reports pages through the web host in Debian chromium:
+// a small simulated cohort and the tiny TTM fixture (context 64, horizon 16), created through
+// the API to save time; everything else as a user would, in order on one page.
+
+const TINY = join(SHARED_FIXTURES, 'ttm', 'tiny');
+
+let tmp: { dir: string; cleanup: () => void };
+let host: RunningHost;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let problems: string[];
+const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SCREENSHOT_DIR, `tf-${name}.png`), fullPage: true });
+
+async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await f();
+    if (v !== null && v !== undefined && v !== false) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+const text = async (testid: string): Promise<string> => (await page.getByTestId(testid).textContent()) ?? '';
+
+beforeAll(async () => {
+  tmp = tempDir();
+  host = await startServe(join(tmp.dir, 'data'));
+  await apiCall(host, 'settings.update', { threads: 1 });
+  await apiCall(host, 'datasets.simulate', { name: 'cohort', patients: 3, days: 10, seed: 3 });
+  await apiCall(host, 'models.import', { path: TINY, name: 'tiny' });
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', acceptDownloads: true });
+  page = await context.newPage();
+  problems = watchProblems(page);
+  await page.goto(host.loginUrl);
+  await page.getByTestId('page-data').waitFor();
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await host?.stop();
+  tmp?.cleanup();
+});
+
+describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () => {
+  it('Train: creates a split in the page, validates the config inline, every control labelled', async () => {
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('page-train').waitFor();
+    await page.getByTestId('split-create').locator('summary').click();
+    await page.getByTestId('split-name').fill('t1');
+    await page.getByTestId('split-kind').selectOption('temporal');
+    await page.getByLabel('Validation fraction').fill('0.2');
+    await page.getByTestId('split-create-button').click();
+    await expect(page.getByTestId('train-notice').textContent()).resolves.toMatch(/Created split "t1"/);
+    await expect(page.getByTestId('train-split').locator('option:checked').textContent()).resolves.toContain('t1 v1');
+    await page.getByTestId('train-model').selectOption({ label: 'tiny · 64→16 · 2 ch' });
+
+    // presets fill the form; an invalid value shows zod's message and disables Start
+    await page.getByTestId('train-preset').selectOption('zero-shot');
+    await expect(page.getByTestId('cfg-numEpochs').inputValue()).resolves.toBe('0');
+    await page.getByTestId('train-preset').selectOption('default');
+    await expect(page.getByTestId('cfg-learningRate').inputValue()).resolves.toBe('0.0001');
+    await page.getByTestId('cfg-learningRate').fill('-1');
+    await expect(text('cfg-learningRate-error')).resolves.toMatch(/>\s*0/);
+    expect(await page.getByTestId('train-start').isDisabled()).toBe(true);
+    await page.getByTestId('cfg-learningRate').fill('0.001');
+    await expect(page.getByTestId('cfg-learningRate-error').count()).resolves.toBe(0);
+    await page.getByTestId('cfg-numEpochs').fill('40');
+    await page.getByTestId('cfg-batchSize').fill('8');
+    await page.getByTestId('cfg-earlyStoppingPatience').fill('0');
+    await page.getByTestId('train-max-steps').fill('4000');
+    await page.getByTestId('train-name').fill('tiny-ft');
+
+    // every input, select and textarea has an accessible name
+    const unlabelled = await page.evaluate<string[]>(`(() => [...document.querySelectorAll('input, select, textarea')]
+      .filter((el) => !(el.labels && el.labels.length > 0) && !el.getAttribute('aria-label') && !el.closest('label'))
+      .map((el) => el.id || el.outerHTML.slice(0, 80)))()`);
+    expect(unlabelled).toEqual([]);
+    // keyboard: the form is reachable with Tab
+    await page.getByTestId('cfg-trainingMode').focus();
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate<string>('document.activeElement?.getAttribute("data-testid") ?? ""');
+    expect(focused).toMatch(/^cfg-/);
+    expect(await page.getByTestId('train-start').isEnabled()).toBe(true);
+    await shot('train-form');
+  });
+
+  it('Train: progress bar, loss curve and numbers move; cancel; resume from the history', async () => {
+    await page.getByTestId('train-start').click();
+    await page.getByTestId('train-progress').waitFor({ timeout: 30_000 });
+    const chart = page.getByTestId('loss-chart');
+    await chart.waitFor({ timeout: 30_000 });
+    await until('a drawn loss chart', async () => (await chart.getAttribute('data-drawn')) === 'true');
+    const step1 = await text('train-percent');
+    const loss1 = await text('train-loss');
+    await until('the progress to move', async () => (await text('train-percent')) !== step1 && (await text('train-loss')) !== loss1, 60_000);
+    expect(await paintedPixels(page, '[data-testid="train-live"]')).toBeGreaterThan(500);
+    await expect(text('train-device')).resolves.toMatch(/cpu/i);
+    await shot('train-running');
+    await page.getByTestId('train-cancel').click();
+    await until('cancelled', async () => (await text('train-status')) === 'cancelled', 60_000);
+    const runRow = page.locator('[data-testid^="run-row-"]').first();
+    await expect(runRow.textContent()).resolves.toContain('cancelled');
+    await shot('train-cancelled');
+    const resume = runRow.locator('[data-testid^="resume-"]');
+    await resume.click();
+    await until('running again', async () => ['running', 'completed'].includes(await text('train-status')), 30_000);
+    await until('completed', async () => (await text('train-status')) === 'completed', 240_000);
+    await expect(runRow.textContent()).resolves.toContain('completed');
+    await shot('train-completed');
+  }, 360_000);
+
+  it('Forecast: the trained model and the base model overlaid, origin stepped with the keyboard', async () => {
+    await page.getByTestId('nav-forecast').click();
+    await page.getByTestId('page-forecast').waitFor();
+    await until('models listed', async () => (await page.getByTestId('fc-model-tiny').count()) > 0);
+    await page.getByTestId('fc-model-tiny').check();
+    await page.getByTestId('fc-model-tiny-ft').check();
+    await page.getByTestId('fc-run').click();
+    const chart = page.getByTestId('forecast-chart');
+    await chart.waitFor({ timeout: 60_000 });
+    await until('a drawn forecast chart', async () => (await chart.getAttribute('data-drawn')) === 'true');
+    expect(await paintedPixels(page, '[data-testid="fc-origin"]')).toBeGreaterThan(1000);
+    const origin = page.getByTestId('fc-origin');
+    const before = await origin.getAttribute('aria-valuenow');
+    await origin.focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(origin.getAttribute('aria-valuenow')).resolves.toBe(String(Number(before) + 1));
+    await page.keyboard.press('PageDown');
+    await expect(origin.getAttribute('aria-valuenow')).resolves.toBe(String(Number(before) + 13));
+    await page.keyboard.press('PageUp');
+    await expect(origin.getAttribute('aria-valuenow')).resolves.toBe(String(Number(before) + 1));
+    await shot('forecast');
+  }, 120_000);
+
+  it('Evaluate: metric tables beside the baselines, RMSE chart, error grids drawn; unit switch changes the numbers', async () => {
+    await page.getByTestId('nav-evaluate').click();
+    await page.getByTestId('page-evaluate').waitFor();
+    await until('models listed', async () => (await page.getByTestId('ev-model').locator('option').count()) > 1);
+    await page.getByTestId('ev-model').selectOption({ label: 'tiny-ft (trained)' });
+    await page.getByTestId('ev-run').click();
+    await page.getByTestId('ev-report').waitFor({ timeout: 120_000 });
+    const table = page.locator('[data-testid^="ev-table-"]').first();
+    const t = (await table.textContent()) ?? '';
+    for (const m of ['persistence', 'ridge']) expect(t).toContain(m);
+    await until(
+      'drawn error grids',
+      async () => {
+        const n = Number(await page.getByTestId('ev-grid-clarke').getAttribute('data-points'));
+        return n > 0 && (await page.getByTestId('ev-grid-parkes').getAttribute('data-drawn')) === 'true';
+      },
+      120_000,
+    );
+    expect(await paintedPixels(page, '[data-testid="ev-report"]')).toBeGreaterThan(2000);
+    const cell = page.locator('[data-testid$="-persistence-30"]').first();
+    const mg = Number(await cell.textContent());
+    expect(mg).toBeGreaterThan(0);
+    await shot('evaluate');
+
+    await page.getByTestId('nav-settings').click();
+    await page.getByLabel('Glucose unit').selectOption('mmol/L');
+    await page.getByTestId('nav-evaluate').click();
+    await page.getByTestId('ev-report').waitFor({ timeout: 60_000 });
+    const mmol = Number(await page.locator('[data-testid$="-persistence-30"]').first().textContent());
+    expect(mmol).toBeCloseTo(mg / 18.018, 1);
+    await expect(page.getByTestId('page-evaluate').textContent()).resolves.toContain('RMSE@30 (mmol/L)');
+    await shot('evaluate-mmol');
+  }, 300_000);
+
+  it('Reports: generates the model report with progress, lists its sections, serves the file', async () => {
+    await page.getByTestId('nav-reports').click();
+    await page.getByTestId('page-reports').waitFor();
+    await page.getByTestId('report-kind-model').check();
+    await until('runs listed', async () => (await page.getByTestId('report-run').locator('option').count()) > 0);
+    await page.getByTestId('report-generate').click();
+    await page.getByTestId('report-result').waitFor({ timeout: 120_000 });
+    await expect(text('report-sections')).resolves.not.toBe('');
+    const href = await page.getByTestId('report-download').getAttribute('href');
+    expect(href).toMatch(/^\/api\/reports\/run-\d+-model-report\.html$/);
+    const res = await page.request.get(new URL(href!, host.url).toString());
+    expect(res.status()).toBe(200);
+    expect(await res.text()).toContain('<html');
+    await shot('reports');
+  }, 180_000);
+
+  it('dark theme renders the pages; no console or CSP errors', async () => {
+    await page.getByTestId('nav-settings').click();
+    await page.getByLabel('Theme').selectOption('dark');
+    await page.getByTestId('nav-evaluate').click();
+    await page.getByTestId('ev-report').waitFor({ timeout: 60_000 });
+    await shot('evaluate-dark');
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('page-train').waitFor();
+    await shot('train-dark');
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
