@@ -68,7 +68,20 @@ async function main(): Promise<void> {
   for (const name of chosen) {
     ctx.log(`== ${name}`);
     const t0 = performance.now();
-    rows.push(...(await BENCH_SECTIONS[name]!(ctx)));
+    // Peak RSS of this process while the section runs, sampled; sections that know better
+    // (e.g. a child process's memory) report their own.
+    let peak = process.memoryUsage().rss;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 25);
+    let sectionRows: BenchRow[];
+    try {
+      sectionRows = await BENCH_SECTIONS[name]!(ctx);
+    } finally {
+      clearInterval(sampler);
+    }
+    peak = Math.max(peak, process.memoryUsage().rss);
+    rows.push(...sectionRows.map((r) => (r.peakRssBytes === undefined ? { ...r, peakRssBytes: peak } : r)));
     ctx.log(`   (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
   const machine = {
@@ -83,7 +96,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}${args.quick ? ' (quick)' : ''}\n` +
         renderTable(rows) +
-        '\n(spread: half the max−min range over the repeats, relative to the median)\n',
+        '\n(spread: half the max−min range over the repeats, relative to the median; peak RSS: this process while the section ran, workers not included unless the section says so)\n',
     );
 }
 
