@@ -77,7 +77,7 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     await page.getByTestId('cfg-numEpochs').fill('40');
     await page.getByTestId('cfg-batchSize').fill('8');
     await page.getByTestId('cfg-earlyStoppingPatience').fill('0');
-    await page.getByTestId('train-max-steps').fill('4000');
+    await page.getByTestId('train-max-steps').fill('8000');
     await page.getByTestId('train-name').fill('tiny-ft');
 
     // every input, select and textarea has an accessible name
@@ -109,13 +109,13 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     await page.getByTestId('train-cancel').click();
     await until('cancelled', async () => (await text('train-status')) === 'cancelled', 60_000);
     const runRow = page.locator('[data-testid^="run-row-"]').first();
-    await expect(runRow.textContent()).resolves.toContain('cancelled');
+    await until('the history to say cancelled', async () => ((await runRow.textContent()) ?? '').includes('cancelled'), 10_000);
     await shot('train-cancelled');
     const resume = runRow.locator('[data-testid^="resume-"]');
     await resume.click();
     await until('running again', async () => ['running', 'completed'].includes(await text('train-status')), 30_000);
     await until('completed', async () => (await text('train-status')) === 'completed', 240_000);
-    await expect(runRow.textContent()).resolves.toContain('completed');
+    await until('the history to say completed', async () => ((await runRow.textContent()) ?? '').includes('completed'), 10_000);
     await shot('train-completed');
   }, 360_000);
 
