@@ -197,6 +197,7 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     await page.getByLabel('Theme').selectOption('dark');
     await page.getByTestId('nav-evaluate').click();
     await page.getByTestId('ev-report').waitFor({ timeout: 60_000 });
+    await until('the error grid points', async () => Number(await page.getByTestId('ev-grid-clarke').getAttribute('data-points')) > 0, 60_000);
     await shot('evaluate-dark');
     await page.getByTestId('nav-train').click();
     await page.getByTestId('page-train').waitFor();
