@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { downsample, errorGridPairs, errorIn, formatError, modelNames, reportOf } from '../../../src-renderer/lib/evaluation.js';
+import type { TraceData } from '../../../src-renderer/lib/trace-data.js';
+
+const step = 5 * 60_000;
+const t0 = Date.UTC(2024, 0, 1);
+const trace: TraceData = {
+  stepMin: 5,
+  ts: Array.from({ length: 40 }, (_, i) => t0 + i * step),
+  glucose: Array.from({ length: 40 }, (_, i) => (i === 12 ? null : 5 + i / 10)),
+  mask: Array.from({ length: 40 }, () => 1),
+  bolus: null,
+  carbs: null,
+};
+
+describe('evaluation helpers', () => {
+  it('pairs each stored forecast at a horizon step with the observed value (mg/dL), skipping missing targets', () => {
+    const items = [
+      { patient: 'p', originTs: t0 + 5 * step, stepMin: 5, values: [6, 7], lower: null, upper: null, level: null },
+      { patient: 'p', originTs: t0 + 10 * step, stepMin: 5, values: [6, 7], lower: null, upper: null, level: null }, // target at bin 12: missing
+      { patient: 'q', originTs: t0, stepMin: 5, values: [6, 7], lower: null, upper: null, level: null }, // no trace
+    ];
+    const pairs = errorGridPairs(items, new Map([['p', trace]]), 2);
+    expect(pairs).toHaveLength(1);
+    expect(pairs[0]![0]).toBeCloseTo(5.7 * 18.018, 6);
+    expect(pairs[0]![1]).toBeCloseTo(7 * 18.018, 6);
+  });
+
+  it('downsamples evenly and deterministically', () => {
+    const xs = Array.from({ length: 10_000 }, (_, i) => i);
+    const d = downsample(xs, 3000);
+    expect(d).toHaveLength(3000);
+    expect(d[0]).toBe(0);
+    expect(d[2999]).toBeGreaterThan(9990);
+    expect(downsample([1, 2], 5)).toEqual([1, 2]);
+  });
+
+  it('errors in the display unit', () => {
+    expect(errorIn('mg/dL', 18.018, 1)).toBe(18.018);
+    expect(errorIn('mmol/L', 18.018, 1)).toBe(1);
+    expect(errorIn('mmol/L', 18.018, null)).toBeCloseTo(1, 9);
+    expect(formatError(12.345, 'mg/dL')).toBe('12.3');
+    expect(formatError(0.6789, 'mmol/L')).toBe('0.68');
+    expect(formatError(null, 'mg/dL')).toBe('—');
+  });
+
+  it('reads a run result as a report only when it has one', () => {
+    expect(reportOf(null)).toBeNull();
+    expect(reportOf({ evaluationId: 1 })).toBeNull();
+    const r = reportOf({
+      report: { horizon: 16, resolutionMin: 5, groups: [{ group: 'in_distribution', windows: 1, models: [{ model: 'ttm' }, { model: 'persistence' }] }] },
+    });
+    expect(r).not.toBeNull();
+    expect(modelNames(r!)).toEqual(['ttm', 'persistence']);
+  });
+});
