@@ -72,6 +72,8 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     await page.getByTestId('cfg-learningRate').fill('-1');
     await expect(text('cfg-learningRate-error')).resolves.toMatch(/>\s*0/);
     expect(await page.getByTestId('train-start').isDisabled()).toBe(true);
+    await expect(page.getByTestId('cfg-learningRate').getAttribute('aria-invalid')).resolves.toBe('true');
+    await page.getByTestId('config-form').screenshot({ path: join(SCREENSHOT_DIR, 'tf-train-invalid.png') });
     await page.getByTestId('cfg-learningRate').fill('0.001');
     await expect(page.getByTestId('cfg-learningRate-error').count()).resolves.toBe(0);
     await page.getByTestId('cfg-numEpochs').fill('40');
