@@ -3,9 +3,10 @@
  * browser over the web host, the CLI in-process) and StudioService. Every request,
  * response and event is a zod schema here, so each transport validates what crosses it.
  *
- * This file is shared with the renderer: it may import only zod.
+ * This file is shared with the renderer: it may import only zod and dependency-free engine modules (data/grid/channels.ts).
  */
 import { z } from 'zod';
+import { CHANNELS } from '../data/grid/channels.js';
 
 // ---------- shared pieces ----------
 
@@ -136,20 +137,8 @@ const Empty = z.object({}).strict();
 
 // ---------- data pipeline: grids, quality, splits, simulator ----------
 
-export const CHANNEL_NAMES = [
-  'bg_mM',
-  'dose_units',
-  'bolus',
-  'rate',
-  'food_g',
-  'iob',
-  'cob',
-  'insulin_availability',
-  'carb_availability',
-  'hr_bpm',
-  'steps',
-  'cals',
-] as const;
+// One list of canonical channels for the grid builder, the store, the API and the CLI.
+export const CHANNEL_NAMES = CHANNELS;
 export const ChannelName = z.enum(CHANNEL_NAMES);
 export const ImputeStrategyName = z.enum(['linear', 'mean', 'median', 'forward_fill', 'zero']);
 
