@@ -1,7 +1,8 @@
 /**
  * TTM r2 512-96 speed: zero-shot forecast windows per second (1 and 4 channels; batch 1, 64,
- * 512; 1 and 2 threads) and training samples per second at batch 64 (frozen backbone and full
- * fine-tuning), each as GFLOP/s and as a share of one large MatMul's rate measured in the same
+ * 512; 1 and 2 threads; and at 2 threads, 2 one-thread worker sessions splitting the batch, as
+ * TtmPredictor does by default) and training samples per second at batch 64 (frozen backbone
+ * and full fine-tuning), each as GFLOP/s and as a share of one large MatMul's rate measured in the same
  * rounds (interleaved, same thread count), so machine load cancels out of the ratios.
  *
  * FLOPs are counted from the graph: 2·M·K·N for every MatMul/Gemm node (the static shapes at the
@@ -10,7 +11,7 @@
  * ≥ 64, training ≥ 40 %. Weights are freshly initialised (speed does not depend on their values).
  */
 import { median, spreadOf, type BenchRow, type BenchSection } from '../harness.js';
-import { GraphBuilder, Rng, Trainer, createSession, toOrtTensor, type Dim, type GraphNode, type Value } from '../../src-main/engine/onnx/index.js';
+import { GraphBuilder, Rng, SessionPool, Trainer, createSession, toOrtTensor, type Dim, type GraphNode, type Value } from '../../src-main/engine/onnx/index.js';
 import {
   buildTtmForward,
   buildTtmTrainingGraph,
@@ -180,6 +181,29 @@ export const modelBench: BenchSection = async (ctx) => {
       `${name}: ${(B / (median(m.ms) / 1000)).toFixed(0)} windows/s, ${(flops / 1e6 / median(m.ms)).toFixed(1)} GFLOP/s, matmul ${(mmFlops / 1e6 / median(m.mmMs)).toFixed(1)} GFLOP/s`,
     );
   }
+
+  // Data parallelism (TtmPredictor's default at ≥ 2 threads): 2 worker threads, each with a
+  // 1-thread session, run half the batch each; compared with the 2-thread MatMul rate.
+  for (const C of [1, 4])
+    for (const B of [64, 512]) {
+      const cfg = r2Config(C);
+      const weights = weightsFor.get(C)!;
+      const mm = await matmulRunner(2, false);
+      // The bench graphs have a static batch: each worker's graph takes half of it.
+      const half = inferenceModel(cfg, weights, B / 2);
+      const flops = 2 * half.flops;
+      const pool = await SessionPool.create(half.model, { workers: 2 });
+      const feeds = { past_values: { data: windows(rng, B, 512, C), dims: [B, 512, C] } };
+      const outputs = ['prediction_outputs', 'loc', 'scale'];
+      const m = await interleaved(() => pool.run(feeds, B, outputs), mm.run, B * C >= 2048 ? Math.max(3, rounds >> 1) : rounds, 2, 1);
+      await pool.release();
+      await mm.release();
+      const name = `r2 512-96 forecast, ${C} ch, batch ${B}, 2 thr, 2×1-thread workers`;
+      out.push(...rows(name, 'windows/s', B, flops, m, mmFlops, `${(flops / B / C / 1e6).toFixed(2)} MFLOP per window and channel`));
+      ctx.log(
+        `${name}: ${(B / (median(m.ms) / 1000)).toFixed(0)} windows/s, ${(flops / 1e6 / median(m.ms)).toFixed(1)} GFLOP/s, matmul ${(mmFlops / 1e6 / median(m.mmMs)).toFixed(1)} GFLOP/s`,
+      );
+    }
 
   // Training: batch 64, one channel, with a future observed mask and gradient clipping as the product trains.
   const B = 64;

@@ -29,6 +29,7 @@ export {
   type SessionOptions,
   type TensorData,
 } from './runtime.js';
+export { SessionPool, type SessionPoolOptions } from './session-pool.js';
 export { Rng, dropoutMask } from './rng.js';
 export { saveModel } from './export.js';
 export { buildInferenceGraph, type InferenceGraph, type InferenceGraphSpec } from './inference.js';

@@ -1,0 +1,182 @@
+/**
+ * Data parallelism for inference: a few worker threads, each holding a 1-thread CPU session
+ * of the same model, run slices of a batch at the same time. onnxruntime-node's run blocks its
+ * calling thread, so threads are the way to overlap runs; on small models this beats one session
+ * with the same number of intra-op threads, whose small ops (LayerNorm, softmax over a few values,
+ * transposes) barely scale. Every feed and output must have the batch as its first dimension.
+ *
+ * The worker is evaluated from source (no separate entry file, so it runs from build/ and from
+ * the TypeScript sources alike) and loads onnxruntime-node resolved from here.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { StudioError } from '../errors.js';
+import type { AnyTypedArray } from './dtype.js';
+import type { OptimizationLevel, TensorData } from './runtime.js';
+
+const WORKER_SOURCE = String.raw`
+const { parentPort, workerData } = require('node:worker_threads');
+const ort = require(workerData.ortPath);
+let session = null;
+parentPort.on('message', async (m) => {
+  try {
+    const feeds = {};
+    for (const [k, t] of Object.entries(m.feeds)) feeds[k] = new ort.Tensor(t.type, t.data, t.dims);
+    const res = await session.run(feeds, m.outputs);
+    const out = {};
+    const transfer = [];
+    for (const [k, t] of Object.entries(res)) {
+      out[k] = { data: t.data, dims: t.dims };
+      transfer.push(t.data.buffer);
+    }
+    parentPort.postMessage({ ok: true, out }, transfer);
+  } catch (e) {
+    parentPort.postMessage({ ok: false, message: e && e.message ? e.message : String(e) });
+  }
+});
+(async () => {
+  try {
+    session = await ort.InferenceSession.create(workerData.model, workerData.options);
+    parentPort.postMessage({ ok: true });
+  } catch (e) {
+    parentPort.postMessage({ ok: false, message: e && e.message ? e.message : String(e) });
+  }
+})();
+`;
+
+interface Reply {
+  ok: boolean;
+  message?: string;
+  out?: Record<string, { data: AnyTypedArray; dims: number[] }>;
+}
+
+export interface SessionPoolOptions {
+  /** Worker threads (each with a 1-thread session), ≥ 2. */
+  workers: number;
+  optimizationLevel?: OptimizationLevel;
+  allowSpinning?: boolean;
+  disabledOptimizers?: readonly string[];
+}
+
+function ortTypeOf(a: AnyTypedArray): string {
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof BigInt64Array) return 'int64';
+  if (a instanceof Int32Array) return 'int32';
+  return 'bool';
+}
+
+class PoolWorker {
+  private pending: ((r: Reply) => void) | null = null;
+  private failure: Error | null = null;
+
+  constructor(readonly worker: Worker) {
+    worker.on('message', (r: Reply) => {
+      const p = this.pending;
+      this.pending = null;
+      p?.(r);
+    });
+    worker.on('error', (e) => {
+      this.failure = e;
+      const p = this.pending;
+      this.pending = null;
+      p?.({ ok: false, message: e.message });
+    });
+  }
+
+  /** The next reply (one request at a time per worker). */
+  next(): Promise<Reply> {
+    if (this.failure) return Promise.resolve({ ok: false, message: this.failure.message });
+    return new Promise((resolve) => (this.pending = resolve));
+  }
+
+  async request(msg: unknown): Promise<Reply> {
+    const r = this.next();
+    this.worker.postMessage(msg);
+    return r;
+  }
+}
+
+export class SessionPool {
+  private released = false;
+  private constructor(private readonly workers: PoolWorker[]) {}
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  static async create(model: Uint8Array, options: SessionPoolOptions): Promise<SessionPool> {
+    const n = options.workers;
+    if (!Number.isInteger(n) || n < 2) throw new StudioError('INVALID_INPUT', `A session pool needs at least 2 workers, got ${n}.`);
+    const extra: Record<string, string> = { 'session.intra_op.allow_spinning': options.allowSpinning ? '1' : '0' };
+    if (options.disabledOptimizers?.length) extra['optimization.disable_specified_optimizers'] = options.disabledOptimizers.join(',');
+    const sessionOptions = {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: options.optimizationLevel ?? 'all',
+      executionMode: 'sequential',
+      logSeverityLevel: 3,
+      executionProviders: ['cpu'],
+      extra,
+    };
+    const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+    const workers: PoolWorker[] = [];
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { model, options: sessionOptions, ortPath } });
+      workers.push(new PoolWorker(w));
+    }
+    const ready = await Promise.all(workers.map((w) => w.next()));
+    const bad = ready.find((r) => !r.ok);
+    if (bad) {
+      await Promise.all(workers.map((w) => w.worker.terminate()));
+      throw new StudioError('RUNTIME', `onnxruntime could not load the model in a worker: ${bad.message}`);
+    }
+    return new SessionPool(workers);
+  }
+
+  /**
+   * Splits the feeds along their first dimension into one contiguous slice per worker (sizes
+   * differ by at most one), runs them at once and concatenates the outputs in order.
+   */
+  async run(feeds: Record<string, TensorData>, batch: number, outputs: readonly string[]): Promise<Record<string, TensorData>> {
+    if (this.released) throw new StudioError('RUNTIME', 'The session pool was released.');
+    const parts = Math.min(this.workers.length, batch);
+    const bounds: number[] = [0];
+    for (let i = 0; i < parts; i++) bounds.push(bounds[i]! + Math.floor(batch / parts) + (i < batch % parts ? 1 : 0));
+    const replies = await Promise.all(
+      bounds.slice(0, parts).map((lo, i) => {
+        const hi = bounds[i + 1]!;
+        const slice: Record<string, { type: string; data: AnyTypedArray; dims: number[] }> = {};
+        for (const [k, t] of Object.entries(feeds)) {
+          if (t.dims[0] !== batch) throw new StudioError('INVALID_INPUT', `Feed ${k} has first dimension ${t.dims[0]}, not the batch ${batch}.`);
+          const per = t.data.length / batch;
+          slice[k] = { type: ortTypeOf(t.data), data: t.data.slice(lo * per, hi * per), dims: [hi - lo, ...t.dims.slice(1)] };
+        }
+        return this.workers[i]!.request({ feeds: slice, outputs });
+      }),
+    );
+    const bad = replies.find((r) => !r.ok);
+    if (bad) throw new StudioError('RUNTIME', `onnxruntime run failed: ${bad.message}`);
+    const out: Record<string, TensorData> = {};
+    for (const name of outputs) {
+      const pieces = replies.map((r) => r.out![name]!);
+      const first = pieces[0]!;
+      const total = pieces.reduce((s, p) => s + p.data.length, 0);
+      const Ctor = first.data.constructor as new (n: number) => AnyTypedArray;
+      const data = new Ctor(total);
+      let at = 0;
+      for (const p of pieces) {
+        (data as Float32Array).set(p.data as Float32Array, at);
+        at += p.data.length;
+      }
+      out[name] = { data, dims: [pieces.reduce((s, p) => s + p.dims[0]!, 0), ...first.dims.slice(1)] };
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
