@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { cancelledError, StudioError } from '../../errors.js';
-import { readSchemaVersion } from '../../store/index.js';
+import { readSchemaVersion, type RunRow } from '../../store/index.js';
 import { appVersion, cpuCount, executionProviders, onnxruntimeVersion } from '../../system.js';
 import { SettingsSchema, type Settings } from '../contract.js';
 import type { CallContext, Handlers } from '../service.js';
@@ -21,6 +21,23 @@ export function readSettings(ctx: Pick<CallContext, 'store'>): Settings {
     if (one.success) (out as Record<string, unknown>)[key] = one.data;
   }
   return out;
+}
+
+/** The fields of a run that lists show (runs.list, and the head of runs.get). */
+export function runSummary(r: RunRow) {
+  return {
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    datasetId: r.datasetId,
+    splitId: r.splitId,
+    modelId: r.modelId,
+    device: r.device,
+    error: r.error,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+  };
 }
 
 let sqliteVersion: string | null = null;
@@ -69,20 +86,7 @@ export const coreHandlers = {
     ctx.emit({ type: 'data.changed', what: 'datasets' });
     return { deleted: d.name };
   },
-  'runs.list': (_req, ctx) =>
-    ctx.store.runs.list().map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      status: r.status,
-      datasetId: r.datasetId,
-      splitId: r.splitId,
-      modelId: r.modelId,
-      device: r.device,
-      error: r.error,
-      createdAt: r.createdAt,
-      startedAt: r.startedAt,
-      finishedAt: r.finishedAt,
-    })),
+  'runs.list': (_req, ctx) => ctx.store.runs.list().map(runSummary),
   'runs.metrics': (req, ctx) => {
     ctx.store.runs.get(req.run);
     return ctx.store.runs.metrics(req.run, req.name);

@@ -12,7 +12,7 @@ import { resolveSplit } from '../../forecast/data.js';
 import type { JobEnd } from '../../train/host.js';
 import { TrainJobSchema, TrainOptionsSchema, type TrainJob } from '../../train/protocol.js';
 import { parseTtmConfig } from '../../ttm/ttm-config.js';
-import { readSettings } from './core.js';
+import { readSettings, runSummary } from './core.js';
 import type { CallContext, Handlers } from '../service.js';
 
 function formatIssues(e: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
@@ -187,17 +187,7 @@ export const trainHandlers = {
     const lastMetrics: Record<string, { step: number; value: number }> = {};
     for (const m of latest) lastMetrics[m.name] = { step: m.step, value: m.value };
     return {
-      id: r.id,
-      kind: r.kind,
-      status: r.status,
-      datasetId: r.datasetId,
-      splitId: r.splitId,
-      modelId: r.modelId,
-      device: r.device,
-      error: r.error,
-      createdAt: r.createdAt,
-      startedAt: r.startedAt,
-      finishedAt: r.finishedAt,
+      ...runSummary(r),
       config: r.config,
       result: r.result,
       outputDir: r.outputDir,
