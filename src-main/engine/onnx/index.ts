@@ -14,10 +14,20 @@ export {
   dropout,
   type BatchNormTrainingResult,
 } from './layers.js';
-export { mseLoss, maeLoss, huberLoss, pinballLoss, loss, type LossOptions, type LossSpec, type LossKind } from './losses.js';
+export { mseLoss, maeLoss, huberLoss, pinballLoss, loss, lossParts, type LossOptions, type LossParts, type LossSpec, type LossKind } from './losses.js';
 export { ParameterLayout, type ParamSpec, type ParamEntry } from './params.js';
-export { buildTrainingGraph, TRAIN_IO, type AdamWOptions, type ForwardResult, type TrainingGraph, type TrainingGraphSpec } from './optimizer.js';
-export { Trainer, type OptimizerState, type StepOptions, type StepResult } from './trainer.js';
+export {
+  buildTrainingGraph,
+  buildShardedTrainingGraphs,
+  TRAIN_IO,
+  type AdamWOptions,
+  type ForwardResult,
+  type ShardedTrainingGraphs,
+  type TrainingGraph,
+  type TrainingGraphSpec,
+} from './optimizer.js';
+export { Trainer, type OptimizerState, type StepOptions, type StepResult, type StepTrainer } from './trainer.js';
+export { DataParallelTrainer, type DataParallelTrainerOptions } from './data-parallel-trainer.js';
 export {
   EngineSession,
   createSession,
@@ -29,7 +39,7 @@ export {
   type SessionOptions,
   type TensorData,
 } from './runtime.js';
-export { SessionPool, type SessionPoolOptions } from './session-pool.js';
+export { SessionPool, sharedArray, splitBatch, concatBatch, type SessionPoolOptions } from './session-pool.js';
 export { Rng, dropoutMask } from './rng.js';
 export { saveModel } from './export.js';
 export { buildInferenceGraph, type InferenceGraph, type InferenceGraphSpec } from './inference.js';

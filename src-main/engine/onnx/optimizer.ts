@@ -12,6 +12,7 @@ import type { FloatDType } from './dtype.js';
 import { GraphBuilder, type Value } from './builder.js';
 import { gradients } from './autodiff.js';
 import { ParameterLayout, type ParamSpec } from './params.js';
+import type { LossParts } from './losses.js';
 
 export interface AdamWOptions {
   beta1?: number;
@@ -27,6 +28,8 @@ export interface AdamWOptions {
 
 export interface ForwardResult {
   loss: Value;
+  /** The loss as sum and count of observed elements (losses.ts lossParts); needed for data-parallel graphs. */
+  lossParts?: LossParts;
   /** Extra tensors to expose as outputs (predictions, batch statistics…). */
   outputs?: Record<string, Value>;
 }
@@ -57,6 +60,9 @@ export const TRAIN_IO = {
   vOut: 'adam_v_out',
   gradNorm: 'grad_norm',
   grads: 'grads',
+  lossSum: 'loss_sum',
+  lossCount: 'loss_count',
+  gradScale: 'grad_scale',
 } as const;
 
 export interface TrainingGraph {
@@ -73,9 +79,27 @@ export interface TrainingGraph {
   hasGradients: boolean;
 }
 
-export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
-  const dtype = spec.dtype ?? 'float32';
-  const o = spec.optimizer ?? {};
+/** See buildShardedTrainingGraphs. */
+export interface ShardedTrainingGraphs {
+  gradientModel: Uint8Array;
+  optimizerModel: Uint8Array;
+  shards: number;
+  layout: ParameterLayout;
+  dtype: FloatDType;
+  /** The gradient graph's builder (node counts, FLOPs). */
+  gradientBuilder: GraphBuilder;
+  optimizer: TrainingGraph['optimizer'];
+  dataInputs: readonly string[];
+  /** Extra forward outputs, batch-major (concatenated over the shards). */
+  extraOutputs: readonly string[];
+  hasGradNorm: boolean;
+  /** The optimizer graph outputs the combined gradient ('grads'), before clipping. */
+  hasGradients: boolean;
+}
+
+type ResolvedAdamW = TrainingGraph['optimizer'];
+
+function resolveAdamW(o: AdamWOptions = {}): ResolvedAdamW {
   const opt = {
     beta1: o.beta1 ?? 0.9,
     beta2: o.beta2 ?? 0.999,
@@ -88,31 +112,61 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
     throw new StudioError('GRAPH', `AdamW betas must be in [0, 1), got (${opt.beta1}, ${opt.beta2}).`);
   if (!(opt.eps > 0)) throw new StudioError('GRAPH', `AdamW eps must be > 0, got ${opt.eps}.`);
   if (opt.maxGradNorm !== undefined && !(opt.maxGradNorm > 0)) throw new StudioError('GRAPH', `maxGradNorm must be > 0, got ${opt.maxGradNorm}.`);
+  return opt;
+}
 
-  const layout = new ParameterLayout(spec.params);
-  const b = new GraphBuilder(spec.name ?? 'train_step');
-  const N = layout.total;
-  const pFlat = b.input(TRAIN_IO.params, dtype, [N]);
-  const mFlat = b.input(TRAIN_IO.m, dtype, [N]);
-  const vFlat = b.input(TRAIN_IO.v, dtype, [N]);
-  const lr = b.input(TRAIN_IO.lr, 'float64', []);
-  const step = b.input(TRAIN_IO.step, 'float64', []);
-  const beta1 = opt.beta1Input ? b.input(TRAIN_IO.beta1, 'float64', []) : b.scalar(opt.beta1, 'float64');
-  const reserved = new Set(b.graphInputs.map((v) => v.name));
+interface OptimizerInputs {
+  params: Value;
+  m: Value;
+  v: Value;
+  lr: Value;
+  step: Value;
+  beta1: Value;
+}
 
-  const params = layout.unpackInGraph(b, pFlat);
-  const fwd = spec.forward(b, params);
-  const dataInputs = b.graphInputs.map((v) => v.name).filter((n) => !reserved.has(n));
-  const pList = layout.entries.map((e) => params[e.name]!);
-  const grads = gradients(b, fwd.loss, pList);
-  let g = b.concat(
+/** Declares the flat parameter/moment buffers and the scalar schedule inputs. */
+function optimizerInputs(b: GraphBuilder, dtype: FloatDType, N: number, opt: ResolvedAdamW): OptimizerInputs {
+  return {
+    params: b.input(TRAIN_IO.params, dtype, [N]),
+    m: b.input(TRAIN_IO.m, dtype, [N]),
+    v: b.input(TRAIN_IO.v, dtype, [N]),
+    lr: b.input(TRAIN_IO.lr, 'float64', []),
+    step: b.input(TRAIN_IO.step, 'float64', []),
+    beta1: opt.beta1Input ? b.input(TRAIN_IO.beta1, 'float64', []) : b.scalar(opt.beta1, 'float64'),
+  };
+}
+
+/** d loss / d params as one flat vector in layout order. */
+function flatGradients(b: GraphBuilder, loss: Value, layout: ParameterLayout, params: Readonly<Record<string, Value>>): Value {
+  const grads = gradients(
+    b,
+    loss,
+    layout.entries.map((e) => params[e.name]!),
+  );
+  return b.concat(
     grads.map((gr) => (gr.rank === 1 ? gr : b.reshape(gr, [-1]))),
     0,
   );
-  const rawG = g;
+}
 
+/**
+ * Optional global-norm clipping, then one AdamW update of the flat buffers (torch semantics:
+ * bias correction, decoupled weight decay). Outputs params_out, adam_m_out, adam_v_out and
+ * grad_norm when clipping or asked for.
+ */
+function emitAdamW(
+  b: GraphBuilder,
+  io: OptimizerInputs,
+  gradient: Value,
+  layout: ParameterLayout,
+  dtype: FloatDType,
+  opt: ResolvedAdamW,
+  outputGradNorm: boolean,
+): boolean {
+  const N = layout.total;
+  let g = gradient;
   let gradNorm: Value | undefined;
-  if (opt.maxGradNorm !== undefined || spec.outputGradNorm) gradNorm = b.sqrt(b.reduce('ReduceSumSquare', g, [0], false));
+  if (opt.maxGradNorm !== undefined || outputGradNorm) gradNorm = b.sqrt(b.reduce('ReduceSumSquare', g, [0], false));
   if (opt.maxGradNorm !== undefined) {
     // torch.nn.utils.clip_grad_norm_: coef = max_norm / (total_norm + 1e-6), clamped to 1.
     const coef = b.min(b.div(b.scalar(opt.maxGradNorm, dtype), b.add(gradNorm!, 1e-6)), 1);
@@ -120,6 +174,7 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
   }
 
   // Scalar schedule arithmetic in float64, cast once.
+  const { lr, step, beta1 } = io;
   const b2 = b.scalar(opt.beta2, 'float64');
   const bc1 = b.sub(b.scalar(1, 'float64'), b.pow(beta1, step));
   const bc2 = b.sub(b.scalar(1, 'float64'), b.pow(b2, step));
@@ -131,29 +186,52 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
   const decays = layout.entries.map((e) => e.weightDecay ?? opt.weightDecay);
   let decayed: Value;
   if (decays.every((d) => d === decays[0])) {
-    decayed = decays[0] === 0 ? pFlat : b.mul(pFlat, b.cast(b.sub(b.scalar(1, 'float64'), b.mul(lr, b.scalar(decays[0]!, 'float64'))), dtype));
+    decayed = decays[0] === 0 ? io.params : b.mul(io.params, b.cast(b.sub(b.scalar(1, 'float64'), b.mul(lr, b.scalar(decays[0]!, 'float64'))), dtype));
   } else {
     const wd = dtype === 'float32' ? new Float32Array(N) : new Float64Array(N);
     layout.entries.forEach((e, i) => wd.fill(decays[i]!, e.offset, e.offset + e.size));
     const wdv = b.constant(dtype, [N], wd, 'weight_decay');
-    decayed = b.mul(pFlat, b.sub(1, b.mul(wdv, b.cast(lr, dtype))));
+    decayed = b.mul(io.params, b.sub(1, b.mul(wdv, b.cast(lr, dtype))));
   }
-  const m2 = b.add(b.mul(mFlat, b1), b.mul(g, oneMinusB1));
-  const v2 = b.add(b.mul(vFlat, opt.beta2), b.mul(b.mul(g, g), 1 - opt.beta2));
+  const m2 = b.add(b.mul(io.m, b1), b.mul(g, oneMinusB1));
+  const v2 = b.add(b.mul(io.v, opt.beta2), b.mul(b.mul(g, g), 1 - opt.beta2));
   const denom = b.add(b.div(b.sqrt(v2), bc2Sqrt), opt.eps);
   const p2 = b.sub(decayed, b.mul(b.div(m2, denom), stepSize));
 
-  b.output(fwd.loss, TRAIN_IO.loss);
   b.output(p2, TRAIN_IO.paramsOut);
   b.output(m2, TRAIN_IO.mOut);
   b.output(v2, TRAIN_IO.vOut);
   if (gradNorm) b.output(gradNorm, TRAIN_IO.gradNorm);
-  if (spec.outputGradients) b.output(rawG, TRAIN_IO.grads);
+  return gradNorm !== undefined;
+}
+
+function emitExtraOutputs(b: GraphBuilder, fwd: ForwardResult): string[] {
   const extra = Object.entries(fwd.outputs ?? {});
   for (const [name, v] of extra) {
     if ((Object.values(TRAIN_IO) as string[]).includes(name)) throw new StudioError('GRAPH', `Extra output name '${name}' is reserved by the training graph.`);
     b.output(v, name);
   }
+  return extra.map(([n]) => n);
+}
+
+export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
+  const dtype = spec.dtype ?? 'float32';
+  const opt = resolveAdamW(spec.optimizer);
+  const layout = new ParameterLayout(spec.params);
+  const b = new GraphBuilder(spec.name ?? 'train_step');
+  const N = layout.total;
+  const io = optimizerInputs(b, dtype, N, opt);
+  const reserved = new Set(b.graphInputs.map((v) => v.name));
+
+  const params = layout.unpackInGraph(b, io.params);
+  const fwd = spec.forward(b, params);
+  const dataInputs = b.graphInputs.map((v) => v.name).filter((n) => !reserved.has(n));
+  const rawG = flatGradients(b, fwd.loss, layout, params);
+
+  b.output(fwd.loss, TRAIN_IO.loss);
+  const hasGradNorm = emitAdamW(b, io, rawG, layout, dtype, opt, !!spec.outputGradNorm);
+  if (spec.outputGradients) b.output(rawG, TRAIN_IO.grads);
+  const extraOutputs = emitExtraOutputs(b, fwd);
   return {
     model: b.toModel({ docString: `TTM Studio training step: AdamW over ${N} parameters in ${layout.entries.length} tensors.` }),
     layout,
@@ -161,8 +239,61 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
     builder: b,
     optimizer: opt,
     dataInputs,
-    extraOutputs: extra.map(([n]) => n),
-    hasGradNorm: gradNorm !== undefined,
+    extraOutputs,
+    hasGradNorm,
+    hasGradients: !!spec.outputGradients,
+  };
+}
+
+/**
+ * The same training step split for data parallelism over `shards` slices of a batch:
+ *
+ * - `gradient`: params + one slice of the data → loss_sum, loss_count and the flat gradient of
+ *   loss_sum (plus the extra outputs for that slice). One session per worker thread.
+ * - `optimizer`: params, moments, schedule scalars, grad_scale = 1 / max(Σ count, 1) and one
+ *   gradient input per shard (grads_0 …) → their sum scaled, clipped and applied by AdamW.
+ *
+ * Because every sample's loss is independent of the others (no batch statistics), the summed
+ * shard gradients times grad_scale equal the gradient of the whole batch's masked mean.
+ * The forward must return `lossParts`.
+ */
+export function buildShardedTrainingGraphs(spec: TrainingGraphSpec, shards: number): ShardedTrainingGraphs {
+  if (!Number.isInteger(shards) || shards < 2) throw new StudioError('GRAPH', `Data-parallel training needs at least 2 shards, got ${shards}.`);
+  const dtype = spec.dtype ?? 'float32';
+  const opt = resolveAdamW(spec.optimizer);
+  const layout = new ParameterLayout(spec.params);
+  const N = layout.total;
+
+  const gb = new GraphBuilder(`${spec.name ?? 'train_step'}_gradient`);
+  const pFlat = gb.input(TRAIN_IO.params, dtype, [N]);
+  const params = layout.unpackInGraph(gb, pFlat);
+  const fwd = spec.forward(gb, params);
+  if (!fwd.lossParts) throw new StudioError('GRAPH', 'Data-parallel training needs the forward to return lossParts (sum and count).');
+  const dataInputs = gb.graphInputs.map((v) => v.name).filter((n) => n !== TRAIN_IO.params);
+  gb.output(fwd.lossParts.sum, TRAIN_IO.lossSum);
+  gb.output(gb.cast(fwd.lossParts.count, dtype), TRAIN_IO.lossCount);
+  gb.output(flatGradients(gb, fwd.lossParts.sum, layout, params), TRAIN_IO.grads);
+  const extraOutputs = emitExtraOutputs(gb, fwd);
+
+  const ob = new GraphBuilder(`${spec.name ?? 'train_step'}_optimizer`);
+  const io = optimizerInputs(ob, dtype, N, opt);
+  const scale = ob.input(TRAIN_IO.gradScale, dtype, []);
+  const shardGrads = Array.from({ length: shards }, (_, i) => ob.input(`${TRAIN_IO.grads}_${i}`, dtype, [N]));
+  const g = ob.mul(ob.sum(shardGrads), scale);
+  const hasGradNorm = emitAdamW(ob, io, g, layout, dtype, opt, !!spec.outputGradNorm);
+  if (spec.outputGradients) ob.output(g, TRAIN_IO.grads);
+
+  return {
+    gradientModel: gb.toModel({ docString: `TTM Studio training step, gradient of one batch slice over ${N} parameters.` }),
+    optimizerModel: ob.toModel({ docString: `TTM Studio training step, AdamW over ${N} parameters from ${shards} gradient slices.` }),
+    shards,
+    layout,
+    dtype,
+    gradientBuilder: gb,
+    optimizer: opt,
+    dataInputs,
+    extraOutputs,
+    hasGradNorm,
     hasGradients: !!spec.outputGradients,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Data parallelism for inference: a few worker threads, each holding a 1-thread CPU session
- * of the same model, run slices of a batch at the same time. onnxruntime-node's run blocks its
+ * Data parallelism: a few worker threads, each holding a 1-thread CPU session of the same
+ * model, run slices of a batch (inference) or of a training step (data-parallel gradients) at
+ * the same time. onnxruntime-node's run blocks its
  * calling thread, so threads are the way to overlap runs; on small models this beats one session
  * with the same number of intra-op threads, whose small ops (LayerNorm, softmax over a few values,
  * transposes) barely scale. Every feed and output must have the batch as its first dimension.
@@ -18,10 +19,19 @@ const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortPath);
 let session = null;
+// onnxruntime-node cannot read SharedArrayBuffer memory: shared inputs are copied into a
+// private array kept from run to run.
+const privateCopies = new Map();
 parentPort.on('message', async (m) => {
   try {
     const feeds = {};
     for (const [k, t] of Object.entries(m.feeds)) feeds[k] = new ort.Tensor(t.type, t.data, t.dims);
+    for (const [k, t] of Object.entries(m.shared || {})) {
+      let local = privateCopies.get(k);
+      if (!local || local.length !== t.data.length) privateCopies.set(k, (local = new t.data.constructor(t.data.length)));
+      local.set(t.data);
+      feeds[k] = new ort.Tensor(t.type, local, t.dims);
+    }
     const res = await session.run(feeds, m.outputs);
     const out = {};
     const transfer = [];
@@ -139,39 +149,41 @@ export class SessionPool {
    * differ by at most one), runs them at once and concatenates the outputs in order.
    */
   async run(feeds: Record<string, TensorData>, batch: number, outputs: readonly string[]): Promise<Record<string, TensorData>> {
+    const replies = await this.runEach(splitBatch(feeds, batch, this.workers.length), outputs);
+    const out: Record<string, TensorData> = {};
+    for (const name of outputs) out[name] = concatBatch(replies.map((r) => r[name]!));
+    return out;
+  }
+
+  /**
+   * Runs feedsPerWorker[i] on worker i, all at once (at most one entry per worker). `shared`
+   * inputs are the same for every worker and travel in shared memory: fill their arrays
+   * (sharedArray) before the call and leave them alone until it resolves.
+   */
+  async runEach(
+    feedsPerWorker: readonly Record<string, TensorData>[],
+    outputs: readonly string[],
+    shared: Record<string, TensorData> = {},
+  ): Promise<Record<string, TensorData>[]> {
     if (this.released) throw new StudioError('RUNTIME', 'The session pool was released.');
-    const parts = Math.min(this.workers.length, batch);
-    const bounds: number[] = [0];
-    for (let i = 0; i < parts; i++) bounds.push(bounds[i]! + Math.floor(batch / parts) + (i < batch % parts ? 1 : 0));
+    if (feedsPerWorker.length > this.workers.length)
+      throw new StudioError('INVALID_INPUT', `${feedsPerWorker.length} slices for ${this.workers.length} workers.`);
+    const sharedMsg: Record<string, { type: string; data: AnyTypedArray; dims: readonly number[] }> = {};
+    for (const [k, t] of Object.entries(shared)) {
+      if (!(t.data.buffer instanceof SharedArrayBuffer))
+        throw new StudioError('INVALID_INPUT', `Shared input ${k} must live in a SharedArrayBuffer (sharedArray).`);
+      sharedMsg[k] = { type: ortTypeOf(t.data), data: t.data, dims: t.dims };
+    }
     const replies = await Promise.all(
-      bounds.slice(0, parts).map((lo, i) => {
-        const hi = bounds[i + 1]!;
-        const slice: Record<string, { type: string; data: AnyTypedArray; dims: number[] }> = {};
-        for (const [k, t] of Object.entries(feeds)) {
-          if (t.dims[0] !== batch) throw new StudioError('INVALID_INPUT', `Feed ${k} has first dimension ${t.dims[0]}, not the batch ${batch}.`);
-          const per = t.data.length / batch;
-          slice[k] = { type: ortTypeOf(t.data), data: t.data.slice(lo * per, hi * per), dims: [hi - lo, ...t.dims.slice(1)] };
-        }
-        return this.workers[i]!.request({ feeds: slice, outputs });
+      feedsPerWorker.map((feeds, i) => {
+        const msg: Record<string, { type: string; data: AnyTypedArray; dims: readonly number[] }> = {};
+        for (const [k, t] of Object.entries(feeds)) msg[k] = { type: ortTypeOf(t.data), data: t.data, dims: t.dims };
+        return this.workers[i]!.request({ feeds: msg, outputs, shared: sharedMsg });
       }),
     );
     const bad = replies.find((r) => !r.ok);
     if (bad) throw new StudioError('RUNTIME', `onnxruntime run failed: ${bad.message}`);
-    const out: Record<string, TensorData> = {};
-    for (const name of outputs) {
-      const pieces = replies.map((r) => r.out![name]!);
-      const first = pieces[0]!;
-      const total = pieces.reduce((s, p) => s + p.data.length, 0);
-      const Ctor = first.data.constructor as new (n: number) => AnyTypedArray;
-      const data = new Ctor(total);
-      let at = 0;
-      for (const p of pieces) {
-        (data as Float32Array).set(p.data as Float32Array, at);
-        at += p.data.length;
-      }
-      out[name] = { data, dims: [pieces.reduce((s, p) => s + p.dims[0]!, 0), ...first.dims.slice(1)] };
-    }
-    return out;
+    return replies.map((r) => r.out!);
   }
 
   async release(): Promise<void> {
@@ -179,4 +191,42 @@ export class SessionPool {
     this.released = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
+}
+
+/** A zero-filled typed array in shared memory, for SessionPool.runEach's shared inputs. */
+export function sharedArray(dtype: 'float32' | 'float64', length: number): Float32Array | Float64Array {
+  return dtype === 'float32' ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float64Array(new SharedArrayBuffer(length * 8));
+}
+
+/** Splits feeds along their first dimension (the batch) into at most `parts` contiguous slices. */
+export function splitBatch(feeds: Record<string, TensorData>, batch: number, parts: number): Record<string, TensorData>[] {
+  const n = Math.min(parts, batch);
+  const slices: Record<string, TensorData>[] = [];
+  let lo = 0;
+  for (let i = 0; i < n; i++) {
+    const hi = lo + Math.floor(batch / n) + (i < batch % n ? 1 : 0);
+    const slice: Record<string, TensorData> = {};
+    for (const [k, t] of Object.entries(feeds)) {
+      if (t.dims[0] !== batch) throw new StudioError('INVALID_INPUT', `Feed ${k} has first dimension ${t.dims[0]}, not the batch ${batch}.`);
+      const per = t.data.length / batch;
+      slice[k] = { data: t.data.slice(lo * per, hi * per), dims: [hi - lo, ...t.dims.slice(1)] };
+    }
+    slices.push(slice);
+    lo = hi;
+  }
+  return slices;
+}
+
+/** Concatenates batch-major pieces along their first dimension. */
+export function concatBatch(pieces: readonly TensorData[]): TensorData {
+  const first = pieces[0]!;
+  const total = pieces.reduce((s, p) => s + p.data.length, 0);
+  const Ctor = first.data.constructor as new (n: number) => AnyTypedArray;
+  const data = new Ctor(total);
+  let at = 0;
+  for (const p of pieces) {
+    (data as Float32Array).set(p.data as Float32Array, at);
+    at += p.data.length;
+  }
+  return { data, dims: [pieces.reduce((s, p) => s + p.dims[0]!, 0), ...first.dims.slice(1)] };
 }

@@ -33,7 +33,20 @@ export interface OptimizerState {
   step: number;
 }
 
-export class Trainer {
+/** What the training loop needs from a trainer (Trainer, DataParallelTrainer). */
+export interface StepTrainer {
+  readonly params: Flat;
+  readonly stepCount: number;
+  /** Set when CUDA was requested and the CPU runs instead. */
+  readonly fallbackMessage: string | undefined;
+  param(name: string): Flat;
+  getState(): OptimizerState;
+  setState(s: OptimizerState): void;
+  step(data: Record<string, TensorData | ort.Tensor>, opts: StepOptions): Promise<StepResult>;
+  release(): Promise<void>;
+}
+
+export class Trainer implements StepTrainer {
   private state: OptimizerState;
   private readonly scalarLr = new Float64Array(1);
   private readonly scalarStep = new Float64Array(1);
@@ -69,6 +82,9 @@ export class Trainer {
 
   get params(): Flat {
     return this.state.params;
+  }
+  get fallbackMessage(): string | undefined {
+    return this.session.fallbackMessage;
   }
   get stepCount(): number {
     return this.state.step;

@@ -1,12 +1,14 @@
 /**
  * The TTM training loop (worker side; also callable in-process by TTMForecaster.fit and the
- * bench). One optimizer step = one session.run of the training graph (onnx Trainer).
+ * bench). One optimizer step = one session.run of the training graph (onnx Trainer), or on
+ * the CPU with ≥ 2 threads, gradients of batch slices in worker threads plus one AdamW run
+ * (onnx DataParallelTrainer; see createTtmTrainer).
  *
  * Determinism: everything random derives from the seed and the global step — the data order
  * (a seeded permutation per epoch), dropout masks (a stream per step), the schedule (a pure
  * function of the step). A run resumed from a checkpoint at step k therefore continues with
  * exactly the batches, masks and learning rates the uninterrupted run would have used, and on
- * CPU with the same thread count reaches bit-identical parameters.
+ * CPU with the same thread count (hence the same batch slicing) reaches bit-identical parameters.
  *
  * Checkpoints (HF dir + preprocessor + training_state + run.json, written atomically by
  * ttm/checkpoint.ts): `checkpoints/last` every `checkpointEverySteps`, on cancel and at the
@@ -15,7 +17,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng, Trainer, dropoutMask, type TensorData } from '../onnx/index.js';
+import { Rng, dropoutMask, type TensorData } from '../onnx/index.js';
 import { StudioError } from '../errors.js';
 import { appVersion, onnxruntimeVersion } from '../system.js';
 import type { WindowDescriptor } from '../data/windows.js';
@@ -27,7 +29,7 @@ import type { ModelWeights } from '../ttm/init.js';
 import { TtmPredictor } from '../ttm/graph/predictor.js';
 import {
   TTM_TRAIN_IO,
-  buildTtmTrainingGraph,
+  createTtmTrainer,
   optimizerStateFromCheckpoint,
   trainingStateFromOptimizer,
   weightsFromFlat,
@@ -257,19 +259,24 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
     throw new StudioError('INVALID_INPUT', `No training windows of ${L} + ${P} steps fit the split's training part; use a shorter context or more data.`);
 
   const dropoutOn = network.config.dropout > 0 || network.config.head_dropout > 0;
-  const built = buildTtmTrainingGraph(network.config, network.weights, {
-    freezeBackbone: config.freezeBackbone,
-    futureObservedMask: true,
-    dropout: dropoutOn,
-    optimizer: {
-      weightDecay: config.weightDecay,
-      ...(config.gradientClipVal > 0 ? { maxGradNorm: config.gradientClipVal } : {}),
-      beta1Input: o.schedule === 'one-cycle',
-    },
-  });
   const threads = config.threads ?? 2;
-  const trainer = await Trainer.create(built.graph, built.initialParams, { threads, executionProvider: config.device });
-  const device = trainer.session.fallbackMessage === undefined ? config.device : 'cpu';
+  const built = await createTtmTrainer(
+    network.config,
+    network.weights,
+    {
+      freezeBackbone: config.freezeBackbone,
+      futureObservedMask: true,
+      dropout: dropoutOn,
+      optimizer: {
+        weightDecay: config.weightDecay,
+        ...(config.gradientClipVal > 0 ? { maxGradNorm: config.gradientClipVal } : {}),
+        beta1Input: o.schedule === 'one-cycle',
+      },
+    },
+    { threads, device: config.device, batchSize: config.batchSize },
+  );
+  const trainer = built.trainer;
+  const device = trainer.fallbackMessage === undefined ? config.device : 'cpu';
   const tb = TensorBoardWriter.open(input.loggingDir);
   try {
     const B = config.batchSize;
@@ -295,7 +302,7 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
     }
     sink.started?.({
       device,
-      fallbackMessage: trainer.session.fallbackMessage ?? null,
+      fallbackMessage: trainer.fallbackMessage ?? null,
       totalSteps,
       startStep: trainer.stepCount,
       trainWindows: trainWindows.length,

@@ -8,9 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng, Trainer, dropoutMask, type TensorData } from '../../../src-main/engine/onnx/index.js';
+import { DataParallelTrainer, Rng, Trainer, dropoutMask, type TensorData } from '../../../src-main/engine/onnx/index.js';
 import { loadCheckpoint, saveCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
 import {
+  buildTtmShardedTrainingGraphs,
   buildTtmTrainingGraph,
   optimizerStateFromCheckpoint,
   trainingStateFromOptimizer,
@@ -37,44 +38,54 @@ async function setup(c: FixtureCase, freezeBackbone: boolean) {
   return { ckpt, io, built, trainer };
 }
 
+/** The same step split over two worker threads (DataParallelTrainer), each differentiating half the batch. */
+async function setupDataParallel(c: FixtureCase) {
+  const ckpt = await loadCheckpoint(fixturePath(c, ''));
+  const io = parseSafetensors(fixtureBytes(c, 'io.safetensors'));
+  const built = buildTtmShardedTrainingGraphs(ckpt.config, ckpt.weights, { freezeBackbone: false, outputGradients: true, optimizer: { weightDecay: 0.01 } }, 2);
+  const trainer = await DataParallelTrainer.create(built.graphs, Float32Array.from(built.initialParams));
+  return { ckpt, io, built: { graph: built.graphs }, trainer };
+}
+
 describe('TTM training graph vs granite-tsfm', () => {
-  for (const c of FIXTURE_CASES) {
-    it(`${c}: loss, every gradient and one AdamW step`, async () => {
-      const { io, built, trainer } = await setup(c, false);
-      try {
-        const res = await trainer.step(dataFeeds(io, built.graph.dataInputs), { lr: 1e-3 });
-        const refLoss = io.get('loss').toFloat32()[0];
-        expect(Math.abs(res.loss - refLoss) / refLoss).toBeLessThan(1e-5);
-        const grads = parseSafetensors(fixtureBytes(c, 'grads.safetensors'));
-        const hasStep = existsSync(fixturePath(c, 'adamw_step.safetensors'));
-        const stepped = hasStep ? parseSafetensors(fixtureBytes(c, 'adamw_step.safetensors')) : null;
-        const flatG = res.grads as Float32Array;
-        let checked = 0;
-        for (const e of built.graph.layout.entries) {
-          const ref = grads.get(e.name).toFloat32();
-          const ours = flatG.subarray(e.offset, e.offset + e.size);
-          const gmax = ref.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
-          for (let i = 0; i < e.size; i++) {
-            if (!(Math.abs(ours[i] - ref[i]) <= 1e-4 * gmax + 1e-6))
-              expect.fail(`${c} grad ${e.name}[${i}] = ${ours[i]}, reference ${ref[i]} (max |g| ${gmax})`);
-          }
-          if (stepped) {
-            const p1 = stepped.get(e.name).toFloat32();
-            const ours1 = trainer.param(e.name);
+  for (const c of FIXTURE_CASES)
+    for (const parallel of [false, true]) {
+      it(`${c}: loss, every gradient and one AdamW step${parallel ? ', data parallel over 2 workers' : ''}`, async () => {
+        const { io, built, trainer } = parallel ? await setupDataParallel(c) : await setup(c, false);
+        try {
+          const res = await trainer.step(dataFeeds(io, built.graph.dataInputs), { lr: 1e-3 });
+          const refLoss = io.get('loss').toFloat32()[0];
+          expect(Math.abs(res.loss - refLoss) / refLoss).toBeLessThan(1e-5);
+          const grads = parseSafetensors(fixtureBytes(c, 'grads.safetensors'));
+          const hasStep = existsSync(fixturePath(c, 'adamw_step.safetensors'));
+          const stepped = hasStep ? parseSafetensors(fixtureBytes(c, 'adamw_step.safetensors')) : null;
+          const flatG = res.grads as Float32Array;
+          let checked = 0;
+          for (const e of built.graph.layout.entries) {
+            const ref = grads.get(e.name).toFloat32();
+            const ours = flatG.subarray(e.offset, e.offset + e.size);
+            const gmax = ref.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
             for (let i = 0; i < e.size; i++) {
-              // Where |g| is tiny, g/(|g|+eps) is ill-conditioned (README): skip those elements.
-              if (Math.abs(ref[i]) < 1e-5 * gmax) continue;
-              checked++;
-              if (!(Math.abs(ours1[i] - p1[i]) <= 1e-6)) expect.fail(`${c} AdamW ${e.name}[${i}] = ${ours1[i]}, reference ${p1[i]}`);
+              if (!(Math.abs(ours[i] - ref[i]) <= 1e-4 * gmax + 1e-6))
+                expect.fail(`${c} grad ${e.name}[${i}] = ${ours[i]}, reference ${ref[i]} (max |g| ${gmax})`);
+            }
+            if (stepped) {
+              const p1 = stepped.get(e.name).toFloat32();
+              const ours1 = trainer.param(e.name);
+              for (let i = 0; i < e.size; i++) {
+                // Where |g| is tiny, g/(|g|+eps) is ill-conditioned (README): skip those elements.
+                if (Math.abs(ref[i]) < 1e-5 * gmax) continue;
+                checked++;
+                if (!(Math.abs(ours1[i] - p1[i]) <= 1e-6)) expect.fail(`${c} AdamW ${e.name}[${i}] = ${ours1[i]}, reference ${p1[i]}`);
+              }
             }
           }
+          if (stepped) expect(checked).toBeGreaterThan(0.99 * built.graph.layout.total);
+        } finally {
+          await trainer.release();
         }
-        if (stepped) expect(checked).toBeGreaterThan(0.99 * built.graph.layout.total);
-      } finally {
-        await trainer.release();
-      }
-    });
-  }
+      });
+    }
 
   it('frozen backbone: only decoder and head train (289,696 values for r2 512-96) and their gradients match', async () => {
     const { ckpt, io, built, trainer } = await setup('r2_512_96', true);

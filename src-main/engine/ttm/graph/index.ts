@@ -12,11 +12,13 @@ export {
 export {
   TTM_TRAIN_IO,
   buildTtmTrainingGraph,
+  buildTtmShardedTrainingGraphs,
   lossSpecFromConfig,
   optimizerStateFromCheckpoint,
   trainingStateFromOptimizer,
   weightsFromFlat,
   type DropoutInput,
+  type TtmShardedTrainingGraphs,
   type TtmTrainingGraph,
   type TtmTrainingGraphOptions,
 } from './training.js';

@@ -11,8 +11,17 @@
  * fill them with onnx's `dropoutMask`).
  */
 import {
+  DataParallelTrainer,
+  Trainer,
+  buildShardedTrainingGraphs,
   buildTrainingGraph,
   loss as lossOp,
+  lossParts,
+  type ParameterLayout,
+  type ExecutionProvider,
+  type ShardedTrainingGraphs,
+  type StepTrainer,
+  type TrainingGraphSpec,
   type AdamWOptions,
   type Dim,
   type LossSpec,
@@ -80,7 +89,85 @@ export function lossSpecFromConfig(cfg: HfTtmConfig): LossSpec {
   }
 }
 
+/** The training step split for data parallelism over `shards` batch slices (see onnx buildShardedTrainingGraphs). */
+export interface TtmShardedTrainingGraphs {
+  graphs: ShardedTrainingGraphs;
+  trainable: ParameterSpec[];
+  initialParams: Float32Array;
+  dropoutInputs: DropoutInput[];
+}
+
 export function buildTtmTrainingGraph(cfg: HfTtmConfig, weights: ModelWeights, options: TtmTrainingGraphOptions): TtmTrainingGraph {
+  const { spec, trainable, dropoutInputs } = ttmTrainingSpec(cfg, weights, options);
+  const graph = buildTrainingGraph(spec);
+  return { graph, trainable, initialParams: flatInitialParams(graph.layout, weights), dropoutInputs };
+}
+
+export function buildTtmShardedTrainingGraphs(
+  cfg: HfTtmConfig,
+  weights: ModelWeights,
+  options: TtmTrainingGraphOptions,
+  shards: number,
+): TtmShardedTrainingGraphs {
+  const { spec, trainable, dropoutInputs } = ttmTrainingSpec(cfg, weights, options);
+  const graphs = buildShardedTrainingGraphs(spec, shards);
+  return { graphs, trainable, initialParams: flatInitialParams(graphs.layout, weights), dropoutInputs };
+}
+
+/** Smallest batch slice per data-parallel worker (smaller batches train in one session). */
+export const MIN_WORKER_BATCH = 16;
+
+export interface TtmTrainerOptions {
+  /** CPU threads: with ≥ 2 on the CPU and a batch of ≥ 2 × MIN_WORKER_BATCH, one worker thread per thread. */
+  threads: number;
+  device: ExecutionProvider;
+  /** The usual batch size (the last batch of an epoch may be smaller; any size works). */
+  batchSize: number;
+}
+
+export interface TtmTrainer {
+  trainer: StepTrainer;
+  /** The flat parameter layout (weightsFromFlat, checkpoint state). */
+  graph: WithLayout;
+  dropoutInputs: DropoutInput[];
+  /** Worker threads computing gradients in parallel; 0 when one session runs the whole step. */
+  workers: number;
+}
+
+/**
+ * The trainer for a TTM: on the CPU with ≥ 2 threads, data parallel (one 1-thread gradient
+ * session per thread, DataParallelTrainer), ~1.7× faster than one multi-threaded session
+ * for this many-small-ops graph; otherwise (CUDA, 1 thread, small batches) one session.
+ */
+export async function createTtmTrainer(
+  cfg: HfTtmConfig,
+  weights: ModelWeights,
+  graphOptions: TtmTrainingGraphOptions,
+  options: TtmTrainerOptions,
+): Promise<TtmTrainer> {
+  const { threads, device, batchSize } = options;
+  if (device === 'cpu' && threads >= 2 && batchSize >= 2 * MIN_WORKER_BATCH) {
+    const shards = Math.min(threads, Math.floor(batchSize / MIN_WORKER_BATCH));
+    const built = buildTtmShardedTrainingGraphs(cfg, weights, graphOptions, shards);
+    const trainer = await DataParallelTrainer.create(built.graphs, built.initialParams, { optimizerThreads: threads });
+    return { trainer, graph: built.graphs, dropoutInputs: built.dropoutInputs, workers: shards };
+  }
+  const built = buildTtmTrainingGraph(cfg, weights, graphOptions);
+  const trainer = await Trainer.create(built.graph, built.initialParams, { threads, executionProvider: device });
+  return { trainer, graph: built.graph, dropoutInputs: built.dropoutInputs, workers: 0 };
+}
+
+function flatInitialParams(layout: ParameterLayout, weights: ModelWeights): Float32Array {
+  const initialParams = new Float32Array(layout.total);
+  for (const e of layout.entries) initialParams.set((weights.get(e.name) as { data: Float32Array }).data, e.offset);
+  return initialParams;
+}
+
+function ttmTrainingSpec(
+  cfg: HfTtmConfig,
+  weights: ModelWeights,
+  options: TtmTrainingGraphOptions,
+): { spec: TrainingGraphSpec; trainable: ParameterSpec[]; dropoutInputs: DropoutInput[] } {
   checkWeightsMatchConfig(cfg, weights, 'the weights for the training graph');
   if (options.dropout && cfg.norm_mlp.toLowerCase().includes('batch')) {
     throw new StudioError('UNSUPPORTED', 'Training TTMs with BatchNorm mixers is not supported (only running-statistics inference).');
@@ -92,10 +179,10 @@ export function buildTtmTrainingGraph(cfg: HfTtmConfig, weights: ModelWeights, o
   const C = cfg.num_input_channels;
   const pOut = outputLength(cfg);
   const pci = forecastChannels(cfg);
-  const spec = options.loss ?? lossSpecFromConfig(cfg);
+  const lossSpec = options.loss ?? lossSpecFromConfig(cfg);
   const dropoutInputs: DropoutInput[] = [];
 
-  const graph = buildTrainingGraph({
+  const spec: TrainingGraphSpec = {
     name: 'ttm_train_step',
     params: trainable.map((s) => ({ name: s.name, shape: s.shape })),
     optimizer: options.optimizer,
@@ -133,27 +220,28 @@ export function buildTtmTrainingGraph(cfg: HfTtmConfig, weights: ModelWeights, o
       const selectAll = cfg.prediction_channel_indices === null;
       const target = selectAll ? future : b.gather(future, pci, 2);
       const mask = futureMask === null ? null : selectAll ? futureMask : b.gather(futureMask, pci, 2);
-      const l = lossOp(b, spec, out.predictionOutputs, target, { mask });
+      const l = lossOp(b, lossSpec, out.predictionOutputs, target, { mask });
+      const parts = lossParts(b, lossSpec, out.predictionOutputs, target, { mask });
       const outputs: Record<string, Value> = {};
       if (options.outputPredictions) outputs[TTM_TRAIN_IO.predictions] = out.predictionOutputs;
-      return { loss: l, outputs };
+      return { loss: l, lossParts: parts, outputs };
     },
-  });
-
-  const initialParams = new Float32Array(graph.layout.total);
-  for (const e of graph.layout.entries) initialParams.set((weights.get(e.name) as { data: Float32Array }).data, e.offset);
-  return { graph, trainable, initialParams, dropoutInputs };
+  };
+  return { spec, trainable, dropoutInputs };
 }
 
+/** A training graph or its data-parallel split: anything with the flat parameter layout. */
+type WithLayout = Pick<TrainingGraph, 'layout'>;
+
 /** Copies trained values from a flat buffer back into a weights map (frozen entries are shared, not copied). */
-export function weightsFromFlat(base: ModelWeights, graph: TrainingGraph, flat: Float32Array | Float64Array): ModelWeights {
+export function weightsFromFlat(base: ModelWeights, graph: WithLayout, flat: Float32Array | Float64Array): ModelWeights {
   const out: ModelWeights = new Map(base);
   for (const e of graph.layout.entries) out.set(e.name, { shape: e.shape, data: Float32Array.from(flat.subarray(e.offset, e.offset + e.size)) });
   return out;
 }
 
 /** The Trainer's flat optimizer state as the checkpoint's per-parameter TrainingState. */
-export function trainingStateFromOptimizer(graph: TrainingGraph, state: OptimizerState, metadata: Record<string, string> = {}): TrainingState {
+export function trainingStateFromOptimizer(graph: WithLayout, state: OptimizerState, metadata: Record<string, string> = {}): TrainingState {
   const expAvg = new Map<string, Float32Array>();
   const expAvgSq = new Map<string, Float32Array>();
   for (const e of graph.layout.entries) {
@@ -168,7 +256,7 @@ export function trainingStateFromOptimizer(graph: TrainingGraph, state: Optimize
  * training. Every trainable parameter needs both moments (a checkpoint saved with a different
  * freeze setting cannot be resumed as is).
  */
-export function optimizerStateFromCheckpoint(graph: TrainingGraph, weights: ModelWeights, state: TrainingState): OptimizerState {
+export function optimizerStateFromCheckpoint(graph: WithLayout, weights: ModelWeights, state: TrainingState): OptimizerState {
   const n = graph.layout.total;
   const params = new Float32Array(n);
   const m = new Float32Array(n);
