@@ -11,7 +11,7 @@
 import { StudioError } from '../errors.js';
 import { isFloat } from './dtype.js';
 import { type GraphBuilder, Value, type GraphNode } from './builder.js';
-import { dimEq, dimProduct, formatShape, isStatic, normalizeAxis } from './shape.js';
+import { dimEq, dimProduct, formatShape, isStatic, normalizeAxis, type Dim } from './shape.js';
 
 export interface GradContext {
   readonly b: GraphBuilder;
@@ -63,6 +63,13 @@ export function reduceToShape(b: GraphBuilder, g: Value, operand: Value): Value 
   }
   const leadAxes = Array.from({ length: lead }, (_, i) => i);
   if (leadAxes.length === 0 && keepAxes.length === 0) return g;
+  if (keepAxes.length === 0 && t.length === 1) {
+    // Bias-like operands: a ones-vector MatMul sums the rows several times faster than
+    // ReduceSum over axis 0 (which onnxruntime also parallelises badly).
+    const g2 = g.rank === 2 ? g : isStatic(t[0]!) ? b.reshape(g, [-1, t[0]!]) : null;
+    const rows = g2?.shape[0];
+    if (g2 && rows !== undefined && (isStatic(rows) || b.canBuildShape([rows]))) return b.matmul(b.filled(rows, 1, g.dtype), g2);
+  }
   if (keepAxes.length === 0) return b.reduceSum(g, leadAxes, false);
   const r = b.reduceSum(g, [...leadAxes, ...keepAxes], true);
   return lead === 0 ? r : b.squeeze(r, leadAxes);
@@ -103,22 +110,44 @@ function broadcastBinary(f: (c: GradContext, g: Value) => [Value | null, Value |
   };
 }
 
+/** MLAS runs a long-reduction GEMM well below its peak when the output's column count is under 16. */
+const NARROW = 16;
+
 function matmulGrad(c: GradContext): (Value | null)[] {
   const { b } = c;
-  const g = c.gy[0]!;
   const a = c.x[0]!;
   const w = c.x[1]!;
+  const g = c.gy[0]!;
+  if (a.rank === 1 || w.rank === 1) {
+    // Vector operands: differentiate the product with numpy's unit axes put back.
+    const a2 = a.rank === 1 ? b.unsqueeze(a, [0]) : a;
+    const w2 = w.rank === 1 ? b.unsqueeze(w, [1]) : w;
+    let g2 = a.rank === 1 ? b.unsqueeze(g, [w.rank === 1 ? g.rank : g.rank - 1]) : g;
+    if (w.rank === 1) g2 = b.unsqueeze(g2, [g2.rank]);
+    const [ga, gw] = matmulGrad2(b, a2, w2, g2, c.needs);
+    return [ga && b.reshapeLike(ga, a), gw && b.reshapeLike(gw, w)];
+  }
+  return matmulGrad2(b, a, w, g, c.needs);
+}
+
+function matmulGrad2(b: GraphBuilder, a: Value, w: Value, g: Value, needs: readonly boolean[]): (Value | null)[] {
   let ga: Value | null = null;
   let gw: Value | null = null;
-  if (c.needs[0]) ga = reduceToShape(b, b.matmul(g, b.transposeLast2(w)), a);
-  if (c.needs[1]) {
-    if (w.rank === 2 && a.rank > 2) {
+  if (needs[0]) ga = reduceToShape(b, b.matmul(g, b.transposeLast2(w)), a);
+  if (needs[1]) {
+    if (w.rank === 2) {
       // Linear-layer case: fold every batch axis into one contraction (one MatMul, no ReduceSum).
-      const k = a.shape[a.rank - 1]!;
+      const k = w.shape[0]!;
       const n = w.shape[1]!;
-      const a2 = b.reshape(a, [-1, k]);
-      const g2 = b.reshape(g, [-1, n]);
-      gw = b.matmul(b.transpose(a2, [1, 0]), g2);
+      const a2 = a.rank === 2 ? a : b.reshape(a, [-1, k]);
+      const g2 = g.rank === 2 ? g : b.reshape(g, [-1, n]);
+      // gᵀ·a gives the transposed layout [n, k]. It is the one wanted when w is itself a
+      // transposed weight (linear() multiplies by Wᵀ): the transposes cancel in the builder.
+      // Otherwise it only pays when it widens a narrow output.
+      const transposed = b.producerOf(w)?.opType === 'Transpose';
+      const kn = (k: Dim, n: Dim) => typeof n === 'number' && n < NARROW && (typeof k !== 'number' || k > n);
+      const useNK = transposed ? !kn(n, k) : kn(k, n);
+      gw = useNK ? b.transpose(b.matmul(b.transpose(g2, [1, 0]), a2), [1, 0]) : b.matmul(b.transpose(a2, [1, 0]), g2);
     } else {
       gw = reduceToShape(b, b.matmul(b.transposeLast2(a), g), w);
     }
@@ -136,12 +165,20 @@ function layerNormGrad(c: GradContext): (Value | null)[] {
   const epsA = node.attributes.epsilon;
   const eps = epsA && epsA.kind === 'float' ? epsA.value : 1e-5;
   const axes = Array.from({ length: x.rank - ax }, (_, i) => ax + i);
-  // Statistics are recomputed from standard ops: the op's own Mean/InvStdDev outputs are
-  // float32 even for float64 inputs in onnxruntime, which would spoil float64 checks.
-  const mu = b.reduceMean(x, axes, true);
-  const xc = b.sub(x, mu);
-  const variance = b.reduceMean(b.mul(xc, xc), axes, true);
-  const rstd = b.reciprocal(b.sqrt(b.add(variance, b.scalar(Math.fround(eps), x.dtype))));
+  let xc: Value;
+  let rstd: Value;
+  const [, fwdMean, fwdInvStd] = c.y;
+  if (fwdMean && fwdInvStd && fwdMean.dtype === x.dtype && fwdInvStd.dtype === x.dtype) {
+    // The forward node's own statistics (declared for float32 nodes).
+    xc = b.sub(x, fwdMean);
+    rstd = fwdInvStd;
+  } else {
+    // Recomputed from standard ops: onnxruntime's Mean/InvStdDev outputs are float32 even
+    // for float64 inputs, which would spoil float64 gradients.
+    xc = b.sub(x, b.reduceMean(x, axes, true));
+    const variance = b.reduceMean(b.mul(xc, xc), axes, true);
+    rstd = b.reciprocal(b.sqrt(b.add(variance, b.scalar(Math.fround(eps), x.dtype))));
+  }
   const xhat = b.mul(xc, rstd);
   let gx: Value | null = null;
   if (c.needs[0]) {

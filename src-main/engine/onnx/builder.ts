@@ -395,8 +395,19 @@ export class GraphBuilder {
 
   // ---------------------------------------------------------------- shape ops
 
+  /**
+   * Transpose. A transpose of a transpose is composed into one, and undone entirely when
+   * the two cancel (gradients of transposed weights produce such pairs).
+   */
   transpose(x: Value, perm?: readonly number[]): Value {
     const p = perm ?? x.shape.map((_, i) => x.rank - 1 - i);
+    const prev = this.producers.get(x.name);
+    if (prev && prev.opType === 'Transpose' && prev.attributes.perm?.kind === 'ints' && p.length === x.rank) {
+      const inner = prev.attributes.perm.value;
+      const composed = p.map((i) => inner[i]!);
+      if (composed.every((a, i) => a === i)) return prev.inputs[0]!;
+      return this.op1('Transpose', [prev.inputs[0]!], { perm: attr.ints(composed) });
+    }
     return this.op1('Transpose', [x], { perm: attr.ints(p) });
   }
   /** Swaps the last two axes. */
@@ -504,6 +515,24 @@ export class GraphBuilder {
     if (isStaticShape(like.shape) || this.canBuildShape(like.shape)) return this.expand(x, like.shape);
     return this.expand(x, this.shapeOf(like));
   }
+  /**
+   * A 1-D tensor of `length` copies of `value` (shared per length, value and dtype): a
+   * constant when `length` is static, otherwise ConstantOfShape of the run-time size.
+   */
+  filled(length: Dim, value: number, dtype: DType = 'float32'): Value {
+    const key = `filled:${dtype}:${String(length)}:${value}`;
+    const hit = this.scalarCache.get(key);
+    if (hit) return hit;
+    const v =
+      typeof length === 'number'
+        ? this.constant(dtype, [length], typedArrayOf(dtype, new Array<number>(length).fill(value)), `filled_${this.scalarCache.size}`)
+        : this.op1('ConstantOfShape', [this.shapeTensor([length])], {
+            value: { kind: 'tensor', value: { name: 'value', dtype, dims: [1], data: typedArrayOf(dtype, [value]) } },
+          });
+    this.scalarCache.set(key, v);
+    return v;
+  }
+
   /** A tensor of `value` with the shape of `like`. */
   fillLike(like: Value, value: number, dtype: DType = like.dtype): Value {
     const s = isStaticShape(like.shape) || this.canBuildShape(like.shape) ? this.shapeTensor(like.shape) : this.shapeOf(like);
@@ -540,9 +569,15 @@ export class GraphBuilder {
   logSoftmax(x: Value, axis = -1): Value {
     return this.op1('LogSoftmax', [x], { axis: attr.int(axis) });
   }
-  /** ONNX LayerNormalization (opset 17): normalises over axes [axis, rank). Only Y is produced. */
+  /**
+   * ONNX LayerNormalization (opset 17): normalises over axes [axis, rank); returns Y. For
+   * float32 the node also declares its Mean and InvStdDev outputs (unused ones cost nothing)
+   * so that the gradient reuses the forward's statistics; onnxruntime computes them in
+   * float32 only, so float64 nodes leave them out and their gradient recomputes them.
+   */
   layerNormalization(x: Value, scale: Value, bias: Value | null, axis = -1, epsilon = 1e-5): Value {
-    return this.op1('LayerNormalization', [x, scale, bias], { axis: attr.int(axis), epsilon: attr.float(epsilon) });
+    const outputs = this.check(x, 'LayerNormalization input 0').dtype === 'float32' ? 3 : 1;
+    return this.op('LayerNormalization', [x, scale, bias], { axis: attr.int(axis), epsilon: attr.float(epsilon) }, { outputs })[0]!;
   }
   /** ONNX BatchNormalization in inference mode (running statistics as inputs), channel axis 1. */
   batchNormalization(x: Value, scale: Value, bias: Value, mean: Value, variance: Value, epsilon = 1e-5): Value {

@@ -145,14 +145,16 @@ export function inferOutputs(
       const a = need(0);
       const b = need(1);
       sameDtype([a, b]);
-      if (a.rank < 2 || b.rank < 2)
-        throw new Error(`operands must have rank >= 2 (unsqueeze vectors first), got ${formatShape(a.shape)} x ${formatShape(b.shape)}`);
-      const k1 = a.shape[a.rank - 1]!;
-      const k2 = b.shape[b.rank - 2]!;
+      if (a.rank < 1 || b.rank < 1) throw new Error(`operands must have rank >= 1, got ${formatShape(a.shape)} x ${formatShape(b.shape)}`);
+      // numpy: a vector operand gets a unit axis (before for a, after for b) that the result drops.
+      const as = a.rank === 1 ? [1, a.shape[0]!] : a.shape;
+      const bs = b.rank === 1 ? [b.shape[0]!, 1] : b.shape;
+      const k1 = as[as.length - 1]!;
+      const k2 = bs[bs.length - 2]!;
       if (!dimEq(k1, k2)) throw new Error(`inner dims differ: ${formatShape(a.shape)} x ${formatShape(b.shape)} (${k1} vs ${k2})`);
-      const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+      const batch = broadcastShapes(as.slice(0, -2), bs.slice(0, -2));
       if (typeof batch === 'string') throw new Error(`batch dims of ${formatShape(a.shape)} x ${formatShape(b.shape)} do not broadcast: ${batch}`);
-      return one(a.dtype, [...batch, a.shape[a.rank - 2]!, b.shape[b.rank - 1]!]);
+      return one(a.dtype, [...batch, ...(a.rank === 1 ? [] : [as[as.length - 2]!]), ...(b.rank === 1 ? [] : [bs[bs.length - 1]!])]);
     }
     case 'Transpose': {
       const v = need(0);
@@ -313,7 +315,13 @@ export function inferOutputs(
         }
       }
       if (!ins[1]) throw new Error('scale is required');
-      return one(v.dtype, [...v.shape]);
+      if (nOut < 1 || nOut > 3) throw new Error(`has 1 to 3 outputs (Y, Mean, InvStdDev), ${nOut} requested`);
+      // Mean and InvStdDev keep the normalised axes as 1 and have the stash type (float32 by default).
+      const stash = intAttr('stash_type', 1);
+      const statType = (Object.keys(ONNX_CODE) as DType[]).find((k) => ONNX_CODE[k] === stash);
+      if (nOut > 1 && (!statType || !isFloat(statType))) throw new Error(`stash_type ${stash} is not a float type`);
+      const statShape = [...v.shape.slice(0, ax), ...normShape.map(() => 1)];
+      return [{ dtype: v.dtype, shape: [...v.shape] }, ...Array.from({ length: nOut - 1 }, () => ({ dtype: statType!, shape: [...statShape] }))];
     }
     case 'BatchNormalization': {
       const v = need(0);

@@ -72,6 +72,19 @@ const cases: GCase[] = [
   { name: 'MatMul broadcast batch [2,1,3,4] x [3,4,2]', inputs: [s(2, 1, 3, 4), s(3, 4, 2)], f: (b, [x, y]) => b.matmul(x!, y!) },
   { name: 'MatMul batched 3-D x 3-D', inputs: [s(2, 3, 4), s(2, 4, 2)], f: (b, [x, y]) => b.matmul(x!, y!) },
   { name: 'linear with bias', inputs: [s(2, 3, 4), s(5, 4), s(5)], f: (b, [x, w, c]) => linear(b, x!, w!, c) },
+  { name: 'MatMul vector x matrix', inputs: [s(4), s(4, 3)], f: (b, [x, y]) => b.matmul(x!, y!) },
+  { name: 'MatMul batched matrix x vector', inputs: [s(2, 3, 4), s(4)], f: (b, [x, y]) => b.matmul(x!, y!) },
+  {
+    name: 'linear on a symbolic batch of rows (bias summed by a ones-vector MatMul)',
+    inputs: [{ shape: [5, 4], declared: ['batch', 4] }, s(3, 4), s(3)],
+    f: (b, [x, w, c]) => linear(b, x!, w!, c),
+  },
+  {
+    name: 'linear with a narrow input and a wide output (weight gradient transposed)',
+    inputs: [s(6, 2), s(20, 2), s(20)],
+    f: (b, [x, w, c]) => linear(b, x!, w!, c),
+  },
+  { name: 'MatMul with a narrow output (gradient computed transposed)', inputs: [s(6, 20), s(20, 3)], f: (b, [x, y]) => b.matmul(x!, y!) },
   { name: 'Transpose', inputs: [s(2, 3, 4)], f: (b, [x]) => b.transpose(x!, [1, 2, 0]) },
   { name: 'Reshape (0 and -1)', inputs: [s(2, 3, 4)], f: (b, [x]) => b.reshape(x!, [0, -1, 2]) },
   {
@@ -117,6 +130,19 @@ const cases: GCase[] = [
   { name: 'LogSoftmax', inputs: [s(2, 4)], f: (b, [x]) => b.logSoftmax(x!, -1) },
   { name: 'LayerNormalization (x, scale, bias)', inputs: [s(2, 3, 5), s(5), s(5)], f: (b, [x, w, c]) => layerNorm(b, x!, w!, c!, 1e-5) },
   { name: 'LayerNormalization over two axes', inputs: [s(2, 3, 4), s(3, 4)], f: (b, [x, w]) => b.layerNormalization(x!, w!, null, 1, 1e-3) },
+  // float32 nodes hand their own Mean/InvStdDev to the gradient (float64 ones recompute them).
+  {
+    name: 'LayerNormalization with the forward statistics (float32)',
+    inputs: [s(2, 3, 5), s(5), s(5)],
+    f: (b, [x, w, c]) => layerNorm(b, x!, w!, c!, 1e-5),
+    opts: f32,
+  },
+  {
+    name: 'LayerNormalization over two axes with the forward statistics (float32)',
+    inputs: [s(2, 3, 4), s(3, 4)],
+    f: (b, [x, w]) => b.layerNormalization(x!, w!, null, 1, 1e-3),
+    opts: f32,
+  },
   {
     name: 'BatchNormalization inference (x, scale, bias)',
     inputs: [s(2, 3, 4), s(3), s(3), { shape: [3], constant: true }, { shape: [3], lo: 0.5, hi: 2, constant: true }],

@@ -112,6 +112,56 @@ describe('build-time errors', () => {
     expect(graphError(() => b.add(x, null as unknown as Value)).message).toMatch(/expected a tensor/);
   });
 
+  it('composes transposes of transposes and cancels inverse pairs', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', ['batch', 3, 4]);
+    const t = b.transpose(x, [1, 2, 0]);
+    expect(b.transpose(t, [2, 0, 1])).toBe(x);
+    const t2 = b.transpose(t, [1, 0, 2]); // x.perm [2, 1, 0]
+    expect(b.producerOf(t2)!.inputs[0]).toBe(x);
+    expect(b.producerOf(t2)!.attributes.perm).toEqual({ kind: 'ints', value: [2, 1, 0] });
+    expect(t2.shape).toEqual([4, 3, 'batch']);
+    const w = b.input('w', 'float32', [5, 4]);
+    expect(b.transposeLast2(b.transpose(w, [1, 0]))).toBe(w);
+  });
+
+  it('infers MatMul with vector operands (numpy semantics)', () => {
+    const b = new GraphBuilder();
+    const v = b.input('v', 'float32', [4]);
+    expect(b.matmul(v, b.input('m', 'float32', ['batch', 4, 3])).shape).toEqual(['batch', 3]);
+    expect(b.matmul(b.input('a', 'float32', [2, 5, 4]), v).shape).toEqual([2, 5]);
+    expect(b.matmul(v, v).shape).toEqual([]);
+    expect(graphError(() => b.matmul(v, b.input('u', 'float32', [3, 2]))).message).toMatch(/inner dims differ/);
+  });
+
+  it('shares filled vectors, static and symbolic', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', ['batch', 3]);
+    const ones = b.filled(4, 1);
+    expect(b.filled(4, 1)).toBe(ones);
+    expect(Array.from(b.constantData(ones) as Float32Array)).toEqual([1, 1, 1, 1]);
+    const sym = b.filled('batch*2', 1, 'float64');
+    expect(sym.shape).toEqual(['batch*2']);
+    expect(sym.dtype).toBe('float64');
+    expect(b.filled('batch*2', 1, 'float64')).toBe(sym);
+    expect(b.producerOf(sym)!.opType).toBe('ConstantOfShape');
+    expect(x.shape[0]).toBe('batch');
+  });
+
+  it('declares LayerNormalization statistics for float32 only', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', ['batch', 3, 4]);
+    const y = b.layerNormalization(x, b.input('s', 'float32', [3, 4]), null, 1);
+    const outs = b.producerOf(y)!.outputs;
+    expect(outs.map((o) => [o.dtype, o.shape])).toEqual([
+      ['float32', ['batch', 3, 4]],
+      ['float32', ['batch', 1, 1]],
+      ['float32', ['batch', 1, 1]],
+    ]);
+    const xd = b.input('xd', 'float64', [2, 4]);
+    expect(b.producerOf(b.layerNormalization(xd, b.input('sd', 'float64', [4]), null))!.outputs).toHaveLength(1);
+  });
+
   it('refuses a reshape target it cannot know statically', () => {
     const b = new GraphBuilder();
     const x = b.input('x', 'float32', [4]);
