@@ -2,7 +2,8 @@
  * TTM r2 512-96 speed: zero-shot forecast windows per second (1 and 4 channels; batch 1, 64,
  * 512; 1 and 2 threads; and at 2 threads, 2 one-thread worker sessions splitting the batch, as
  * TtmPredictor does by default) and training samples per second at batch 64 (frozen backbone
- * and full fine-tuning), each as GFLOP/s and as a share of one large MatMul's rate measured in the same
+ * and full fine-tuning; 1 and 2 threads, and 2 one-thread gradient workers as the training
+ * loop does by default), each as GFLOP/s and as a share of one large MatMul's rate measured in the same
  * rounds (interleaved, same thread count), so machine load cancels out of the ratios.
  *
  * FLOPs are counted from the graph: 2·M·K·N for every MatMul/Gemm node (the static shapes at the
@@ -11,13 +12,26 @@
  * ≥ 64, training ≥ 40 %. Weights are freshly initialised (speed does not depend on their values).
  */
 import { median, spreadOf, type BenchRow, type BenchSection } from '../harness.js';
-import { GraphBuilder, Rng, SessionPool, Trainer, createSession, toOrtTensor, type Dim, type GraphNode, type Value } from '../../src-main/engine/onnx/index.js';
+import {
+  DataParallelTrainer,
+  GraphBuilder,
+  Rng,
+  SessionPool,
+  Trainer,
+  createSession,
+  toOrtTensor,
+  type Dim,
+  type GraphNode,
+  type Value,
+} from '../../src-main/engine/onnx/index.js';
 import {
   buildTtmForward,
+  buildTtmShardedTrainingGraphs,
   buildTtmTrainingGraph,
   initializeTtmWeights,
   parseHfConfig,
   ttmParameterSpecs,
+  windowsPerWorkerRun,
   withHfConfigOverrides,
   type HfTtmConfig,
   type ModelWeights,
@@ -183,19 +197,22 @@ export const modelBench: BenchSection = async (ctx) => {
   }
 
   // Data parallelism (TtmPredictor's default at ≥ 2 threads): 2 worker threads, each with a
-  // 1-thread session, run half the batch each; compared with the 2-thread MatMul rate.
+  // 1-thread session, run slices of the batch (at most windowsPerWorkerRun windows per run, as
+  // the predictor does); compared with the 2-thread MatMul rate.
   for (const C of [1, 4])
     for (const B of [64, 512]) {
       const cfg = r2Config(C);
       const weights = weightsFor.get(C)!;
       const mm = await matmulRunner(2, false);
-      // The bench graphs have a static batch: each worker's graph takes half of it.
-      const half = inferenceModel(cfg, weights, B / 2);
-      const flops = 2 * half.flops;
-      const pool = await SessionPool.create(half.model, { workers: 2 });
+      // The bench graphs have a static batch: each worker run's graph takes one slice.
+      const perRun = Math.min(B / 2, windowsPerWorkerRun(cfg));
+      if (!Number.isInteger(B / 2 / perRun)) throw new Error(`batch ${B} does not split into runs of ${perRun}`);
+      const slice = inferenceModel(cfg, weights, perRun);
+      const flops = (B / perRun) * slice.flops;
+      const pool = await SessionPool.create(slice.model, { workers: 2 });
       const feeds = { past_values: { data: windows(rng, B, 512, C), dims: [B, 512, C] } };
       const outputs = ['prediction_outputs', 'loc', 'scale'];
-      const m = await interleaved(() => pool.run(feeds, B, outputs), mm.run, B * C >= 2048 ? Math.max(3, rounds >> 1) : rounds, 2, 1);
+      const m = await interleaved(() => pool.run(feeds, B, outputs, perRun), mm.run, B * C >= 2048 ? Math.max(3, rounds >> 1) : rounds, 2, 1);
       await pool.release();
       await mm.release();
       const name = `r2 512-96 forecast, ${C} ch, batch ${B}, 2 thr, 2×1-thread workers`;
@@ -231,6 +248,17 @@ export const modelBench: BenchSection = async (ctx) => {
       out.push(...rows(name, 'samples/s', B, flops, m, mmFlops, `${(flops / B / 1e6).toFixed(1)} MFLOP per sample (forward + backward MatMuls)`));
       ctx.log(`${name}: ${(B / (median(m.ms) / 1000)).toFixed(0)} samples/s, ${(flops / 1e6 / median(m.ms)).toFixed(1)} GFLOP/s`);
     }
+    // Data parallelism (the training loop's default at ≥ 2 CPU threads): 2 worker threads with
+    // 1-thread gradient sessions, half the batch each, and a 2-thread AdamW session.
+    const sharded = buildTtmShardedTrainingGraphs(cfg, weights, { freezeBackbone, futureObservedMask: true, optimizer: { maxGradNorm: 1 } }, 2);
+    const mm = await matmulRunner(2, false);
+    const trainer = await DataParallelTrainer.create(sharded.graphs, Float32Array.from(sharded.initialParams), { optimizerThreads: 2 });
+    const m = await interleaved(() => trainer.step(data, { lr: 1e-5 }), mm.run, rounds, 2, 1);
+    await trainer.release();
+    await mm.release();
+    const name = `r2 512-96 train ${freezeBackbone ? 'frozen backbone' : 'full'}, batch ${B}, 2 thr, 2×1-thread workers`;
+    out.push(...rows(name, 'samples/s', B, flops, m, mmFlops, `${(flops / B / 1e6).toFixed(1)} MFLOP per sample (forward + backward MatMuls)`));
+    ctx.log(`${name}: ${(B / (median(m.ms) / 1000)).toFixed(0)} samples/s, ${(flops / 1e6 / median(m.ms)).toFixed(1)} GFLOP/s`);
   }
   return out;
 };

@@ -145,13 +145,26 @@ export class SessionPool {
   }
 
   /**
-   * Splits the feeds along their first dimension into one contiguous slice per worker (sizes
-   * differ by at most one), runs them at once and concatenates the outputs in order.
+   * Splits the feeds along their first dimension into contiguous slices (sizes differ by at
+   * most one), runs them on the workers at once and concatenates the outputs in order. With
+   * `maxPerRun`, a worker gets several slices of at most that many rows and runs them one
+   * after another: large runs spill the model's activations out of the CPU caches.
    */
-  async run(feeds: Record<string, TensorData>, batch: number, outputs: readonly string[]): Promise<Record<string, TensorData>> {
-    const replies = await this.runEach(splitBatch(feeds, batch, this.workers.length), outputs);
+  async run(feeds: Record<string, TensorData>, batch: number, outputs: readonly string[], maxPerRun = Infinity): Promise<Record<string, TensorData>> {
+    const n = this.workers.length;
+    const rounds = Number.isFinite(maxPerRun) ? Math.max(1, Math.ceil(batch / (n * Math.max(1, Math.floor(maxPerRun))))) : 1;
+    const slices = splitBatch(feeds, batch, n * rounds);
+    const results: Record<string, TensorData>[] = new Array(slices.length);
+    await settleAll(
+      this.workers.map(async (_, w) => {
+        // Worker w takes slices w, w + n, …: every round keeps all workers busy.
+        for (let i = w; i < slices.length; i += n) {
+          results[i] = await this.runOn(w, slices[i]!, outputs);
+        }
+      }),
+    );
     const out: Record<string, TensorData> = {};
-    for (const name of outputs) out[name] = concatBatch(replies.map((r) => r[name]!));
+    for (const name of outputs) out[name] = concatBatch(results.map((r) => r[name]!));
     return out;
   }
 
@@ -165,25 +178,28 @@ export class SessionPool {
     outputs: readonly string[],
     shared: Record<string, TensorData> = {},
   ): Promise<Record<string, TensorData>[]> {
-    if (this.released) throw new StudioError('RUNTIME', 'The session pool was released.');
     if (feedsPerWorker.length > this.workers.length)
       throw new StudioError('INVALID_INPUT', `${feedsPerWorker.length} slices for ${this.workers.length} workers.`);
-    const sharedMsg: Record<string, { type: string; data: AnyTypedArray; dims: readonly number[] }> = {};
-    for (const [k, t] of Object.entries(shared)) {
-      if (!(t.data.buffer instanceof SharedArrayBuffer))
+    return settleAll(feedsPerWorker.map((feeds, i) => this.runOn(i, feeds, outputs, shared)));
+  }
+
+  private async runOn(
+    worker: number,
+    feeds: Record<string, TensorData>,
+    outputs: readonly string[],
+    shared: Record<string, TensorData> = {},
+  ): Promise<Record<string, TensorData>> {
+    if (this.released) throw new StudioError('RUNTIME', 'The session pool was released.');
+    const msg = (t: TensorData, k: string, mustShare: boolean) => {
+      if (mustShare && !(t.data.buffer instanceof SharedArrayBuffer))
         throw new StudioError('INVALID_INPUT', `Shared input ${k} must live in a SharedArrayBuffer (sharedArray).`);
-      sharedMsg[k] = { type: ortTypeOf(t.data), data: t.data, dims: t.dims };
-    }
-    const replies = await Promise.all(
-      feedsPerWorker.map((feeds, i) => {
-        const msg: Record<string, { type: string; data: AnyTypedArray; dims: readonly number[] }> = {};
-        for (const [k, t] of Object.entries(feeds)) msg[k] = { type: ortTypeOf(t.data), data: t.data, dims: t.dims };
-        return this.workers[i]!.request({ feeds: msg, outputs, shared: sharedMsg });
-      }),
-    );
-    const bad = replies.find((r) => !r.ok);
-    if (bad) throw new StudioError('RUNTIME', `onnxruntime run failed: ${bad.message}`);
-    return replies.map((r) => r.out!);
+      return { type: ortTypeOf(t.data), data: t.data, dims: t.dims };
+    };
+    const feedMsg = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, msg(t, k, false)]));
+    const sharedMsg = Object.fromEntries(Object.entries(shared).map(([k, t]) => [k, msg(t, k, true)]));
+    const r = await this.workers[worker]!.request({ feeds: feedMsg, outputs, shared: sharedMsg });
+    if (!r.ok) throw new StudioError('RUNTIME', `onnxruntime run failed: ${r.message}`);
+    return r.out!;
   }
 
   async release(): Promise<void> {
@@ -191,6 +207,17 @@ export class SessionPool {
     this.released = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
+}
+
+/**
+ * Promise.all that waits for every worker before failing: a worker still running when the
+ * caller moves on would answer the caller's next request with this run's result.
+ */
+async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 /** A zero-filled typed array in shared memory, for SessionPool.runEach's shared inputs. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
+import { TTM_IO } from '../../../src-main/engine/ttm/graph/inference.js';
 import { TtmPredictor } from '../../../src-main/engine/ttm/graph/predictor.js';
 import { parseSafetensors } from '../../../src-main/engine/ttm/safetensors.js';
 import { fixtureBytes, fixturePath } from '../../unit/ttm/fixtures.js';
@@ -39,6 +40,16 @@ describe('TtmPredictor data parallelism (worker sessions)', () => {
     expect(b.loc).toEqual(a.loc);
     expect(b.scale).toEqual(a.scale);
     expect(b.predictions).toEqual(a.predictions);
+  });
+
+  it('runs a batch in rounds of at most maxPerRun windows per worker, with the same results in order', async () => {
+    const a = await single.predict({ pastValues: past, batch: B, steps: L });
+    const names = [TTM_IO.predictionOutputs, TTM_IO.loc, TTM_IO.scale];
+    // 37 windows, 3 workers, ≤ 4 per run: 4 rounds of 3 slices (sizes 3 or 4).
+    const out = await pooled.pool!.run({ [TTM_IO.pastValues]: { data: past, dims: [B, L, C] } }, B, names, 4);
+    expect(out[TTM_IO.predictionOutputs]!.dims).toEqual(a.dims);
+    expect(out[TTM_IO.predictionOutputs]!.data).toEqual(a.predictions);
+    expect(out[TTM_IO.scale]!.data).toEqual(a.scale);
   });
 
   it('runs batches below 2 × minWorkerBatch on the main session', async () => {

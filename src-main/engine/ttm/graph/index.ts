@@ -22,4 +22,4 @@ export {
   type TtmTrainingGraph,
   type TtmTrainingGraphOptions,
 } from './training.js';
-export { TtmPredictor, type TtmPrediction, type TtmPredictInput, type TtmPredictorOptions } from './predictor.js';
+export { TtmPredictor, windowsPerWorkerRun, type TtmPrediction, type TtmPredictInput, type TtmPredictorOptions } from './predictor.js';

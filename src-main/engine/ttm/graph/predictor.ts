@@ -51,6 +51,17 @@ export interface TtmPredictorOptions extends SessionOptions {
 
 const DEFAULT_MIN_WORKER_BATCH = 16;
 
+/**
+ * Most window×channel rows one worker run takes: beyond ~256 the activations leave the
+ * CPU caches (4 channels, batch 512: 26 % more windows/s in runs of 64 windows than of 256).
+ */
+const ROWS_PER_WORKER_RUN = 256;
+
+/** Windows per worker run for a model with this many channels (see ROWS_PER_WORKER_RUN). */
+export function windowsPerWorkerRun(cfg: HfTtmConfig): number {
+  return Math.max(1, Math.floor(ROWS_PER_WORKER_RUN / cfg.num_input_channels));
+}
+
 function invalid(message: string): StudioError {
   return new StudioError('INVALID_INPUT', message);
 }
@@ -144,7 +155,8 @@ export class TtmPredictor {
       feeds[TTM_IO.freqToken] = { data: BigInt64Array.from(tokens, (t) => BigInt(t)), dims: [B] };
     }
     const names = [TTM_IO.predictionOutputs, TTM_IO.loc, TTM_IO.scale];
-    const out = this.pool && B >= 2 * this.minWorkerBatch ? await this.pool.run(feeds, B, names) : await this.session.run(feeds, names);
+    const out =
+      this.pool && B >= 2 * this.minWorkerBatch ? await this.pool.run(feeds, B, names, windowsPerWorkerRun(cfg)) : await this.session.run(feeds, names);
     const pred = out[TTM_IO.predictionOutputs];
     return {
       predictions: pred.data as Float32Array,
