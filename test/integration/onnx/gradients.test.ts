@@ -167,6 +167,21 @@ const cases: GCase[] = [
   // float32: ops without float64 kernels in onnxruntime 1.30.
   { name: 'Erf (float32)', inputs: [s(2, 3)], f: (b, [x]) => b.erf(x!), opts: f32 },
   { name: 'GELU exact (float32)', inputs: [{ shape: [2, 3], lo: -2, hi: 2 }], f: (b, [x]) => gelu(b, x!), opts: f32 },
+  {
+    name: 'GELU exact as TTM writes it (Div by √2, closed-form derivative) (float32)',
+    inputs: [{ shape: [2, 3], lo: -2, hi: 2 }],
+    f: (b, [x]) => b.mul(b.mul(x!, 0.5), b.add(b.erf(b.div(x!, Math.SQRT2)), 1)),
+    opts: f32,
+  },
+  {
+    name: 'GELU exact with its intermediates used elsewhere (chain rule) (float32)',
+    inputs: [{ shape: [2, 3], lo: -2, hi: 2 }],
+    f: (b, [x]) => {
+      const e = b.erf(b.mul(x!, Math.SQRT1_2));
+      return b.add(b.mul(b.mul(x!, 0.5), b.add(e, 1)), e);
+    },
+    opts: f32,
+  },
   { name: 'Softplus (float32)', inputs: [s(2, 3)], f: (b, [x]) => b.op('Softplus', [x!])[0]!, opts: f32 },
   { name: 'Cast float32 → float64 → float32 (float32)', inputs: [s(3)], f: (b, [x]) => b.cast(b.mul(b.cast(x!, 'float64'), 2), 'float32'), opts: f32 },
   // Losses as functions of the prediction (masks and targets fed as data).

@@ -52,6 +52,26 @@ describe('autodiff structure', () => {
     expect(added.filter((n) => n.opType === 'Sub').length).toBe(1);
   });
 
+  it('differentiates exact GELU in closed form, and by the chain rule when its intermediates are shared', () => {
+    const build = (shared: boolean) => {
+      const b = new GraphBuilder();
+      const x = b.input('x', 'float32', [2, 3]);
+      const e = b.erf(b.div(x, Math.SQRT2));
+      let y = b.mul(b.mul(x, 0.5), b.add(e, 1));
+      if (shared) y = b.add(y, e);
+      const before = b.nodes.length;
+      gradients(b, b.reduceSum(y), [x]);
+      return b.nodes.slice(before + 1).map((n) => n.opType);
+    };
+    const fused = build(false);
+    expect(fused.filter((t) => t === 'Exp')).toHaveLength(1);
+    expect(fused).not.toContain('Neg');
+    expect(fused).not.toContain('Div');
+    // After the loss's ReduceSum gradient (Unsqueeze, Expand): 7 elementwise ops.
+    expect(fused.slice(fused.indexOf('Expand') + 1)).toEqual(['Mul', 'Sub', 'Exp', 'Mul', 'Mul', 'Add', 'Mul']);
+    expect(build(true)).toContain('Neg');
+  });
+
   it('returns gradients in the order asked, with shapes of the tensors', () => {
     const b = new GraphBuilder();
     const x = b.input('x', 'float32', ['batch', 2]);
