@@ -151,26 +151,35 @@ function flatGradients(b: GraphBuilder, loss: Value, layout: ParameterLayout, pa
 
 /**
  * Optional global-norm clipping, then one AdamW update of the flat buffers (torch semantics:
- * bias correction, decoupled weight decay). Outputs params_out, adam_m_out, adam_v_out and
- * grad_norm when clipping or asked for.
+ * bias correction, decoupled weight decay). The gradient is `gradient · gradScale` (data
+ * parallelism sums unscaled slices); the scale and the clipping coefficient are folded into
+ * the moments' scalar factors, so neither costs a pass over the buffers. Outputs params_out,
+ * adam_m_out, adam_v_out, grad_norm when clipping or asked for, and the gradient ('grads')
+ * when asked for. Returns whether grad_norm is an output.
  */
 function emitAdamW(
   b: GraphBuilder,
   io: OptimizerInputs,
   gradient: Value,
+  gradScale: Value | null,
   layout: ParameterLayout,
   dtype: FloatDType,
   opt: ResolvedAdamW,
-  outputGradNorm: boolean,
+  outputs: { gradNorm: boolean; gradients: boolean },
 ): boolean {
   const N = layout.total;
-  let g = gradient;
+  const g = gradient;
   let gradNorm: Value | undefined;
-  if (opt.maxGradNorm !== undefined || outputGradNorm) gradNorm = b.sqrt(b.reduce('ReduceSumSquare', g, [0], false));
+  if (opt.maxGradNorm !== undefined || outputs.gradNorm) {
+    const norm = b.sqrt(b.reduce('ReduceSumSquare', g, [0], false));
+    gradNorm = gradScale ? b.mul(norm, gradScale) : norm;
+  }
+  // k: the factor that turns `g` into the (clipped) gradient, a scalar.
+  let k: Value | null = gradScale;
   if (opt.maxGradNorm !== undefined) {
     // torch.nn.utils.clip_grad_norm_: coef = max_norm / (total_norm + 1e-6), clamped to 1.
     const coef = b.min(b.div(b.scalar(opt.maxGradNorm, dtype), b.add(gradNorm!, 1e-6)), 1);
-    g = b.mul(g, coef);
+    k = k ? b.mul(k, coef) : coef;
   }
 
   // Scalar schedule arithmetic in float64, cast once.
@@ -181,7 +190,12 @@ function emitAdamW(
   const stepSize = b.cast(b.div(lr, bc1), dtype);
   const bc2Sqrt = b.cast(b.sqrt(bc2), dtype);
   const b1 = b.cast(beta1, dtype);
-  const oneMinusB1 = b.cast(b.sub(b.scalar(1, 'float64'), beta1), dtype);
+  let gFactor = b.cast(b.sub(b.scalar(1, 'float64'), beta1), dtype); // (1 − β1)·k
+  let g2Factor: Value | number = 1 - opt.beta2; // (1 − β2)·k²
+  if (k) {
+    gFactor = b.mul(gFactor, k);
+    g2Factor = b.mul(b.mul(k, k), 1 - opt.beta2);
+  }
 
   const decays = layout.entries.map((e) => e.weightDecay ?? opt.weightDecay);
   let decayed: Value;
@@ -193,8 +207,8 @@ function emitAdamW(
     const wdv = b.constant(dtype, [N], wd, 'weight_decay');
     decayed = b.mul(io.params, b.sub(1, b.mul(wdv, b.cast(lr, dtype))));
   }
-  const m2 = b.add(b.mul(io.m, b1), b.mul(g, oneMinusB1));
-  const v2 = b.add(b.mul(io.v, opt.beta2), b.mul(b.mul(g, g), 1 - opt.beta2));
+  const m2 = b.add(b.mul(io.m, b1), b.mul(g, gFactor));
+  const v2 = b.add(b.mul(io.v, opt.beta2), b.mul(b.mul(g, g), g2Factor));
   const denom = b.add(b.div(b.sqrt(v2), bc2Sqrt), opt.eps);
   const p2 = b.sub(decayed, b.mul(b.div(m2, denom), stepSize));
 
@@ -202,6 +216,7 @@ function emitAdamW(
   b.output(m2, TRAIN_IO.mOut);
   b.output(v2, TRAIN_IO.vOut);
   if (gradNorm) b.output(gradNorm, TRAIN_IO.gradNorm);
+  if (outputs.gradients) b.output(gradScale ? b.mul(g, gradScale) : g, TRAIN_IO.grads);
   return gradNorm !== undefined;
 }
 
@@ -229,8 +244,7 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
   const rawG = flatGradients(b, fwd.loss, layout, params);
 
   b.output(fwd.loss, TRAIN_IO.loss);
-  const hasGradNorm = emitAdamW(b, io, rawG, layout, dtype, opt, !!spec.outputGradNorm);
-  if (spec.outputGradients) b.output(rawG, TRAIN_IO.grads);
+  const hasGradNorm = emitAdamW(b, io, rawG, null, layout, dtype, opt, { gradNorm: !!spec.outputGradNorm, gradients: !!spec.outputGradients });
   const extraOutputs = emitExtraOutputs(b, fwd);
   return {
     model: b.toModel({ docString: `TTM Studio training step: AdamW over ${N} parameters in ${layout.entries.length} tensors.` }),
@@ -279,9 +293,10 @@ export function buildShardedTrainingGraphs(spec: TrainingGraphSpec, shards: numb
   const io = optimizerInputs(ob, dtype, N, opt);
   const scale = ob.input(TRAIN_IO.gradScale, dtype, []);
   const shardGrads = Array.from({ length: shards }, (_, i) => ob.input(`${TRAIN_IO.grads}_${i}`, dtype, [N]));
-  const g = ob.mul(ob.sum(shardGrads), scale);
-  const hasGradNorm = emitAdamW(ob, io, g, layout, dtype, opt, !!spec.outputGradNorm);
-  if (spec.outputGradients) ob.output(g, TRAIN_IO.grads);
+  const hasGradNorm = emitAdamW(ob, io, ob.sum(shardGrads), scale, layout, dtype, opt, {
+    gradNorm: !!spec.outputGradNorm,
+    gradients: !!spec.outputGradients,
+  });
 
   return {
     gradientModel: gb.toModel({ docString: `TTM Studio training step, gradient of one batch slice over ${N} parameters.` }),
