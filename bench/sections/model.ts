@@ -249,10 +249,10 @@ export const modelBench: BenchSection = async (ctx) => {
       ctx.log(`${name}: ${(B / (median(m.ms) / 1000)).toFixed(0)} samples/s, ${(flops / 1e6 / median(m.ms)).toFixed(1)} GFLOP/s`);
     }
     // Data parallelism (the training loop's default at ≥ 2 CPU threads): 2 worker threads with
-    // 1-thread gradient sessions, half the batch each, and a 2-thread AdamW session.
+    // 1-thread gradient sessions, half the batch each, each applying AdamW to half the parameters.
     const sharded = buildTtmShardedTrainingGraphs(cfg, weights, { freezeBackbone, futureObservedMask: true, optimizer: { maxGradNorm: 1 } }, 2);
     const mm = await matmulRunner(2, false);
-    const trainer = await DataParallelTrainer.create(sharded.graphs, Float32Array.from(sharded.initialParams), { optimizerThreads: 2 });
+    const trainer = await DataParallelTrainer.create(sharded.graphs, Float32Array.from(sharded.initialParams));
     const m = await interleaved(() => trainer.step(data, { lr: 1e-5 }), mm.run, rounds, 2, 1);
     await trainer.release();
     await mm.release();

@@ -1,86 +1,193 @@
 /**
- * Data-parallel training on the CPU: each worker thread holds a 1-thread session of the
- * gradient graph and differentiates one slice of the batch; a session on this thread sums
- * the slices' gradients and applies AdamW (optimizer.ts buildShardedTrainingGraphs).
+ * Data-parallel training on the CPU. Each worker thread holds a 1-thread session of the
+ * gradient graph (optimizer.ts buildShardedTrainingGraphs) and, per step:
  *
- * Why: a TTM training step is ~1,400 small nodes; onnxruntime's intra-op threads barely
- * speed those up (a 2-thread session is ~10 % faster than 1 thread), while two 1-thread
- * sessions each running half the batch are nearly twice as fast. Results equal the
- * one-session Trainer's up to float32 summation order.
+ * 1. copies the shared parameters into its private input array and differentiates its slice
+ *    of the batch, writing the gradient into its shared gradient buffer;
+ * 2. after a barrier, sums all slices' gradients over its own range of the parameters
+ *    (1/k of the buffer) and the range's sum of squares;
+ * 3. after a second barrier (now every count and square sum is known), applies AdamW with
+ *    clipping to its range of the shared parameter and moment buffers, in place.
  *
- * The parameters travel to the workers in shared memory (one copy per step on this thread,
- * one inside each worker); the gradients come back as transferred buffers (no copy).
+ * Why: a TTM training step is ~1,200 small nodes that onnxruntime's intra-op threads barely
+ * speed up, while 1-thread sessions on halves of the batch run nearly twice as fast; and the
+ * optimizer runs split over the same threads with no array allocated per step (an AdamW
+ * session on one thread, with its fresh 3 MB outputs and the garbage collections they cause,
+ * took a fifth of the step). Results equal the one-session Trainer's up to float32 rounding.
  */
 import type * as ort from 'onnxruntime-node';
 import { StudioError } from '../errors.js';
+import { adamWRange, barrier, sumGradientRange } from './adamw-cpu.js';
+import type { AnyTypedArray } from './dtype.js';
 import { TRAIN_IO, type ShardedTrainingGraphs } from './optimizer.js';
-import { EngineSession, toOrtTensor, type OptimizationLevel, type TensorData } from './runtime.js';
-import { SessionPool, concatBatch, sharedArray, splitBatch } from './session-pool.js';
+import type { OptimizationLevel, TensorData } from './runtime.js';
+import {
+  concatBatch,
+  oneThreadSessionOptions,
+  ortTypeOf,
+  settleAll,
+  sharedArray,
+  splitBatch,
+  startSessionWorkers,
+  type WorkerChannel,
+} from './session-pool.js';
 import type { OptimizerState, StepOptions, StepResult, StepTrainer } from './trainer.js';
 
 type Flat = Float32Array | Float64Array;
 
+/** Per-worker fields of the shared stats array. */
+const STATS = { lossSum: 0, count: 1, ran: 2, squares: 3, size: 4 } as const;
+
+const WORKER_SOURCE = String.raw`
+const { parentPort, workerData } = require('node:worker_threads');
+const ort = require(workerData.ortPath);
+${sumGradientRange.toString()}
+${adamWRange.toString()}
+${barrier.toString()}
+const { index, count, range, decay, opt, buffers, stats: S } = workerData;
+const { params, m, v, gsum, grads, stats, ctrl } = buffers;
+const type = params instanceof Float32Array ? 'float32' : 'float64';
+const privateParams = new params.constructor(params.length);
+let session = null;
+
+function fail(message) {
+  parentPort.postMessage({ ok: false, message });
+}
+
+parentPort.on('message', async (msg) => {
+  const base = index * S.size;
+  let error = null;
+  let res = null;
+  try {
+    if (msg.feeds) {
+      privateParams.set(params);
+      const feeds = { params: new ort.Tensor(type, privateParams, [privateParams.length]) };
+      for (const [k, t] of Object.entries(msg.feeds)) feeds[k] = new ort.Tensor(t.type, t.data, t.dims);
+      res = await session.run(feeds, msg.outputs);
+      grads[index].set(res.grads.data);
+      stats[base + S.lossSum] = Number(res.loss_sum.data[0]);
+      stats[base + S.count] = Number(res.loss_count.data[0]);
+      stats[base + S.ran] = 1;
+    } else {
+      stats[base + S.lossSum] = 0;
+      stats[base + S.count] = 0;
+      stats[base + S.ran] = 0;
+    }
+  } catch (e) {
+    error = e && e.message ? e.message : String(e);
+    stats[base + S.ran] = -1;
+  }
+  if (!barrier(ctrl, count)) return fail('The trainer was released or one of its workers stopped.');
+  const ran = [];
+  for (let w = 0; w < count; w++) {
+    const flag = stats[w * S.size + S.ran];
+    if (flag < 0) return fail(error || 'onnxruntime failed in another worker.');
+    if (flag > 0) ran.push(grads[w]);
+  }
+  stats[base + S.squares] = sumGradientRange(ran, gsum, range[0], range[1]);
+  if (!barrier(ctrl, count)) return fail('The trainer was released or one of its workers stopped.');
+  let lossSum = 0;
+  let total = 0;
+  let squares = 0;
+  for (let w = 0; w < count; w++) {
+    lossSum += stats[w * S.size + S.lossSum];
+    total += stats[w * S.size + S.count];
+    squares += stats[w * S.size + S.squares];
+  }
+  const scale = 1 / Math.max(total, 1);
+  const norm = Math.sqrt(squares) * scale;
+  // torch.nn.utils.clip_grad_norm_: coef = max_norm / (total_norm + 1e-6), clamped to 1.
+  const k = opt.maxGradNorm === null ? scale : scale * Math.min(opt.maxGradNorm / (norm + 1e-6), 1);
+  adamWRange(params, m, v, gsum, range[0], range[1], k, msg.lr, msg.step, msg.beta1, opt.beta2, opt.eps, decay);
+  const out = {};
+  const transfer = [];
+  if (res) {
+    for (const name of msg.extra) {
+      out[name] = { data: res[name].data, dims: res[name].dims };
+      transfer.push(res[name].data.buffer);
+    }
+  }
+  parentPort.postMessage({ ok: true, out, lossSum, total, norm, scale }, transfer);
+});
+
+(async () => {
+  try {
+    session = await ort.InferenceSession.create(workerData.model, workerData.options);
+    parentPort.postMessage({ ok: true });
+  } catch (e) {
+    fail(e && e.message ? e.message : String(e));
+  }
+})();
+`;
+
 export interface DataParallelTrainerOptions {
-  /** Intra-op threads of the optimizer session on this thread; default 1. */
-  optimizerThreads?: number;
   optimizationLevel?: OptimizationLevel;
   allowSpinning?: boolean;
 }
 
+interface SharedBuffers {
+  params: Flat;
+  m: Flat;
+  v: Flat;
+  /** The summed gradient (each worker writes its range). */
+  gsum: Flat;
+  /** One gradient buffer per worker. */
+  grads: Flat[];
+  /** Per worker: loss sum, count, ran flag (1 ran, 0 idle, −1 failed), range sum of squares. */
+  stats: Float64Array;
+  /** Barrier state: [arrived, generation, abort]. */
+  ctrl: Int32Array;
+}
+
 export class DataParallelTrainer implements StepTrainer {
-  private state: OptimizerState;
-  private readonly sharedParams: Flat;
-  private readonly zeros: Flat;
-  private readonly scalarLr = new Float64Array(1);
-  private readonly scalarStep = new Float64Array(1);
-  private readonly scalarBeta1 = new Float64Array(1);
-  private readonly gradScale: Flat;
-  private readonly workerOutputs: string[];
-  private readonly optimizerOutputs: string[];
+  private steps = 0;
+  private released = false;
 
   private constructor(
     readonly graphs: ShardedTrainingGraphs,
-    private readonly pool: SessionPool,
-    private readonly optimizer: EngineSession,
-    initial: Flat,
-  ) {
-    const n = graphs.layout.total;
-    const make = () => (graphs.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
-    this.state = { params: initial, m: make(), v: make(), step: 0 };
-    this.sharedParams = sharedArray(graphs.dtype, n);
-    this.zeros = make();
-    this.gradScale = graphs.dtype === 'float32' ? new Float32Array(1) : new Float64Array(1);
-    this.workerOutputs = [TRAIN_IO.lossSum, TRAIN_IO.lossCount, TRAIN_IO.grads, ...graphs.extraOutputs];
-    this.optimizerOutputs = [TRAIN_IO.paramsOut, TRAIN_IO.mOut, TRAIN_IO.vOut];
-    if (graphs.hasGradNorm) this.optimizerOutputs.push(TRAIN_IO.gradNorm);
-    if (graphs.hasGradients) this.optimizerOutputs.push(TRAIN_IO.grads);
-  }
+    private readonly workersList: WorkerChannel[],
+    private readonly buffers: SharedBuffers,
+  ) {}
 
-  /** Starts one worker per shard; `initialParams` (flat, layout order) is adopted, not copied. */
+  /** Starts one worker per shard; `initialParams` (flat, layout order) is copied into shared memory. */
   static async create(graphs: ShardedTrainingGraphs, initialParams: Flat, options: DataParallelTrainerOptions = {}): Promise<DataParallelTrainer> {
     const want = graphs.dtype === 'float32' ? Float32Array : Float64Array;
-    if (!(initialParams instanceof want) || initialParams.length !== graphs.layout.total) {
-      throw new StudioError('INVALID_INPUT', `Initial parameters must be a ${want.name} of ${graphs.layout.total} values.`);
+    const n = graphs.layout.total;
+    if (!(initialParams instanceof want) || initialParams.length !== n) {
+      throw new StudioError('INVALID_INPUT', `Initial parameters must be a ${want.name} of ${n} values.`);
     }
-    const disabledOptimizers = graphs.dtype === 'float64' ? ['QuickGeluFusion'] : undefined;
-    const pool = await SessionPool.create(graphs.gradientModel, {
-      workers: graphs.shards,
+    const k = graphs.shards;
+    const buffers: SharedBuffers = {
+      params: sharedArray(graphs.dtype, n),
+      m: sharedArray(graphs.dtype, n),
+      v: sharedArray(graphs.dtype, n),
+      gsum: sharedArray(graphs.dtype, n),
+      grads: Array.from({ length: k }, () => sharedArray(graphs.dtype, n)),
+      stats: new Float64Array(new SharedArrayBuffer(8 * k * STATS.size)),
+      ctrl: new Int32Array(new SharedArrayBuffer(12)),
+    };
+    buffers.params.set(initialParams);
+    const opt = graphs.optimizer;
+    const decay = graphs.layout.entries.flatMap((e) => [e.offset, e.offset + e.size, e.weightDecay ?? opt.weightDecay]);
+    const sessionOptions = oneThreadSessionOptions({
       optimizationLevel: options.optimizationLevel,
       allowSpinning: options.allowSpinning,
-      disabledOptimizers,
+      disabledOptimizers: graphs.dtype === 'float64' ? ['QuickGeluFusion'] : undefined,
     });
-    try {
-      const optimizer = await EngineSession.create(graphs.optimizerModel, {
-        threads: options.optimizerThreads ?? 1,
-        optimizationLevel: options.optimizationLevel,
-        allowSpinning: options.allowSpinning,
-        disabledOptimizers,
-      });
-      return new DataParallelTrainer(graphs, pool, optimizer, initialParams);
-    } catch (e) {
-      await pool.release();
-      throw e;
-    }
+    const data = Array.from({ length: k }, (_, index) => ({
+      model: graphs.gradientModel,
+      options: sessionOptions,
+      index,
+      count: k,
+      range: [Math.floor((index * n) / k), Math.floor(((index + 1) * n) / k)],
+      decay,
+      opt: { beta2: opt.beta2, eps: opt.eps, maxGradNorm: opt.maxGradNorm ?? null },
+      buffers,
+      stats: STATS,
+    }));
+    // A dead worker would leave the others waiting at a barrier: tell them to give up.
+    const workers = await startSessionWorkers(WORKER_SOURCE, data, () => Atomics.store(buffers.ctrl, 2, 1));
+    return new DataParallelTrainer(graphs, workers, buffers);
   }
 
   get fallbackMessage(): string | undefined {
@@ -89,91 +196,79 @@ export class DataParallelTrainer implements StepTrainer {
   get workers(): number {
     return this.graphs.shards;
   }
+  /** The live parameters (shared memory, updated in place by each step): copy to keep. */
   get params(): Flat {
-    return this.state.params;
+    return this.buffers.params;
   }
   get stepCount(): number {
-    return this.state.step;
+    return this.steps;
   }
+  /** One parameter, a live view (see params). */
   param(name: string): Flat {
-    return this.graphs.layout.view(this.state.params, name);
+    return this.graphs.layout.view(this.buffers.params, name);
   }
+  /** A copy of the parameters, moments and step count. */
   getState(): OptimizerState {
-    return { ...this.state };
+    const b = this.buffers;
+    return { params: b.params.slice(), m: b.m.slice(), v: b.v.slice(), step: this.steps };
   }
+  /** Restores a state; the arrays are copied into shared memory. */
   setState(s: OptimizerState): void {
     const n = this.graphs.layout.total;
     if (s.params.length !== n || s.m.length !== n || s.v.length !== n)
       throw new StudioError('INVALID_INPUT', `Optimizer state must hold ${n} values per buffer.`);
     if (!Number.isInteger(s.step) || s.step < 0) throw new StudioError('INVALID_INPUT', `Optimizer step must be a non-negative integer, got ${s.step}.`);
-    this.state = { ...s };
+    this.buffers.params.set(s.params);
+    this.buffers.m.set(s.m);
+    this.buffers.v.set(s.v);
+    this.steps = s.step;
   }
 
   async step(data: Record<string, TensorData | ort.Tensor>, opts: StepOptions): Promise<StepResult> {
+    if (this.released) throw new StudioError('RUNTIME', 'The trainer was released.');
     if (!(opts.lr >= 0) || !Number.isFinite(opts.lr)) throw new StudioError('INVALID_INPUT', `Learning rate must be a finite number >= 0, got ${opts.lr}.`);
-    if (this.graphs.optimizer.beta1Input && opts.beta1 === undefined)
+    const opt = this.graphs.optimizer;
+    if (opt.beta1Input && opts.beta1 === undefined)
       throw new StudioError('INVALID_INPUT', 'This training graph takes beta1 as an input: pass beta1 with each step.');
     const feeds: Record<string, TensorData> = {};
     for (const name of this.graphs.dataInputs) {
       const v = data[name];
       if (!v) throw new StudioError('INVALID_INPUT', `Missing training input '${name}' (the graph needs: ${this.graphs.dataInputs.join(', ')}).`);
-      feeds[name] = { data: v.data as TensorData['data'], dims: v.dims };
+      feeds[name] = { data: v.data as AnyTypedArray, dims: v.dims };
     }
     const batch = feeds[this.graphs.dataInputs[0]!]!.dims[0];
     if (batch === undefined || !Number.isInteger(batch) || batch < 1)
       throw new StudioError('INVALID_INPUT', 'Training inputs need a batch as their first dimension.');
+    const slices = splitBatch(feeds, batch, this.graphs.shards);
 
-    this.sharedParams.set(this.state.params);
-    const n = this.graphs.layout.total;
-    const replies = await this.pool.runEach(splitBatch(feeds, batch, this.graphs.shards), this.workerOutputs, {
-      [TRAIN_IO.params]: { data: this.sharedParams, dims: [n] },
-    });
-    let lossSum = 0;
-    let count = 0;
-    for (const r of replies) {
-      lossSum += Number(r[TRAIN_IO.lossSum]!.data[0]);
-      count += Number(r[TRAIN_IO.lossCount]!.data[0]);
+    const t = this.steps + 1;
+    const beta1 = opt.beta1Input ? opts.beta1! : opt.beta1;
+    const outputs = [TRAIN_IO.lossSum, TRAIN_IO.lossCount, TRAIN_IO.grads, ...this.graphs.extraOutputs];
+    const replies = await settleAll(
+      this.workersList.map((w, i) => {
+        const slice = slices[i];
+        const msg = slice ? Object.fromEntries(Object.entries(slice).map(([k, x]) => [k, { type: ortTypeOf(x.data), data: x.data, dims: x.dims }])) : null;
+        return w.request({ feeds: msg, outputs, extra: this.graphs.extraOutputs, lr: opts.lr, step: t, beta1 });
+      }),
+    );
+    const bad = replies.find((r) => !r.ok);
+    if (bad) throw new StudioError('RUNTIME', `Training step failed: ${bad.message}`);
+    this.steps = t;
+    const first = replies[0]!;
+    const res: StepResult = { loss: (first.lossSum as number) * (first.scale as number), outputs: {} };
+    if (this.graphs.hasGradNorm) res.gradNorm = first.norm as number;
+    if (this.graphs.hasGradients) {
+      const scale = first.scale as number;
+      res.grads = this.buffers.gsum.map((g) => g * scale);
     }
-    const denominator = Math.max(count, 1);
-
-    const t = this.state.step + 1;
-    this.scalarLr[0] = opts.lr;
-    this.scalarStep[0] = t;
-    this.gradScale[0] = 1 / denominator;
-    const dims = [n];
-    const optFeeds: Record<string, ort.Tensor> = {
-      [TRAIN_IO.params]: toOrtTensor({ data: this.state.params, dims }),
-      [TRAIN_IO.m]: toOrtTensor({ data: this.state.m, dims }),
-      [TRAIN_IO.v]: toOrtTensor({ data: this.state.v, dims }),
-      [TRAIN_IO.lr]: toOrtTensor({ data: this.scalarLr, dims: [] }),
-      [TRAIN_IO.step]: toOrtTensor({ data: this.scalarStep, dims: [] }),
-      [TRAIN_IO.gradScale]: toOrtTensor({ data: this.gradScale, dims: [] }),
-    };
-    if (this.graphs.optimizer.beta1Input) {
-      this.scalarBeta1[0] = opts.beta1!;
-      optFeeds[TRAIN_IO.beta1] = toOrtTensor({ data: this.scalarBeta1, dims: [] });
-    }
-    for (let i = 0; i < this.graphs.shards; i++) {
-      // Batches smaller than the shard count leave some workers idle: their share is zero.
-      const g = replies[i]?.[TRAIN_IO.grads]?.data ?? this.zeros;
-      optFeeds[`${TRAIN_IO.grads}_${i}`] = toOrtTensor({ data: g, dims });
-    }
-    const out = await this.optimizer.run(optFeeds, this.optimizerOutputs);
-    this.state = {
-      params: out[TRAIN_IO.paramsOut]!.data as Flat,
-      m: out[TRAIN_IO.mOut]!.data as Flat,
-      v: out[TRAIN_IO.vOut]!.data as Flat,
-      step: t,
-    };
-    const res: StepResult = { loss: lossSum / denominator, outputs: {} };
-    if (this.graphs.hasGradNorm) res.gradNorm = Number(out[TRAIN_IO.gradNorm]!.data[0]);
-    if (this.graphs.hasGradients) res.grads = out[TRAIN_IO.grads]!.data as Flat;
-    for (const name of this.graphs.extraOutputs) res.outputs[name] = concatBatch(replies.map((r) => r[name]!));
+    for (const name of this.graphs.extraOutputs) res.outputs[name] = concatBatch(replies.slice(0, slices.length).map((r) => r.out![name]!));
     return res;
   }
 
   async release(): Promise<void> {
-    await this.pool.release();
-    await this.optimizer.release();
+    if (this.released) return;
+    this.released = true;
+    Atomics.store(this.buffers.ctrl, 2, 1);
+    await Promise.all(this.workersList.map((w) => w.worker.terminate()));
   }
 }

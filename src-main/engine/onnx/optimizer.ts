@@ -62,7 +62,6 @@ export const TRAIN_IO = {
   grads: 'grads',
   lossSum: 'loss_sum',
   lossCount: 'loss_count',
-  gradScale: 'grad_scale',
 } as const;
 
 export interface TrainingGraph {
@@ -82,7 +81,6 @@ export interface TrainingGraph {
 /** See buildShardedTrainingGraphs. */
 export interface ShardedTrainingGraphs {
   gradientModel: Uint8Array;
-  optimizerModel: Uint8Array;
   shards: number;
   layout: ParameterLayout;
   dtype: FloatDType;
@@ -92,8 +90,9 @@ export interface ShardedTrainingGraphs {
   dataInputs: readonly string[];
   /** Extra forward outputs, batch-major (concatenated over the shards). */
   extraOutputs: readonly string[];
+  /** Steps report the global gradient norm (clipping or outputGradNorm). */
   hasGradNorm: boolean;
-  /** The optimizer graph outputs the combined gradient ('grads'), before clipping. */
+  /** Steps return the combined gradient, before clipping (outputGradients). */
   hasGradients: boolean;
 }
 
@@ -151,9 +150,8 @@ function flatGradients(b: GraphBuilder, loss: Value, layout: ParameterLayout, pa
 
 /**
  * Optional global-norm clipping, then one AdamW update of the flat buffers (torch semantics:
- * bias correction, decoupled weight decay). The gradient is `gradient · gradScale` (data
- * parallelism sums unscaled slices); the scale and the clipping coefficient are folded into
- * the moments' scalar factors, so neither costs a pass over the buffers. Outputs params_out,
+ * bias correction, decoupled weight decay). The clipping coefficient is folded into the
+ * moments' scalar factors, so it costs no pass over the buffers. Outputs params_out,
  * adam_m_out, adam_v_out, grad_norm when clipping or asked for, and the gradient ('grads')
  * when asked for. Returns whether grad_norm is an output.
  */
@@ -161,7 +159,6 @@ function emitAdamW(
   b: GraphBuilder,
   io: OptimizerInputs,
   gradient: Value,
-  gradScale: Value | null,
   layout: ParameterLayout,
   dtype: FloatDType,
   opt: ResolvedAdamW,
@@ -170,16 +167,12 @@ function emitAdamW(
   const N = layout.total;
   const g = gradient;
   let gradNorm: Value | undefined;
-  if (opt.maxGradNorm !== undefined || outputs.gradNorm) {
-    const norm = b.sqrt(b.reduce('ReduceSumSquare', g, [0], false));
-    gradNorm = gradScale ? b.mul(norm, gradScale) : norm;
-  }
-  // k: the factor that turns `g` into the (clipped) gradient, a scalar.
-  let k: Value | null = gradScale;
+  if (opt.maxGradNorm !== undefined || outputs.gradNorm) gradNorm = b.sqrt(b.reduce('ReduceSumSquare', g, [0], false));
+  // k: the clipping coefficient, folded into the moments' scalar factors.
+  let k: Value | null = null;
   if (opt.maxGradNorm !== undefined) {
     // torch.nn.utils.clip_grad_norm_: coef = max_norm / (total_norm + 1e-6), clamped to 1.
-    const coef = b.min(b.div(b.scalar(opt.maxGradNorm, dtype), b.add(gradNorm!, 1e-6)), 1);
-    k = k ? b.mul(k, coef) : coef;
+    k = b.min(b.div(b.scalar(opt.maxGradNorm, dtype), b.add(gradNorm!, 1e-6)), 1);
   }
 
   // Scalar schedule arithmetic in float64, cast once.
@@ -216,7 +209,7 @@ function emitAdamW(
   b.output(m2, TRAIN_IO.mOut);
   b.output(v2, TRAIN_IO.vOut);
   if (gradNorm) b.output(gradNorm, TRAIN_IO.gradNorm);
-  if (outputs.gradients) b.output(gradScale ? b.mul(g, gradScale) : g, TRAIN_IO.grads);
+  if (outputs.gradients) b.output(g, TRAIN_IO.grads);
   return gradNorm !== undefined;
 }
 
@@ -244,7 +237,7 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
   const rawG = flatGradients(b, fwd.loss, layout, params);
 
   b.output(fwd.loss, TRAIN_IO.loss);
-  const hasGradNorm = emitAdamW(b, io, rawG, null, layout, dtype, opt, { gradNorm: !!spec.outputGradNorm, gradients: !!spec.outputGradients });
+  const hasGradNorm = emitAdamW(b, io, rawG, layout, dtype, opt, { gradNorm: !!spec.outputGradNorm, gradients: !!spec.outputGradients });
   const extraOutputs = emitExtraOutputs(b, fwd);
   return {
     model: b.toModel({ docString: `TTM Studio training step: AdamW over ${N} parameters in ${layout.entries.length} tensors.` }),
@@ -260,16 +253,12 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
 }
 
 /**
- * The same training step split for data parallelism over `shards` slices of a batch:
- *
- * - `gradient`: params + one slice of the data → loss_sum, loss_count and the flat gradient of
- *   loss_sum (plus the extra outputs for that slice). One session per worker thread.
- * - `optimizer`: params, moments, schedule scalars, grad_scale = 1 / max(Σ count, 1) and one
- *   gradient input per shard (grads_0 …) → their sum scaled, clipped and applied by AdamW.
- *
- * Because every sample's loss is independent of the others (no batch statistics), the summed
- * shard gradients times grad_scale equal the gradient of the whole batch's masked mean.
- * The forward must return `lossParts`.
+ * The gradient half of the training step, for data parallelism over `shards` slices of a
+ * batch (DataParallelTrainer): params + one slice of the data → loss_sum, loss_count and the
+ * flat gradient of loss_sum ('grads'), plus the extra outputs for that slice. The trainer
+ * sums the slices' gradients, scales them by 1 / max(Σ count, 1) and applies AdamW itself
+ * (adamw-cpu.ts). Because no sample's loss depends on another's (no batch statistics), that
+ * equals the gradient of the whole batch's masked mean. The forward must return `lossParts`.
  */
 export function buildShardedTrainingGraphs(spec: TrainingGraphSpec, shards: number): ShardedTrainingGraphs {
   if (!Number.isInteger(shards) || shards < 2) throw new StudioError('GRAPH', `Data-parallel training needs at least 2 shards, got ${shards}.`);
@@ -289,18 +278,8 @@ export function buildShardedTrainingGraphs(spec: TrainingGraphSpec, shards: numb
   gb.output(flatGradients(gb, fwd.lossParts.sum, layout, params), TRAIN_IO.grads);
   const extraOutputs = emitExtraOutputs(gb, fwd);
 
-  const ob = new GraphBuilder(`${spec.name ?? 'train_step'}_optimizer`);
-  const io = optimizerInputs(ob, dtype, N, opt);
-  const scale = ob.input(TRAIN_IO.gradScale, dtype, []);
-  const shardGrads = Array.from({ length: shards }, (_, i) => ob.input(`${TRAIN_IO.grads}_${i}`, dtype, [N]));
-  const hasGradNorm = emitAdamW(ob, io, ob.sum(shardGrads), scale, layout, dtype, opt, {
-    gradNorm: !!spec.outputGradNorm,
-    gradients: !!spec.outputGradients,
-  });
-
   return {
     gradientModel: gb.toModel({ docString: `TTM Studio training step, gradient of one batch slice over ${N} parameters.` }),
-    optimizerModel: ob.toModel({ docString: `TTM Studio training step, AdamW over ${N} parameters from ${shards} gradient slices.` }),
     shards,
     layout,
     dtype,
@@ -308,7 +287,7 @@ export function buildShardedTrainingGraphs(spec: TrainingGraphSpec, shards: numb
     optimizer: opt,
     dataInputs,
     extraOutputs,
-    hasGradNorm,
+    hasGradNorm: opt.maxGradNorm !== undefined || !!spec.outputGradNorm,
     hasGradients: !!spec.outputGradients,
   };
 }

@@ -54,10 +54,11 @@ parentPort.on('message', async (m) => {
 })();
 `;
 
-interface Reply {
+export interface Reply {
   ok: boolean;
   message?: string;
   out?: Record<string, { data: AnyTypedArray; dims: number[] }>;
+  [field: string]: unknown;
 }
 
 export interface SessionPoolOptions {
@@ -68,7 +69,7 @@ export interface SessionPoolOptions {
   disabledOptimizers?: readonly string[];
 }
 
-function ortTypeOf(a: AnyTypedArray): string {
+export function ortTypeOf(a: AnyTypedArray): string {
   if (a instanceof Float32Array) return 'float32';
   if (a instanceof Float64Array) return 'float64';
   if (a instanceof BigInt64Array) return 'int64';
@@ -76,11 +77,16 @@ function ortTypeOf(a: AnyTypedArray): string {
   return 'bool';
 }
 
-class PoolWorker {
+/** Request/reply messaging with one worker thread (one request at a time). */
+export class WorkerChannel {
   private pending: ((r: Reply) => void) | null = null;
   private failure: Error | null = null;
 
-  constructor(readonly worker: Worker) {
+  /** `onError` runs when the worker dies (its pending request fails with the error). */
+  constructor(
+    readonly worker: Worker,
+    onError?: (e: Error) => void,
+  ) {
     worker.on('message', (r: Reply) => {
       const p = this.pending;
       this.pending = null;
@@ -88,6 +94,7 @@ class PoolWorker {
     });
     worker.on('error', (e) => {
       this.failure = e;
+      onError?.(e);
       const p = this.pending;
       this.pending = null;
       p?.({ ok: false, message: e.message });
@@ -109,7 +116,7 @@ class PoolWorker {
 
 export class SessionPool {
   private released = false;
-  private constructor(private readonly workers: PoolWorker[]) {}
+  private constructor(private readonly workers: WorkerChannel[]) {}
 
   get size(): number {
     return this.workers.length;
@@ -118,29 +125,10 @@ export class SessionPool {
   static async create(model: Uint8Array, options: SessionPoolOptions): Promise<SessionPool> {
     const n = options.workers;
     if (!Number.isInteger(n) || n < 2) throw new StudioError('INVALID_INPUT', `A session pool needs at least 2 workers, got ${n}.`);
-    const extra: Record<string, string> = { 'session.intra_op.allow_spinning': options.allowSpinning ? '1' : '0' };
-    if (options.disabledOptimizers?.length) extra['optimization.disable_specified_optimizers'] = options.disabledOptimizers.join(',');
-    const sessionOptions = {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: options.optimizationLevel ?? 'all',
-      executionMode: 'sequential',
-      logSeverityLevel: 3,
-      executionProviders: ['cpu'],
-      extra,
-    };
-    const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
-    const workers: PoolWorker[] = [];
-    for (let i = 0; i < n; i++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { model, options: sessionOptions, ortPath } });
-      workers.push(new PoolWorker(w));
-    }
-    const ready = await Promise.all(workers.map((w) => w.next()));
-    const bad = ready.find((r) => !r.ok);
-    if (bad) {
-      await Promise.all(workers.map((w) => w.worker.terminate()));
-      throw new StudioError('RUNTIME', `onnxruntime could not load the model in a worker: ${bad.message}`);
-    }
+    const workers = await startSessionWorkers(
+      WORKER_SOURCE,
+      Array.from({ length: n }, () => ({ model, options: oneThreadSessionOptions(options) })),
+    );
     return new SessionPool(workers);
   }
 
@@ -209,11 +197,42 @@ export class SessionPool {
   }
 }
 
+/** onnxruntime session options for a worker: one intra-op thread, CPU. */
+export function oneThreadSessionOptions(options: Omit<SessionPoolOptions, 'workers'>): Record<string, unknown> {
+  const extra: Record<string, string> = { 'session.intra_op.allow_spinning': options.allowSpinning ? '1' : '0' };
+  if (options.disabledOptimizers?.length) extra['optimization.disable_specified_optimizers'] = options.disabledOptimizers.join(',');
+  return {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: options.optimizationLevel ?? 'all',
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
+    executionProviders: ['cpu'],
+    extra,
+  };
+}
+
+/**
+ * Starts one worker thread per workerData entry, evaluating `source` (which gets `ortPath`
+ * added to its workerData and must post {ok} once its session is ready), and waits for all.
+ */
+export async function startSessionWorkers(source: string, data: readonly Record<string, unknown>[], onError?: (e: Error) => void): Promise<WorkerChannel[]> {
+  const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+  const workers = data.map((d) => new WorkerChannel(new Worker(source, { eval: true, workerData: { ...d, ortPath } }), onError));
+  const ready = await Promise.all(workers.map((w) => w.next()));
+  const bad = ready.find((r) => !r.ok);
+  if (bad) {
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+    throw new StudioError('RUNTIME', `onnxruntime could not load the model in a worker: ${bad.message}`);
+  }
+  return workers;
+}
+
 /**
  * Promise.all that waits for every worker before failing: a worker still running when the
  * caller moves on would answer the caller's next request with this run's result.
  */
-async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+export async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
   const settled = await Promise.allSettled(promises);
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;

@@ -191,6 +191,36 @@ describe('DataParallelTrainer equals the one-session Trainer', () => {
   });
 });
 
+describe('DataParallelTrainer failures', () => {
+  it('an onnxruntime error in the workers fails the step, leaves parameters and moments unchanged, and the next step works', async () => {
+    const graphs = buildShardedTrainingGraphs(spec('float32', { kind: 'mse' }), 2);
+    const t = await DataParallelTrainer.create(graphs, initial('float32', 1));
+    try {
+      await t.step(batch('float32', 8, 1), { lr: 0.01 });
+      const before = t.getState();
+      const good = batch('float32', 8, 2);
+      // x with 4 features instead of 5: onnxruntime rejects it inside each worker.
+      const bad = { ...good, x: { data: new Float32Array(8 * 4), dims: [8, 4] } };
+      await expect(t.step(bad, { lr: 0.01 })).rejects.toThrow(/Training step failed: .*x/);
+      const after = t.getState();
+      expect(after.step).toBe(1);
+      expectClose(after.params, before.params, 0, 0, 'parameters after a failed step');
+      expectClose(after.m, before.m, 0, 0, 'first moments after a failed step');
+      const r = await t.step(good, { lr: 0.01 });
+      expect(Number.isFinite(r.loss)).toBe(true);
+      expect(t.stepCount).toBe(2);
+    } finally {
+      await t.release();
+    }
+  });
+
+  it('a released trainer refuses to step', async () => {
+    const t = await DataParallelTrainer.create(buildShardedTrainingGraphs(spec('float32', { kind: 'mse' }), 2), initial('float32', 1));
+    await t.release();
+    await expect(t.step(batch('float32', 4, 1), { lr: 0.01 })).rejects.toThrow(/released/);
+  });
+});
+
 describe('lossParts', () => {
   for (const l of LOSSES) {
     for (const masked of [true, false])

@@ -149,7 +149,7 @@ export async function createTtmTrainer(
   if (device === 'cpu' && threads >= 2 && batchSize >= 2 * MIN_WORKER_BATCH) {
     const shards = Math.min(threads, Math.floor(batchSize / MIN_WORKER_BATCH));
     const built = buildTtmShardedTrainingGraphs(cfg, weights, graphOptions, shards);
-    const trainer = await DataParallelTrainer.create(built.graphs, built.initialParams, { optimizerThreads: threads });
+    const trainer = await DataParallelTrainer.create(built.graphs, built.initialParams);
     return { trainer, graph: built.graphs, dropoutInputs: built.dropoutInputs, workers: shards };
   }
   const built = buildTtmTrainingGraph(cfg, weights, graphOptions);
