@@ -108,3 +108,40 @@ describe('cancel, kill and resume', () => {
     expect(end.status === 'failed' ? end.message : '').toMatch(/training data changed since run \d+ was checkpointed/);
   });
 });
+
+describe('data-parallel training (2 threads: gradient workers)', () => {
+  const tmp = tempDir();
+  let store: Store;
+  const DP = { config: { threads: 2, batchSize: 32 }, options: { maxSteps: 40, validateEverySteps: 10, checkpointEverySteps: 4 } };
+  beforeAll(async () => {
+    store = await cohortStore(tmp.dir);
+  });
+  afterAll(() => {
+    store.close();
+    tmp.cleanup();
+  });
+
+  it('trains, and a cancelled run resumes to bit-identical final parameters', async () => {
+    const ref = store.runs.create({ kind: 'train', config: {} });
+    const end = await host(store).start(trainJob(store, tmp.dir, ref.id, DP)).done;
+    expect(end.status, JSON.stringify(end)).toBe('completed');
+    const losses = store.runs.metrics(ref.id, 'train/loss').map((m) => m.value);
+    expect(losses).toHaveLength(40);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    const reference = readFileSync(join(tmp.dir, 'runs', String(ref.id), 'checkpoints', 'last', 'model.safetensors'));
+
+    const run = store.runs.create({ kind: 'train', config: {} });
+    const h = new TrainingHost({
+      store,
+      spawn: privateSpawn,
+      emit: () => undefined,
+      onMessage: (id, m) => {
+        if (m.type === 'checkpoint' && !m.best && m.step === 4) h.cancel(id);
+      },
+    });
+    expect((await h.start(trainJob(store, tmp.dir, run.id, DP)).done).status).toBe('cancelled');
+    const resumed = await host(store).start(trainJob(store, tmp.dir, run.id, { ...DP, resume: true })).done;
+    expect(resumed.status, JSON.stringify(resumed)).toBe('completed');
+    expect(readFileSync(join(tmp.dir, 'runs', String(run.id), 'checkpoints', 'last', 'model.safetensors')).equals(reference)).toBe(true);
+  });
+});

@@ -13,6 +13,7 @@ import { loadCheckpoint, saveCheckpoint } from '../../../src-main/engine/ttm/che
 import {
   buildTtmShardedTrainingGraphs,
   buildTtmTrainingGraph,
+  createTtmTrainer,
   optimizerStateFromCheckpoint,
   trainingStateFromOptimizer,
   weightsFromFlat,
@@ -199,6 +200,28 @@ describe('TTM training graph vs granite-tsfm', () => {
       }
     } finally {
       await rm(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('createTtmTrainer: data parallel on the CPU with >= 2 threads and a batch of >= 32, one session otherwise', async () => {
+    const ckpt = await loadCheckpoint(fixturePath('tiny', ''));
+    const make = (threads: number, batchSize: number, device: 'cpu' | 'cuda' = 'cpu') =>
+      createTtmTrainer(ckpt.config, ckpt.weights, { freezeBackbone: true }, { threads, device, batchSize });
+    for (const [threads, batchSize, device, workers] of [
+      [2, 32, 'cpu', 2],
+      [4, 48, 'cpu', 3],
+      [1, 64, 'cpu', 0],
+      [2, 16, 'cpu', 0],
+      [2, 64, 'cuda', 0],
+    ] as const) {
+      const t = await make(threads, batchSize, device);
+      try {
+        expect(t.workers, `${threads} threads, batch ${batchSize}, ${device}`).toBe(workers);
+        expect(t.trainer instanceof DataParallelTrainer).toBe(workers > 0);
+        expect(t.graph.layout.total).toBe(countParameters(ckpt.config, { freezeBackbone: true }).trainable);
+      } finally {
+        await t.trainer.release();
+      }
     }
   });
 });
