@@ -52,6 +52,21 @@ describe('TtmPredictor data parallelism (worker sessions)', () => {
     expect(out[TTM_IO.scale]!.data).toEqual(a.scale);
   });
 
+  it('one session runs batches above 256 window-channels in chunks, with the results of small batches', async () => {
+    // The tiny model has 2 channels: at most 128 windows per run, so 300 windows take 3 runs.
+    const n = 300;
+    const big = new Float32Array(n * L * C);
+    for (let b = 0; b < n; b++) big.set(past.subarray((b % B) * L * C, ((b % B) + 1) * L * C), b * L * C);
+    const whole = await single.predict({ pastValues: big, batch: n, steps: L });
+    expect(whole.dims[0]).toBe(n);
+    const per = whole.predictions.length / n;
+    for (let lo = 0; lo < n; lo += 7) {
+      const hi = Math.min(n, lo + 7);
+      const part = await single.predict({ pastValues: big.subarray(lo * L * C, hi * L * C), batch: hi - lo, steps: L });
+      expect(part.predictions).toEqual(whole.predictions.subarray(lo * per, hi * per));
+    }
+  });
+
   it('runs batches below 2 × minWorkerBatch on the main session', async () => {
     const n = 7;
     const a = await single.predict({ pastValues: past.subarray(0, n * L * C), batch: n, steps: L });

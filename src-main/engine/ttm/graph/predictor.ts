@@ -8,7 +8,7 @@
  * session.run blocks the calling thread: use this from a worker (see DESIGN.md §2).
  */
 import { cpus } from 'node:os';
-import { SessionPool, createSession, type EngineSession, type SessionOptions, type TensorData } from '../../onnx/index.js';
+import { SessionPool, concatBatch, createSession, splitBatch, type EngineSession, type SessionOptions, type TensorData } from '../../onnx/index.js';
 import { StudioError } from '../../errors.js';
 import { checkFrequencyToken, effectiveContextLength, outputLength, type HfTtmConfig } from '../hf-config.js';
 import type { ModelWeights } from '../init.js';
@@ -52,8 +52,9 @@ export interface TtmPredictorOptions extends SessionOptions {
 const DEFAULT_MIN_WORKER_BATCH = 16;
 
 /**
- * Most window×channel rows one worker run takes: beyond ~256 the activations leave the
- * CPU caches (4 channels, batch 512: 26 % more windows/s in runs of 64 windows than of 256).
+ * Most window×channel rows one CPU run takes (a worker's or the main session's): beyond ~256
+ * the activations leave the CPU caches (4 channels, batch 512: 26 % more windows/s in runs
+ * of 64 windows than of 256).
  */
 const ROWS_PER_WORKER_RUN = 256;
 
@@ -155,8 +156,8 @@ export class TtmPredictor {
       feeds[TTM_IO.freqToken] = { data: BigInt64Array.from(tokens, (t) => BigInt(t)), dims: [B] };
     }
     const names = [TTM_IO.predictionOutputs, TTM_IO.loc, TTM_IO.scale];
-    const out =
-      this.pool && B >= 2 * this.minWorkerBatch ? await this.pool.run(feeds, B, names, windowsPerWorkerRun(cfg)) : await this.session.run(feeds, names);
+    const perRun = windowsPerWorkerRun(cfg);
+    const out = this.pool && B >= 2 * this.minWorkerBatch ? await this.pool.run(feeds, B, names, perRun) : await this.runInChunks(feeds, B, names, perRun);
     const pred = out[TTM_IO.predictionOutputs];
     return {
       predictions: pred.data as Float32Array,
@@ -164,6 +165,14 @@ export class TtmPredictor {
       loc: out[TTM_IO.loc].data as Float32Array,
       scale: out[TTM_IO.scale].data as Float32Array,
     };
+  }
+
+  /** One session, in runs of at most `perRun` windows on the CPU (see ROWS_PER_WORKER_RUN). */
+  private async runInChunks(feeds: Record<string, TensorData>, batch: number, names: readonly string[], perRun: number): Promise<Record<string, TensorData>> {
+    if (this.session.provider !== 'cpu' || batch <= perRun) return this.session.run(feeds, names);
+    const parts: Record<string, TensorData>[] = [];
+    for (const slice of splitBatch(feeds, batch, Math.ceil(batch / perRun))) parts.push(await this.session.run(slice, names));
+    return Object.fromEntries(names.map((n) => [n, concatBatch(parts.map((p) => p[n]!))]));
   }
 
   async release(): Promise<void> {
