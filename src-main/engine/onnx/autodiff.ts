@@ -155,6 +155,44 @@ function matmulGrad2(b: GraphBuilder, a: Value, w: Value, g: Value, needs: reado
   return [ga, gw];
 }
 
+/** Whether a [rows, cols] GEMM output is narrow enough (cols < NARROW) that its transpose runs faster. */
+const narrowOutput = (rows: Dim, cols: Dim) => typeof cols === 'number' && cols < NARROW && (typeof rows !== 'number' || rows > cols);
+
+/**
+ * Y = α·A'·B' + β·C with A' = op(A), B' = op(B). Every product is another Gemm whose
+ * transA/transB flags absorb the transposes, so the gradients come out in the operands'
+ * own layouts with no Transpose node (for linear layers, B is the PyTorch weight [out, in]).
+ */
+function gemmGrad(c: GradContext): (Value | null)[] {
+  const { b, node } = c;
+  const [a, w, bias] = c.x;
+  const g = c.gy[0]!;
+  const tA = ints(node, 'transA', 0) === 1;
+  const tB = ints(node, 'transB', 0) === 1;
+  const f = (n: string) => {
+    const v = node.attributes[n];
+    return v && v.kind === 'float' ? v.value : 1;
+  };
+  const alpha = f('alpha');
+  const beta = f('beta');
+  let ga: Value | null = null;
+  let gw: Value | null = null;
+  let gc: Value | null = null;
+  // dA' = α·G·B'ᵀ; with transA, dA = dA'ᵀ = α·B'·Gᵀ.
+  if (c.needs[0]) ga = tA ? b.gemm(w!, g, null, { transA: tB, transB: true, alpha }) : b.gemm(g, w!, null, { transB: !tB, alpha });
+  if (c.needs[1]) {
+    // dB' = α·A'ᵀ·G (reduction over the M rows); with transB, dB = α·Gᵀ·A'. A narrow
+    // result is computed in the other layout and transposed (see NARROW).
+    const direct = (tb: boolean) => (tb ? b.gemm(g, a!, null, { transA: true, transB: tA, alpha }) : b.gemm(a!, g, null, { transA: !tA, alpha }));
+    gw = narrowOutput(w!.shape[0]!, w!.shape[1]!) ? b.transpose(direct(!tB), [1, 0]) : direct(tB);
+  }
+  if (bias && c.needs[2]) {
+    gc = reduceToShape(b, g, bias);
+    if (beta !== 1) gc = b.mul(gc, beta);
+  }
+  return [ga, gw, gc];
+}
+
 function layerNormGrad(c: GradContext): (Value | null)[] {
   const { b, node } = c;
   const x = c.x[0]!;
@@ -380,6 +418,7 @@ export const GRAD_RULES: Readonly<Record<string, GradRule>> = {
     },
   },
   MatMul: { inputs: [0, 1], grad: matmulGrad },
+  Gemm: { inputs: [0, 1, 2], grad: gemmGrad },
   Transpose: {
     inputs: [0],
     grad: (c) => {

@@ -39,6 +39,15 @@ export class Value {
 
 export type Operand = Value | number;
 
+export interface GemmOptions {
+  transA?: boolean;
+  transB?: boolean;
+  /** Scale of A'·B' (default 1). */
+  alpha?: number;
+  /** Scale of C (default 1). */
+  beta?: number;
+}
+
 export interface OpOptions {
   /** Node name prefix (made unique). */
   name?: string;
@@ -391,6 +400,20 @@ export class GraphBuilder {
   /** numpy matmul for rank >= 2 operands; leading (batch) dims broadcast. */
   matmul(a: Value, b: Value): Value {
     return this.op1('MatMul', [a, b]);
+  }
+
+  /**
+   * ONNX Gemm: alpha·A'·B' + beta·C on 2-D A and B, where A' = Aᵀ with transA and B' = Bᵀ
+   * with transB; C (optional) broadcasts to the [M, N] output. MLAS reads transposed
+   * operands in place, so no Transpose node is needed for a weight in PyTorch layout.
+   */
+  gemm(a: Value, b: Value, c?: Value | null, options: GemmOptions = {}): Value {
+    const attrs: Record<string, AttributeValue> = {};
+    if (options.transA) attrs.transA = attr.int(1);
+    if (options.transB) attrs.transB = attr.int(1);
+    if (options.alpha !== undefined && options.alpha !== 1) attrs.alpha = attr.float(options.alpha);
+    if (c && options.beta !== undefined && options.beta !== 1) attrs.beta = attr.float(options.beta);
+    return this.op1('Gemm', c ? [a, b, c] : [a, b], attrs);
   }
 
   // ---------------------------------------------------------------- shape ops

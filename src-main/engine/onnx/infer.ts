@@ -156,6 +156,26 @@ export function inferOutputs(
       if (typeof batch === 'string') throw new Error(`batch dims of ${formatShape(a.shape)} x ${formatShape(b.shape)} do not broadcast: ${batch}`);
       return one(a.dtype, [...batch, ...(a.rank === 1 ? [] : [as[as.length - 2]!]), ...(b.rank === 1 ? [] : [bs[bs.length - 1]!])]);
     }
+    case 'Gemm': {
+      const a = need(0);
+      const b = need(1);
+      const c = ins[2];
+      sameDtype(c ? [a, b, c] : [a, b]);
+      if (a.rank !== 2 || b.rank !== 2) throw new Error(`A and B must be 2-D, got ${formatShape(a.shape)} x ${formatShape(b.shape)}`);
+      const ta = intAttr('transA', 0) === 1;
+      const tb = intAttr('transB', 0) === 1;
+      const [m, k1] = ta ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
+      const [k2, n] = tb ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
+      if (!dimEq(k1, k2))
+        throw new Error(`inner dims differ: ${formatShape(a.shape)} x ${formatShape(b.shape)} (${k1} vs ${k2}, transA ${+ta}, transB ${+tb})`);
+      // C broadcasts one way only: to [M, N], never the other way round.
+      if (c) {
+        const r = c.rank <= 2 ? broadcastShapes([m, n], c.shape) : 'rank > 2';
+        if (typeof r === 'string' || !r.every((d, i) => dimEq(d, [m, n][i]!)))
+          throw new Error(`C ${formatShape(c.shape)} does not broadcast to the output [${String(m)}, ${String(n)}]`);
+      }
+      return one(a.dtype, [m, n]);
+    }
     case 'Transpose': {
       const v = need(0);
       const p = at.perm?.kind === 'ints' ? at.perm.value : [];

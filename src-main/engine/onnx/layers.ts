@@ -7,9 +7,15 @@ import { StudioError } from '../errors.js';
 import type { GraphBuilder, Value } from './builder.js';
 import { normalizeAxis } from './shape.js';
 
-/** y = x Wᵀ + b with W in PyTorch layout [out_features, in_features]; any leading batch axes. */
+/**
+ * y = x Wᵀ + b with W in PyTorch layout [out_features, in_features]; any leading batch axes.
+ * A 2-D x gives one Gemm(x, W, b, transB=1): MLAS reads W transposed in place, where a
+ * MatMul by Transpose(W) would run that Transpose on every step when W is trained
+ * (onnxruntime folds it into the Gemm only when the product has a single consumer).
+ */
 export function linear(b: GraphBuilder, x: Value, weight: Value, bias?: Value | null): Value {
   if (weight.rank !== 2) throw new StudioError('GRAPH', `linear: weight ${weight.toString()} must be [out_features, in_features].`);
+  if (x.rank === 2 && (!bias || bias.rank <= 1)) return b.gemm(x, weight, bias, { transB: true });
   const y = b.matmul(x, b.transpose(weight, [1, 0]));
   return bias ? b.add(y, bias) : y;
 }

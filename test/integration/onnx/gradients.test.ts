@@ -84,6 +84,32 @@ const cases: GCase[] = [
     inputs: [s(6, 2), s(20, 2), s(20)],
     f: (b, [x, w, c]) => linear(b, x!, w!, c),
   },
+  // Gemm: every transA/transB combination without C, with C as [N] and as [M, N] (M 3, K 4, N 5).
+  ...[false, true].flatMap((transA) =>
+    [false, true].flatMap((transB) =>
+      (['none', 'N', 'MxN'] as const).map((cShape): GCase => ({
+        name: `Gemm transA ${+transA} transB ${+transB}, C ${cShape}`,
+        inputs: [s(...(transA ? [4, 3] : [3, 4])), s(...(transB ? [5, 4] : [4, 5])), ...(cShape === 'none' ? [] : [s(...(cShape === 'N' ? [5] : [3, 5]))])],
+        f: (b, [x, y, c]) => b.gemm(x!, y!, c, { transA, transB }),
+      })),
+    ),
+  ),
+  { name: 'Gemm with alpha and beta, C [M,1]', inputs: [s(3, 4), s(4, 5), s(3, 1)], f: (b, [x, y, c]) => b.gemm(x!, y!, c, { alpha: 0.7, beta: -1.3 }) },
+  {
+    name: 'Gemm transA, alpha, C scalar [1]',
+    inputs: [s(4, 3), s(5, 4), s(1)],
+    f: (b, [x, y, c]) => b.gemm(x!, y!, c, { transA: true, transB: true, alpha: 2.5, beta: 0.5 }),
+  },
+  {
+    name: 'Gemm with a narrow B (weight gradient computed in the other layout), transB 0 and 1',
+    inputs: [s(5, 20), s(20, 3), s(20, 3)],
+    f: (b, [x, y, z]) => b.gemm(b.gemm(x!, y!), z!, null, { transB: true }),
+  },
+  {
+    name: 'Gemm on a symbolic batch of rows (transB, bias [N])',
+    inputs: [{ shape: [5, 4], declared: ['batch', 4] }, s(3, 4), s(3)],
+    f: (b, [x, w, c]) => b.gemm(x!, w!, c, { transB: true }),
+  },
   { name: 'MatMul with a narrow output (gradient computed transposed)', inputs: [s(6, 20), s(20, 3)], f: (b, [x, y]) => b.matmul(x!, y!) },
   { name: 'Transpose', inputs: [s(2, 3, 4)], f: (b, [x]) => b.transpose(x!, [1, 2, 0]) },
   { name: 'Reshape (0 and -1)', inputs: [s(2, 3, 4)], f: (b, [x]) => b.reshape(x!, [0, -1, 2]) },

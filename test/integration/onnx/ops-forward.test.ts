@@ -245,6 +245,18 @@ const cases: Case[] = [
     ref: ([x, w, c]) => R.zip([R.matmul(x!, R.transpose(w!, [1, 0])), c!], (p, q) => p + q),
   },
   {
+    name: 'linear on 2-D input (one Gemm with transB)',
+    inputs: [{ shape: [6, 5] }, { shape: [4, 5] }, { shape: [4] }],
+    build: (b, [x, w, c]) => linear(b, x!, w!, c),
+    ref: ([x, w, c]) => R.zip([R.matmul(x!, R.transpose(w!, [1, 0])), c!], (p, q) => p + q),
+  },
+  {
+    name: 'Gemm transA transB with alpha, beta and C [M,1]',
+    inputs: [{ shape: [5, 3] }, { shape: [4, 5] }, { shape: [3, 1] }],
+    build: (b, [x, w, c]) => b.gemm(x!, w!, c, { transA: true, transB: true, alpha: 0.5, beta: -2 }),
+    ref: ([x, w, c]) => R.zip([R.matmul(R.transpose(x!, [1, 0]), R.transpose(w!, [1, 0])), c!], (p, q) => 0.5 * p - 2 * q),
+  },
+  {
     name: 'Transpose',
     inputs: [{ shape: [2, 3, 4] }],
     build: (b, [x]) => b.transpose(x!, [2, 0, 1]),

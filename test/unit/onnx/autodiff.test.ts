@@ -52,6 +52,21 @@ describe('autodiff structure', () => {
     expect(added.filter((n) => n.opType === 'Sub').length).toBe(1);
   });
 
+  it('differentiates a 2-D linear layer (Gemm with transB) with Gemms only: no Transpose, bias summed by a ones-vector MatMul', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', ['batch', 16]);
+    const w = b.input('w', 'float32', [32, 16]);
+    const c = b.input('c', 'float32', [32]);
+    const h = linear(b, b.tanh(x), w, c);
+    expect(b.producerOf(h)!.opType).toBe('Gemm');
+    const before = b.nodes.length;
+    gradients(b, b.reduceSum(b.mul(h, h)), [w, c]);
+    const added = b.nodes.slice(before).map((n) => n.opType);
+    expect(added).not.toContain('Transpose');
+    expect(added.filter((t) => t === 'Gemm')).toHaveLength(1);
+    expect(added.filter((t) => t === 'MatMul')).toHaveLength(1);
+  });
+
   it('differentiates exact GELU in closed form, and by the chain rule when its intermediates are shared', () => {
     const build = (shared: boolean) => {
       const b = new GraphBuilder();

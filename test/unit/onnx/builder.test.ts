@@ -125,6 +125,20 @@ describe('build-time errors', () => {
     expect(b.transposeLast2(b.transpose(w, [1, 0]))).toBe(w);
   });
 
+  it('infers Gemm with transposed operands and a one-way broadcast C', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', ['batch', 4]);
+    const w = b.input('w', 'float32', [3, 4]);
+    expect(b.gemm(x, w, b.input('c', 'float32', [3]), { transB: true }).shape).toEqual(['batch', 3]);
+    expect(b.gemm(b.input('wt', 'float32', [4, 3]), x, null, { transA: true, transB: true }).shape).toEqual([3, 'batch']);
+    expect(b.gemm(w, b.input('v', 'float32', [4, 5]), b.input('c2', 'float32', [3, 1])).shape).toEqual([3, 5]);
+    expect(graphError(() => b.gemm(x, w)).message).toMatch(/Gemm .*inner dims differ/);
+    expect(graphError(() => b.gemm(x, w, b.input('c3', 'float32', [2, 3]), { transB: true })).message).toMatch(/does not broadcast to the output/);
+    expect(graphError(() => b.gemm(b.input('x3', 'float32', [2, 2, 4]), w, null, { transB: true })).message).toMatch(/must be 2-D/);
+    const g = b.gemm(x, w, b.input('c4', 'float32', [1]), { transB: true, alpha: 2, beta: 1 });
+    expect(b.producerOf(g)!.attributes).toEqual({ transB: { kind: 'int', value: 1 }, alpha: { kind: 'float', value: 2 } });
+  });
+
   it('infers MatMul with vector operands (numpy semantics)', () => {
     const b = new GraphBuilder();
     const v = b.input('v', 'float32', [4]);

@@ -94,8 +94,8 @@ class TtmGraph {
 
   /**
    * Linear over the last axis. Inputs of rank > 2 are flattened to [rows, K] first so that
-   * onnxruntime fuses MatMul + bias Add into one Gemm over all rows (a 4-D MatMul + Add is
-   * not fused). The reshapes are free (no copy); -1 keeps the symbolic batch without Shape ops.
+   * the layer is one Gemm over all rows with the bias fused and the weight read transposed
+   * in place. The reshapes are free (no copy); -1 keeps the symbolic batch without Shape ops.
    */
   linear(prefix: string, x: Value): Value {
     const b = this.b;
