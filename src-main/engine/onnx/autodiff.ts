@@ -492,10 +492,10 @@ function extremumGrad(c: GradContext): (Value | null)[] {
   return [b.mul(mask, b.div(keepDims(b, c.node, c.gy[0]!), count)), null];
 }
 
-/** A forward subgraph differentiated as a whole: the gradient of `input` from that of the last node's output. */
+/** A forward subgraph differentiated as a whole: the gradients of `inputs` from that of the last node's output. */
 interface FusedGrad {
-  input: Value;
-  grad: (g: Value) => Value;
+  inputs: readonly Value[];
+  grad: (g: Value, needs: readonly boolean[]) => readonly (Value | null)[];
 }
 
 /** The scalar value of a one-element constant, if `v` is one. */
@@ -536,11 +536,43 @@ function matchGelu(b: GraphBuilder, n: GraphNode, private1: (v: Value) => boolea
       ((dn.opType === 'Div' && near(scalarOf(b, dn.inputs[1]!), Math.SQRT2)) || (dn.opType === 'Mul' && near(scalarOf(b, dn.inputs[1]!), Math.SQRT1_2)));
     if (!scaled) continue;
     return {
-      input: hx,
+      inputs: [hx],
       grad: (g) => {
         // x·φ(x) = h·√(2/π)·exp(−d²) with h = x/2 and d = x/√2; Φ(x) = t/2.
         const e = b.exp(b.sub(b.scalar(Math.log(Math.sqrt(2 / Math.PI)), d.dtype), b.mul(d, d)));
-        return b.mul(g, b.add(b.mul(t, 0.5), b.mul(h, e)));
+        return [b.mul(g, b.add(b.mul(t, 0.5), b.mul(h, e)))];
+      },
+    };
+  }
+  return null;
+}
+
+/**
+ * Softmax gate y = x ⊙ s, s = softmax(z), with s read only by this Mul and of y's shape
+ * (x may broadcast). Since s ⊙ (g ⊙ x) = g ⊙ y, the softmax gradient
+ * s ⊙ (g⊙x − Σ(g⊙x⊙s)) becomes g⊙y − s ⊙ Σ(g⊙y): the gate's output stands in for g ⊙ x,
+ * one elementwise op fewer than the chain rule through Mul and Softmax.
+ */
+function matchSoftmaxGate(b: GraphBuilder, n: GraphNode, private1: (v: Value) => boolean): FusedGrad | null {
+  if (n.opType !== 'Mul') return null;
+  const y = n.outputs[0]!;
+  for (const si of [1, 0]) {
+    const s = n.inputs[si]!;
+    const x = n.inputs[1 - si]!;
+    const sn = b.producerOf(s);
+    if (sn?.opType !== 'Softmax' || s === x || !private1(s) || !dimShapeEq(s, y)) continue;
+    const z = sn.inputs[0]!;
+    const ax = normalizeAxis(ints(sn, 'axis', -1), s.rank, 'Softmax');
+    return {
+      inputs: [x, z],
+      grad: (g, needs) => {
+        const gx = needs[0] ? reduceToShape(b, b.mul(g, s), x) : null;
+        let gz: Value | null = null;
+        if (needs[1]) {
+          const gy = b.mul(g, y);
+          gz = b.sub(gy, b.mul(s, b.reduceSum(gy, [ax], true)));
+        }
+        return [gx, gz];
       },
     };
   }
@@ -659,9 +691,14 @@ export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[], _
     const n = nodes[i]!;
     const gy = n.outputs.map((o) => total(o));
     if (gy.every((g) => g === null)) continue;
-    const fused = matchGelu(b, n, private1);
-    if (fused && gy[0] && needsGrad(fused.input)) {
-      push(fused.input, fused.grad(gy[0]));
+    // A fusion's last input is the one it exists for (GELU's x, the gate's logits); without
+    // a gradient there the plain rules do less work.
+    const fused = matchGelu(b, n, private1) ?? matchSoftmaxGate(b, n, private1);
+    if (fused && gy[0] && needsGrad(fused.inputs[fused.inputs.length - 1]!)) {
+      const fneeds = fused.inputs.map(needsGrad);
+      fused.grad(gy[0], fneeds).forEach((g, k) => {
+        if (g && fneeds[k]) push(fused.inputs[k]!, g);
+      });
       continue;
     }
     const needs = n.inputs.map(needsGrad);

@@ -176,6 +176,20 @@ const cases: GCase[] = [
   },
   { name: 'BatchNorm training statistics', inputs: [s(4, 3, 2), s(3), s(3)], f: (b, [x, w, c]) => batchNormTraining(b, x!, w!, c!).y },
   { name: 'gated attention', inputs: [s(2, 3, 4), s(4, 4), s(4)], f: (b, [x, w, c]) => gatedAttention(b, x!, w!, c) },
+  { name: 'gated attention on 2-D rows (Gemm)', inputs: [s(5, 4), s(4, 4), s(4)], f: (b, [x, w, c]) => gatedAttention(b, x!, w!, c) },
+  // Softmax gates differentiated from the gate's output (s read only by the Mul) or by the chain rule.
+  { name: 'softmax gate, softmax first, axis 0', inputs: [s(3, 4), s(3, 4)], f: (b, [x, z]) => b.mul(b.softmax(z!, 0), x!) },
+  { name: 'softmax gate with a broadcast x [4] ⊙ softmax([2,3,4])', inputs: [s(4), s(2, 3, 4)], f: (b, [x, z]) => b.mul(x!, b.softmax(z!, -1)) },
+  { name: 'softmax gate on its own logits, x ⊙ softmax(x)', inputs: [s(2, 5)], f: (b, [x]) => b.mul(x!, b.softmax(x!, -1)) },
+  {
+    name: 'softmax gate whose softmax is also used elsewhere (chain rule)',
+    inputs: [s(2, 4), s(2, 4)],
+    f: (b, [x, z]) => {
+      const p = b.softmax(z!, -1);
+      return b.add(b.mul(x!, p), b.mul(p, p));
+    },
+  },
+  { name: 'Mul by a broadcast softmax (chain rule): [2,3,4] ⊙ softmax([4])', inputs: [s(2, 3, 4), s(4)], f: (b, [x, z]) => b.mul(x!, b.softmax(z!, -1)) },
   {
     name: 'dropout with a fed mask',
     inputs: [s(3, 4), { shape: [3, 4], values: [1, 0, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1], constant: true }],

@@ -67,6 +67,25 @@ describe('autodiff structure', () => {
     expect(added.filter((t) => t === 'MatMul')).toHaveLength(1);
   });
 
+  it('differentiates a softmax gate from its output when the softmax is private to the gate', () => {
+    const build = (shared: boolean) => {
+      const b = new GraphBuilder();
+      const x = b.input('x', 'float32', ['batch', 4]);
+      const z = b.input('z', 'float32', ['batch', 4]);
+      const s = b.softmax(z, -1);
+      let y = b.mul(x, s);
+      if (shared) y = b.add(y, s);
+      const before = b.nodes.length;
+      gradients(b, b.reduceSum(y), [x, z]);
+      return b.nodes.slice(before + 1).map((n) => n.opType);
+    };
+    const fused = build(false);
+    // After the loss's ReduceSum gradient (Unsqueeze, Expand): g⊙s for x; g⊙y − s⊙Σ(g⊙y) for z.
+    expect(fused.slice(fused.indexOf('Expand') + 1)).toEqual(['Mul', 'Mul', 'ReduceSum', 'Mul', 'Sub']);
+    const chain = build(true);
+    expect(chain.filter((t) => t === 'Mul').length).toBeGreaterThan(3);
+  });
+
   it('differentiates exact GELU in closed form, and by the chain rule when its intermediates are shared', () => {
     const build = (shared: boolean) => {
       const b = new GraphBuilder();
