@@ -10,7 +10,7 @@ import { StudioError } from '../errors.js';
 import { ONNX_DTYPE, typedArrayOf, type AnyTypedArray, type DType, type TypedArrayFor } from './dtype.js';
 import { inferOutputs, knownContents } from './infer.js';
 import { encodeModel, type AttributeValue, type NodeProtoInit, type ProtoDim, type TensorProtoInit } from './proto.js';
-import { dimFactors, formatShape, isStaticShape, normalizeDim, type Dim, type Shape } from './shape.js';
+import { dimDiv, dimEq, dimFactors, dimProduct, formatShape, isStaticShape, normalizeDim, type Dim, type Shape } from './shape.js';
 
 export const OPSET_VERSION = 18;
 export const IR_VERSION = 8;
@@ -450,9 +450,21 @@ export class GraphBuilder {
     const s = shape instanceof Value ? shape : this.shapeTensor(shape);
     return this.op1('Reshape', [x, s]);
   }
-  /** Reshape `x` to the (possibly symbolic) shape of `like`, using Shape(like) when needed. */
+  /**
+   * Reshape `x` to the (possibly symbolic) shape of `like`. Symbolic dims that `x` has at
+   * the same index are copied (0) and a single other one is inferred (-1), so the target
+   * stays a constant; only otherwise is it assembled at run time (Shape slices, or Shape(like)).
+   */
   reshapeLike(x: Value, like: Value): Value {
-    if (isStaticShape(like.shape) || this.canBuildShape(like.shape)) return this.reshape(x, like.shape);
+    const t = like.shape;
+    if (isStaticShape(t)) return this.reshape(x, t);
+    const target = t.map((d, i) => (typeof d === 'number' ? d : i < x.rank && dimEq(x.shape[i]!, d) ? 0 : -1));
+    const free = target.indexOf(-1);
+    const inferred = free < 0 ? undefined : dimDiv(dimProduct(x.shape), dimProduct(t.filter((_, i) => i !== free)));
+    const inferable = free < 0 || (target.indexOf(-1, free + 1) < 0 && inferred !== undefined && dimEq(inferred, t[free]!));
+    // A static 0 would read as "copy", and -1 cannot be inferred next to a zero-size dim.
+    if (inferable && !t.includes(0)) return this.reshape(x, target);
+    if (this.canBuildShape(t)) return this.reshape(x, t);
     return this.reshape(x, this.shapeOf(like));
   }
   /** int64 1-D tensor with the run-time shape of x (or dims [start, end)). */

@@ -118,6 +118,19 @@ const cases: GCase[] = [
     inputs: [{ shape: [2, 3, 4], declared: ['batch', 3, 4] }],
     f: (b, [x]) => b.reshape(b.mul(b.reshape(x!, [-1, 4]), b.reshape(x!, [-1, 4])), ['batch', 3, 4]),
   },
+  {
+    name: 'Reshape, Unsqueeze, Squeeze over two symbolic dims (gradients copy one and infer the other)',
+    inputs: [{ shape: [2, 3, 4], declared: ['batch', 3, 'len'] }],
+    f: (b, [x]) => {
+      const t = b.squeeze(b.unsqueeze(b.tanh(x!), [1]), [1]);
+      return b.mul(b.reshape(t, [0, -1]), b.reshape(t, [0, -1]));
+    },
+  },
+  {
+    name: 'Reshape folding two symbolic dims into one (gradient target built at run time)',
+    inputs: [{ shape: [2, 3, 4], declared: ['batch', 3, 'len'] }],
+    f: (b, [x]) => b.tanh(b.reshape(x!, [-1])),
+  },
   { name: 'Unsqueeze + Squeeze', inputs: [s(2, 3)], f: (b, [x]) => b.unsqueeze(b.squeeze(b.unsqueeze(x!, [1]), [1]), [0, 3]) },
   { name: 'Expand', inputs: [s(3, 1)], f: (b, [x]) => b.expand(x!, [2, 3, 4]) },
   { name: 'Slice (negative start, two axes)', inputs: [s(4, 5)], f: (b, [x]) => b.slice(x!, [1, -3], [3, 100], [0, 1]) },

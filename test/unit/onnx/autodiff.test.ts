@@ -86,6 +86,21 @@ describe('autodiff structure', () => {
     expect(chain.filter((t) => t === 'Mul').length).toBeGreaterThan(3);
   });
 
+  it('differentiates Reshape, Squeeze and Unsqueeze over a symbolic batch without Shape ops', () => {
+    const shapeOps = (reshaped: boolean) => {
+      const b = new GraphBuilder();
+      const x = b.input('x', 'float32', ['batch', 3, 4]);
+      const t = b.tanh(x);
+      const y = reshaped ? b.squeeze(b.unsqueeze(b.reshape(t, [-1, 4]), [0]), [0]) : t;
+      const before = b.nodes.length;
+      const [g] = gradients(b, b.reduceSum(b.mul(y, y)), [x]);
+      expect(g!.shape).toEqual(['batch', 3, 4]);
+      return b.nodes.slice(before).filter((n) => ['Shape', 'Concat'].includes(n.opType)).length;
+    };
+    // Only the loss's ReduceSum gradient (an Expand to the symbolic shape) reads a Shape.
+    expect(shapeOps(true)).toBe(shapeOps(false));
+  });
+
   it('differentiates exact GELU in closed form, and by the chain rule when its intermediates are shared', () => {
     const build = (shared: boolean) => {
       const b = new GraphBuilder();

@@ -125,6 +125,26 @@ describe('build-time errors', () => {
     expect(b.transposeLast2(b.transpose(w, [1, 0]))).toBe(w);
   });
 
+  it('reshapes like a symbolic shape with a constant target (0 copies, one -1) where it can', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', ['batch', 3, 'len', 4]);
+    const like = b.input('like', 'float32', ['batch', 'len', 12]);
+    const target = (v: ReturnType<GraphBuilder['reshapeLike']>) => b.knownInts(b.producerOf(v)!.inputs[1]!);
+    const x3 = b.input('x3', 'float32', [2, 'batch', 4]);
+    const back = b.reshapeLike(b.reshape(x3, [-1, 4]), x3);
+    expect(target(back)).toEqual([2, -1, 4]);
+    expect(back.shape).toEqual([2, 'batch', 4]);
+    expect(b.constantData(b.producerOf(back)!.inputs[1]!)).toBeDefined();
+    const flat = b.reshape(x, [-1, 4]); // ['batch*len*3', 4]
+    const kept = b.reshapeLike(x, like);
+    expect(target(kept)).toEqual([0, -1, 12]);
+    expect(kept.shape).toEqual(['batch', 'len', 12]);
+    // Two symbols to infer: the target is assembled from Shape slices of the inputs.
+    const before = b.nodes.length;
+    expect(b.reshapeLike(flat, like).shape).toEqual(['batch', 'len', 12]);
+    expect(b.nodes.slice(before).some((n) => n.opType === 'Shape')).toBe(true);
+  });
+
   it('infers Gemm with transposed operands and a one-way broadcast C', () => {
     const b = new GraphBuilder();
     const x = b.input('x', 'float32', ['batch', 4]);
