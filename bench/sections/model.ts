@@ -75,14 +75,19 @@ function evalDim(d: Dim, batch: number): number {
   return p;
 }
 
-/** 2·M·K·N summed over MatMul/Gemm nodes; symbolic dims are evaluated at `batch`. */
+/** 2·M·K·N summed over MatMul/Gemm nodes (honouring Gemm's transA); symbolic dims are evaluated at `batch`. */
 export function matmulFlops(nodes: readonly GraphNode[], batch: number): number {
   let total = 0;
   for (const n of nodes) {
     if (n.opType !== 'MatMul' && n.opType !== 'Gemm') continue;
+    // A vector operand is a sum written as a product with ones (bias gradients): not counted,
+    // as the ReduceSum it replaces was not.
+    if (n.inputs[0]!.rank === 1 || n.inputs[1]!.rank === 1) continue;
     const a = n.inputs[0]!;
     const out = n.outputs[0]!;
-    const K = evalDim(a.shape[a.rank - 1]!, batch); // the builder emits plain MatMul (no transA)
+    // Gemm with transA reads A as [K, M]; MatMul and plain Gemm have K last.
+    const transA = n.opType === 'Gemm' && n.attributes.transA?.kind === 'int' && n.attributes.transA.value === 1;
+    const K = evalDim((transA ? a.shape[0] : a.shape[a.rank - 1])!, batch);
     const outElems = out.shape.reduce<number>((p, d) => p * evalDim(d, batch), 1);
     total += 2 * outElems * K;
   }
