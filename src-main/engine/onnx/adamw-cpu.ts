@@ -59,7 +59,9 @@ export function adamWRange(
   decay: readonly number[],
 ): void {
   const stepSize = lr / (1 - Math.pow(beta1, t));
-  const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+  // A multiplication instead of torch's division by √(1 − β2ᵗ): one division less per element
+  // (~15 % of the loop); the float64 results differ in the last bits, far below float32's.
+  const invBc2Sqrt = 1 / Math.sqrt(1 - Math.pow(beta2, t));
   const c1 = (1 - beta1) * k;
   const c2 = (1 - beta2) * k * k;
   for (let s = 0; s < decay.length; s += 3) {
@@ -72,7 +74,7 @@ export function adamWRange(
       v[i] = beta2 * v[i]! + c2 * gi * gi;
       const mi = m[i]!;
       const vi = v[i]!;
-      p[i] = p[i]! * keep - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
+      p[i] = p[i]! * keep - (stepSize * mi) / (Math.sqrt(vi) * invBc2Sqrt + eps);
     }
   }
 }
