@@ -1,7 +1,7 @@
 /**
  * TTM r2 512-96 speed: zero-shot forecast windows per second (1 and 4 channels; batch 1, 64,
  * 512; 1 and 2 threads; and at 2 threads, 2 one-thread worker sessions splitting the batch, as
- * TtmPredictor does by default; large batches in runs of at most 256 window-channels, as the
+ * TtmPredictor does by default; large batches in runs of at most 128 window-channels, as the
  * predictor runs them) and training samples per second at batch 64 (frozen backbone
  * and full fine-tuning; 1 and 2 threads, and 2 one-thread gradient workers as the training
  * loop does by default), each as GFLOP/s and as a share of one large MatMul's rate measured in the same

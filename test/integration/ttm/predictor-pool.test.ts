@@ -52,8 +52,8 @@ describe('TtmPredictor data parallelism (worker sessions)', () => {
     expect(out[TTM_IO.scale]!.data).toEqual(a.scale);
   });
 
-  it('one session runs batches above 256 window-channels in chunks, with the results of small batches', async () => {
-    // The tiny model has 2 channels: at most 128 windows per run, so 300 windows take 3 runs.
+  it('one session runs batches above 128 window-channels in chunks, with the results of small batches', async () => {
+    // The tiny model has 2 channels: at most 64 windows per run, so 300 windows take 5 runs.
     const n = 300;
     const big = new Float32Array(n * L * C);
     for (let b = 0; b < n; b++) big.set(past.subarray((b % B) * L * C, ((b % B) + 1) * L * C), b * L * C);

@@ -52,11 +52,12 @@ export interface TtmPredictorOptions extends SessionOptions {
 const DEFAULT_MIN_WORKER_BATCH = 16;
 
 /**
- * Most window×channel rows one CPU run takes (a worker's or the main session's): beyond ~256
- * the activations leave the CPU caches (4 channels, batch 512: 26 % more windows/s in runs
- * of 64 windows than of 256).
+ * Most window×channel rows one CPU run takes (a worker's or the main session's): larger runs
+ * spill the activations out of the CPU caches. Measured on 2 cores, batch 512, windows/s with
+ * 2 workers: 4 channels 1,795 in runs of 32 windows vs 1,658 (64), 1,450 (128), 1,295 (256);
+ * 1 channel flat from 64 to 256 windows per run, lower at 512.
  */
-const ROWS_PER_WORKER_RUN = 256;
+const ROWS_PER_WORKER_RUN = 128;
 
 /** Windows per worker run for a model with this many channels (see ROWS_PER_WORKER_RUN). */
 export function windowsPerWorkerRun(cfg: HfTtmConfig): number {
