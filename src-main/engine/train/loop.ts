@@ -373,8 +373,8 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       flush();
     }
 
-    while (trainer.stepCount < totalSteps) {
-      const k = trainer.stepCount; // steps taken so far; this step is k + 1
+    /** The inputs of the step after `k` steps: a pure function of k (data order, dropout masks). */
+    const batchFor = (k: number): Record<string, TensorData> => {
       const epochIdx = Math.floor(k / stepsPerEpoch);
       if (epochIdx !== orderEpoch) {
         order = epochOrder(trainWindows.length, config.seed, epochIdx);
@@ -408,8 +408,23 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
           };
         }
       }
+      return feeds;
+    };
+
+    let prepared: { k: number; feeds: Record<string, TensorData> } | null = null;
+    while (trainer.stepCount < totalSteps) {
+      const k = trainer.stepCount; // steps taken so far; this step is k + 1
+      const feeds = prepared?.k === k ? prepared.feeds : batchFor(k);
       const sv = scheduleAt(schedule, Math.min(k, schedule.kind === 'constant' ? k : schedule.totalSteps));
-      const res = await trainer.step(feeds, { lr: sv.lr, ...(sv.beta1 !== null ? { beta1: sv.beta1 } : {}) });
+      const stepping = trainer.step(feeds, { lr: sv.lr, ...(sv.beta1 !== null ? { beta1: sv.beta1 } : {}) });
+      // Data-parallel steps run in worker threads: build the next batch meanwhile (~1.5 ms
+      // of a 15–35 ms step on 2 cores). A failure here is retried (and reported) next step.
+      try {
+        prepared = k + 1 < totalSteps ? { k: k + 1, feeds: batchFor(k + 1) } : null;
+      } catch {
+        prepared = null;
+      }
+      const res = await stepping;
       const step = k + 1;
       const epoch = step / stepsPerEpoch;
       if (!Number.isFinite(res.loss)) {
