@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ApiEvent, ApiResponse } from '../src-main/engine/api/contract.js';
 import { StudioService } from '../src-main/engine/api/service.js';
-import type { EvaluationReport } from '../src-main/engine/forecast/evaluate.js';
+import type { EvaluationReport } from '../src-main/engine/forecast/evaluation-report.js';
 import { createLogger } from '../src-main/engine/logger.js';
 import { saveCheckpoint } from '../src-main/engine/ttm/checkpoint.js';
 import { parseHfConfig, type HfTtmConfig } from '../src-main/engine/ttm/hf-config.js';

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiResponse } from '../../src-main/engine/api/contract.js';
 import { StudioService } from '../../src-main/engine/api/service.js';
-import type { EvaluationReport } from '../../src-main/engine/forecast/evaluate.js';
+import type { EvaluationReport } from '../../src-main/engine/forecast/evaluation-report.js';
 import { createLogger } from '../../src-main/engine/logger.js';
 import type { BenchRow, BenchSection } from '../harness.js';
 

@@ -16,7 +16,8 @@ export {
   type PredictOptions,
 } from './forecast/forecasters.js';
 export { prepareData, type ForecastData, type PreparedData, type SeriesRow, type StoreDataRef } from './forecast/data.js';
-export { evaluateModels, reportRows, type EvaluationReport, type GroupReport, type ModelSummary } from './forecast/evaluate.js';
+export { evaluateModels, reportRows } from './forecast/evaluate.js';
+export type { EvaluationReport, GroupReport, ModelSummary } from './forecast/evaluation-report.js';
 export { rollingForecasts, writeForecastCsv, type RollingForecasts } from './forecast/predict.js';
 export {
   TtmConfigSchema,

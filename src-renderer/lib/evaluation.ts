@@ -1,63 +1,15 @@
 /**
  * The evaluation report as the Evaluate page reads it (the shape `forecast.evaluate` stores,
- * engine/forecast/evaluate.ts), unit selection of its numbers, error-grid point pairs and
- * display downsampling. Pure functions, unit-tested.
+ * engine/forecast/evaluation-report.ts), unit selection of its numbers, error-grid point pairs
+ * and display downsampling. Pure functions, unit-tested.
  */
 import type { StoredForecast } from '../../src-main/engine/api/contract.js';
+import type { EvaluationReport, GroupReport } from '../../src-main/engine/forecast/evaluation-report.js';
 import type { TraceData } from './trace-data.js';
 import { traceValueAt } from './forecast-chart.js';
 import { MGDL_PER_MMOL, type GlucoseUnit } from './units.js';
 
-export type ZoneLetter = 'A' | 'B' | 'C' | 'D' | 'E';
-export interface ZoneSummary {
-  n: number;
-  counts: Record<ZoneLetter, number>;
-  percent: Record<ZoneLetter, number | null>;
-  aPlusB: number | null;
-}
-export interface StepPoint {
-  step: number;
-  minutes: number;
-  n: number;
-  rmseMgdl: number | null;
-  rmseMmoll: number | null;
-  maeMgdl: number | null;
-  maeMmoll: number | null;
-  mard: number | null;
-}
-export interface ModelSummary {
-  model: string;
-  windows: number;
-  scoredTargets: number;
-  at: { minutes: number; n: number; rmseMgdl: number | null; rmseMmoll: number | null; maeMgdl: number | null; maeMmoll: number | null; mard: number | null }[];
-  trajectoryRmseMgdl: number | null;
-  trajectoryRmseMinutes: number;
-  clarkeAB: number | null;
-  parkesAB: number | null;
-  hypo: { sensitivity: number | null; precision: number | null; mcc: number | null };
-  coverage: { level: number; coverage: number | null; meanWidthMmoll: number | null }[];
-  skill: { minutes: number; skill: number | null }[];
-  full: {
-    point: { resolutionMin: number; perStep: StepPoint[] };
-    clarke: { overall: ZoneSummary; perStep: ZoneSummary[] };
-    parkes: { overall: ZoneSummary; perStep: ZoneSummary[] };
-  };
-}
-export interface GroupReport {
-  group: 'in_distribution' | 'unseen_patients';
-  windows: number;
-  models: ModelSummary[];
-}
-export interface EvaluationReport {
-  resolutionMin: number;
-  contextLength: number;
-  horizon: number;
-  stride: number;
-  levels: number[];
-  calibrationWindows: number;
-  groups: GroupReport[];
-  notes: string[];
-}
+export type { EvaluationReport, GroupReport, ModelSummary } from '../../src-main/engine/forecast/evaluation-report.js';
 
 export const GROUP_TITLES: Record<GroupReport['group'], string> = {
   in_distribution: 'In-distribution patients (test tail of training patients)',

@@ -15,7 +15,7 @@ import type { ApiResponse, QualityReport, ReportResult } from '../../engine/api/
 import { StudioService } from '../../engine/api/service.js';
 import { StudioError } from '../../engine/errors.js';
 import { DEFAULT_BUNDLED_MODEL, bundledModelsDir, registerBundledModels } from '../../engine/first-start.js';
-import type { EvaluationReport } from '../../engine/forecast/evaluate.js';
+import type { EvaluationReport } from '../../engine/forecast/evaluation-report.js';
 import { createLogger } from '../../engine/logger.js';
 import { dataDirLayout } from '../../engine/paths.js';
 import { readDemoRecipe } from '../../engine/sim/demo.js';

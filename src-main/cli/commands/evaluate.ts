@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { EvaluationReport } from '../../engine/forecast/evaluate.js';
+import type { EvaluationReport } from '../../engine/forecast/evaluation-report.js';
 import { contextFrom } from '../context.js';
 import { table } from '../output.js';
 import { fmt, intArg } from './train-args.js';

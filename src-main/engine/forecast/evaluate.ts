@@ -10,6 +10,7 @@
 import { StudioError } from '../errors.js';
 import type { WindowDescriptor } from '../data/windows.js';
 import { evaluateForecastSet, pointMetricsAtMinutes, skillScore, trajectoryRmse, type EvaluationResult } from '../metrics/index.js';
+import type { EvaluationReport, GroupReport, ModelSummary } from './evaluation-report.js';
 import { calibrateConformal, conformalIntervals, type ConformalCalibration } from './conformal.js';
 import { partWindows, type PreparedData } from './data.js';
 import { glucoseWindows } from './ttm-model.js';
@@ -25,39 +26,6 @@ export interface EvaluateModelsOptions {
   minutes?: readonly number[];
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, what: string) => void;
-}
-
-export interface ModelSummary {
-  model: string;
-  windows: number;
-  scoredTargets: number;
-  at: { minutes: number; n: number; rmseMgdl: number | null; rmseMmoll: number | null; maeMgdl: number | null; maeMmoll: number | null; mard: number | null }[];
-  trajectoryRmseMgdl: number | null;
-  trajectoryRmseMinutes: number;
-  clarkeAB: number | null;
-  parkesAB: number | null;
-  hypo: { sensitivity: number | null; precision: number | null; mcc: number | null };
-  coverage: { level: number; coverage: number | null; meanWidthMmoll: number | null }[];
-  /** 1 − RMSE/RMSE_persistence at each reported minute. */
-  skill: { minutes: number; skill: number | null }[];
-  full: EvaluationResult;
-}
-
-export interface GroupReport {
-  group: 'in_distribution' | 'unseen_patients';
-  windows: number;
-  models: ModelSummary[];
-}
-
-export interface EvaluationReport {
-  resolutionMin: number;
-  contextLength: number;
-  horizon: number;
-  stride: number;
-  levels: number[];
-  calibrationWindows: number;
-  groups: GroupReport[];
-  notes: string[];
 }
 
 function summarize(model: string, windows: number, r: EvaluationResult, persistence: EvaluationResult | null, minutes: readonly number[]): ModelSummary {

@@ -23,7 +23,8 @@ import { runTrainingLoop, type TrainLoopResult, type TrainProgress } from '../tr
 import { TrainOptionsSchema, type TrainOptionsInput } from '../train/protocol.js';
 import { ridgeModelFromJson, ridgeModelToJson, type RidgeModel } from './baselines/ridge.js';
 import { prepareData, type ForecastData, type PreparedData, type PrepareOptions } from './data.js';
-import { baselineModels, evaluateModels, type EvaluationReport } from './evaluate.js';
+import { baselineModels, evaluateModels } from './evaluate.js';
+import type { EvaluationReport } from './evaluation-report.js';
 import { rollingForecasts, type RollingForecastOptions, type RollingForecasts } from './predict.js';
 import { fitPreprocessor, initialNetwork, type TtmModelState } from './ttm-model.js';
 import { fitRidgeOnSplit, persistenceModel, ridgeWindowModel, ttmWindowModel, type WindowModel } from './window-models.js';

@@ -12,7 +12,8 @@
  */
 import { join } from 'node:path';
 import { checkChannelsPresent, prepareData, type PreparedData } from '../forecast/data.js';
-import { baselineModels, evaluateModels, type EvaluationReport } from '../forecast/evaluate.js';
+import { baselineModels, evaluateModels } from '../forecast/evaluate.js';
+import type { EvaluationReport } from '../forecast/evaluation-report.js';
 import { rollingForecasts, storeForecasts, writeForecastCsv } from '../forecast/predict.js';
 import { channelsOf, fitPreprocessor, initialNetwork, type TtmModelState } from '../forecast/ttm-model.js';
 import { ttmWindowModel } from '../forecast/window-models.js';
