@@ -1,5 +1,5 @@
 /**
- * Reads an `evaluations.metrics_json` (forecast/evaluate.ts's EvaluationReport) into the
+ * Reads an `evaluations.metrics_json` (forecast/evaluation-report.ts's EvaluationReport) into the
  * report's evaluation shape. Parsed with zod, loosely: unknown keys are ignored, so a newer
  * writer that adds fields still reports; a missing required field yields a clear reason.
  */
