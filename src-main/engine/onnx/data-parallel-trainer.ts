@@ -31,7 +31,7 @@ import {
   startSessionWorkers,
   type WorkerChannel,
 } from './session-pool.js';
-import type { OptimizerState, StepOptions, StepResult, StepTrainer } from './trainer.js';
+import { checkInitialParams, checkOptimizerState, checkStep, type OptimizerState, type StepOptions, type StepResult, type StepTrainer } from './trainer.js';
 
 type Flat = Float32Array | Float64Array;
 
@@ -151,11 +151,8 @@ export class DataParallelTrainer implements StepTrainer {
 
   /** Starts one worker per shard; `initialParams` (flat, layout order) is copied into shared memory. */
   static async create(graphs: ShardedTrainingGraphs, initialParams: Flat, options: DataParallelTrainerOptions = {}): Promise<DataParallelTrainer> {
-    const want = graphs.dtype === 'float32' ? Float32Array : Float64Array;
     const n = graphs.layout.total;
-    if (!(initialParams instanceof want) || initialParams.length !== n) {
-      throw new StudioError('INVALID_INPUT', `Initial parameters must be a ${want.name} of ${n} values.`);
-    }
+    checkInitialParams(graphs.dtype, n, initialParams);
     const k = graphs.shards;
     const buffers: SharedBuffers = {
       params: sharedArray(graphs.dtype, n),
@@ -214,10 +211,7 @@ export class DataParallelTrainer implements StepTrainer {
   }
   /** Restores a state; the arrays are copied into shared memory. */
   setState(s: OptimizerState): void {
-    const n = this.graphs.layout.total;
-    if (s.params.length !== n || s.m.length !== n || s.v.length !== n)
-      throw new StudioError('INVALID_INPUT', `Optimizer state must hold ${n} values per buffer.`);
-    if (!Number.isInteger(s.step) || s.step < 0) throw new StudioError('INVALID_INPUT', `Optimizer step must be a non-negative integer, got ${s.step}.`);
+    checkOptimizerState(s, this.graphs.layout.total);
     this.buffers.params.set(s.params);
     this.buffers.m.set(s.m);
     this.buffers.v.set(s.v);
@@ -226,16 +220,10 @@ export class DataParallelTrainer implements StepTrainer {
 
   async step(data: Record<string, TensorData | ort.Tensor>, opts: StepOptions): Promise<StepResult> {
     if (this.released) throw new StudioError('RUNTIME', 'The trainer was released.');
-    if (!(opts.lr >= 0) || !Number.isFinite(opts.lr)) throw new StudioError('INVALID_INPUT', `Learning rate must be a finite number >= 0, got ${opts.lr}.`);
     const opt = this.graphs.optimizer;
-    if (opt.beta1Input && opts.beta1 === undefined)
-      throw new StudioError('INVALID_INPUT', 'This training graph takes beta1 as an input: pass beta1 with each step.');
     const feeds: Record<string, TensorData> = {};
-    for (const name of this.graphs.dataInputs) {
-      const v = data[name];
-      if (!v) throw new StudioError('INVALID_INPUT', `Missing training input '${name}' (the graph needs: ${this.graphs.dataInputs.join(', ')}).`);
+    for (const [name, v] of Object.entries(checkStep(data, opts, this.graphs.dataInputs, opt.beta1Input)))
       feeds[name] = { data: v.data as AnyTypedArray, dims: v.dims };
-    }
     const batch = feeds[this.graphs.dataInputs[0]!]!.dims[0];
     if (batch === undefined || !Number.isInteger(batch) || batch < 1)
       throw new StudioError('INVALID_INPUT', 'Training inputs need a batch as their first dimension.');

@@ -46,6 +46,32 @@ export interface StepTrainer {
   release(): Promise<void>;
 }
 
+/** Shared input checks of the trainers (same messages whichever trainer runs). */
+export function checkInitialParams(dtype: 'float32' | 'float64', total: number, initial: Flat): void {
+  const want = dtype === 'float32' ? Float32Array : Float64Array;
+  if (!(initial instanceof want) || initial.length !== total)
+    throw new StudioError('INVALID_INPUT', `Initial parameters must be a ${want.name} of ${total} values.`);
+}
+
+export function checkOptimizerState(s: OptimizerState, total: number): void {
+  if (s.params.length !== total || s.m.length !== total || s.v.length !== total)
+    throw new StudioError('INVALID_INPUT', `Optimizer state must hold ${total} values per buffer.`);
+  if (!Number.isInteger(s.step) || s.step < 0) throw new StudioError('INVALID_INPUT', `Optimizer step must be a non-negative integer, got ${s.step}.`);
+}
+
+/** Checks the schedule values and picks the graph's data inputs out of `data`. */
+export function checkStep<T>(data: Record<string, T>, opts: StepOptions, dataInputs: readonly string[], beta1Input: boolean): Record<string, T> {
+  if (!(opts.lr >= 0) || !Number.isFinite(opts.lr)) throw new StudioError('INVALID_INPUT', `Learning rate must be a finite number >= 0, got ${opts.lr}.`);
+  if (beta1Input && opts.beta1 === undefined) throw new StudioError('INVALID_INPUT', 'This training graph takes beta1 as an input: pass beta1 with each step.');
+  const picked: Record<string, T> = {};
+  for (const name of dataInputs) {
+    const v = data[name];
+    if (!v) throw new StudioError('INVALID_INPUT', `Missing training input '${name}' (the graph needs: ${dataInputs.join(', ')}).`);
+    picked[name] = v;
+  }
+  return picked;
+}
+
 export class Trainer implements StepTrainer {
   private state: OptimizerState;
   private readonly scalarLr = new Float64Array(1);
@@ -69,10 +95,7 @@ export class Trainer implements StepTrainer {
 
   /** Creates the session; `initialParams` (flat, layout order) is adopted, not copied. */
   static async create(graph: TrainingGraph, initialParams: Flat, options?: SessionOptions): Promise<Trainer> {
-    const want = graph.dtype === 'float32' ? Float32Array : Float64Array;
-    if (!(initialParams instanceof want) || initialParams.length !== graph.layout.total) {
-      throw new StudioError('INVALID_INPUT', `Initial parameters must be a ${want.name} of ${graph.layout.total} values.`);
-    }
+    checkInitialParams(graph.dtype, graph.layout.total, initialParams);
     const session = await EngineSession.create(graph.model, {
       ...options,
       disabledOptimizers: graph.dtype === 'float64' ? ['QuickGeluFusion', ...(options?.disabledOptimizers ?? [])] : options?.disabledOptimizers,
@@ -98,16 +121,13 @@ export class Trainer implements StepTrainer {
   }
   /** Restores a state (e.g. from a checkpoint); arrays are adopted, not copied. */
   setState(s: OptimizerState): void {
-    const n = this.graph.layout.total;
-    if (s.params.length !== n || s.m.length !== n || s.v.length !== n)
-      throw new StudioError('INVALID_INPUT', `Optimizer state must hold ${n} values per buffer.`);
-    if (!Number.isInteger(s.step) || s.step < 0) throw new StudioError('INVALID_INPUT', `Optimizer step must be a non-negative integer, got ${s.step}.`);
+    checkOptimizerState(s, this.graph.layout.total);
     this.state = { ...s };
   }
 
   /** One training step (forward, backward, update) in one session.run. */
   async step(data: Record<string, TensorData | ort.Tensor>, opts: StepOptions): Promise<StepResult> {
-    if (!(opts.lr >= 0) || !Number.isFinite(opts.lr)) throw new StudioError('INVALID_INPUT', `Learning rate must be a finite number >= 0, got ${opts.lr}.`);
+    const inputs = checkStep(data, opts, this.graph.dataInputs, this.graph.optimizer.beta1Input);
     const n = this.graph.layout.total;
     const dims = [n];
     const t = this.state.step + 1;
@@ -121,15 +141,10 @@ export class Trainer implements StepTrainer {
       [TRAIN_IO.step]: toOrtTensor({ data: this.scalarStep, dims: [] }),
     };
     if (this.graph.optimizer.beta1Input) {
-      if (opts.beta1 === undefined) throw new StudioError('INVALID_INPUT', 'This training graph takes beta1 as an input: pass beta1 with each step.');
-      this.scalarBeta1[0] = opts.beta1;
+      this.scalarBeta1[0] = opts.beta1!;
       feeds[TRAIN_IO.beta1] = toOrtTensor({ data: this.scalarBeta1, dims: [] });
     }
-    for (const name of this.graph.dataInputs) {
-      const v = data[name];
-      if (!v) throw new StudioError('INVALID_INPUT', `Missing training input '${name}' (the graph needs: ${this.graph.dataInputs.join(', ')}).`);
-      feeds[name] = v instanceof ort.Tensor ? (v as ort.Tensor) : toOrtTensor(v as TensorData);
-    }
+    for (const [name, v] of Object.entries(inputs)) feeds[name] = v instanceof ort.Tensor ? v : toOrtTensor(v as TensorData);
     const out = await this.session.run(feeds, this.outputNames);
     this.state = {
       params: out[TRAIN_IO.paramsOut]!.data as Flat,
