@@ -1,8 +1,8 @@
 import { clarkeErrorGrid } from '../../src-main/engine/metrics/clarke.js';
-import { hypoDetection } from '../../src-main/engine/metrics/hypo.js';
+import { hypoByHorizon } from '../../src-main/engine/metrics/hypo.js';
 import { parkesErrorGrid } from '../../src-main/engine/metrics/parkes.js';
 import { computePointMetrics } from '../../src-main/engine/metrics/point.js';
-import type { ForecastSet } from '../../src-main/engine/metrics/types.js';
+import { type ForecastSet, REPORT_MINUTES } from '../../src-main/engine/metrics/types.js';
 import { persistenceForecast } from '../../src-main/engine/forecast/baselines/persistence.js';
 import { fitRidge, ridgeForecast } from '../../src-main/engine/forecast/baselines/ridge.js';
 import { rateRow, timeRepeats, type BenchRow, type BenchSection } from '../harness.js';
@@ -37,7 +37,7 @@ function syntheticSet(windows: number, horizon: number, contextLength: number) {
 
 /**
  * Evaluation throughput: windows per second for the full per-window metric set (point
- * metrics per horizon step, Clarke, Parkes, hypo level 1 and 2) on [windows, 24] forecasts,
+ * metrics per horizon step, Clarke, Parkes, hypo level 1 and 2 at 30/60/120 min) on [windows, 24] forecasts,
  * plus the parts alone and the ridge baseline's fit/predict.
  */
 export const metricsBench: BenchSection = async (ctx) => {
@@ -59,13 +59,12 @@ export const metricsBench: BenchSection = async (ctx) => {
     computePointMetrics(set, 5);
     clarkeErrorGrid(set);
     parkesErrorGrid(set);
-    hypoDetection(set, 1);
-    hypoDetection(set, 2);
+    hypoByHorizon(set, 5);
   });
   await measure('point metrics', () => computePointMetrics(set, 5));
   await measure('Clarke grid', () => clarkeErrorGrid(set));
   await measure('Parkes grid', () => parkesErrorGrid(set));
-  await measure('hypo detection (L1)', () => hypoDetection(set, 1));
+  await measure('hypo detection (L1, 30/60/120 min)', () => hypoByHorizon(set, 5, REPORT_MINUTES, [1]));
 
   const batch = { windows, contextLength, context: data.context };
   const targets = { windows, horizon, target: data.target, targetMask: data.mask };

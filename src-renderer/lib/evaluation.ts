@@ -4,7 +4,8 @@
  * and display downsampling. Pure functions, unit-tested.
  */
 import type { StoredForecast } from '../../src-main/engine/api/contract.js';
-import type { EvaluationReport, GroupReport } from '../../src-main/engine/forecast/evaluation-report.js';
+import type { EvaluationReport, GroupReport, ModelSummary } from '../../src-main/engine/forecast/evaluation-report.js';
+import type { HypoAtHorizon, HypoLevel } from '../../src-main/engine/metrics/hypo.js';
 import type { TraceData } from './trace-data.js';
 import { traceValueAt } from './forecast-chart.js';
 import { MGDL_PER_MMOL, type GlucoseUnit } from './units.js';
@@ -38,6 +39,16 @@ export function formatRatio(v: number | null, digits = 2): string {
 
 export function formatPct(v: number | null): string {
   return v === null || !Number.isFinite(v) ? '—' : `${v.toFixed(1)} %`;
+}
+
+/**
+ * A model's hypoglycaemia detection of `level` at `minutes` ahead (event = observed reading at
+ * +minutes below the threshold); null when not scored there, or when the report was stored
+ * before per-horizon scoring and has no `hypoByHorizon`.
+ */
+export function hypoAtMinutes(m: ModelSummary, minutes: number, level: HypoLevel = 1): HypoAtHorizon | null {
+  const list = m.hypoByHorizon as readonly HypoAtHorizon[] | undefined;
+  return list?.find((h) => h.level === level && h.minutes === minutes) ?? null;
 }
 
 /** The model names of a report in order (the TTM first, then the baselines). */

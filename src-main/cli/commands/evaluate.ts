@@ -1,5 +1,6 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { EvaluationReport } from '../../engine/forecast/evaluation-report.js';
+import { hypoAt } from '../../engine/metrics/hypo.js';
 import { contextFrom } from '../context.js';
 import { table } from '../output.js';
 import { fmt, intArg } from './train-args.js';
@@ -15,7 +16,7 @@ export function evaluationTable(report: EvaluationReport): string {
       `tRMSE≤${g.models[0]?.trajectoryRmseMinutes ?? 60}`,
       'Clarke A+B %',
       'Parkes A+B %',
-      'hypo MCC',
+      ...minutes.map((m) => `hypo MCC@${m}`),
       ...report.levels.map((l) => `cov ${(l * 100).toFixed(0)} %`),
       `skill@${minutes[minutes.length - 1] ?? ''}`,
     ];
@@ -25,7 +26,7 @@ export function evaluationTable(report: EvaluationReport): string {
       fmt(m.trajectoryRmseMgdl),
       fmt(m.clarkeAB),
       fmt(m.parkesAB),
-      fmt(m.hypo.mcc, 2),
+      ...minutes.map((mm) => fmt(hypoAt(m.hypoByHorizon, mm, 1)?.mcc, 2)),
       ...report.levels.map((l) => fmt((m.coverage.find((c) => c.level === l)?.coverage ?? Number.NaN) * 100)),
       fmt(m.skill[m.skill.length - 1]?.skill, 3),
     ]);
@@ -45,11 +46,14 @@ export function register(program: Command): void {
     .requiredOption('--split <split>', 'split name or id')
     .option('--stride <k>', 'every k-th test window', intArg('--stride'), 1)
     .option('--batch-size <n>', 'windows per model call', intArg('--batch-size'), 256)
+    .option('--part <part>', 'test, or val to choose a recipe on validation data without looking at the test part', 'test')
     .addHelpText('after', '\nExample:\n  ttm-studio evaluate --model run-3 --dataset demo --split s1 --json')
-    .action(async (opts: { model: string; dataset: string; split: string; stride: number; batchSize: number }, command: Command) => {
+    .action(async (opts: { model: string; dataset: string; split: string; stride: number; batchSize: number; part: string }, command: Command) => {
       const ctx = contextFrom(command);
+      if (opts.part !== 'test' && opts.part !== 'val') throw new InvalidArgumentError('--part must be test or val.');
+      const part = opts.part;
       const res = await ctx.withService((s) =>
-        s.invoke('forecast.evaluate', { model: opts.model, dataset: opts.dataset, split: opts.split, stride: opts.stride, batchSize: opts.batchSize }),
+        s.invoke('forecast.evaluate', { model: opts.model, dataset: opts.dataset, split: opts.split, stride: opts.stride, batchSize: opts.batchSize, part }),
       );
       ctx.out.result(res, () => {
         const report = (res.result?.report ?? null) as EvaluationReport | null;

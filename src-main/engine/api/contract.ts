@@ -537,6 +537,8 @@ export const ForecastEvaluateRequestSchema = z
     stride: z.number().int().min(1).default(1),
     levels: z.array(z.number().gt(0).lt(1)).default([0.8, 0.95]),
     batchSize: z.number().int().min(1).max(65536).default(256),
+    /** 'val' scores the validation part (training patients only, no intervals): for choosing a recipe without looking at test data. */
+    part: z.enum(['test', 'val']).default('test'),
   })
   .strict();
 

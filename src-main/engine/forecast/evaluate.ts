@@ -9,7 +9,7 @@
  */
 import { StudioError } from '../errors.js';
 import type { WindowDescriptor } from '../data/windows.js';
-import { evaluateForecastSet, pointMetricsAtMinutes, skillScore, trajectoryRmse, type EvaluationResult } from '../metrics/index.js';
+import { evaluateForecastSet, pointMetricsAtMinutes, REPORT_MINUTES, skillScore, trajectoryRmse, type EvaluationResult } from '../metrics/index.js';
 import type { EvaluationReport, GroupReport, ModelSummary } from './evaluation-report.js';
 import { calibrateConformal, conformalIntervals, type ConformalCalibration } from './conformal.js';
 import { partWindows, type PreparedData } from './data.js';
@@ -22,6 +22,12 @@ export interface EvaluateModelsOptions {
   /** Bins between test windows (1 = every window). */
   stride?: number;
   levels?: readonly number[];
+  /**
+   * Which part is scored: the test part (default), or the validation part of the training
+   * patients, for choosing a recipe without looking at test data (no intervals then: the
+   * validation part is what calibrates them).
+   */
+  part?: 'test' | 'val';
   /** Report at these minutes (those on the grid within the horizon). */
   minutes?: readonly number[];
   signal?: AbortSignal;
@@ -52,7 +58,7 @@ function summarize(model: string, windows: number, r: EvaluationResult, persiste
     trajectoryRmseMinutes: trajMinutes,
     clarkeAB: r.clarke.overall.aPlusB,
     parkesAB: r.parkes.overall.aPlusB,
-    hypo: { sensitivity: r.hypo.level1.sensitivity, precision: r.hypo.level1.precision, mcc: r.hypo.level1.mcc },
+    hypoByHorizon: r.hypoByHorizon,
     coverage: Object.entries(r.coverage).map(([level, c]) => ({ level: Number(level), coverage: c.overall.coverage, meanWidthMmoll: c.overall.meanWidth })),
     skill,
     full: r,
@@ -80,20 +86,33 @@ export async function evaluateModels(data: PreparedData, models: readonly Window
   const geometry = { contextLength: o.contextLength, horizon: o.horizon };
   const stride = o.stride ?? 1;
   const levels = [...(o.levels ?? [0.8, 0.95])];
-  const minutes = o.minutes ?? [30, 60, 120];
+  const minutes = o.minutes ?? REPORT_MINUTES;
   const notes: string[] = [];
-  const cal = partWindows(data, 'val', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'train' });
+  const part = o.part ?? 'test';
+  const cal = part === 'val' ? [] : partWindows(data, 'val', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'train' });
   const calTruth = glucoseWindows(data, cal, o.contextLength, o.horizon);
-  const groups: { group: GroupReport['group']; windows: WindowDescriptor[] }[] = [
-    { group: 'in_distribution', windows: partWindows(data, 'test', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'train' }) },
-    { group: 'unseen_patients', windows: partWindows(data, 'test', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'holdout' }) },
-  ];
+  const groups: { group: GroupReport['group']; windows: WindowDescriptor[] }[] =
+    part === 'val'
+      ? [{ group: 'in_distribution', windows: partWindows(data, 'val', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'train' }) }]
+      : [
+          {
+            group: 'in_distribution',
+            windows: partWindows(data, 'test', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'train' }),
+          },
+          {
+            group: 'unseen_patients',
+            windows: partWindows(data, 'test', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'holdout' }),
+          },
+        ];
   if (groups.every((g) => g.windows.length === 0)) {
     throw new StudioError(
       'INVALID_INPUT',
-      `The split's test part holds no window of ${o.contextLength} + ${o.horizon} steps; use a larger test fraction or a shorter context.`,
+      part === 'val'
+        ? `The split's validation part holds no window of ${o.contextLength} + ${o.horizon} steps; use a larger validation fraction or a shorter context.`
+        : `The split's test part holds no window of ${o.contextLength} + ${o.horizon} steps; use a larger test fraction or a shorter context.`,
     );
   }
+  if (part === 'val') notes.push('Scored on the validation part of the training patients (for choosing a recipe); intervals are not calibrated.');
   const total = models.length * (1 + groups.length);
   let done = 0;
   const tick = (what: string): void => {
@@ -114,7 +133,7 @@ export async function evaluateModels(data: PreparedData, models: readonly Window
     }
     tick(`calibrating ${m.name}`);
   }
-  if (cal.length === 0) notes.push('No validation windows: prediction intervals were not calibrated.');
+  if (cal.length === 0 && part === 'test') notes.push('No validation windows: prediction intervals were not calibrated.');
   const reports: GroupReport[] = [];
   for (const g of groups) {
     if (g.windows.length === 0) {
@@ -131,7 +150,7 @@ export async function evaluateModels(data: PreparedData, models: readonly Window
         name: m.name,
         r: evaluateForecastSet(
           { windows: g.windows.length, horizon: o.horizon, target: truth.target, forecast: f, targetMask: truth.targetMask, unit: 'mmol/L' },
-          { resolutionMin: data.resolutionMin, intervals },
+          { resolutionMin: data.resolutionMin, intervals, minutes },
         ),
       });
       tick(`scoring ${m.name}`);

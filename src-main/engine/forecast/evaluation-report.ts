@@ -4,6 +4,7 @@
  * renderer can share them instead of restating them.
  */
 import type { EvaluationResult } from '../metrics/evaluate.js';
+import type { HypoAtHorizon } from '../metrics/hypo.js';
 
 export interface ModelSummary {
   model: string;
@@ -14,7 +15,13 @@ export interface ModelSummary {
   trajectoryRmseMinutes: number;
   clarkeAB: number | null;
   parkesAB: number | null;
-  hypo: { sensitivity: number | null; precision: number | null; mcc: number | null };
+  /**
+   * Hypoglycaemia detection at each reported minute (level 1 < 3.9 mmol/L, then level 2 < 3.0):
+   * event = observed target at +h below the threshold, predicted = forecast at +h below it;
+   * windows with an imputed target at +h are not counted there. Same entries as `full.hypoByHorizon`.
+   * Absent from reports stored before per-horizon scoring.
+   */
+  hypoByHorizon: HypoAtHorizon[];
   coverage: { level: number; coverage: number | null; meanWidthMmoll: number | null }[];
   /** 1 − RMSE/RMSE_persistence at each reported minute. */
   skill: { minutes: number; skill: number | null }[];

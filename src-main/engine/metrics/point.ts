@@ -6,7 +6,7 @@
  * `null` metrics: "undefined" is reported as such, never as 0.
  */
 import { StudioError } from '../errors.js';
-import { type ForecastSet, MGDL_PER_MMOLL, nonFiniteError, stepForMinutes, validateForecastSet } from './types.js';
+import { type ForecastSet, MGDL_PER_MMOLL, nonFiniteError, REPORT_MINUTES, stepForMinutes, stepsForMinutes, validateForecastSet } from './types.js';
 
 export interface StepPointMetrics {
   /** 1-based horizon step. */
@@ -114,14 +114,8 @@ export function pointMetricsAt(metrics: PointMetrics, minutes: number): StepPoin
 }
 
 /** Point metrics at each of the given minutes that fall on the grid within the horizon; others are skipped. */
-export function pointMetricsAtMinutes(metrics: PointMetrics, minutes: readonly number[] = [30, 60, 120]): StepPointMetrics[] {
-  const out: StepPointMetrics[] = [];
-  const H = metrics.perStep.length;
-  for (const m of minutes) {
-    const step = m / metrics.resolutionMin;
-    if (Number.isInteger(step) && step >= 1 && step <= H) out.push(metrics.perStep[step - 1]!);
-  }
-  return out;
+export function pointMetricsAtMinutes(metrics: PointMetrics, minutes: readonly number[] = REPORT_MINUTES): StepPointMetrics[] {
+  return stepsForMinutes(minutes, metrics.resolutionMin, metrics.perStep.length).map((s) => metrics.perStep[s.step - 1]!);
 }
 
 /**

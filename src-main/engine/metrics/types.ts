@@ -78,3 +78,17 @@ export function stepForMinutes(minutes: number, resolutionMin: number, horizon: 
   }
   return step;
 }
+
+/** The lead times every evaluation reports at (point metrics, hypoglycaemia detection). */
+export const REPORT_MINUTES: readonly number[] = [30, 60, 120];
+
+/** The given minutes that fall on the grid within the horizon, with their 1-based step; others are skipped. */
+export function stepsForMinutes(minutes: readonly number[], resolutionMin: number, horizon: number): { minutes: number; step: number }[] {
+  if (!(resolutionMin > 0)) throw new StudioError('INVALID_INPUT', `Resolution must be a positive number of minutes, got ${resolutionMin}.`);
+  const out: { minutes: number; step: number }[] = [];
+  for (const m of minutes) {
+    const step = m / resolutionMin;
+    if (Number.isInteger(step) && step >= 1 && step <= horizon) out.push({ minutes: m, step });
+  }
+  return out;
+}

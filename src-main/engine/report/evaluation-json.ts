@@ -11,11 +11,14 @@ import type { ModelEvaluation, ReportEvaluation } from './model-schema.js';
 const n = z.number().nullable();
 const Zone = z.looseObject({ n: z.number(), percent: z.looseObject({ A: n, B: n, C: n, D: n, E: n }), aPlusB: n });
 const Step = z.looseObject({ step: z.number(), minutes: z.number(), n: z.number(), rmseMgdl: n, maeMgdl: n, mard: n, biasMgdl: n });
+const Unit = z.enum(['mg/dL', 'mmol/L']);
 const Hypo = z.looseObject({
   level: z.union([z.literal(1), z.literal(2)]),
   threshold: z.number(),
-  unit: z.enum(['mg/dL', 'mmol/L']),
+  unit: Unit,
+  minutes: z.number(),
   windows: z.number(),
+  skippedWindows: z.number(),
   tp: z.number(),
   fp: z.number(),
   tn: z.number(),
@@ -36,7 +39,11 @@ const StoredModel = z.looseObject({
     point: z.looseObject({ resolutionMin: z.number(), perStep: z.array(Step), overall: Step.omit({ step: true, minutes: true }) }),
     clarke: z.looseObject({ overall: Zone }),
     parkes: z.looseObject({ overall: Zone }),
-    hypo: z.looseObject({ level1: Hypo, level2: Hypo }),
+    unit: Unit.optional(),
+    /** Absent before per-horizon hypoglycaemia scoring: the report then says so. */
+    hypoByHorizon: z.array(Hypo).optional(),
+    /** The old any-in-horizon scores: read only for the unit of evaluations stored before `unit`. */
+    hypo: z.looseObject({ level1: z.looseObject({ unit: Unit }) }).optional(),
     coverage: z.record(z.string(), Coverage),
   }),
 });
@@ -67,7 +74,8 @@ function model(m: z.output<typeof StoredModel>, index: number): ModelEvaluation 
   const f = m.full;
   // Hypo thresholds and interval widths are in the unit the evaluation ran in.
   const toMg = (v: number | null, unit: 'mg/dL' | 'mmol/L'): number | null => (v === null ? null : unit === 'mg/dL' ? v : v * MGDL_PER_MMOLL);
-  const unit = f.hypo.level1.unit;
+  // forecast.evaluate has always scored in mmol/L
+  const unit = f.unit ?? f.hypo?.level1.unit ?? 'mmol/L';
   return {
     model: m.model,
     baseline: BASELINE_NAMES.has(m.model.toLowerCase()) || index > 0,
@@ -93,10 +101,12 @@ function model(m: z.output<typeof StoredModel>, index: number): ModelEvaluation 
     trajectoryRmseMinutes: m.trajectoryRmseMinutes ?? null,
     clarke: zone(f.clarke.overall),
     parkes: zone(f.parkes.overall),
-    hypo: [f.hypo.level1, f.hypo.level2].map((h) => ({
+    hypoByHorizon: (f.hypoByHorizon ?? []).map((h) => ({
       level: h.level,
       thresholdMgdl: toMg(h.threshold, h.unit)!,
+      minutes: h.minutes,
       windows: h.windows,
+      skippedWindows: h.skippedWindows,
       tp: h.tp,
       fp: h.fp,
       tn: h.tn,

@@ -330,41 +330,64 @@ function errorGrids(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
 function hypoSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
   const e = input.evaluation;
   if (e === null) return unavailable('Hypoglycaemia detection', input.unavailable.evaluation ?? 'no evaluation is stored.');
-  const rows: HtmlValue[][] = [];
-  for (const g of e.groups)
-    for (const m of g.models)
-      for (const h of m.hypo)
-        rows.push([
-          e.groups.length > 1 ? groupName(g.group) : '',
-          modelLabel(m),
-          `Level ${h.level} (< ${glucose(h.thresholdMgdl, unit)} ${unit})`,
-          int(h.windows),
-          int(h.tp),
-          int(h.fp),
-          int(h.fn),
-          int(h.tn),
-          fractionPct(h.sensitivity),
-          fractionPct(h.precision),
-          fractionPct(h.specificity),
-          num(h.mcc, 3),
-        ]);
-  return markup`<p>A window is an event when any observed target in its horizon is below the threshold, and predicted when any forecast at those steps is.</p>${dataTable(
-    [
-      { label: 'Group' },
-      { label: 'Model' },
-      { label: 'Threshold' },
-      { label: 'Windows', num: true },
-      { label: 'TP', num: true },
-      { label: 'FP', num: true },
-      { label: 'FN', num: true },
-      { label: 'TN', num: true },
-      { label: 'Sensitivity', num: true, unit: '%' },
-      { label: 'Precision', num: true, unit: '%' },
-      { label: 'Specificity', num: true, unit: '%' },
-      { label: 'MCC', num: true },
-    ],
-    rows,
-  )}`;
+  if (e.groups.every((g) => g.models.every((m) => m.hypoByHorizon.length === 0)))
+    return unavailable(
+      'Hypoglycaemia detection',
+      'the stored evaluation has no per-horizon hypoglycaemia scores (it was written by an older version, or the horizon is shorter than 30 min); re-run the evaluation with this version.',
+    );
+  const parts: SafeHtml[] = [
+    markup`<p>At each horizon +h, a test window is an event when the observed reading at +h is below the threshold, and predicted when the forecast at +h is; windows whose target at +h is imputed are not counted at that horizon.</p>`,
+  ];
+  for (const level of [1, 2] as const) {
+    const entries = e.groups.flatMap((g) => g.models.flatMap((m) => m.hypoByHorizon.filter((h) => h.level === level)));
+    const first = entries[0];
+    if (first === undefined) continue;
+    const mins = [...new Set(entries.map((h) => h.minutes))].sort((a, b) => a - b);
+    const rows: HtmlValue[][] = [];
+    for (const t of mins)
+      for (const g of e.groups)
+        for (const m of g.models) {
+          const h = m.hypoByHorizon.find((x) => x.level === level && x.minutes === t);
+          if (h === undefined) continue;
+          rows.push([
+            `+${t} min`,
+            e.groups.length > 1 ? groupName(g.group) : '',
+            modelLabel(m),
+            int(h.windows),
+            int(h.tp + h.fn),
+            int(h.tp),
+            int(h.fp),
+            int(h.fn),
+            int(h.tn),
+            fractionPct(h.sensitivity),
+            fractionPct(h.precision),
+            fractionPct(h.specificity),
+            num(h.mcc, 3),
+          ]);
+        }
+    parts.push(
+      dataTable(
+        [
+          { label: 'Horizon' },
+          { label: 'Group' },
+          { label: 'Model' },
+          { label: 'Windows', num: true },
+          { label: 'Events', num: true },
+          { label: 'TP', num: true },
+          { label: 'FP', num: true },
+          { label: 'FN', num: true },
+          { label: 'TN', num: true },
+          { label: 'Sensitivity', num: true, unit: '%' },
+          { label: 'Precision', num: true, unit: '%' },
+          { label: 'Specificity', num: true, unit: '%' },
+          { label: 'MCC', num: true },
+        ],
+        rows,
+        { caption: `Level ${level} (< ${glucose(first.thresholdMgdl, unit)} ${unit}) at each horizon` },
+      ),
+    );
+  }
+  return markup`${parts}`;
 }
 
 function coverageSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {

@@ -29,10 +29,16 @@ export const StepMetricSchema = z.object({
   biasMgdl: nullableNum,
 });
 
+/** Hypoglycaemia detection of one level at one horizon: event = observed target at +minutes below the threshold. */
 export const HypoSchema = z.object({
   level: z.union([z.literal(1), z.literal(2)]),
   thresholdMgdl: z.number(),
+  /** Lead time scored (30, 60, 120 …). */
+  minutes: z.number(),
+  /** Windows counted: observed target at +minutes. */
   windows: z.number().int().min(0),
+  /** Windows whose target at +minutes is imputed (not counted). */
+  skippedWindows: z.number().int().min(0),
   tp: z.number().int().min(0),
   fp: z.number().int().min(0),
   tn: z.number().int().min(0),
@@ -64,7 +70,8 @@ export const ModelEvaluationSchema = z.object({
   trajectoryRmseMinutes: z.number().nullable(),
   clarke: ZonePercentSchema,
   parkes: ZonePercentSchema,
-  hypo: z.array(HypoSchema),
+  /** Per level and reported minute; empty when the stored evaluation predates per-horizon scoring. */
+  hypoByHorizon: z.array(HypoSchema),
   coverage: z.array(CoverageSchema),
 });
 export type ModelEvaluation = z.output<typeof ModelEvaluationSchema>;

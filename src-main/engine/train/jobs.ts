@@ -166,6 +166,7 @@ export async function runEvaluateJob(job: EvaluateJob, hooks: JobHooks): Promise
         ...geometry,
         stride: job.stride,
         levels: job.levels,
+        part: job.part,
         onProgress: (done, total, what) => {
           const elapsedMs = performance.now() - t0;
           hooks.progress({

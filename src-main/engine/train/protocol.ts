@@ -79,6 +79,7 @@ export const EvaluateJobSchema = z.strictObject({
   data: DataRef,
   stride: z.number().int().min(1).default(1),
   levels: z.array(z.number().gt(0).lt(1)).default([0.8, 0.95]),
+  part: z.enum(['test', 'val']).default('test'),
   batchSize: z.number().int().min(1).default(256),
   threads: z.number().int().min(1).default(2),
   device: z.enum(['cpu', 'cuda']).default('cpu'),

@@ -68,6 +68,16 @@ describe('forecasting on synthetic data', () => {
       // Imputed targets exist in these windows and were left out.
       expect(m.scoredTargets).toBeLessThan(g.windows * 12);
       expect(m.scoredTargets).toBeGreaterThan(g.windows * 12 * 0.8);
+      // Hypoglycaemia per horizon (12 × 5 min: 120 min is beyond it): windows with an imputed target
+      // at +h are left out there, so the oracle (wrong by 100 at imputed targets) never errs.
+      expect(m.hypoByHorizon.map((h) => `${h.level}@${h.minutes}`)).toEqual(['1@30', '1@60', '2@30', '2@60']);
+      expect(m.hypoByHorizon).toEqual(m.full.hypoByHorizon);
+      for (const h of m.hypoByHorizon) {
+        expect(h.fp + h.fn).toBe(0);
+        expect(h.mcc).toBe(1);
+        expect(h.skippedWindows).toBeGreaterThan(0);
+        expect(h.windows + h.skippedWindows).toBe(g.windows);
+      }
     }
     // Apart from the calibration call (validation part), every window handed over targets the test part.
     const stepMs = 300_000;

@@ -121,7 +121,16 @@ describe('reports.generate', () => {
     const stored = JSON.parse(
       (store.db.prepare('SELECT metrics_json FROM evaluations WHERE run_id = ?').get(fixture.runId) as { metrics_json: string }).metrics_json,
     ) as {
-      groups: { group: string; models: { model: string; full: { point: { perStep: { minutes: number; rmseMgdl: number }[] } } }[] }[];
+      groups: {
+        group: string;
+        models: {
+          model: string;
+          full: {
+            point: { perStep: { minutes: number; rmseMgdl: number }[] };
+            hypoByHorizon: { level: number; minutes: number; windows: number; tp: number; fn: number }[];
+          };
+        }[];
+      }[];
     };
     store.close();
     const g = stored.groups[0]!;
@@ -130,6 +139,14 @@ describe('reports.generate', () => {
       const rmse60 = m.full.point.perStep.find((s) => s.minutes === 60)!.rmseMgdl.toFixed(1);
       expect(html).toMatch(
         new RegExp(`<td>60 min</td><td>(<strong>)?${m.model}.*?</td><td class="num">[\\d,]+</td><td class="num">${rmse60.replace('.', '\\.')}</td>`),
+      );
+      // …and its hypoglycaemia detection at +60 min (level 1): counted windows and observed lows.
+      const h60 = m.full.hypoByHorizon.find((h) => h.level === 1 && h.minutes === 60)!;
+      const count = (v: number) => v.toLocaleString('en-US');
+      expect(html).toMatch(
+        new RegExp(
+          `<td>\\+60 min</td><td>[^<]*</td><td>(<strong>)?${m.model}.*?</td><td class="num">${count(h60.windows)}</td><td class="num">${count(h60.tp + h60.fn)}</td>`,
+        ),
       );
     }
     expect(html).toContain('<title>Clarke error grid</title>');

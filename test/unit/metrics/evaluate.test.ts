@@ -7,7 +7,7 @@ import { computePointMetrics } from '../../../src-main/engine/metrics/point.js';
 import { MGDL_PER_MMOLL, type ForecastSet } from '../../../src-main/engine/metrics/types.js';
 
 describe('full evaluation', () => {
-  it('bundles point metrics, both grids, hypo at both levels and coverage per level', () => {
+  it('bundles point metrics, both grids, hypo at both levels per horizon and coverage per level', () => {
     const set: ForecastSet = {
       windows: 2,
       horizon: 2,
@@ -26,9 +26,20 @@ describe('full evaluation', () => {
     expect(r.clarke.overall.counts).toEqual({ A: 1, B: 1, C: 0, D: 1, E: 0 });
     // Parkes: (60,90): U_B(60) = 50 + 30·12/11 ≈ 82.7 < 90 ≤ U_C(60) = 95 → B; (200,150): L_B(150) = 170 + 5·215/155 ≈ 176.9 < 200 ≤ L_C → B
     expect(r.parkes.overall.counts).toEqual({ A: 1, B: 2, C: 0, D: 0, E: 0 });
-    // window 0: event (60 < 70) missed by forecast 90 → FN; window 1: only step 1 scored → TN
-    expect(r.hypo.level1).toMatchObject({ tp: 0, fn: 1, tn: 1, fp: 0, sensitivity: 0, specificity: 1 });
-    expect(r.hypo.level2).toMatchObject({ tn: 2, mcc: 1 });
+    // Hypo per horizon (steps of 30 min; 120 min is beyond the horizon): at 30 both windows are
+    // above 70 and so are the forecasts → TN, TN; at 60 window 0's 60 < 70 is missed by 90 → FN and
+    // window 1's target is imputed → not counted. Level 2 (< 54): nothing low at either.
+    expect(r.unit).toBe('mg/dL');
+    expect(r.hypoByHorizon.map((h) => [h.level, h.minutes])).toEqual([
+      [1, 30],
+      [1, 60],
+      [2, 30],
+      [2, 60],
+    ]);
+    expect(r.hypoByHorizon[0]).toMatchObject({ tp: 0, fp: 0, tn: 2, fn: 0, windows: 2, skippedWindows: 0, sensitivity: null, specificity: 1, mcc: 1 });
+    expect(r.hypoByHorizon[1]).toMatchObject({ tp: 0, fp: 0, tn: 0, fn: 1, windows: 1, skippedWindows: 1, sensitivity: 0, specificity: null, mcc: -1 });
+    expect(r.hypoByHorizon[2]).toMatchObject({ tn: 2, windows: 2, mcc: 1 });
+    expect(r.hypoByHorizon[3]).toMatchObject({ tn: 1, windows: 1, skippedWindows: 1, mcc: 1 });
     // 100 ∈ [90, 120], 60 ∈ [50, 70], 200 ∉ [160, 190]
     expect(r.coverage['0.8']!.overall).toEqual({ n: 3, coverage: 2 / 3, meanWidth: (30 + 20 + 30) / 3 });
   });

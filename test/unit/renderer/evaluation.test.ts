@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { downsample, errorGridPairs, errorIn, formatError, modelNames, reportOf } from '../../../src-renderer/lib/evaluation.js';
+import { evaluateForecastSet } from '../../../src-main/engine/metrics/evaluate.js';
+import {
+  downsample,
+  errorGridPairs,
+  errorIn,
+  formatError,
+  hypoAtMinutes,
+  modelNames,
+  reportOf,
+  type ModelSummary,
+} from '../../../src-renderer/lib/evaluation.js';
 import type { TraceData } from '../../../src-renderer/lib/trace-data.js';
 
 const step = 5 * 60_000;
@@ -52,5 +62,21 @@ describe('evaluation helpers', () => {
     });
     expect(r).not.toBeNull();
     expect(modelNames(r!)).toEqual(['ttm', 'persistence']);
+  });
+
+  it('finds hypoglycaemia detection by level and minutes; a report stored before per-horizon scoring has none', () => {
+    // 2 windows × 12 steps of 5 min (mmol/L): window 0 low at +30 and forecast low there, window 1 low at +60 and missed
+    const target = new Float64Array(24).fill(6);
+    const forecast = new Float64Array(24).fill(6);
+    target[5] = 3.5;
+    forecast[5] = 3.6;
+    target[12 + 11] = 2.8;
+    const full = evaluateForecastSet({ windows: 2, horizon: 12, target, forecast, unit: 'mmol/L' }, { resolutionMin: 5 });
+    const m = { model: 'ttm', hypoByHorizon: full.hypoByHorizon } as unknown as ModelSummary;
+    expect(hypoAtMinutes(m, 30)).toMatchObject({ level: 1, minutes: 30, tp: 1, tn: 1, sensitivity: 1, precision: 1, mcc: 1 });
+    expect(hypoAtMinutes(m, 60)).toMatchObject({ level: 1, minutes: 60, fn: 1, tn: 1, sensitivity: 0, precision: null, mcc: 0 });
+    expect(hypoAtMinutes(m, 60, 2)).toMatchObject({ level: 2, threshold: 3.0, fn: 1, tn: 1 });
+    expect(hypoAtMinutes(m, 120)).toBeNull(); // beyond the 60-minute horizon
+    expect(hypoAtMinutes({ model: 'old', hypo: { sensitivity: 0.1, precision: 0.2, mcc: 0.3 } } as unknown as ModelSummary, 30)).toBeNull();
   });
 });

@@ -53,9 +53,52 @@ function evaluation(name: string, baseline: boolean, scale: number): ModelEvalua
     trajectoryRmseMinutes: 60,
     clarke: { n: 2400, A: 80, B: 15, C: 1, D: 4, E: 0, aPlusB: 95 },
     parkes: { n: 2400, A: 85, B: 14, C: 1, D: 0, E: 0, aPlusB: 99 },
-    hypo: [
-      { level: 1, thresholdMgdl: 70.2702, windows: 100, tp: 8, fp: 2, tn: 86, fn: 4, sensitivity: 8 / 12, precision: 0.8, specificity: 86 / 88, mcc: 0.7 },
-      { level: 2, thresholdMgdl: 54.054, windows: 100, tp: 1, fp: 0, tn: 98, fn: 1, sensitivity: 0.5, precision: 1, specificity: 1, mcc: 0.7 },
+    hypoByHorizon: [
+      {
+        level: 1,
+        thresholdMgdl: 70.2702,
+        minutes: 30,
+        windows: 100,
+        skippedWindows: 0,
+        tp: 8,
+        fp: 2,
+        tn: 86,
+        fn: 4,
+        sensitivity: 8 / 12,
+        precision: 0.8,
+        specificity: 86 / 88,
+        mcc: 0.7,
+      },
+      {
+        level: 1,
+        thresholdMgdl: 70.2702,
+        minutes: 60,
+        windows: 98,
+        skippedWindows: 2,
+        tp: 5,
+        fp: 4,
+        tn: 82,
+        fn: 7,
+        sensitivity: 5 / 12,
+        precision: 5 / 9,
+        specificity: 82 / 86,
+        mcc: 0.43,
+      },
+      {
+        level: 2,
+        thresholdMgdl: 54.054,
+        minutes: 30,
+        windows: 100,
+        skippedWindows: 0,
+        tp: 1,
+        fp: 0,
+        tn: 98,
+        fn: 1,
+        sensitivity: 0.5,
+        precision: 1,
+        specificity: 1,
+        mcc: 0.7,
+      },
     ],
     coverage: [{ level: 0.8, coverage: 0.79, meanWidthMgdl: 36.036, n: 2400 }],
   };
@@ -104,8 +147,25 @@ describe('model report', () => {
       ['120 min', 'persistence (baseline)', '100', '8.00', '6.40', '24.0', '-0.06', '0.000'],
     ]);
     expect(html).toContain("At 60 min, ttm's RMSE is 50.0 % lower than persistence's (skill 0.500).");
-    expect(html).toContain('Level 1 (&lt; 3.9 mmol/L)');
-    expect(html).toContain('<td class="num">66.7</td>'); // sensitivity 8/12
+    expect(html).toContain('Level 1 (&lt; 3.9 mmol/L) at each horizon');
+    expect(html).toContain('Level 2 (&lt; 3.0 mmol/L) at each horizon');
+    expect(html).toContain('a test window is an event when the observed reading at +h is below the threshold');
+    const hypoRows = [...html.matchAll(/<tr>(<td>\+(?:30|60|120) min<\/td>.*?)<\/tr>/g)].map((m) =>
+      [...m[1]!.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((x) => x[1]!.replace(/<[^>]+>/g, '')),
+    );
+    // horizon, group (one group: blank), model, windows, events (TP+FN), TP, FP, FN, TN, sensitivity, precision, specificity, MCC;
+    // level 1 by horizon, then level 2
+    const l1at30 = ['100', '12', '8', '2', '4', '86', '66.7', '80.0', '97.7', '0.700'];
+    const l1at60 = ['98', '12', '5', '4', '7', '82', '41.7', '55.6', '95.3', '0.430'];
+    const l2at30 = ['100', '2', '1', '0', '1', '98', '50.0', '100.0', '100.0', '0.700'];
+    expect(hypoRows).toEqual([
+      ['+30 min', '', 'ttm', ...l1at30],
+      ['+30 min', '', 'persistence (baseline)', ...l1at30],
+      ['+60 min', '', 'ttm', ...l1at60],
+      ['+60 min', '', 'persistence (baseline)', ...l1at60],
+      ['+30 min', '', 'ttm', ...l2at30],
+      ['+30 min', '', 'persistence (baseline)', ...l2at30],
+    ]);
     expect(html).toContain('<td class="num">79.0</td>'); // coverage of the 80 % interval
     expect(html).toContain('<td class="num">2.00</td>'); // mean width 36.036 mg/dL
     expect(html).toContain('log-AR2 baseline skipped: test note.');
@@ -115,6 +175,27 @@ describe('model report', () => {
     expect(html).toMatch(
       /<td><strong>ttm<\/strong><\/td><td class="num">2,400<\/td><td class="num">80\.0<\/td><td class="num">15\.0<\/td><td class="num">1\.0<\/td><td class="num">4\.0<\/td><td class="num">0\.0<\/td><td class="num">95\.0<\/td>/,
     );
+  });
+
+  it('says hypoglycaemia detection is not available for an evaluation stored without per-horizon scores', () => {
+    const input = base();
+    const old = (name: string, baseline: boolean): ModelEvaluation => ({ ...evaluation(name, baseline, 1), hypoByHorizon: [] });
+    input.evaluation = {
+      resolutionMin: 5,
+      contextLength: 96,
+      horizon: 24,
+      stride: 1,
+      levels: [0.8],
+      calibrationWindows: 50,
+      createdAt: null,
+      notes: [],
+      groups: [{ group: 'in_distribution', windows: 100, patients: 3, models: [old('ttm', false), old('persistence', true)] }],
+    };
+    delete input.unavailable.evaluation;
+    const html = renderModelReport(input, 'mg/dL');
+    expect(checkReportHtml(html, MODEL_REPORT_SECTIONS).errors).toEqual([]);
+    expect(html).toContain('<strong>Hypoglycaemia detection not available</strong> because the stored evaluation has no per-horizon hypoglycaemia scores');
+    expect(html).not.toMatch(/<td>\+30 min<\/td>/);
   });
 
   it('draws stored examples and error-grid points when given', () => {

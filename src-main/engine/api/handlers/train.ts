@@ -161,6 +161,7 @@ export const trainHandlers = {
       data: { dataset: ds.id, split: splitId },
       stride: req.stride,
       levels: req.levels,
+      part: req.part,
       batchSize: req.batchSize,
       threads: s.threads,
       device: s.device,
