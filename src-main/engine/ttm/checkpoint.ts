@@ -9,16 +9,22 @@
  * Saving stages every file in a sibling directory and renames it into place, so a crash leaves
  * the previous checkpoint or the new one, never a mix. Loading checks the weights against the
  * parameter table derived from config.json and names every mismatching tensor.
+ *
+ * A model folder is untrusted input (`models import`, the web API, hub downloads): loading reads
+ * regular files only (a symlink to /dev/zero or a FIFO is refused, never opened for blocking
+ * reads), checks every size before reading, refuses configs whose parameter count exceeds
+ * MAX_MODEL_PARAMETERS before anything is built from them, and refuses NaN/Inf weights.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
 import { syncDir, writeFileAtomic } from './atomic-write.js';
 import { parseHfConfigJson, serializeHfConfig, type HfTtmConfig } from './hf-config.js';
 import type { ModelWeights, WeightTensor } from './init.js';
-import { ttmParameterSpecs, type ParameterSpec } from './parameter-shapes.js';
+import { numel, ttmParameterSpecs, type ParameterSpec } from './parameter-shapes.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type TensorInput } from './safetensors.js';
 
 export const CHECKPOINT_FILES = {
@@ -109,6 +115,116 @@ export interface LoadedCheckpoint extends TtmCheckpoint {
 
 const MAX_LISTED = 8;
 
+/** The largest model this app loads: 50 M parameters (published TTMs have about 1–5 M). */
+export const MAX_MODEL_PARAMETERS = 50_000_000;
+/** config.json, preprocessor.json and run.json are small; anything larger is refused unread. */
+export const MAX_JSON_FILE_BYTES = 1024 * 1024;
+/** Room for the safetensors header (8-byte length + JSON) on top of the tensor bytes. */
+const HEADER_SLACK_BYTES = 1024 * 1024;
+/** Widest dtype a weight may be stored in (F64); F32 files are half the bound. */
+const MAX_BYTES_PER_WEIGHT = 8;
+
+/** Number of values in the model the config describes (all tensors of the state_dict). */
+export function countModelParameters(config: HfTtmConfig): number {
+  return ttmParameterSpecs(config).reduce((n, s) => n + numel(s.shape), 0);
+}
+
+/** Refuses configs above MAX_MODEL_PARAMETERS; returns the parameter count. */
+export function checkModelSize(config: HfTtmConfig, where: string): number {
+  const n = countModelParameters(config);
+  if (n > MAX_MODEL_PARAMETERS) {
+    throw new StudioError(
+      'MODEL',
+      `The model described by ${where} has ${n.toLocaleString('en-US')} parameters; TTM Studio loads models up to ${MAX_MODEL_PARAMETERS.toLocaleString('en-US')} (published TTMs have a few million).`,
+      { parameters: n, limit: MAX_MODEL_PARAMETERS },
+    );
+  }
+  return n;
+}
+
+/** The largest model.safetensors a config can justify: every parameter as F64 plus the header. */
+export function maxWeightsFileBytes(config: HfTtmConfig): number {
+  return countModelParameters(config) * MAX_BYTES_PER_WEIGHT + HEADER_SLACK_BYTES;
+}
+
+function describeKind(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * Reads a regular file of at most `maxBytes`, or returns null when it does not exist.
+ * Symlinks are followed, but what they point at must be a regular file: devices, FIFOs and
+ * sockets are refused without reading (the file is opened non-blocking, so even a FIFO swapped
+ * in after a check cannot hang us, and the handle itself is checked). The size is checked
+ * before anything is allocated.
+ */
+export async function readRegularFile(path: string, maxBytes: number, what = path, tooLarge?: (size: number) => StudioError): Promise<Buffer | null> {
+  const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw new StudioError('IO', `Cannot read ${what}: ${e.message}`, { path }, { cause: e });
+  });
+  if (st === null) return null;
+  if (!st.isFile()) throw new StudioError('INVALID_INPUT', `${what} is ${describeKind(st)}, not a regular file; refusing to read it.`, { path });
+  if (st.size > maxBytes) {
+    if (tooLarge !== undefined) throw tooLarge(st.size);
+    throw new StudioError(
+      'INVALID_INPUT',
+      `${what} is ${st.size.toLocaleString('en-US')} bytes; at most ${maxBytes.toLocaleString('en-US')} are allowed here.`,
+      {
+        path,
+        size: st.size,
+        limit: maxBytes,
+      },
+    );
+  }
+  let fh;
+  try {
+    fh = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch (e) {
+    throw new StudioError('IO', `Cannot read ${what}: ${(e as Error).message}`, { path }, { cause: e });
+  }
+  try {
+    const hst = await fh.stat();
+    if (!hst.isFile()) throw new StudioError('INVALID_INPUT', `${what} is ${describeKind(hst)}, not a regular file; refusing to read it.`, { path });
+    if (hst.size > maxBytes)
+      throw new StudioError('INVALID_INPUT', `${what} grew beyond ${maxBytes.toLocaleString('en-US')} bytes while being read.`, { path });
+    const buf = Buffer.allocUnsafe(hst.size);
+    let done = 0;
+    while (done < buf.length) {
+      const { bytesRead } = await fh.read(buf, done, buf.length - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === buf.length ? buf : buf.subarray(0, done);
+  } catch (e) {
+    if (e instanceof StudioError) throw e;
+    throw new StudioError('IO', `Cannot read ${what}: ${(e as Error).message}`, { path }, { cause: e });
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Refuses NaN and ±Infinity, naming the tensor and the first bad position. */
+function checkFinite(name: string, data: Float32Array, where: string): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    if (!Number.isFinite(v)) {
+      throw new StudioError(
+        'MODEL',
+        `Weight "${name}" in ${where} contains ${Number.isNaN(v) ? 'NaN' : String(v)} (at element ${i}); the checkpoint is damaged or came from a diverged training run.`,
+        {
+          tensor: name,
+          index: i,
+        },
+      );
+    }
+  }
+}
+
 function mismatchError(dir: string, problems: string[]): StudioError {
   const shown = problems.slice(0, MAX_LISTED).join('; ');
   const more = problems.length > MAX_LISTED ? ` (and ${problems.length - MAX_LISTED} more)` : '';
@@ -152,18 +268,11 @@ function weightsFromFile(config: HfTtmConfig, file: SafetensorsFile, where: stri
     if (t.dtype === 'BOOL' || (spec.dtype === 'F32' && !['F32', 'F16', 'BF16', 'F64'].includes(t.dtype))) {
       throw new StudioError('MODEL', `Weight "${spec.name}" in ${where} has dtype ${t.dtype}; a floating-point dtype is expected.`, { tensor: spec.name });
     }
-    out.set(spec.name, { shape: spec.shape, data: t.toFloat32() });
+    const data = t.toFloat32();
+    checkFinite(spec.name, data, where);
+    out.set(spec.name, { shape: spec.shape, data });
   }
   return out;
-}
-
-async function readOptional(path: string): Promise<Buffer | null> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new StudioError('IO', `Cannot read ${path}: ${(e as Error).message}`, { path }, { cause: e });
-  }
 }
 
 function parseJsonFile<T>(schema: z.ZodType<T>, text: string, path: string): T {
@@ -219,10 +328,23 @@ function trainingStateFromFile(config: HfTtmConfig, file: SafetensorsFile, path:
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const configPath = join(dir, CHECKPOINT_FILES.config);
   const modelPath = join(dir, CHECKPOINT_FILES.model);
-  const configText = await readOptional(configPath);
+  const configText = await readRegularFile(configPath, MAX_JSON_FILE_BYTES);
   if (configText === null) throw new StudioError('NOT_FOUND', `${dir} is not a model checkpoint: ${CHECKPOINT_FILES.config} is missing.`, { dir });
   const config = parseHfConfigJson(configText.toString('utf8'), configPath);
-  const modelBytes = await readOptional(modelPath);
+  // Sized from the config, checked before a byte of the weights is read.
+  checkModelSize(config, configPath);
+  const maxWeights = maxWeightsFileBytes(config);
+  const modelBytes = await readRegularFile(
+    modelPath,
+    maxWeights,
+    modelPath,
+    (size) =>
+      new StudioError(
+        'MODEL',
+        `The weights in ${modelPath} do not match its config.json: the file is ${size.toLocaleString('en-US')} bytes, more than the ${maxWeights.toLocaleString('en-US')} the configured model can need. The checkpoint was saved for a different architecture or is damaged.`,
+        { path: modelPath, size, limit: maxWeights },
+      ),
+  );
   if (modelBytes === null) {
     throw new StudioError('NOT_FOUND', `${dir} has no ${CHECKPOINT_FILES.model} (PyTorch .bin checkpoints are not supported; convert them to safetensors).`, {
       dir,
@@ -230,7 +352,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   }
   const weights = weightsFromFile(config, parseSafetensors(asView(modelBytes), { source: modelPath }), modelPath);
 
-  const preText = await readOptional(join(dir, CHECKPOINT_FILES.preprocessor));
+  const preText = await readRegularFile(join(dir, CHECKPOINT_FILES.preprocessor), MAX_JSON_FILE_BYTES);
   const preprocessor = preText === null ? null : parseJsonFile(PreprocessorSchema, preText.toString('utf8'), join(dir, CHECKPOINT_FILES.preprocessor));
   if (preprocessor !== null && preprocessor.channels.length !== config.num_input_channels) {
     throw new StudioError(
@@ -240,9 +362,10 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     );
   }
   const statePath = join(dir, CHECKPOINT_FILES.trainingState);
-  const stateBytes = await readOptional(statePath);
+  // Two F32 moments per parameter plus the step.
+  const stateBytes = await readRegularFile(statePath, countModelParameters(config) * 8 + HEADER_SLACK_BYTES);
   const trainingState = stateBytes === null ? null : trainingStateFromFile(config, parseSafetensors(asView(stateBytes), { source: statePath }), statePath);
-  const runText = await readOptional(join(dir, CHECKPOINT_FILES.run));
+  const runText = await readRegularFile(join(dir, CHECKPOINT_FILES.run), MAX_JSON_FILE_BYTES);
   const run = runText === null ? null : parseJsonFile(RunInfoSchema, runText.toString('utf8'), join(dir, CHECKPOINT_FILES.run));
   return { config, weights, preprocessor, trainingState, run };
 }

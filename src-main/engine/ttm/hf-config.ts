@@ -12,29 +12,49 @@
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
 
-const int = (min: number) => z.number().int().min(min);
-const indexList = z.array(z.number().int()).nullable();
+/**
+ * Upper bounds on every architecture number, so a hostile or corrupt config.json is refused
+ * before anything is sized from it (parameter tables, graphs, buffers). They are far above any
+ * published TTM (r2: context ≤ 1536, d_model ≤ 3·patch_length, a few layers); the parameter
+ * count itself is bounded separately (MAX_MODEL_PARAMETERS in checkpoint.ts).
+ */
+export const HF_CONFIG_BOUNDS = {
+  length: 100_000, // context_length, masked_context_length, prediction_length, patch_length/stride, num_patches
+  channels: 4096, // num_input_channels, channel indices
+  width: 8192, // d_model, decoder_d_model
+  expansion: 64, // expansion_factor
+  layers: 64, // num_layers, decoder_num_layers, fcm_mix_layers
+  adaptiveLevels: 8, // adaptive_patching_levels, decoder_adaptive_patching_levels
+  heads: 1024, // self_attn_heads
+  vocabulary: 100_000, // frequency_token_vocab_size, categorical vocabularies
+  listLength: 4096, // categorical_vocab_size_list and index lists
+  samples: 100_000, // num_parallel_samples
+} as const;
+const B = HF_CONFIG_BOUNDS;
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const indexList = z.array(z.number().int().min(-B.channels).max(B.channels)).max(B.listLength).nullable();
 const initScheme = z.enum(['pytorch', 'normal', 'uniform', 'xavier_uniform']);
 
 /** Known keys with granite-tsfm's defaults. Unknown keys pass through untouched. */
 export const HfTtmConfigSchema = z.looseObject({
   model_type: z.literal('tinytimemixer').default('tinytimemixer'),
-  context_length: int(1).default(64),
-  patch_length: int(1).default(8),
-  num_input_channels: int(1).default(1),
-  prediction_length: int(1).default(16),
-  patch_stride: int(1).default(8),
+  context_length: int(1, B.length).default(64),
+  patch_length: int(1, B.length).default(8),
+  num_input_channels: int(1, B.channels).default(1),
+  prediction_length: int(1, B.length).default(16),
+  patch_stride: int(1, B.length).default(8),
   prediction_channel_indices: indexList.default(null),
   exogenous_channel_indices: indexList.default(null),
-  d_model: int(1).default(16),
-  expansion_factor: int(1).default(2),
-  num_layers: int(1).default(3),
+  d_model: int(1, B.width).default(16),
+  expansion_factor: int(1, B.expansion).default(2),
+  num_layers: int(1, B.layers).default(3),
   dropout: z.number().min(0).max(1).default(0.2),
   mode: z.enum(['common_channel', 'mix_channel']).default('common_channel'),
   gated_attn: z.boolean().default(true),
   norm_mlp: z.enum(['LayerNorm', 'BatchNorm']).default('LayerNorm'),
   self_attn: z.boolean().default(false),
-  self_attn_heads: int(1).default(1),
+  self_attn_heads: int(1, B.heads).default(1),
   use_positional_encoding: z.boolean().default(false),
   positional_encoding_type: z.enum(['sincos', 'random']).default('sincos'),
   scaling: z.union([z.enum(['std', 'mean']), z.boolean(), z.null()]).default('std'),
@@ -42,37 +62,37 @@ export const HfTtmConfigSchema = z.looseObject({
   init_std: z.number().min(0).default(0.02),
   post_init: z.boolean().default(false),
   norm_eps: z.number().positive().default(1e-5),
-  adaptive_patching_levels: int(0).default(0),
+  adaptive_patching_levels: int(0, B.adaptiveLevels).default(0),
   resolution_prefix_tuning: z.boolean().default(false),
-  frequency_token_vocab_size: int(1).default(5),
+  frequency_token_vocab_size: int(1, B.vocabulary).default(5),
   head_dropout: z.number().min(0).max(1).default(0.2),
   distribution_output: z.enum(['student_t', 'normal', 'negative_binomial']).default('student_t'),
-  num_parallel_samples: int(1).default(100),
-  decoder_num_layers: int(1).default(8),
-  decoder_d_model: int(1).default(8),
-  decoder_adaptive_patching_levels: int(0).default(0),
+  num_parallel_samples: int(1, B.samples).default(100),
+  decoder_num_layers: int(1, B.layers).default(8),
+  decoder_d_model: int(1, B.width).default(8),
+  decoder_adaptive_patching_levels: int(0, B.adaptiveLevels).default(0),
   decoder_raw_residual: z.boolean().default(false),
   decoder_mode: z.enum(['common_channel', 'mix_channel']).default('common_channel'),
   use_decoder: z.boolean().default(true),
   enable_forecast_channel_mixing: z.boolean().default(false),
   fcm_gated_attn: z.boolean().default(true),
-  fcm_context_length: int(0).default(1),
+  fcm_context_length: int(0, B.length).default(1),
   fcm_use_mixer: z.boolean().default(false),
-  fcm_mix_layers: int(1).default(2),
+  fcm_mix_layers: int(1, B.layers).default(2),
   fcm_prepend_past: z.boolean().default(true),
-  fcm_prepend_past_offset: int(0).nullable().default(null),
-  categorical_vocab_size_list: z.array(int(1)).nullable().default(null),
-  prediction_filter_length: z.number().int().nullable().default(null),
+  fcm_prepend_past_offset: int(0, B.length).nullable().default(null),
+  categorical_vocab_size_list: z.array(int(1, B.vocabulary)).max(B.listLength).nullable().default(null),
+  prediction_filter_length: z.number().int().max(B.length).nullable().default(null),
   init_linear: initScheme.default('pytorch'),
   init_embed: initScheme.default('pytorch'),
   quantile: z.number().gt(0).lt(1).default(0.5),
   huber_delta: z.number().positive().default(1),
   mask_value: z.number().default(0),
   // Derived keys that saved checkpoints carry.
-  num_patches: int(1).optional(),
+  num_patches: int(1, B.length).optional(),
   init_processing: z.boolean().default(false),
   patch_last: z.boolean().default(true),
-  masked_context_length: int(1).nullable().default(null),
+  masked_context_length: int(1, B.length).nullable().default(null),
 });
 
 export type HfTtmConfigInput = z.input<typeof HfTtmConfigSchema>;

@@ -16,7 +16,8 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import { StudioError, cancelledError } from '../errors.js';
 import { syncDir } from './atomic-write.js';
-import { loadCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { MAX_JSON_FILE_BYTES, checkModelSize, loadCheckpoint, maxWeightsFileBytes, readRegularFile, type LoadedCheckpoint } from './checkpoint.js';
+import { parseHfConfigJson } from './hf-config.js';
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 export const HUB_FILES = ['config.json', 'model.safetensors'] as const;
@@ -149,6 +150,16 @@ interface FileJob {
   onProgress: ((p: DownloadProgress) => void) | undefined;
   /** Filled from the hub's x-repo-commit header: the commit the revision resolved to. */
   resolved: { commit: string | null };
+  /** The file may not be larger than this (a server streaming forever is cut off). */
+  maxBytes: number;
+}
+
+function tooLarge(job: FileJob, bytes: number): StudioError {
+  return new StudioError(
+    'MODEL',
+    `"${job.file}" of ${job.repo}@${job.revision} is larger than the ${job.maxBytes.toLocaleString('en-US')} bytes a TTM checkpoint can need (${bytes.toLocaleString('en-US')} bytes or more); download stopped.`,
+    { url: job.url, limit: job.maxBytes },
+  );
 }
 
 /** Follows redirects by hand so the token never leaves the hub's origin. */
@@ -233,6 +244,11 @@ async function attempt(job: FileJob, restartedOnce: { value: boolean }): Promise
       const len = res.headers.get('content-length');
       total = len !== null && /^\d+$/.test(len) ? Number(len) : null;
     }
+    if (total !== null && total > job.maxBytes) {
+      await res.body?.cancel();
+      await rm(partial, { force: true });
+      throw tooLarge(job, total);
+    }
     const etag = res.headers.get('x-linked-etag') ?? res.headers.get('etag');
     if (offset === 0 || meta === null) await writeFile(metaPath, JSON.stringify({ url: job.url, etag, total } satisfies PartialMeta));
     const fh = await open(partial, offset === 0 ? 'w' : 'a');
@@ -251,6 +267,11 @@ async function attempt(job: FileJob, restartedOnce: { value: boolean }): Promise
         }
         if (chunk.done) break;
         armIdle();
+        if (done + chunk.value.byteLength > job.maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          await fh.truncate(0).catch(() => undefined);
+          throw tooLarge(job, done + chunk.value.byteLength);
+        }
         await fh.write(chunk.value);
         done += chunk.value.byteLength;
         job.onProgress?.({ file: job.file, bytesDone: done, bytesTotal: total });
@@ -363,6 +384,26 @@ async function downloadOnce(options: HubDownloadOptions, revision: string, dir: 
   }
 }
 
+async function weightsLimitFromStagedConfig(staging: string, repo: string, revision: string): Promise<number> {
+  const path = join(staging, 'config.json');
+  try {
+    const text = await readRegularFile(path, MAX_JSON_FILE_BYTES, 'config.json');
+    if (text === null) throw new StudioError('MODEL', 'config.json is missing.');
+    const config = parseHfConfigJson(text.toString('utf8'), 'config.json');
+    checkModelSize(config, 'config.json');
+    return maxWeightsFileBytes(config);
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new StudioError(
+      e instanceof StudioError ? e.code : 'MODEL',
+      `The config.json downloaded for ${repo}@${revision} is not usable: ${msg}`,
+      { repo, revision },
+      { cause: e },
+    );
+  }
+}
+
 async function downloadInto(
   options: HubDownloadOptions,
   ctx: { repo: string; revision: string; dir: string; endpoint: string; token: string | undefined; staging: string },
@@ -372,6 +413,11 @@ async function downloadInto(
   for (const file of HUB_FILES) {
     const dest = join(staging, file);
     if (await fileSize(dest)) continue; // finished by an earlier, interrupted call
+    let maxBytes = MAX_JSON_FILE_BYTES;
+    if (file === 'model.safetensors') {
+      // Bounded by the (already downloaded) config's parameter count; a bad config stops here.
+      maxBytes = await weightsLimitFromStagedConfig(staging, repo, revision);
+    }
     await downloadFile(
       {
         repo,
@@ -384,6 +430,7 @@ async function downloadInto(
         idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
         onProgress: options.onProgress,
         resolved,
+        maxBytes,
       },
       options.retries ?? 3,
       options.retryDelayMs ?? 500,
