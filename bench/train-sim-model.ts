@@ -1,5 +1,5 @@
 /**
- * Trains the model shipped in models/ (`npm run model:train-bundled`).
+ * Trains the simulated-data model in models/ttm-sim-r2-512-96 (`npm run model:train-sim`).
  *
  * IBM's pretrained TTM weights cannot be downloaded on the machines this project is built on,
  * so the bundled model is the TTM r2 512-96 *architecture* (granite-tsfm config keys, so the
@@ -127,7 +127,7 @@ function reportOf(r: ApiResponse<'forecast.evaluate'>): EvaluationReport {
 }
 
 const log = (msg: string): void => {
-  process.stderr.write(`[train-bundled ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+  process.stderr.write(`[train-sim ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 };
 
 function repoRoot(): string {
@@ -405,7 +405,7 @@ deviation over the observed context), so the global scaling does not change its 
 - Time: simulation ${min(s.timings.simulateS)}, training ${min(s.timings.trainS)} (${n(s.result.samplesPerSecond, 0)} samples/s), held-out
   evaluation ${min(s.timings.evalS)}; ${min(s.timings.totalS)} in all, CPU, ${s.threads} onnxruntime threads on a shared 2-core
   VM, Node ${s.node}, ${s.createdAt.slice(0, 10)}.
-- Reproduce: \`npm run model:train-bundled\` (\`bench/train-bundled.ts\`). Seeds fix the data, the
+- Reproduce: \`npm run model:train-sim\` (\`bench/train-sim-model.ts\`). Seeds fix the data, the
   initialisation, the window subsample, the batch order and the schedule; multi-threaded
   float reductions may still differ in the last bits between machines.
 

@@ -55,6 +55,9 @@ const GROUPS: Record<string, ConfigField['group']> = {
   lossFunction: 'Loss',
   quantile: 'Loss',
   huberDelta: 'Loss',
+  lossHorizonSteps: 'Loss',
+  lossTailWeight: 'Loss',
+  windowScaling: 'Data',
   scalerType: 'Data',
   imputationStrategy: 'Data',
 };
@@ -79,6 +82,9 @@ const LABELS: Record<string, string> = {
   lossFunction: 'Loss function',
   quantile: 'Pinball quantile',
   huberDelta: 'Huber delta',
+  lossHorizonSteps: 'Loss horizon (steps weighed fully)',
+  lossTailWeight: 'Loss weight after the horizon',
+  windowScaling: 'Per-window scaling (in the network)',
   scalerType: 'Scaler',
   imputationStrategy: 'Imputation',
 };

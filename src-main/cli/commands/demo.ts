@@ -216,9 +216,10 @@ export async function runDemo(dataDir: string, o: DemoOptions, out: Output): Pro
         // The bundled model was trained on the same simulator: a gentle rate adapts the head
         // to this cohort without undoing it (1e-3 raised the validation loss here).
         learningRate: 1e-4,
-        // The step budget (maxSteps) sets the length and the one-cycle schedule; epochs then
-        // only mark validation points (one per pass over the thinned windows).
-        numEpochs: 1,
+        // The step budget (maxSteps, which caps epochs × steps per epoch) sets the length and
+        // the one-cycle schedule; epochs only mark validation points (one per pass over the
+        // thinned windows), so allow more than the budget needs.
+        numEpochs: 100,
         earlyStoppingPatience: 3,
         seed: 5,
         threads: o.threads,

@@ -29,6 +29,9 @@ interface TrainOpts {
   trainStride?: number;
   maxTrainWindows?: number;
   maxSteps?: number;
+  lossHorizon?: number;
+  lossTailWeight?: number;
+  windowScaling?: string;
   device?: string;
   threads?: number;
   name?: string;
@@ -69,6 +72,9 @@ async function configFrom(opts: TrainOpts): Promise<{ config: Record<string, unk
   set('inputFeatures', opts.inputs);
   set('earlyStoppingPatience', opts.patience);
   set('seed', opts.seed);
+  set('lossHorizonSteps', opts.lossHorizon);
+  set('lossTailWeight', opts.lossTailWeight);
+  set('windowScaling', opts.windowScaling);
   set('device', opts.device);
   set('threads', opts.threads);
   if (
@@ -151,7 +157,10 @@ export function register(program: Command): void {
     .option('--checkpoint-every <steps>', 'checkpoint interval (default: each epoch)', intArg('--checkpoint-every'))
     .option('--train-stride <n>', 'bins between training windows', intArg('--train-stride'))
     .option('--max-train-windows <n>', 'seeded subsample of training windows', intArg('--max-train-windows'))
-    .option('--max-steps <n>', 'stop after this many steps', intArg('--max-steps'))
+    .option('--max-steps <n>', 'cap on optimizer steps: total = min(epochs × steps per epoch, max steps)', intArg('--max-steps'))
+    .option('--loss-horizon <steps>', 'forecast steps the loss weighs fully (e.g. 24 = 2 h at 5 min)', intArg('--loss-horizon'))
+    .option('--loss-tail-weight <w>', 'loss weight (0–1) of the steps after --loss-horizon', numArg('--loss-tail-weight'))
+    .option('--window-scaling <kind>', "TTM's per-window scaler: inherit | std | mean | none (default inherit: the base model's)")
     .option('--device <device>', 'cpu | cuda (falls back to CPU with a message)')
     .option('--threads <n>', 'onnxruntime threads', intArg('--threads'))
     .option('--name <name>', 'name of the trained model to register')

@@ -99,6 +99,29 @@ export function scaledBatch(data: PreparedData, windows: readonly WindowDescript
   return { batch, past: batch.past, future: batch.future, futureMask: Float32Array.from(batch.futureMask) };
 }
 
+/**
+ * Per-step loss weights of TTMConfig's lossHorizonSteps / lossTailWeight, or null when every
+ * step counts alike. Users judge a glucose forecast at 30–120 min while a uniform loss over 96
+ * steps spends most of its weight on hours 2–8; these weights move it to the early steps
+ * without changing the 96-step interface.
+ */
+export function horizonLossWeights(config: Pick<TTMConfig, 'lossHorizonSteps' | 'lossTailWeight'>, steps: number): Float32Array | null {
+  if (config.lossHorizonSteps === null || config.lossHorizonSteps >= steps || config.lossTailWeight === 1) return null;
+  const w = new Float32Array(steps);
+  for (let h = 0; h < steps; h++) w[h] = h < config.lossHorizonSteps ? 1 : config.lossTailWeight;
+  return w;
+}
+
+/**
+ * Folds per-step weights into an observed-target mask [B, P, C] in place: the losses' masked
+ * mean sum(l·m) / sum(m) then becomes the weighted mean over observed targets.
+ */
+export function weightFutureMask(mask: Float32Array, weights: Float32Array | null, steps: number, channels: number): void {
+  if (weights === null) return;
+  if (weights.length !== steps) throw new StudioError('INTERNAL', `Loss weights have ${weights.length} steps, the batch ${steps}.`);
+  for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! * weights[Math.floor(i / channels) % steps]!;
+}
+
 /** The glucose target's position among the model's output channels. */
 export function glucoseOutputIndex(pre: Preprocessor): number {
   const i = pre.channels.filter((c) => c.role === 'target').findIndex((c) => c.name === 'bg_mM');

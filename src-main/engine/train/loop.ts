@@ -22,7 +22,7 @@ import { StudioError } from '../errors.js';
 import { appVersion, onnxruntimeVersion } from '../system.js';
 import type { WindowDescriptor } from '../data/windows.js';
 import { partWindows, type PreparedData } from '../forecast/data.js';
-import { fitPreprocessor, scaledBatch, type TtmModelState } from '../forecast/ttm-model.js';
+import { fitPreprocessor, horizonLossWeights, scaledBatch, weightFutureMask, type TtmModelState } from '../forecast/ttm-model.js';
 import { loadCheckpoint, saveCheckpoint, type Preprocessor } from '../ttm/checkpoint.js';
 import { effectiveContextLength, outputLength, type HfTtmConfig } from '../ttm/hf-config.js';
 import type { ModelWeights } from '../ttm/init.js';
@@ -171,13 +171,17 @@ function scheduleFor(o: TrainOptions, config: TTMConfig, totalSteps: number): Sc
   }
 }
 
-/** Masked MSE of the target channels in the model's (scaled) units: the training loss on validation windows. */
+/**
+ * Masked MSE of the target channels in the model's (scaled) units, with the run's per-step
+ * loss weights: the training loss on validation windows.
+ */
 export async function validationLoss(
   state: TtmModelState,
   data: PreparedData,
   windows: readonly WindowDescriptor[],
   batchSize: number,
   threads: number,
+  stepWeights: Float32Array | null = null,
 ): Promise<number> {
   const predictor = await TtmPredictor.create({ config: state.config, weights: state.weights }, { threads });
   try {
@@ -202,8 +206,9 @@ export async function validationLoss(
             const i = (b * P + h) * C + k;
             if (sb.futureMask[i] === 0) continue;
             const e = res.predictions[(b * P + h) * cOut + k]! - sb.future[i]!;
-            sum += e * e;
-            n++;
+            const w = stepWeights?.[h] ?? 1;
+            sum += w * e * e;
+            n += w;
           }
     }
     return n === 0 ? Number.NaN : sum / n;
@@ -249,6 +254,7 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
   }
   const L = effectiveContextLength(network.config);
   const P = outputLength(network.config);
+  const stepWeights = horizonLossWeights(config, P);
   const trainWindows = subsample(partWindows(data, 'train', { contextLength: L, forecastLength: P, stride: o.trainStride }), o.maxTrainWindows, config.seed);
   const valWindows = subsample(
     partWindows(data, 'val', { contextLength: L, forecastLength: P, stride: o.evalStride, role: 'train' }),
@@ -281,7 +287,8 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
   try {
     const B = config.batchSize;
     const stepsPerEpoch = Math.ceil(trainWindows.length / B);
-    const totalSteps = o.maxSteps ?? stepsPerEpoch * config.numEpochs;
+    // --max-steps caps the epochs' steps; it never extends them.
+    const totalSteps = Math.min(o.maxSteps ?? Number.POSITIVE_INFINITY, stepsPerEpoch * config.numEpochs);
     const schedule = scheduleFor(o, config, totalSteps);
     const validateEvery = o.validateEverySteps ?? stepsPerEpoch;
     const checkpointEvery = o.checkpointEverySteps ?? stepsPerEpoch;
@@ -368,9 +375,15 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
     // Validation loss of the starting model (step 0): what fine-tuning has to beat.
     let initialValidLoss: number | null = null;
     if (startStep === 0 && valWindows.length > 0) {
-      initialValidLoss = await validationLoss(stateOf(), data, valWindows, Math.max(B, 256), threads);
+      initialValidLoss = await validationLoss(stateOf(), data, valWindows, Math.max(B, 256), threads, stepWeights);
       metric(0, 0, 'eval/loss', initialValidLoss);
       flush();
+      // The starting model is the first candidate for "best": a run whose every validation is
+      // worse than where it started hands back its starting weights, never a worse model.
+      if (Number.isFinite(initialValidLoss) && early.update(0, initialValidLoss).improved) {
+        await save(dirs.best, 0, 0);
+        sink.checkpoint({ step: 0, epoch: 0, path: dirs.best, best: true, validLoss: initialValidLoss });
+      }
     }
 
     /** The inputs of the step after `k` steps: a pure function of k (data order, dropout masks). */
@@ -386,6 +399,7 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       const sb = scaledBatch(data, windows, preprocessor);
       if (o.faultInjection?.nanAtStep === k + 1) sb.past[0] = Number.NaN;
       const C = preprocessor.channels.length;
+      weightFutureMask(sb.futureMask, stepWeights, P, C);
       const feeds: Record<string, TensorData> = {
         [TTM_TRAIN_IO.pastValues]: { data: sb.past, dims: [windows.length, L, C] },
         [TTM_TRAIN_IO.futureValues]: { data: sb.future, dims: [windows.length, P, C] },
@@ -441,7 +455,7 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       if (res.gradNorm !== undefined) metric(step, epoch, 'train/grad_norm', res.gradNorm);
 
       if (valWindows.length > 0 && (step % validateEvery === 0 || step === totalSteps)) {
-        const vl = await validationLoss(stateOf(), data, valWindows, Math.max(B, 256), threads);
+        const vl = await validationLoss(stateOf(), data, valWindows, Math.max(B, 256), threads, stepWeights);
         lastValid = vl;
         metric(step, epoch, 'eval/loss', vl);
         if (!Number.isFinite(vl)) {

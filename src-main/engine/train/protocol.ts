@@ -21,7 +21,13 @@ export const TrainOptionsSchema = z.strictObject({
   evalStride: z.number().int().min(1).default(1).describe('Bins between consecutive validation windows.'),
   maxTrainWindows: z.number().int().min(1).nullable().default(null).describe('Seeded subsample of training windows (null = all).'),
   maxValWindows: z.number().int().min(1).nullable().default(2048).describe('Seeded subsample of validation windows.'),
-  maxSteps: z.number().int().min(1).nullable().default(null).describe('Stop after this many optimizer steps (null = numEpochs).'),
+  maxSteps: z
+    .number()
+    .int()
+    .min(1)
+    .nullable()
+    .default(null)
+    .describe('Cap on optimizer steps: total = min(numEpochs × steps per epoch, maxSteps); null = numEpochs alone.'),
   /** Test hook: corrupt the batch of this step with a NaN (exercises the divergence guard). */
   faultInjection: z.strictObject({ nanAtStep: z.number().int().min(1).optional() }).optional(),
 });

@@ -75,6 +75,7 @@ export function hfOverridesForTtmConfig(ttm: TTMConfig, options: TtmConfigBridge
   };
   if (ttm.inputFeatures.length > 0) overrides.prediction_channel_indices = ttm.targetFeatures.map((_, i) => i);
   if (ttm.predictionFilterLength !== null) overrides.prediction_filter_length = ttm.predictionFilterLength;
+  if (ttm.windowScaling !== 'inherit') overrides.scaling = ttm.windowScaling === 'none' ? null : ttm.windowScaling;
   if (ttm.trainingMode !== 'zero_shot' && ttm.inputFeatures.length > 0) {
     overrides.decoder_mode = 'mix_channel';
     if (exo.length > 0) {

@@ -19,6 +19,8 @@ export const IMPUTATION_STRATEGIES = ['linear', 'mean', 'median', 'forward_fill'
 export const TRAINING_MODES = ['zero_shot', 'fine_tune', 'from_scratch'] as const;
 export const LOSS_FUNCTIONS = ['mse', 'mae', 'huber', 'pinball'] as const;
 export const SPLIT_METHODS = ['temporal', 'patient_holdout', 'hybrid'] as const;
+/** TTM's per-window scaler inside the network ('inherit' = the base model's; 'none' = the global scaler alone). */
+export const WINDOW_SCALINGS = ['inherit', 'std', 'mean', 'none'] as const;
 
 export const DEFAULT_TTM_MODEL_PATH = 'ibm-granite/granite-timeseries-ttm-r2';
 
@@ -63,6 +65,18 @@ export const TtmConfigSchema = z
     lossFunction: z.enum(LOSS_FUNCTIONS).default('mse').describe('Training loss, computed in data units.'),
     quantile: z.number().gt(0).lt(1).default(0.5).describe('Quantile of the pinball loss.'),
     huberDelta: z.number().gt(0).default(1).describe('Delta of the Huber loss, in data units.'),
+    lossHorizonSteps: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe('Forecast steps the loss weighs fully (24 = 2 h at 5 min); later steps get lossTailWeight. null = every step alike.'),
+    lossTailWeight: z.number().min(0).max(1).default(1).describe('Loss weight of the forecast steps after lossHorizonSteps (0 = ignore them, 1 = uniform).'),
+    windowScaling: z
+      .enum(WINDOW_SCALINGS)
+      .default('inherit')
+      .describe("TTM's per-window scaler (HF scaling): std, mean or none; inherit = keep the base model's. Changes the network: training only."),
     resolutionMin: z.number().int().min(1).max(1440).default(5).describe('Grid resolution in minutes.'),
     loggingDir: z.string().min(1).nullable().default(null).describe('Where training logs (TensorBoard events) go; null = the run directory.'),
     numInputChannels: z.number().int().min(1).nullable().default(null).describe('Channels into the model; null = targets + inputs.'),
@@ -102,6 +116,16 @@ export const TtmConfigSchema = z
         path: ['predictionFilterLength'],
         message: `(${c.predictionFilterLength}) cannot exceed forecastLength (${c.forecastLength})`,
       });
+    }
+    if (c.lossHorizonSteps !== null && c.lossHorizonSteps > c.forecastLength) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lossHorizonSteps'],
+        message: `(${c.lossHorizonSteps}) cannot exceed forecastLength (${c.forecastLength})`,
+      });
+    }
+    if (c.trainingMode === 'zero_shot' && c.windowScaling !== 'inherit') {
+      ctx.addIssue({ code: 'custom', path: ['windowScaling'], message: 'changes the network, so it needs training; leave it "inherit" for zero_shot' });
     }
     if (c.trainingMode === 'zero_shot' && c.numEpochs !== 0) {
       ctx.addIssue({ code: 'custom', path: ['numEpochs'], message: 'must be 0 for trainingMode "zero_shot" (zero-shot does not train)' });
@@ -152,6 +176,9 @@ export interface TTMTrainingConfig {
   lossFunction: TTMConfig['lossFunction'];
   quantile: number;
   huberDelta: number;
+  lossHorizonSteps: number | null;
+  lossTailWeight: number;
+  windowScaling: TTMConfig['windowScaling'];
   scalerType: TTMConfig['scalerType'];
   seed: number;
   device: TTMConfig['device'];
@@ -260,6 +287,9 @@ export function toTrainingConfig(config: TTMConfig): TTMTrainingConfig {
     lossFunction: config.lossFunction,
     quantile: config.quantile,
     huberDelta: config.huberDelta,
+    lossHorizonSteps: config.lossHorizonSteps,
+    lossTailWeight: config.lossTailWeight,
+    windowScaling: config.windowScaling,
     scalerType: config.scalerType,
     seed: config.seed,
     device: config.device,

@@ -97,12 +97,63 @@ describe('training worker', () => {
     expect(end.status, JSON.stringify(end)).toBe('completed');
     const r = end.status === 'completed' ? end.result : {};
     expect(r.earlyStopped).toBe(true);
-    const evals = store.runs.metrics(run.id, 'eval/loss').filter((m) => m.step > 0);
+    // The starting model (step 0) is a candidate too: "best" is the lowest of all validations.
+    const evals = store.runs.metrics(run.id, 'eval/loss');
+    expect(evals[0]?.step).toBe(0);
     const best = evals.reduce((a, b) => (b.value < a.value ? b : a));
     expect(r.bestStep).toBe(best.step);
     expect(r.steps).toBe(best.step + 2);
     expect(r.modelDir).toMatch(/checkpoints[\\/]best$/);
     const ck = await loadCheckpoint(String(r.modelDir));
     expect(ck.trainingState?.step).toBe(best.step);
+  });
+
+  it('hands back the starting weights when no step beats them on validation', async () => {
+    const run = store.runs.create({ kind: 'train', config: {} });
+    const end = await host(store).start(
+      trainJob(store, tmp.dir, run.id, {
+        config: { learningRate: 10, earlyStoppingPatience: 3 },
+        options: { schedule: 'constant', maxSteps: 30, validateEverySteps: 1 },
+      }),
+    ).done;
+    expect(end.status, JSON.stringify(end)).toBe('completed');
+    const r = end.status === 'completed' ? end.result : {};
+    const evals = store.runs.metrics(run.id, 'eval/loss');
+    const initial = evals.find((m) => m.step === 0)!.value;
+    // lr 10 ruins the network at once: every later validation is worse than the start.
+    expect(evals.filter((m) => m.step > 0).every((m) => m.value > initial)).toBe(true);
+    expect(r.bestStep).toBe(0);
+    expect(r.bestValidLoss).toBeCloseTo(initial, 12);
+    // The model handed back is the checkpoint written before the first step.
+    expect(r.modelDir).toMatch(/checkpoints[\\/]best$/);
+    const trained = await loadCheckpoint(String(r.modelDir));
+    expect(trained.trainingState?.step).toBe(0);
+  });
+
+  it('--max-steps caps the epochs, never extends them', async () => {
+    const totals = [];
+    for (const maxSteps of [null, 100_000]) {
+      const run = store.runs.create({ kind: 'train', config: {} });
+      const end = await host(store).start(
+        trainJob(store, tmp.dir, run.id, { config: { numEpochs: 1 }, options: { maxSteps, validateEverySteps: 1000, checkpointEverySteps: 1000 } }),
+      ).done;
+      expect(end.status, JSON.stringify(end)).toBe('completed');
+      totals.push(end.status === 'completed' ? end.result.totalSteps : null);
+    }
+    expect(totals[0]).toBeGreaterThan(1);
+    expect(totals[1]).toBe(totals[0]);
+  });
+
+  it('weighs the loss by horizon step when lossHorizonSteps is set, and validates with the same weights', async () => {
+    const runs = [];
+    for (const config of [{}, { lossHorizonSteps: 4, lossTailWeight: 0 }]) {
+      const run = store.runs.create({ kind: 'train', config: {} });
+      const end = await host(store).start(trainJob(store, tmp.dir, run.id, { config, options: { maxSteps: 2, validateEverySteps: 1 } })).done;
+      expect(end.status, JSON.stringify(end)).toBe('completed');
+      runs.push(store.runs.metrics(run.id, 'eval/loss').find((m) => m.step === 0)!.value);
+    }
+    // Same starting model and windows: only the loss weights differ, so the step-0 validation
+    // losses differ (errors grow with the horizon, so the first 4 steps alone score lower).
+    expect(runs[1]).toBeLessThan(runs[0]!);
   });
 });

@@ -14,6 +14,8 @@ import {
   ttmConfigJsonSchema,
   TtmConfigSchema,
 } from '../../../src-main/engine/ttm/ttm-config.js';
+import { horizonLossWeights, weightFutureMask } from '../../../src-main/engine/forecast/ttm-model.js';
+import { hfOverridesForTtmConfig } from '../../../src-main/engine/ttm/adapt.js';
 
 function invalid(input: unknown): string {
   try {
@@ -84,6 +86,10 @@ describe('TTMConfig', () => {
     expect(invalid({ inputFeatures: ['iob', 'iob'] })).toMatch(/inputFeatures: lists "iob" more than once/);
     expect(invalid({ numInputChannels: 3, inputFeatures: ['iob'] })).toMatch(/numInputChannels: is 3 but targetFeatures \+ inputFeatures give 2/);
     expect(invalid({ predictionFilterLength: 100 })).toMatch(/predictionFilterLength: \(100\) cannot exceed forecastLength \(96\)/);
+    expect(invalid({ lossHorizonSteps: 97 })).toMatch(/lossHorizonSteps: \(97\) cannot exceed forecastLength \(96\)/);
+    expect(invalid({ lossTailWeight: 1.5 })).toMatch(/lossTailWeight/);
+    expect(invalid({ windowScaling: 'minmax' })).toMatch(/windowScaling/);
+    expect(invalid({ trainingMode: 'zero_shot', numEpochs: 0, windowScaling: 'none' })).toMatch(/windowScaling: changes the network/);
     expect(invalid({ trainingMode: 'from_scratch' })).toMatch(/freezeBackbone: must be false/);
     expect(invalid({ numEpochs: 0 })).toMatch(/numEpochs: must be at least 1/);
     expect(invalid({ splitConfig: { trainFraction: 0.8 } })).toMatch(/splitConfig: .* must be 1 \(got 1.1\)/);
@@ -110,5 +116,31 @@ describe('TTMConfig', () => {
     expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
     expect(ttmConfigFieldDescriptions().forecastLength).toMatch(/forecast/i);
     expect(z.toJSONSchema(TtmConfigSchema)).toBeTruthy();
+  });
+});
+
+describe('loss weights by horizon step and the per-window scaler', () => {
+  it('weighs the first lossHorizonSteps fully and the rest by lossTailWeight; uniform when unset', () => {
+    expect(horizonLossWeights(createDefaultTtmConfig(), 96)).toBeNull();
+    expect(horizonLossWeights(createDefaultTtmConfig({ lossHorizonSteps: 96, lossTailWeight: 0 }), 96)).toBeNull();
+    expect(horizonLossWeights(createDefaultTtmConfig({ lossHorizonSteps: 24 }), 96)).toBeNull(); // tail weight 1
+    const w = horizonLossWeights(createDefaultTtmConfig({ lossHorizonSteps: 2, lossTailWeight: 0.25, forecastLength: 4 }), 4);
+    expect(Array.from(w!)).toEqual([1, 1, 0.25, 0.25]);
+    // snake_case from a seed-style config file
+    expect(parseTtmConfig({ loss_horizon_steps: 24, loss_tail_weight: 0.1 })).toMatchObject({ lossHorizonSteps: 24, lossTailWeight: 0.1 });
+  });
+
+  it('folds the weights into an observed mask [B, P, C] per step, keeping missing targets at 0', () => {
+    // B = 2 windows, P = 3 steps, C = 2 channels.
+    const mask = Float32Array.from([1, 1, 1, 0, 1, 1, /* window 2 */ 0, 1, 1, 1, 1, 1]);
+    weightFutureMask(mask, Float32Array.from([1, 0.5, 0]), 3, 2);
+    expect(Array.from(mask)).toEqual([1, 1, 0.5, 0, 0, 0, 0, 1, 0.5, 0.5, 0, 0]);
+    expect(() => weightFutureMask(mask, Float32Array.from([1, 1]), 3, 2)).toThrow(/2 steps, the batch 3/);
+  });
+
+  it('windowScaling overrides the network scaler (none = no per-window scaling) and leaves it alone when null', () => {
+    expect(hfOverridesForTtmConfig(createDefaultTtmConfig()).scaling).toBeUndefined();
+    expect(hfOverridesForTtmConfig(createDefaultTtmConfig({ windowScaling: 'none' })).scaling).toBeNull();
+    expect(hfOverridesForTtmConfig(createDefaultTtmConfig({ windowScaling: 'mean' })).scaling).toBe('mean');
   });
 });
