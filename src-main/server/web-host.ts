@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiEvent } from '../engine/api/contract.js';
 import type { StudioService } from '../engine/api/service.js';
 import { StudioError, toStudioError, type StudioErrorCode } from '../engine/errors.js';
+import { checkWebRequestPaths, type PathPolicy } from './path-policy.js';
 import { isLoopbackHost, readCookie, SECURITY_HEADERS, tokensEqual, webContentSecurityPolicy } from './security.js';
 
 export interface WebHostOptions {
@@ -71,6 +72,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const maxUpload = options.maxUploadBytes ?? 2 * 1024 ** 3;
   const staticRoot = resolve(options.staticDir);
   const service = options.service;
+  // Server-side paths in requests: uploaded files to read, the reports folder to write.
+  const pathPolicy: PathPolicy = { readRoots: [service.layout.uploads], writeRoots: [service.layout.reports] };
   let port = 0;
 
   const allowedHosts = (): Set<string> => {
@@ -226,6 +229,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
           } catch {
             throw new StudioError('INVALID_INPUT', 'Request body is not valid JSON.');
           }
+          checkWebRequestPaths(callMatch[1]!, payload, pathPolicy);
           const result = await service.call(callMatch[1]!, payload);
           send(res, 200, JSON.stringify({ ok: true, result }));
         } catch (e) {

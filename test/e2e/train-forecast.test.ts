@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
+import { REPO_ROOT, SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
 import { apiCall, launchChromium, paintedPixels, SCREENSHOT_DIR, startServe, watchProblems, type RunningHost } from './helpers.js';
 
 // The Train, Forecast, Evaluate and Reports pages through the web host in Debian chromium:
@@ -32,10 +33,13 @@ const text = async (testid: string): Promise<string> => (await page.getByTestId(
 
 beforeAll(async () => {
   tmp = tempDir();
+  // The web host reads uploaded files only; a model folder on the server is registered with the CLI.
+  execFileSync(process.execPath, [join(REPO_ROOT, 'bin/ttm-studio.js'), '--data-dir', join(tmp.dir, 'data'), 'models', 'import', TINY, '--name', 'tiny'], {
+    stdio: 'ignore',
+  });
   host = await startServe(join(tmp.dir, 'data'));
   await apiCall(host, 'settings.update', { threads: 1 });
   await apiCall(host, 'datasets.simulate', { name: 'cohort', patients: 3, days: 10, seed: 3 });
-  await apiCall(host, 'models.import', { path: TINY, name: 'tiny' });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', acceptDownloads: true });
   page = await context.newPage();
