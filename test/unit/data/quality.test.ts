@@ -80,6 +80,21 @@ describe('quality checks', () => {
     expect(f.fix).toEqual({ kind: 'remove_readings', patientId: 1, timestamps: [rs[50]!.ts, rs[90]!.ts] });
   });
 
+  it("censored lows are not error codes: a Libre's floor (39.6 mg/dL, 2.2 mmol/L) and genuine lows are kept; 0 and 1.8 mg/dL are codes", () => {
+    const rs = clean();
+    rs[40] = { ...rs[40]!, bgMm: 39.6 / 18.018, flags: 1 };
+    // imported before floors were flagged: still not a code
+    rs[60] = { ...rs[60]!, bgMm: 2.2 };
+    rs[70] = { ...rs[70]!, bgMm: 39.6 / 18.018 };
+    rs[80] = { ...rs[80]!, bgMm: 30 / 18.018 };
+    rs[90] = { ...rs[90]!, bgMm: 1.8 / 18.018 };
+    rs[100] = { ...rs[100]!, bgMm: 0 };
+    const f = run(rs).findings.find((x) => x.check === 'error_codes')!;
+    expect(f.count).toBe(2);
+    expect(f.fix).toEqual({ kind: 'remove_readings', patientId: 1, timestamps: [rs[90]!.ts, rs[100]!.ts] });
+    expect(f.message).toContain('below 20 mg/dL (2, 0 mg/dL)');
+  });
+
   it('duplicate timestamps', () => {
     const rs = clean();
     const withDups = renumber([...rs.slice(0, 200), { ...rs[199]! }, { ...rs[199]! }, ...rs.slice(200)]);

@@ -4,22 +4,11 @@
  * Device, Alert…) have no timestamp and are skipped by their Event Type, never by a fixed
  * row count. Timestamps are naive local time of the receiver/phone.
  */
-import { READING_FLAGS } from '../../store/readings.js';
 import { fieldStarts, parseNumber, splitCsv, streamLines } from '../csv.js';
 import { parseClockDuration, parseIsoLike, type ParsedInstant } from '../time.js';
 import { columnOf, findHeader, parseHeader, type CsvHeader } from './csv-header.js';
-import {
-  SENSOR_HIGH_MGDL,
-  SENSOR_LOW_MGDL,
-  localToUtc,
-  noteNaiveTimes,
-  parseError,
-  type Detection,
-  type GlucoseUnitName,
-  type ImportContext,
-  type Importer,
-  type SourceFile,
-} from './types.js';
+import { CGM_LIMITS, glucoseCellProblem, readGlucoseCell, type GlucoseCell } from './glucose-cell.js';
+import { localToUtc, noteNaiveTimes, parseError, type Detection, type GlucoseUnitName, type ImportContext, type Importer, type SourceFile } from './types.js';
 
 function isClarityHeader(h: CsvHeader): boolean {
   return h.index.has('Event Type') && h.names.some((n) => n.startsWith('Timestamp (')) && h.names.some((n) => n.startsWith('Glucose Value ('));
@@ -71,6 +60,7 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
   let iCarbs = -1;
   let iDuration = -1;
   const inst: ParsedInstant = { localMs: 0, offsetMin: null };
+  const cellOut: GlucoseCell = { value: 0, unit: 'mg/dL', flags: 0 };
   const skipped = new Map<string, number>();
   // Offset of the row's timestamp, set by tsOf (one object less per row on the hot path).
   let rowOff: number | null = null;
@@ -132,27 +122,16 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
       const type = get(iType);
       if (type === 'EGV') {
         const raw = get(iGlucose);
-        let value: number;
-        let flags = 0;
-        if (raw === 'Low') {
-          value = unit === 'mg/dL' ? SENSOR_LOW_MGDL : SENSOR_LOW_MGDL / 18.018;
-          flags = READING_FLAGS.clampedLow;
-        } else if (raw === 'High') {
-          value = unit === 'mg/dL' ? SENSOR_HIGH_MGDL : SENSOR_HIGH_MGDL / 18.018;
-          flags = READING_FLAGS.clampedHigh;
-        } else {
-          value = parseNumber(raw);
-          if (value !== value) {
-            if (raw.length === 0) {
-              sink.warn('egv_without_value', 'EGV rows without a glucose value were skipped.', no);
-              return;
-            }
-            throw parseError(file, no, `glucose value "${raw.slice(0, 40)}" is not a number, "Low" or "High".`);
+        if (!readGlucoseCell(raw, unit, CGM_LIMITS, cellOut)) {
+          if (raw.trim().length === 0) {
+            sink.warn('egv_without_value', 'EGV rows without a glucose value were skipped.', no);
+            return;
           }
+          throw parseError(file, no, glucoseCellProblem(raw));
         }
         const ts = tsOf(get(iTs), no);
         const off = rowOff;
-        sink.glucose(patient, ts, off, 'cgm', value, unit, flags, no);
+        sink.glucose(patient, ts, off, 'cgm', cellOut.value, cellOut.unit, cellOut.flags, no);
         return;
       }
       if (type === 'Insulin') {

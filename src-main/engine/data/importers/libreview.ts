@@ -6,22 +6,12 @@
  * a file that stays ambiguous is refused rather than guessed. Rows are not in time order.
  */
 import { StudioError } from '../../errors.js';
-import { READING_FLAGS, type ReadingKind } from '../../store/readings.js';
+import type { ReadingKind } from '../../store/readings.js';
 import { parseNumber, splitCsv, streamLines } from '../csv.js';
 import { DATE_ORDERS, parseByOrder, possibleOrders, type DateOrder } from '../time.js';
 import { cell, columnOf, findHeader, type CsvHeader } from './csv-header.js';
-import {
-  LIBRE_HIGH_MGDL,
-  SENSOR_LOW_MGDL,
-  localToUtc,
-  noteNaiveTimes,
-  parseError,
-  type Detection,
-  type GlucoseUnitName,
-  type ImportContext,
-  type Importer,
-  type SourceFile,
-} from './types.js';
+import { LIBRE_LIMITS, glucoseCellProblem, readGlucoseCell, type GlucoseCell } from './glucose-cell.js';
+import { localToUtc, noteNaiveTimes, parseError, type Detection, type GlucoseUnitName, type ImportContext, type Importer, type SourceFile } from './types.js';
 
 function isLibreHeader(h: CsvHeader): boolean {
   return h.index.has('Device') && h.index.has('Device Timestamp') && h.index.has('Record Type');
@@ -172,6 +162,7 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
   const c = columns(h);
   const patient = file.stem;
   const historicTs: number[] = [];
+  const cellOut: GlucoseCell = { value: 0, unit: c.unit, flags: 0 };
 
   const glucose = (f: string[], col: number, kind: ReadingKind, ts: number, off: number, no: number): void => {
     const raw = cell(f, col).trim();
@@ -179,15 +170,8 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
       sink.warn(`${kind}_without_value`, `${kind} rows without a glucose value were skipped.`, no);
       return;
     }
-    const upper = raw.toUpperCase();
-    if (upper === 'LO' || upper === 'HI') {
-      const mgdl = upper === 'LO' ? SENSOR_LOW_MGDL : LIBRE_HIGH_MGDL;
-      sink.glucose(patient, ts, off, kind, mgdl, 'mg/dL', upper === 'LO' ? READING_FLAGS.clampedLow : READING_FLAGS.clampedHigh, no);
-      return;
-    }
-    const v = parseNumber(raw);
-    if (v !== v) throw parseError(file, no, `glucose value "${raw.slice(0, 40)}" is not a number.`);
-    sink.glucose(patient, ts, off, kind, v, c.unit, 0, no);
+    if (!readGlucoseCell(raw, c.unit, LIBRE_LIMITS, cellOut)) throw parseError(file, no, glucoseCellProblem(raw));
+    sink.glucose(patient, ts, off, kind, cellOut.value, cellOut.unit, cellOut.flags, no);
   };
   const num = (f: string[], col: number): number => parseNumber(cell(f, col).trim());
 

@@ -8,6 +8,7 @@ import type { ReadingKind } from '../../store/readings.js';
 import { guessDelimiter, parseNumber, splitCsv, streamLines } from '../csv.js';
 import { parseByOrder, parseIsoLike, ZoneResolver, type ParsedInstant } from '../time.js';
 import { cell, columnOf, parseHeader, type CsvHeader } from './csv-header.js';
+import { CGM_LIMITS, glucoseCellProblem, readGlucoseCell, type GlucoseCell, type SensorLimits } from './glucose-cell.js';
 import type { GenericMapping } from './mapping.js';
 import { localToUtc, noteNaiveTimes, parseError, type GlucoseUnitName, type ImportContext, type SourceFile } from './types.js';
 
@@ -29,6 +30,8 @@ export interface TabularSpec {
   timestamp: { column: string; format: GenericMapping['timestamp']['format'] };
   patient: { column: string } | { value: string } | null;
   glucose: { column: string; unit: GlucoseUnitName; kind: ReadingKind } | null;
+  /** What Low/High markers in the glucose column stand for (default 40 / 400 mg/dL). */
+  limits?: SensorLimits;
   events: TabularEventColumn[];
   /** Per-file zone overriding --tz (generic mapping's timeZone). */
   timeZone?: string | undefined;
@@ -72,6 +75,8 @@ export async function runTabular(file: SourceFile, ctx: ImportContext, spec: Tab
   const fixedPatient = spec.patient === null ? file.stem : 'value' in spec.patient ? spec.patient.value : null;
   const lastValue = new Map<string, number>();
   const inst: ParsedInstant = { localMs: 0, offsetMin: null };
+  const g: GlucoseCell = { value: 0, unit: 'mg/dL', flags: 0 };
+  const limits = spec.limits ?? CGM_LIMITS;
   let warnedNaive = false;
 
   const need = (h: CsvHeader, name: string, no: number): number => {
@@ -146,9 +151,8 @@ export async function runTabular(file: SourceFile, ctx: ImportContext, spec: Tab
       if (iGlucose !== -1) {
         const raw = cell(f, iGlucose);
         if (!isBlank(raw)) {
-          const v = parseNumber(raw);
-          if (v !== v) throw parseError(file, no, `glucose "${raw.slice(0, 40)}" is not a number.`);
-          sink.glucose(patient, ts, off, spec.glucose!.kind, v, spec.glucose!.unit, 0, no);
+          if (!readGlucoseCell(raw, spec.glucose!.unit, limits, g)) throw parseError(file, no, glucoseCellProblem(raw, spec.glucose!.column));
+          sink.glucose(patient, ts, off, spec.glucose!.kind, g.value, g.unit, g.flags, no);
         }
       }
       for (const e of events) {

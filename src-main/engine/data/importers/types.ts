@@ -148,10 +148,17 @@ export function toMmol(value: number, unit: GlucoseUnitName): number {
   return unit === 'mmol/L' ? value : value / MGDL_PER_MMOL;
 }
 
+/** Libre's floor: 2.2 mmol/L (39.6–39.64 mg/dL) is its lowest value, not a measurement below it. */
+export const SENSOR_FLOOR_MGDL = { min: 39.5, max: 40 } as const;
+
 /**
- * Flags of a glucose value: adds READING_FLAGS.outOfRange (and a warning) outside 20–600
- * mg/dL, warns about clamped Low/High. Throws on non-finite values, which no importer
- * should pass on.
+ * Flags of a glucose value, each explained in an import warning:
+ * - censored (READING_FLAGS.clampedLow / clampedHigh, set by the importer for sensor-limit
+ *   markers; also set here for a reading at a sensor's floor, 39.5–40 mg/dL such as Libre's
+ *   2.2 mmol/L): kept at the limit, the true glucose was at or beyond it;
+ * - implausible (READING_FLAGS.outOfRange) outside 20–600 mg/dL: kept, flagged;
+ * - beyond the typical sensor range (20–40 or 400–600 mg/dL): kept as measured, reported.
+ * Throws on non-finite values, which no importer should pass on.
  */
 export function checkGlucose(sink: Pick<RecordSink, 'warn'>, value: number, unit: GlucoseUnitName, flags: number, line: number): number {
   if (!Number.isFinite(value)) throw new StudioError('PARSE', `line ${line}: glucose value is not a number.`);
@@ -159,18 +166,39 @@ export function checkGlucose(sink: Pick<RecordSink, 'warn'>, value: number, unit
   let f = flags;
   if (mgdl < GLUCOSE_MIN_MGDL || mgdl > GLUCOSE_MAX_MGDL) {
     f |= READING_FLAGS.outOfRange;
-    sink.warn('glucose_out_of_range', `Glucose outside ${GLUCOSE_MIN_MGDL}–${GLUCOSE_MAX_MGDL} mg/dL was flagged (readings.flags & 4).`, line);
-  }
-  if (flags !== 0) {
-    if ((flags & READING_FLAGS.clampedLow) !== 0)
-      sink.warn('clamped_low', `"Low" readings were stored at the sensor's lower limit (${SENSOR_LOW_MGDL} mg/dL) and flagged (flags & 1).`, line);
-    if ((flags & READING_FLAGS.clampedHigh) !== 0)
+    sink.warn(
+      'glucose_out_of_range',
+      `Glucose values outside ${GLUCOSE_MIN_MGDL}–${GLUCOSE_MAX_MGDL} mg/dL are not possible in a person (a sensor error code, a broken cell or a unit mix-up); they were kept, marked implausible, and the quality check reports them.`,
+      line,
+    );
+  } else if (flags === 0) {
+    if (mgdl >= SENSOR_FLOOR_MGDL.min && mgdl < SENSOR_FLOOR_MGDL.max) {
+      f |= READING_FLAGS.clampedLow;
       sink.warn(
-        'clamped_high',
-        `"High" readings were stored at the sensor's upper limit (Dexcom ${SENSOR_HIGH_MGDL}, Libre ${LIBRE_HIGH_MGDL} mg/dL) and flagged (flags & 2).`,
+        'sensor_floor',
+        `Readings at a sensor's floor (2.2 mmol/L = 39.6 mg/dL, the lowest value a FreeStyle Libre reports) were kept and marked censored low: the true glucose was at or below it. They are not error codes.`,
         line,
       );
+    } else if (mgdl < SENSOR_LOW_MGDL || mgdl > SENSOR_HIGH_MGDL + 0.05) {
+      sink.warn(
+        'beyond_sensor_range',
+        `Glucose below ${SENSOR_LOW_MGDL} or above ${SENSOR_HIGH_MGDL} mg/dL is beyond the typical sensor range (some sensors report it, e.g. FreeStyle Libre up to ${LIBRE_HIGH_MGDL} mg/dL); these readings were kept as measured.`,
+        line,
+      );
+    }
   }
+  if ((flags & READING_FLAGS.clampedLow) !== 0)
+    sink.warn(
+      'clamped_low',
+      `Low sensor-limit markers ("Low", "LO", "<40"…) were stored at the sensor's lower limit (${SENSOR_LOW_MGDL} mg/dL, or the limit the marker names) and marked censored low: the true glucose was at or below it.`,
+      line,
+    );
+  if ((flags & READING_FLAGS.clampedHigh) !== 0)
+    sink.warn(
+      'clamped_high',
+      `High sensor-limit markers ("High", "HI", ">400"…) were stored at the sensor's upper limit (Dexcom and Medtronic ${SENSOR_HIGH_MGDL}, Libre ${LIBRE_HIGH_MGDL} mg/dL, or the limit the marker names) and marked censored high: the true glucose was at or above it.`,
+      line,
+    );
   return f;
 }
 
@@ -203,6 +231,6 @@ export function checkEvent(sink: Pick<RecordSink, 'warn'>, kind: EventKind, valu
       break;
   }
   if (bad === null) return 0;
-  sink.warn(`${kind}_out_of_range`, `${bad} were flagged (events.flags & 4).`, line);
+  sink.warn(`${kind}_out_of_range`, `${bad} are implausible; they were kept and marked implausible. Check the export.`, line);
   return READING_FLAGS.outOfRange;
 }

@@ -10,8 +10,14 @@ import { CHANNELS, type Channel } from '../grid/channels.js';
 import { countWindows } from '../windows.js';
 
 export const MGDL_PER_MMOL = 18.018;
-/** Sensors report 40–400 mg/dL; below that a "value" is a status code. */
+/** Sensors report from 40 mg/dL (Libre's floor 2.2 mmol/L = 39.6 mg/dL); lower values are rare. */
 const SENSOR_LOW_MMOL = 2.2;
+/**
+ * Below 20 mg/dL no sensor reports glucose: such values (0, 1.8 mg/dL…) are status codes.
+ * Censored lows (a "Low"/"LO" marker, a reading at the sensor's floor) are not: they are
+ * flagged clampedLow by the importers and never offered for removal.
+ */
+const ERROR_CODE_BELOW_MMOL = 20 / MGDL_PER_MMOL;
 /** Above this no mmol/L value is physiological (600 mg/dL); mg/dL values land here. */
 const MAX_MMOL = 33.3;
 /** 10 mg/dL per minute: faster than glucose can change in a body. */
@@ -227,7 +233,7 @@ export function checkPatient(
     }
     i = j;
   }
-  const codes = sorted.filter((r) => r.bgMm >= 0 && r.bgMm < SENSOR_LOW_MMOL && (r.flags & READING_FLAGS.clampedLow) === 0 && !inUnitRun.has(r.id));
+  const codes = sorted.filter((r) => r.bgMm >= 0 && r.bgMm < ERROR_CODE_BELOW_MMOL && (r.flags & READING_FLAGS.clampedLow) === 0 && !inUnitRun.has(r.id));
   if (codes.length > 0) {
     const distinct = [...new Set(codes.map((r) => Math.round(r.bgMm * MGDL_PER_MMOL)))].slice(0, 6);
     add({
@@ -236,7 +242,7 @@ export function checkPatient(
       count: codes.length,
       from: codes[0]!.ts,
       to: codes[codes.length - 1]!.ts,
-      message: `${codes.length} value(s) of ${externalId} lie below the sensor's 40 mg/dL range (${distinct.join(', ')} mg/dL): sensor status codes, not glucose. Remove them.`,
+      message: `${codes.length} value(s) of ${externalId} lie below 20 mg/dL (${distinct.join(', ')} mg/dL), lower than any sensor reads: sensor status codes, not glucose. Remove them. (Censored lows, "Low"/"LO" or a reading at the sensor's 40 mg/dL floor, are kept and not counted here.)`,
       fix: { kind: 'remove_readings', patientId, timestamps: codes.map((r) => r.ts) },
     });
   }
