@@ -1,7 +1,7 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import type { ApiEvent } from '../engine/api/contract.js';
 import type { StudioService } from '../engine/api/service.js';
-import { toStudioError } from '../engine/errors.js';
+import { renderError } from '../engine/errors.js';
 import { ipcSenderAllowed } from './window-policy.js';
 
 /**
@@ -17,8 +17,8 @@ export function registerIpc(ipcMain: IpcMain, service: StudioService, targets: (
     try {
       return { ok: true, result: await service.call(String(method), payload) };
     } catch (e) {
-      const err = toStudioError(e);
-      return { ok: false, error: { code: err.code, message: err.message } };
+      // One line, control characters escaped, excerpts capped (as the CLI and the web host show it).
+      return { ok: false, error: renderError(e) };
     }
   });
   const unsubscribe = service.subscribe((event: ApiEvent) => {

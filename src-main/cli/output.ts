@@ -1,4 +1,10 @@
 import type { ApiEvent } from '../engine/api/contract.js';
+import { escapeControlCharacters } from '../engine/errors.js';
+
+/** Text that came from data (file names, cells, warnings) cannot drive the terminal: escapes visible, line breaks kept. */
+export function terminalSafe(text: string): string {
+  return text.split('\n').map(escapeControlCharacters).join('\n');
+}
 
 export interface Output {
   readonly json: boolean;
@@ -30,12 +36,17 @@ export function createOutput(json: boolean, stdout: NodeJS.WritableStream = proc
     json,
     result(value, human) {
       endProgress();
-      stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : human() + (human().endsWith('\n') ? '' : '\n'));
+      if (json) {
+        stdout.write(JSON.stringify(value, null, 2) + '\n');
+        return;
+      }
+      const text = terminalSafe(human());
+      stdout.write(text + (text.endsWith('\n') ? '' : '\n'));
     },
     info(line) {
       if (json) return;
       endProgress();
-      stderr.write(line + '\n');
+      stderr.write(terminalSafe(line) + '\n');
     },
     progress(event) {
       if (json) return;
@@ -63,6 +74,7 @@ export function createOutput(json: boolean, stdout: NodeJS.WritableStream = proc
       } else {
         return;
       }
+      text = escapeControlCharacters(text);
       if (isTty) {
         stderr.write('\r\x1b[2K' + text.slice(0, (stderr.columns ?? 120) - 1));
         barShown = true;

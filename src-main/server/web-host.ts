@@ -6,7 +6,7 @@ import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiEvent } from '../engine/api/contract.js';
 import type { StudioService } from '../engine/api/service.js';
-import { StudioError, toStudioError, type StudioErrorCode } from '../engine/errors.js';
+import { renderErrorMessage, StudioError, toStudioError, type StudioErrorCode } from '../engine/errors.js';
 import { checkWebRequestPaths, type PathPolicy } from './path-policy.js';
 import { isLoopbackHost, readCookie, SECURITY_HEADERS, tokensEqual, webContentSecurityPolicy } from './security.js';
 
@@ -101,7 +101,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
   const sendError = (res: ServerResponse, err: StudioError): void => {
     const status = typeof err.details?.httpStatus === 'number' ? err.details.httpStatus : (STATUS[err.code] ?? 500);
-    send(res, status, JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }));
+    send(res, status, JSON.stringify({ ok: false, error: { code: err.code, message: renderErrorMessage(err.message) } }));
   };
 
   const readBody = (req: IncomingMessage): Promise<string> =>
