@@ -1,16 +1,18 @@
 import { Command, CommanderError } from 'commander';
-import { StudioError, toStudioError, type StudioErrorCode } from '../engine/errors.js';
+import { renderErrorMessage, StudioError, toStudioError } from '../engine/errors.js';
+import { MAX_MODEL_PARAMETERS } from '../engine/ttm/checkpoint.js';
 import { appVersion } from '../engine/system.js';
 import { COMMANDS } from './commands/index.js';
+import { exitCodeFor, exitCodeHelp } from './exit-codes.js';
 
-const EXIT_CODES: Partial<Record<StudioErrorCode, number>> = {
-  INVALID_INPUT: 2,
-  NOT_FOUND: 3,
-  CONFLICT: 4,
-  SCHEMA_TOO_NEW: 5,
-  PARSE: 6,
-  CANCELLED: 130,
-};
+const modelLimitsHelp = (): string =>
+  [
+    '',
+    'Model folders (models import, models pull, the web API) are untrusted input: config.json and',
+    'model.safetensors must be regular files (no devices, FIFOs or sockets); config.json is at most 1 MB,',
+    "the weights at most what the config's parameter count needs; models above",
+    `${MAX_MODEL_PARAMETERS.toLocaleString('en-US')} parameters and weights holding NaN or Infinity are refused.`,
+  ].join('\n');
 
 export function buildProgram(): Command {
   const program = new Command('ttm-studio')
@@ -21,9 +23,22 @@ export function buildProgram(): Command {
     .option('-v, --verbose', 'log details to stderr')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  program.addHelpText('after', () => exitCodeHelp() + '\n' + modelLimitsHelp());
   for (const register of COMMANDS) register(program);
   for (const c of program.commands) c.exitOverride();
   return program;
+}
+
+/**
+ * Prints a failure and returns its exit code (EXIT_CODES): one line on stderr, control
+ * characters escaped and excerpts capped (renderErrorMessage); with --json also on stdout.
+ */
+export function reportError(e: unknown, json: boolean, stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): number {
+  const err = toStudioError(e);
+  if (json) stdout.write(JSON.stringify({ error: err.toJSON() }) + '\n');
+  stderr.write(`ttm-studio: ${renderErrorMessage(err.message)}\n`);
+  if (!(e instanceof StudioError) && process.env.TTM_STUDIO_DEBUG === '1' && e instanceof Error && e.stack !== undefined) stderr.write(e.stack + '\n');
+  return exitCodeFor(err.code);
 }
 
 /** Runs the CLI and returns the process exit code; errors become one line on stderr. */
@@ -37,12 +52,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       // help/version exit with 0; usage errors were already printed by commander
       return e.exitCode === 0 ? 0 : 2;
     }
-    const err = toStudioError(e);
-    const json = argv.includes('--json');
-    if (json) process.stdout.write(JSON.stringify({ error: err.toJSON() }) + '\n');
-    process.stderr.write(`ttm-studio: ${err.message}\n`);
-    if (!(e instanceof StudioError) && process.env.TTM_STUDIO_DEBUG === '1' && e instanceof Error && e.stack !== undefined)
-      process.stderr.write(e.stack + '\n');
-    return EXIT_CODES[err.code] ?? 1;
+    return reportError(e, argv.includes('--json'));
   }
 }

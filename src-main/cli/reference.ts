@@ -1,4 +1,22 @@
 import type { Command } from 'commander';
+import { MAX_MODEL_PARAMETERS } from '../engine/ttm/checkpoint.js';
+import { exitCodeMarkdownTable } from './exit-codes.js';
+
+/** Exit codes and model-folder limits, from the tables the code uses. */
+function referenceAppendix(): string[] {
+  return [
+    '## Exit codes',
+    '',
+    'Errors are one line on stderr (control characters escaped, quoted excerpts of file content cut to 80 characters); with `--json` the error is also printed on stdout as `{"error": {"code", "message"}}`.',
+    '',
+    exitCodeMarkdownTable(),
+    '',
+    '## Model folders',
+    '',
+    '`models import`, `models pull` and the web API treat a model folder as untrusted: `config.json` and `model.safetensors` must be regular files (symlinks are followed, but devices, FIFOs and sockets are refused unread); `config.json` may be at most 1 MB and the weights at most what the parameter count in `config.json` can need (8 bytes per parameter plus 1 MB of header); every architecture number is bounded, and models with more than ' +
+      `${MAX_MODEL_PARAMETERS.toLocaleString('en-US')} parameters are refused before anything is built. Weights holding NaN or Infinity are refused, naming the tensor.`,
+  ];
+}
 
 function walk(cmd: Command, path: string[], out: { path: string[]; cmd: Command }[]): void {
   for (const sub of cmd.commands) {
@@ -34,5 +52,6 @@ export function cliReferenceMarkdown(program: Command): string {
   for (const { path, cmd } of all) {
     parts.push('', `## ttm-studio ${path.join(' ')}`, '', '```text', help(cmd), '```');
   }
+  parts.push('', ...referenceAppendix());
   return parts.join('\n') + '\n';
 }
