@@ -373,6 +373,8 @@ export const ImportFormat = z.enum([
   'glucose-ml',
   'glupredkit',
   'seed-csv',
+  'medtronic-carelink',
+  'nightscout-csv',
   'generic-csv',
 ]);
 export const DateOrderSchema = z.enum(['ymd', 'dmy', 'mdy']);

@@ -23,6 +23,9 @@ const SOURCES: [string, FormatId][] = [
   [join(LOCAL, 'ohio-559.xml'), 'ohiot1dm-xml'],
   [join(LOCAL, 'seed-combined.csv'), 'seed-csv'],
   [join(LOCAL, 'generic-semicolon.csv'), 'generic-csv'],
+  [join(LOCAL, 'carelink-780g-eu.csv'), 'medtronic-carelink'],
+  [join(LOCAL, 'nightscout_entries.csv'), 'nightscout-csv'],
+  [join(LOCAL, 'glucose-ml-markers.csv'), 'glucose-ml'],
   [join(SHARED, 'nightscout', 'nightscout_treatments.json'), 'nightscout'],
   [join(SHARED, 'd1namo-glucose-ml', '009.csv'), 'glucose-ml'],
 ];

@@ -10,7 +10,9 @@ import { checkMapping, genericCsv } from './generic-csv.js';
 import { gluPredKit, glucoseMl, seedCsv } from './harmonised.js';
 import { libreView } from './libreview.js';
 import type { GenericMapping } from './mapping.js';
+import { medtronicCareLink } from './medtronic-carelink.js';
 import { nightscout } from './nightscout.js';
+import { nightscoutCsv } from './nightscout-csv.js';
 import { ohioXml } from './ohio-xml.js';
 import { tidepool } from './tidepool.js';
 import { FORMAT_IDS, type Detection, type FormatId, type Importer, type SourceFile } from './types.js';
@@ -20,7 +22,19 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const formatListsAgree: Same<FormatId, z.infer<typeof ImportFormat>> = true;
 void formatListsAgree;
 
-export const IMPORTERS: readonly Importer[] = [dexcomClarity, libreView, nightscout, tidepool, ohioXml, glucoseMl, gluPredKit, seedCsv, genericCsv];
+export const IMPORTERS: readonly Importer[] = [
+  dexcomClarity,
+  libreView,
+  nightscout,
+  tidepool,
+  ohioXml,
+  glucoseMl,
+  gluPredKit,
+  seedCsv,
+  medtronicCareLink,
+  nightscoutCsv,
+  genericCsv,
+];
 
 export function importerFor(id: FormatId): Importer {
   const imp = IMPORTERS.find((i) => i.id === id);
@@ -92,7 +106,7 @@ export function decideFormat(file: SourceFile, force: FormatId | null, mapping: 
       forced: false,
       confidence: 0,
       reasons: [
-        'no known format recognised the first bytes (Clarity, LibreView, Nightscout, Tidepool, OhioT1DM XML, Glucose-ML, GluPredKit, canonical CSV); for other CSVs give a column mapping',
+        'no known format recognised the first bytes (Clarity, LibreView, Medtronic CareLink, Nightscout JSON or CSV entries, Tidepool, OhioT1DM XML, Glucose-ML, GluPredKit, canonical CSV); for other CSVs give a column mapping',
       ],
       candidates,
     };

@@ -80,6 +80,9 @@ function patientOf(file: SourceFile): string {
   return stem.length > 0 ? stem : basename(dirname(file.path)) || 'nightscout';
 }
 
+/** The patient id of a file of a Nightscout export (also used by the CSV entries importer). */
+export const nightscoutPatient = patientOf;
+
 function scheduleSeconds(e: z.infer<typeof ScheduleEntry>): number {
   if (e.timeAsSeconds !== undefined) return e.timeAsSeconds;
   const m = /^(\d{1,2}):(\d{2})/.exec(e.time ?? '');

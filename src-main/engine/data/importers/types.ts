@@ -19,6 +19,8 @@ export const FORMAT_IDS = [
   'glucose-ml',
   'glupredkit',
   'seed-csv',
+  'medtronic-carelink',
+  'nightscout-csv',
   'generic-csv',
 ] as const;
 export type FormatId = (typeof FORMAT_IDS)[number];
