@@ -1,4 +1,10 @@
 import { Menu, shell, type MenuItemConstructorOptions } from 'electron';
+import { externalUrlAllowed } from './window-policy.js';
+
+/** shell.openExternal for allow-listed pages only (EXTERNAL_URL_ALLOW_LIST). */
+function openAllowed(url: string): void {
+  if (externalUrlAllowed(url)) void shell.openExternal(url);
+}
 
 /** Menu items open pages of the renderer by in-app hash navigation (allowed by the window policy). */
 export function buildMenu(options: { dataDir: string; isMac: boolean; navigate: (hash: string) => void }): Menu {
@@ -30,9 +36,7 @@ export function buildMenu(options: { dataDir: string; isMac: boolean; navigate: 
     },
     {
       role: 'help',
-      submenu: [
-        { label: 'TinyTimeMixer on Hugging Face', click: () => void shell.openExternal('https://huggingface.co/ibm-granite/granite-timeseries-ttm-r2') },
-      ],
+      submenu: [{ label: 'TinyTimeMixer on Hugging Face', click: () => openAllowed('https://huggingface.co/ibm-granite/granite-timeseries-ttm-r2') }],
     },
   ];
   return Menu.buildFromTemplate(template);

@@ -84,17 +84,38 @@ export function navigationAllowed(url: string): boolean {
 }
 
 /**
- * New windows are always denied; https links (documentation, model cards) are handed to the
- * system browser instead, anything else is dropped.
+ * The only pages the app hands to the system browser: IBM's TinyTimeMixer pages on Hugging Face
+ * (model cards, the Help menu) and the granite-tsfm repository (the reference implementation and
+ * its documentation). Anything else — other https sites, http, file:, custom schemes — is dropped,
+ * so a link in imported data or a compromised renderer cannot launch arbitrary URLs.
+ */
+export const EXTERNAL_URL_ALLOW_LIST: readonly { readonly host: string; readonly pathPrefix: string }[] = [
+  { host: 'huggingface.co', pathPrefix: '/ibm-granite/' },
+  { host: 'github.com', pathPrefix: '/ibm-granite/granite-tsfm' },
+];
+
+/** https, no credentials or port, an allow-listed host and path (after URL normalisation). */
+export function externalUrlAllowed(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.protocol !== 'https:' || u.username !== '' || u.password !== '' || u.port !== '') return false;
+  return EXTERNAL_URL_ALLOW_LIST.some(
+    (a) =>
+      u.hostname === a.host &&
+      (u.pathname.startsWith(a.pathPrefix.endsWith('/') ? a.pathPrefix : `${a.pathPrefix}/`) || u.pathname === a.pathPrefix.replace(/\/$/, '')),
+  );
+}
+
+/**
+ * New windows are always denied; allow-listed https pages (model cards, granite-tsfm docs) are
+ * handed to the system browser instead, anything else is dropped.
  */
 export function windowOpenDecision(url: string): { action: 'deny'; openExternally: boolean } {
-  let external = false;
-  try {
-    external = new URL(url).protocol === 'https:';
-  } catch {
-    external = false;
-  }
-  return { action: 'deny', openExternally: external };
+  return { action: 'deny', openExternally: externalUrlAllowed(url) };
 }
 
 /** The app needs no camera, microphone, notifications, geolocation, MIDI…: deny every permission. */

@@ -13,6 +13,7 @@ interface BuilderConfig {
   linux: { target: string[] };
   mac: { target: string[] };
   win: { target: string[] };
+  electronFuses?: Record<string, boolean>;
 }
 
 const config = parse(readFileSync(`${REPO_ROOT}/electron-builder.yml`, 'utf8')) as BuilderConfig;
@@ -36,5 +37,19 @@ describe('electron-builder.yml', () => {
     expect(config.files).toEqual(expect.arrayContaining(['package.json', 'build/src-main/**', 'build/renderer/**']));
     expect(pkg.main.startsWith('build/src-main/')).toBe(true);
     expect(config.extraResources.map((r) => r.from)).toEqual(expect.arrayContaining(['models', 'resources']));
+  });
+
+  it('sets the Electron fuses: no RunAsNode, NODE_OPTIONS or inspect; encrypted cookies; only an integrity-checked app.asar', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    // onlyLoadAppFromAsar needs an asar archive.
+    expect((config as unknown as { asar?: boolean }).asar).not.toBe(false);
   });
 });

@@ -8,6 +8,8 @@ import {
   permissionAllowed,
   rendererContentSecurityPolicy,
   windowOpenDecision,
+  externalUrlAllowed,
+  EXTERNAL_URL_ALLOW_LIST,
 } from '../../../src-main/app/window-policy.js';
 
 describe('Electron window policy', () => {
@@ -53,10 +55,39 @@ describe('Electron window policy', () => {
   });
 
   it('denies every new window; hands https links to the system browser only', () => {
-    expect(windowOpenDecision('https://huggingface.co/ibm-granite')).toEqual({ action: 'deny', openExternally: true });
+    expect(windowOpenDecision('https://huggingface.co/ibm-granite/granite-timeseries-ttm-r2')).toEqual({ action: 'deny', openExternally: true });
+    expect(windowOpenDecision('https://evil.example/')).toEqual({ action: 'deny', openExternally: false });
     expect(windowOpenDecision('http://insecure.example')).toEqual({ action: 'deny', openExternally: false });
     expect(windowOpenDecision('file:///etc/passwd')).toEqual({ action: 'deny', openExternally: false });
     expect(windowOpenDecision('smb://share/x')).toEqual({ action: 'deny', openExternally: false });
+  });
+
+  it('opens only allow-listed pages externally', () => {
+    for (const ok of [
+      'https://huggingface.co/ibm-granite/granite-timeseries-ttm-r2',
+      'https://huggingface.co/ibm-granite/granite-timeseries-ttm-r1/blob/main/README.md',
+      'https://github.com/ibm-granite/granite-tsfm',
+      'https://github.com/ibm-granite/granite-tsfm/tree/main/notebooks',
+    ])
+      expect(externalUrlAllowed(ok), ok).toBe(true);
+    for (const bad of [
+      'https://huggingface.co/',
+      'https://huggingface.co/ibm-granitex/model',
+      'https://huggingface.co/someone/ibm-granite/x',
+      'https://huggingface.co/ibm-granite/../evil/x',
+      'https://huggingface.co.evil.example/ibm-granite/x',
+      'https://user:pw@huggingface.co/ibm-granite/x',
+      'https://huggingface.co:8443/ibm-granite/x',
+      'http://huggingface.co/ibm-granite/x',
+      'https://github.com/ibm-granite/granite-tsfm-evil',
+      'https://github.com/evil/granite-tsfm',
+      'https://evil.example/',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'not a url',
+    ])
+      expect(externalUrlAllowed(bad), bad).toBe(false);
+    expect(EXTERNAL_URL_ALLOW_LIST.map((a) => a.host)).toEqual(['huggingface.co', 'github.com']);
   });
 
   it('denies permission requests and IPC from other frames', () => {
