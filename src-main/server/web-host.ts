@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiEvent } from '../engine/api/contract.js';
+import { STALE_UPLOAD_MS, sweepStaleUploads } from '../engine/api/handlers/data-import.js';
 import type { StudioService } from '../engine/api/service.js';
 import { renderErrorMessage, StudioError, toStudioError, type StudioErrorCode } from '../engine/errors.js';
 import { checkWebRequestPaths, type PathPolicy } from './path-policy.js';
@@ -22,6 +23,8 @@ export interface WebHostOptions {
   maxBodyBytes?: number;
   /** Largest file `POST /api/upload` accepts (default 2 GiB). */
   maxUploadBytes?: number;
+  /** At start, uploads older than this are removed (default STALE_UPLOAD_MS, 1 h): imports delete their own. */
+  staleUploadMs?: number;
 }
 
 export interface WebHost {
@@ -67,6 +70,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   if (!isLoopbackHost(host) && options.allowRemote !== true) {
     throw new StudioError('INVALID_INPUT', `Refusing to listen on ${host}: the web host binds to loopback unless --allow-remote is given.`);
   }
+  // Uploads left by abandoned imports or a crash; an import removes its own when it ends.
+  await sweepStaleUploads(options.service.layout.uploads, options.staleUploadMs ?? STALE_UPLOAD_MS);
   const token = options.token ?? randomBytes(24).toString('base64url');
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const maxUpload = options.maxUploadBytes ?? 2 * 1024 ** 3;

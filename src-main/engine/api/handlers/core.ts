@@ -1,9 +1,27 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { cancelledError, StudioError } from '../../errors.js';
 import { readSchemaVersion, type RunRow } from '../../store/index.js';
 import { appVersion, cpuCount, executionProviders, onnxruntimeVersion } from '../../system.js';
 import { SettingsSchema, type Settings } from '../contract.js';
 import type { CallContext, Handlers } from '../service.js';
+
+/** A file name from free text (dataset names may hold spaces and dots). */
+function slug(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'report';
+}
+
+/** Base name of a dataset's data report in the reports folder (reports.generate's default). */
+export function dataReportName(datasetName: string, patient?: string): string {
+  return `${slug(datasetName)}${patient !== undefined ? `-${slug(patient)}` : ''}-data-report`;
+}
+
+/** The default data-report files of a dataset and of each of its patients (.html and a printed .pdf). */
+export function datasetReportFiles(reportsDir: string, datasetName: string, patients: readonly string[]): string[] {
+  const names = [dataReportName(datasetName), ...patients.map((p) => dataReportName(datasetName, p))];
+  return names.flatMap((n) => [join(reportsDir, `${n}.html`), join(reportsDir, `${n}.pdf`)]);
+}
 
 function defaultSettings(): Settings {
   return { glucoseUnit: 'mg/dL', threads: Math.min(cpuCount(), 8), device: 'cpu', theme: 'system' };
@@ -78,11 +96,19 @@ export const coreHandlers = {
     return summary;
   },
   'datasets.patients': (req, ctx) => ctx.store.datasets.patients(ctx.store.datasets.resolve(req.dataset).id),
-  'datasets.delete': (req, ctx) => {
+  'datasets.delete': async (req, ctx) => {
     const d = ctx.store.datasets.resolve(req.dataset);
     const inUse = ctx.store.runs.list({ status: 'running' }).filter((r) => r.datasetId === d.id);
     if (inUse.length > 0) throw new StudioError('CONFLICT', `Dataset "${d.name}" is used by running run ${inUse[0]!.id}; cancel it first.`);
+    const reports = datasetReportFiles(
+      ctx.layout.reports,
+      d.name,
+      (ctx.store.db.prepare('SELECT external_id FROM patients WHERE dataset_id = ?').all(d.id) as { external_id: string }[]).map((p) => p.external_id),
+    );
+    // Rows of patients, readings, events, grids, imports, quality reports and splits go with the
+    // dataset (ON DELETE CASCADE); its data reports in the reports folder go too.
     ctx.store.transaction(() => ctx.store.datasets.delete(d.id));
+    for (const f of reports) await rm(f, { force: true }).catch(() => undefined);
     ctx.emit({ type: 'data.changed', what: 'datasets' });
     return { deleted: d.name };
   },

@@ -9,12 +9,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { StudioError } from '../../errors.js';
 import { generateReport, type ReportRequest } from '../../report/generate.js';
 import type { Handlers } from '../service.js';
-import { readSettings } from './core.js';
-
-/** A file name from free text (dataset names may hold spaces and dots). */
-function slug(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'report';
-}
+import { dataReportName, readSettings } from './core.js';
 
 export const reportHandlers = {
   'reports.generate': async (req, ctx) => {
@@ -28,7 +23,7 @@ export const reportHandlers = {
     } else {
       const dataset = ctx.store.datasets.resolve(req.dataset!);
       request = { kind: 'data', dataset: dataset.id, unit, ...(req.patient !== undefined ? { patient: req.patient } : {}) };
-      name = `${slug(dataset.name)}${req.patient !== undefined ? `-${slug(req.patient)}` : ''}-data-report`;
+      name = dataReportName(dataset.name, req.patient);
     }
     const out = req.out !== undefined ? (isAbsolute(req.out) ? req.out : resolve(req.out)) : join(ctx.layout.reports, `${name}.html`);
     if (!/\.html?$/i.test(out))
