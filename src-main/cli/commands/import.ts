@@ -10,8 +10,9 @@ import { readMappingFile } from '../../engine/data/importers/mapping.js';
 import { StudioError } from '../../engine/errors.js';
 import { contextFrom } from '../context.js';
 import { table } from '../output.js';
+import { FORMAT_IDS } from '../../engine/data/importers/types.js';
 
-const FORMATS = ['dexcom-clarity', 'libreview', 'nightscout', 'tidepool', 'ohiot1dm-xml', 'glucose-ml', 'glupredkit', 'seed-csv', 'generic-csv'] as const;
+const FORMATS = FORMAT_IDS;
 
 interface ImportCliOptions {
   dataset?: string;
