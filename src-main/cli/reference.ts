@@ -7,7 +7,7 @@ function referenceAppendix(): string[] {
   return [
     '## Exit codes',
     '',
-    'Errors are one line on stderr (control characters escaped, quoted excerpts of file content cut to 80 characters); with `--json` the error is also printed on stdout as `{"error": {"code", "message"}}`.',
+    'Errors are one line on stderr (control characters escaped, excerpts of file content cut to 80 characters); with `--json` the error is also printed on stdout as `{"error": {"code", "message"}}`.',
     '',
     exitCodeMarkdownTable(),
     '',

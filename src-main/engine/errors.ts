@@ -65,10 +65,14 @@ export function excerpt(text: string, max = MAX_EXCERPT_CHARS): string {
   return `"${escapeControlCharacters(cut)}"`;
 }
 
+/** A run of non-space characters this long is content, not prose. */
+const LONG_TOKEN = new RegExp(`\\S{${2 * MAX_EXCERPT_CHARS + 1},}`, 'g');
+
 /**
  * The one place an error message is prepared for a person (CLI stderr and --json, the web
  * host's responses, Electron IPC): control characters escaped, one line, quoted excerpts
- * ("…") shortened to MAX_EXCERPT_CHARS, the whole capped at MAX_ERROR_MESSAGE_CHARS.
+ * ("…") and unquoted runs of over 2 × MAX_EXCERPT_CHARS non-space characters (except paths and
+ * URLs) shortened to MAX_EXCERPT_CHARS, the whole capped at MAX_ERROR_MESSAGE_CHARS.
  */
 export function renderErrorMessage(message: string): string {
   let text = escapeControlCharacters(message);
@@ -79,6 +83,8 @@ export function renderErrorMessage(message: string): string {
     if (body.length > MAX_EXCERPT_CHARS) parts[i] = `${body.slice(0, MAX_EXCERPT_CHARS)}…`;
   }
   text = parts.join('"');
+  // Unquoted runs of file content (a header line, a cell) are cut too; paths and URLs are kept.
+  text = text.replace(LONG_TOKEN, (token) => (/^(?:[/~]|[A-Za-z]:\\|https?:)/.test(token) ? token : `${token.slice(0, MAX_EXCERPT_CHARS)}…`));
   if (text.length > MAX_ERROR_MESSAGE_CHARS) text = `${text.slice(0, MAX_ERROR_MESSAGE_CHARS - 1)}…`;
   return text;
 }

@@ -39,7 +39,7 @@ describe('error rendering', () => {
     const long = 'x'.repeat(5000);
     const shown = renderErrorMessage(`"a" has shape [1], expected [2]; cell "${long}" is bad`);
     expect(shown).toBe(`"a" has shape [1], expected [2]; cell "${'x'.repeat(MAX_EXCERPT_CHARS)}…" is bad`);
-    const unquoted = renderErrorMessage(long);
+    const unquoted = renderErrorMessage('word '.repeat(1000));
     expect(unquoted.length).toBe(MAX_ERROR_MESSAGE_CHARS);
     expect(unquoted.endsWith('…')).toBe(true);
     expect(excerpt('ab\x1bc', 2)).toBe('"ab…"');
@@ -59,5 +59,16 @@ describe('error rendering', () => {
     expect(toStudioError(new RangeError('Invalid time value'), 'PARSE').code).toBe('INTERNAL');
     expect(toStudioError(new Error('Unexpected token'), 'PARSE').code).toBe('PARSE');
     expect(toStudioError(new SyntaxError('Unexpected token } in JSON'), 'PARSE').code).toBe('PARSE');
+  });
+});
+
+describe('unquoted content', () => {
+  it('cuts long runs of file content but keeps paths and URLs', () => {
+    const line = `SECRET=abc,${'0'.repeat(300)}`;
+    expect(renderErrorMessage(`x.csv, line 1: column "timestamp" is missing (columns: ${line}).`)).toBe(
+      `x.csv, line 1: column "timestamp" is missing (columns: ${line.slice(0, MAX_EXCERPT_CHARS)}…`,
+    );
+    const path = `/data/${'deep/'.repeat(60)}config.json`;
+    expect(renderErrorMessage(`Cannot read ${path}: EACCES`)).toBe(`Cannot read ${path}: EACCES`);
   });
 });
