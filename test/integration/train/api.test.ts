@@ -53,7 +53,14 @@ describe('training and forecasting API', () => {
   });
 
   it('train.cancel then train.resume finishes the run', async () => {
-    const started = await service.invoke('train.start', { dataset: 'cohort', split: 'hyb', model: 'tiny', config, options: { ...options, maxSteps: 150 } });
+    // maxSteps caps epochs × steps per epoch: enough epochs that the 150-step cap binds.
+    const started = await service.invoke('train.start', {
+      dataset: 'cohort',
+      split: 'hyb',
+      model: 'tiny',
+      config: { ...config, numEpochs: 100 },
+      options: { ...options, maxSteps: 150 },
+    });
     const runId = started.runId;
     await new Promise<void>((resolve) => {
       const off = service.subscribe((e) => {

@@ -16,6 +16,8 @@ import { cohortStore, host, privateSpawn, trainJob } from './helpers.js';
 // Long enough (120 steps) that a cancel or kill sent at step 4 always lands mid-run, even on a loaded machine.
 const STEPS = 120;
 const OPTIONS = { maxSteps: STEPS, validateEverySteps: 10, checkpointEverySteps: 4 };
+// maxSteps caps epochs × steps per epoch: enough epochs that the step cap is what binds.
+const LONG = { numEpochs: 100 };
 
 describe('cancel, kill and resume', () => {
   const tmp = tempDir();
@@ -24,7 +26,7 @@ describe('cancel, kill and resume', () => {
   beforeAll(async () => {
     store = await cohortStore(tmp.dir);
     const run = store.runs.create({ kind: 'train', config: {} });
-    const end = await host(store).start(trainJob(store, tmp.dir, run.id, { options: OPTIONS })).done;
+    const end = await host(store).start(trainJob(store, tmp.dir, run.id, { config: LONG, options: OPTIONS })).done;
     expect(end.status, JSON.stringify(end)).toBe('completed');
     reference = readFileSync(join(tmp.dir, 'runs', String(run.id), 'checkpoints', 'last', 'model.safetensors'));
   });
@@ -45,7 +47,7 @@ describe('cancel, kill and resume', () => {
         if (m.type === 'checkpoint' && !m.best && m.step === 4) h.cancel(id);
       },
     });
-    const end = await h.start(trainJob(store, tmp.dir, run.id, { options: OPTIONS })).done;
+    const end = await h.start(trainJob(store, tmp.dir, run.id, { config: LONG, options: OPTIONS })).done;
     expect(end.status).toBe('cancelled');
     const stoppedAt = end.status === 'cancelled' ? end.step! : 0;
     expect(stoppedAt).toBeGreaterThanOrEqual(4);
@@ -54,7 +56,7 @@ describe('cancel, kill and resume', () => {
     const ck = await loadCheckpoint(join(tmp.dir, 'runs', String(run.id), 'checkpoints', 'last'));
     expect(ck.trainingState?.step).toBe(stoppedAt);
 
-    const resumed = await host(store).start(trainJob(store, tmp.dir, run.id, { options: OPTIONS, resume: true })).done;
+    const resumed = await host(store).start(trainJob(store, tmp.dir, run.id, { config: LONG, options: OPTIONS, resume: true })).done;
     expect(resumed.status, JSON.stringify(resumed)).toBe('completed');
     expect(store.runs.get(run.id).status).toBe('completed');
     expect(lastWeights(run.id).equals(reference)).toBe(true);
@@ -74,12 +76,12 @@ describe('cancel, kill and resume', () => {
         if (m.type === 'checkpoint' && !m.best && m.step === 4) process.kill(pid, 'SIGKILL');
       },
     });
-    const end = await h.start(trainJob(store, tmp.dir, run.id, { options: OPTIONS })).done;
+    const end = await h.start(trainJob(store, tmp.dir, run.id, { config: LONG, options: OPTIONS })).done;
     expect(end.status).toBe('interrupted');
     const row = store.runs.get(run.id);
     expect(row.status).toBe('interrupted');
     expect(row.error).toMatch(/resume/);
-    const resumed = await host(store).start(trainJob(store, tmp.dir, run.id, { options: OPTIONS, resume: true })).done;
+    const resumed = await host(store).start(trainJob(store, tmp.dir, run.id, { config: LONG, options: OPTIONS, resume: true })).done;
     expect(resumed.status, JSON.stringify(resumed)).toBe('completed');
     expect(lastWeights(run.id).equals(reference)).toBe(true);
     expect(store.runs.metrics(run.id, 'train/loss').map((m) => m.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
@@ -87,7 +89,7 @@ describe('cancel, kill and resume', () => {
 
   it('stops on a NaN loss with a clear message and keeps the last good checkpoint', async () => {
     const run = store.runs.create({ kind: 'train', config: {} });
-    const end = await host(store).start(trainJob(store, tmp.dir, run.id, { options: { ...OPTIONS, faultInjection: { nanAtStep: 6 } } })).done;
+    const end = await host(store).start(trainJob(store, tmp.dir, run.id, { config: LONG, options: { ...OPTIONS, faultInjection: { nanAtStep: 6 } } })).done;
     expect(end.status).toBe('failed');
     const message = end.status === 'failed' ? end.message : '';
     expect(message).toMatch(/NaN or infinite at step 6/);
@@ -101,9 +103,9 @@ describe('cancel, kill and resume', () => {
 
   it('refuses to resume on different training windows (the data order would change)', async () => {
     const run = store.runs.create({ kind: 'train', config: {} });
-    const first = await host(store).start(trainJob(store, tmp.dir, run.id, { options: { ...OPTIONS, maxSteps: 4 } })).done;
+    const first = await host(store).start(trainJob(store, tmp.dir, run.id, { config: LONG, options: { ...OPTIONS, maxSteps: 4 } })).done;
     expect(first.status).toBe('completed');
-    const end = await host(store).start(trainJob(store, tmp.dir, run.id, { options: { ...OPTIONS, trainStride: 5 }, resume: true })).done;
+    const end = await host(store).start(trainJob(store, tmp.dir, run.id, { config: LONG, options: { ...OPTIONS, trainStride: 5 }, resume: true })).done;
     expect(end.status).toBe('failed');
     expect(end.status === 'failed' ? end.message : '').toMatch(/training data changed since run \d+ was checkpointed/);
   });
@@ -112,7 +114,7 @@ describe('cancel, kill and resume', () => {
 describe('data-parallel training (2 threads: gradient workers)', () => {
   const tmp = tempDir();
   let store: Store;
-  const DP = { config: { threads: 2, batchSize: 32 }, options: { maxSteps: 40, validateEverySteps: 10, checkpointEverySteps: 4 } };
+  const DP = { config: { ...LONG, threads: 2, batchSize: 32 }, options: { maxSteps: 40, validateEverySteps: 10, checkpointEverySteps: 4 } };
   beforeAll(async () => {
     store = await cohortStore(tmp.dir);
   });
