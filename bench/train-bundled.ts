@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ApiEvent } from '../src-main/engine/api/contract.js';
@@ -33,7 +33,9 @@ export const REAL_RECIPE = {
   trainSeed: 17,
   batchSize: 64,
   learningRate: 1e-3,
+  /** Distinct training windows drawn (steps × batch), then passes over them. */
   steps: 6000,
+  epochs: 1,
   /** Loss weighs the first 2 h fully (the clinically judged range), the rest of the 8 h at this weight. */
   lossHorizonSteps: 24 as number | null,
   lossTailWeight: 0.1,
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       'keep-data': { type: 'string' },
       steps: { type: 'string' },
+      epochs: { type: 'string' },
       lr: { type: 'string' },
       'loss-horizon': { type: 'string' },
       'loss-tail-weight': { type: 'string' },
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
   });
   const R: RealRecipe = { ...REAL_RECIPE };
   if (values.steps !== undefined) R.steps = Number(values.steps);
+  if (values.epochs !== undefined) R.epochs = Number(values.epochs);
   if (values.lr !== undefined) R.learningRate = Number(values.lr);
   if (values['loss-horizon'] !== undefined) R.lossHorizonSteps = values['loss-horizon'] === 'none' ? null : Number(values['loss-horizon']);
   if (values['loss-tail-weight'] !== undefined) R.lossTailWeight = Number(values['loss-tail-weight']);
@@ -86,7 +90,9 @@ async function main(): Promise<void> {
   if (values['weight-decay'] !== undefined) R.weightDecay = Number(values['weight-decay']);
   const custom = JSON.stringify(R) !== JSON.stringify(REAL_RECIPE);
   const threads = Number(values.threads);
-  const runName = values.name ?? (values['select-only'] ? `candidate-${Date.now()}` : R.modelName);
+  // One name per recipe: a data directory kept with --keep-data trains each recipe once, so the
+  // final run reuses the candidate chosen on validation instead of training it again.
+  const runName = values.name ?? `candidate-${createHash('sha256').update(JSON.stringify(R)).digest('hex').slice(0, 12)}`;
   const out = resolve(values.out ?? join(repoRoot(), 'models', R.modelName));
   if (cohortFiles('bris').length === 0) throw new Error('The BrisT1D-Open files are not in ../shared/fixtures/cgm-open (set TTM_SHARED_FIXTURES).');
 
@@ -120,42 +126,51 @@ async function main(): Promise<void> {
     }
 
     t = performance.now();
-    const run = await service.invoke('train.start', {
-      dataset: 'bris',
-      split: COHORTS.bris.split.name,
-      model: initName,
-      name: runName,
-      wait: true,
-      config: {
-        trainingMode: 'fine_tune',
-        freezeBackbone: false,
-        batchSize: R.batchSize,
-        learningRate: R.learningRate,
-        weightDecay: R.weightDecay,
-        numEpochs: 1,
-        earlyStoppingPatience: 0,
-        lossHorizonSteps: R.lossHorizonSteps,
-        lossTailWeight: R.lossTailWeight,
-        seed: R.trainSeed,
-        threads,
-      },
-      // One pass over a seeded subsample of distinct windows: steps × batch windows, no repeats.
-      options: {
-        schedule: 'one-cycle',
-        trainStride: 1,
-        maxTrainWindows: R.steps * R.batchSize,
-        validateEverySteps: Math.min(R.validateEverySteps, R.steps),
-        checkpointEverySteps: Math.min(R.validateEverySteps, R.steps),
-        maxValWindows: R.maxValWindows,
-        evalStride: R.evalStride,
-      },
-    });
-    if (run.status !== 'completed') throw new Error(`training ended ${run.status}: ${run.error ?? ''}`);
-    const trainS = secs(t);
-    const res = run.result ?? {};
+    const resultFile = join(dataDir, 'candidates', `${runName}.json`);
+    const res: Record<string, unknown> = existsSync(resultFile) ? (JSON.parse(readFileSync(resultFile, 'utf8')) as Record<string, unknown>) : await train();
+    const trainS = typeof res.trainS === 'number' ? res.trainS : secs(t);
+    if (!existsSync(resultFile)) {
+      mkdirSync(dirname(resultFile), { recursive: true });
+      writeFileSync(resultFile, JSON.stringify({ ...res, trainS }));
+    } else log(`reusing the trained candidate ${runName} (${resultFile})`);
     log(
       `trained ${String(res.steps)} steps in ${trainS} s (${Number(res.samplesPerSecond).toFixed(0)} samples/s); validation loss ${String(res.initialValidLoss)} → ${String(res.bestValidLoss)} (best step ${String(res.bestStep)})`,
     );
+
+    async function train(): Promise<Record<string, unknown>> {
+      const run = await service.invoke('train.start', {
+        dataset: 'bris',
+        split: COHORTS.bris.split.name,
+        model: initName,
+        name: runName,
+        wait: true,
+        config: {
+          trainingMode: 'fine_tune',
+          freezeBackbone: false,
+          batchSize: R.batchSize,
+          learningRate: R.learningRate,
+          weightDecay: R.weightDecay,
+          numEpochs: R.epochs,
+          earlyStoppingPatience: 0,
+          lossHorizonSteps: R.lossHorizonSteps,
+          lossTailWeight: R.lossTailWeight,
+          seed: R.trainSeed,
+          threads,
+        },
+        // A seeded subsample of steps × batch distinct windows, `epochs` passes over it.
+        options: {
+          schedule: 'one-cycle',
+          trainStride: 1,
+          maxTrainWindows: R.steps * R.batchSize,
+          validateEverySteps: Math.min(R.validateEverySteps, R.steps),
+          checkpointEverySteps: Math.min(R.validateEverySteps, R.steps),
+          maxValWindows: R.maxValWindows,
+          evalStride: R.evalStride,
+        },
+      });
+      if (run.status !== 'completed') throw new Error(`training ended ${run.status}: ${run.error ?? ''}`);
+      return run.result ?? {};
+    }
 
     // Recipe choices: the validation part of the 15 training people, TTM beside the baselines.
     t = performance.now();
