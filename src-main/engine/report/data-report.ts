@@ -8,7 +8,7 @@ import type { GlucoseUnit } from '../metrics/types.js';
 import { agpChart, resetChartIds, tirBars } from './charts.js';
 import type { DataReportInput, PatientClinical } from './data-input.js';
 import { dataTable, figure, keyValueTable, renderDocument, unavailable, type Column, type ReportSection } from './document.js';
-import { DASH, errorDecimals, glucose, int, localTime, num, offsetName, pct, rangeLabels, toUnit } from './format.js';
+import { consensusTargets, DASH, errorDecimals, glucose, int, localTime, num, offsetName, pct, rangeLabels, toUnit } from './format.js';
 import { markup, type SafeHtml } from './html.js';
 import { RANGE_COLORS } from './theme.js';
 
@@ -112,8 +112,8 @@ function overview(input: DataReportInput): SafeHtml {
 function tirSection(input: DataReportInput): SafeHtml {
   const rows = input.patients.filter((p) => p.summary !== null).map((p) => ({ label: p.externalId, tir: p.summary!.timeInRanges }));
   if (rows.length === 0) return unavailable('Time in ranges', 'no patient has valid CGM readings.');
-  const l = rangeLabels(input.unit);
-  return markup`${figure(tirBars(rows, input.unit, 'Time in ranges per patient'), `Share of valid CGM readings in each consensus range (${input.unit}); targets: in range > 70 %, below ${l.low.split('–')[0]}< 4 %, very low < 1 %, above ${l.inRange.split('–')[1]}< 25 %, very high < 5 %.`)}`;
+  const c = consensusTargets(input.unit);
+  return markup`${figure(tirBars(rows, input.unit, 'Time in ranges per patient'), `Share of valid CGM readings in each consensus range (${input.unit}); consensus targets: in range ${c.inRange}, ${c.high}, ${c.veryHigh}, ${c.low}, ${c.veryLow}.`)}`;
 }
 
 function patientSection(p: PatientClinical, input: DataReportInput): SafeHtml {
@@ -122,6 +122,7 @@ function patientSection(p: PatientClinical, input: DataReportInput): SafeHtml {
   if (s === null) return unavailable('The clinical summary', p.reason ?? 'the patient has no readings.');
   const zone = offsetName(p.utcOffsetMin, p.timeZone);
   const l = rangeLabels(u);
+  const c = consensusTargets(u);
   const t = s.timeInRanges;
   const facts = keyValueTable([
     ['Period', `${localTime(s.periodStartMs, p.utcOffsetMin)} to ${localTime(s.periodEndMs, p.utcOffsetMin)} (${zone})`],
@@ -136,11 +137,11 @@ function patientSection(p: PatientClinical, input: DataReportInput): SafeHtml {
   const ranges = dataTable(
     [{ label: 'Range' }, { label: `Glucose (${u})` }, { label: 'Time', num: true, unit: '%' }, { label: 'Consensus target' }],
     [
-      [markup`${swatch(RANGE_COLORS.veryHigh)}Very high`, l.veryHigh, pct(t.veryHigh), '< 5 %'],
-      [markup`${swatch(RANGE_COLORS.high)}High`, l.high, pct(t.high), markup`&lt; 25 % (above ${l.inRange.split('–')[1]})`],
-      [markup`${swatch(RANGE_COLORS.inRange)}In range`, l.inRange, pct(t.inRange), '> 70 %'],
-      [markup`${swatch(RANGE_COLORS.low)}Low`, l.low, pct(t.low), markup`&lt; 4 % (below ${l.low.split('–')[0]})`],
-      [markup`${swatch(RANGE_COLORS.veryLow)}Very low`, l.veryLow, pct(t.veryLow), '< 1 %'],
+      [markup`${swatch(RANGE_COLORS.veryHigh)}Very high`, l.veryHigh, pct(t.veryHigh), c.veryHigh],
+      [markup`${swatch(RANGE_COLORS.high)}High`, l.high, pct(t.high), c.high],
+      [markup`${swatch(RANGE_COLORS.inRange)}In range`, l.inRange, pct(t.inRange), c.inRange],
+      [markup`${swatch(RANGE_COLORS.low)}Low`, l.low, pct(t.low), c.low],
+      [markup`${swatch(RANGE_COLORS.veryLow)}Very low`, l.veryLow, pct(t.veryLow), c.veryLow],
     ],
     { caption: 'Time in ranges' },
   );

@@ -56,6 +56,23 @@ export function rangeLabels(unit: GlucoseUnit): { veryLow: string; low: string; 
     : { veryLow: '< 3.0', low: '3.0–3.8', inRange: '3.9–10.0', high: '10.1–13.9', veryHigh: '> 13.9' };
 }
 
+/**
+ * The international consensus targets for time in ranges (Battelino et al., Diabetes Care 2019),
+ * one per range row, with the threshold each one is about written in the display unit:
+ * > 70 % in 70–180, < 25 % above 180, < 5 % above 250, < 4 % below 70, < 1 % below 54 mg/dL.
+ * The "above 180" and "below 70" targets include the very high / very low ranges.
+ */
+export function consensusTargets(unit: GlucoseUnit): { veryLow: string; low: string; inRange: string; high: string; veryHigh: string } {
+  const t = unit === 'mg/dL' ? { v54: '54', v70: '70', v180: '180', v250: '250' } : { v54: '3.0', v70: '3.9', v180: '10.0', v250: '13.9' };
+  return {
+    veryHigh: `< 5 % (above ${t.v250})`,
+    high: `< 25 % (above ${t.v180})`,
+    inRange: `> 70 % (${t.v70}–${t.v180})`,
+    low: `< 4 % (below ${t.v70})`,
+    veryLow: `< 1 % (below ${t.v54})`,
+  };
+}
+
 /** UTC instant → "2024-01-01 14:05" in the given offset, with the zone named. */
 export function localTime(ts: number, offsetMin: number): string {
   const d = new Date(ts + offsetMin * 60_000);

@@ -86,6 +86,45 @@ describe('data report: clinical numbers as printed', () => {
     expect(html).toContain('Glucose (mmol/L)');
   });
 
+  /** The cells of the time-in-ranges row whose label (tags stripped) is `label`. */
+  function rangeRow(html: string, label: string): string[] {
+    const start = html.indexOf('id="patient-7"');
+    const section = html.slice(start, html.indexOf('</section>', start));
+    const rows = [...section.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) =>
+      [...m[1]!.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((c) =>
+        c[1]!
+          .replace(/<[^>]+>/g, '')
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>'),
+      ),
+    );
+    const row = rows.find((r) => r[0] === label);
+    if (row === undefined) throw new Error(`no range row "${label}"`);
+    return row;
+  }
+
+  it.each([
+    ['mg/dL', { veryHigh: '< 5 % (above 250)', high: '< 25 % (above 180)', inRange: '> 70 % (70–180)', low: '< 4 % (below 70)', veryLow: '< 1 % (below 54)' }],
+    [
+      'mmol/L',
+      { veryHigh: '< 5 % (above 13.9)', high: '< 25 % (above 10.0)', inRange: '> 70 % (3.9–10.0)', low: '< 4 % (below 3.9)', veryLow: '< 1 % (below 3.0)' },
+    ],
+  ] as const)('consensus targets as printed (%s): > 70 %% in range, < 25 %% above 180, < 5 %% above 250, < 4 %% below 70, < 1 %% below 54', (unit, want) => {
+    const html = renderDataReport(input([patient(7, 'full', series(14))], unit));
+    expect(rangeRow(html, 'Very high')[3]).toBe(want.veryHigh);
+    expect(rangeRow(html, 'High')[3]).toBe(want.high);
+    expect(rangeRow(html, 'In range')[3]).toBe(want.inRange);
+    expect(rangeRow(html, 'Low')[3]).toBe(want.low);
+    expect(rangeRow(html, 'Very low')[3]).toBe(want.veryLow);
+    // The figure caption states the same five targets.
+    const caption = html
+      .slice(html.indexOf('id="time-in-ranges"'), html.indexOf('</section>', html.indexOf('id="time-in-ranges"')))
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>');
+    for (const t of Object.values(want)) expect(caption).toContain(t);
+    expect(caption).not.toContain(unit === 'mg/dL' ? '< 4 % (below 54)' : '< 4 % (below 3.0)');
+  });
+
   it('10 days: GMI withheld with its reason, AGP still shown', () => {
     const html = renderDataReport(input([patient(1, 'ten', series(10))]));
     expect(rowOf(html, 'overview', 'ten')[7]).toBe('—');
