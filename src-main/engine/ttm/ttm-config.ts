@@ -70,9 +70,16 @@ export const TtmConfigSchema = z
       .int()
       .min(1)
       .nullable()
-      .default(null)
-      .describe('Forecast steps the loss weighs fully (24 = 2 h at 5 min); later steps get lossTailWeight. null = every step alike.'),
-    lossTailWeight: z.number().min(0).max(1).default(1).describe('Loss weight of the forecast steps after lossHorizonSteps (0 = ignore them, 1 = uniform).'),
+      .default(24)
+      .describe(
+        'Forecast steps the loss weighs fully (24 = 2 h at 5 min, the range a glucose forecast is judged on); later steps get lossTailWeight. null = every step alike.',
+      ),
+    lossTailWeight: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.1)
+      .describe('Loss weight of the forecast steps after lossHorizonSteps (0 = ignore them, 1 = every step alike).'),
     windowScaling: z
       .enum(WINDOW_SCALINGS)
       .default('inherit')
@@ -115,13 +122,6 @@ export const TtmConfigSchema = z
         code: 'custom',
         path: ['predictionFilterLength'],
         message: `(${c.predictionFilterLength}) cannot exceed forecastLength (${c.forecastLength})`,
-      });
-    }
-    if (c.lossHorizonSteps !== null && c.lossHorizonSteps > c.forecastLength) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['lossHorizonSteps'],
-        message: `(${c.lossHorizonSteps}) cannot exceed forecastLength (${c.forecastLength})`,
       });
     }
     if (c.trainingMode === 'zero_shot' && c.windowScaling !== 'inherit') {

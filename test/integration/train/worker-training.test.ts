@@ -146,7 +146,7 @@ describe('training worker', () => {
 
   it('weighs the loss by horizon step when lossHorizonSteps is set, and validates with the same weights', async () => {
     const runs = [];
-    for (const config of [{}, { lossHorizonSteps: 4, lossTailWeight: 0 }]) {
+    for (const config of [{ lossHorizonSteps: null }, { lossHorizonSteps: 4, lossTailWeight: 0 }]) {
       const run = store.runs.create({ kind: 'train', config: {} });
       const end = await host(store).start(trainJob(store, tmp.dir, run.id, { config, options: { maxSteps: 2, validateEverySteps: 1 } })).done;
       expect(end.status, JSON.stringify(end)).toBe('completed');

@@ -86,7 +86,7 @@ describe('TTMConfig', () => {
     expect(invalid({ inputFeatures: ['iob', 'iob'] })).toMatch(/inputFeatures: lists "iob" more than once/);
     expect(invalid({ numInputChannels: 3, inputFeatures: ['iob'] })).toMatch(/numInputChannels: is 3 but targetFeatures \+ inputFeatures give 2/);
     expect(invalid({ predictionFilterLength: 100 })).toMatch(/predictionFilterLength: \(100\) cannot exceed forecastLength \(96\)/);
-    expect(invalid({ lossHorizonSteps: 97 })).toMatch(/lossHorizonSteps: \(97\) cannot exceed forecastLength \(96\)/);
+    expect(invalid({ lossHorizonSteps: 0 })).toMatch(/lossHorizonSteps/);
     expect(invalid({ lossTailWeight: 1.5 })).toMatch(/lossTailWeight/);
     expect(invalid({ windowScaling: 'minmax' })).toMatch(/windowScaling/);
     expect(invalid({ trainingMode: 'zero_shot', numEpochs: 0, windowScaling: 'none' })).toMatch(/windowScaling: changes the network/);
@@ -121,9 +121,13 @@ describe('TTMConfig', () => {
 
 describe('loss weights by horizon step and the per-window scaler', () => {
   it('weighs the first lossHorizonSteps fully and the rest by lossTailWeight; uniform when unset', () => {
-    expect(horizonLossWeights(createDefaultTtmConfig(), 96)).toBeNull();
+    // Default: the first 2 h (24 steps) fully, the rest at 0.1; a horizon of 24 steps or fewer is uniform.
+    const d = horizonLossWeights(createDefaultTtmConfig(), 96)!;
+    expect([d[0], d[23], d[24], d[95]]).toEqual([1, 1, Math.fround(0.1), Math.fround(0.1)]);
+    expect(horizonLossWeights(createDefaultTtmConfig({ forecastLength: 16 }), 16)).toBeNull();
+    expect(horizonLossWeights(createDefaultTtmConfig({ lossHorizonSteps: null }), 96)).toBeNull();
     expect(horizonLossWeights(createDefaultTtmConfig({ lossHorizonSteps: 96, lossTailWeight: 0 }), 96)).toBeNull();
-    expect(horizonLossWeights(createDefaultTtmConfig({ lossHorizonSteps: 24 }), 96)).toBeNull(); // tail weight 1
+    expect(horizonLossWeights(createDefaultTtmConfig({ lossTailWeight: 1 }), 96)).toBeNull();
     const w = horizonLossWeights(createDefaultTtmConfig({ lossHorizonSteps: 2, lossTailWeight: 0.25, forecastLength: 4 }), 4);
     expect(Array.from(w!)).toEqual([1, 1, 0.25, 0.25]);
     // snake_case from a seed-style config file
