@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { StudioService } from '../engine/api/service.js';
+import { registerBundledModels } from '../engine/first-start.js';
 import { createLogger } from '../engine/logger.js';
 import { dataDirLayout, resolveDataDir } from '../engine/paths.js';
 import { createOutput, type Output } from './output.js';
@@ -28,6 +29,12 @@ export function contextFrom(command: Command): CliContext {
     async withService(fn) {
       const logger = createLogger({ logsDir: dataDirLayout(dataDir).logs, stderr: opts.verbose === true, level: opts.verbose === true ? 'debug' : 'info' });
       const service = new StudioService({ dataDir, logger });
+      // Every start registers the models shipped with the app, so a fresh --data-dir has the default one.
+      try {
+        registerBundledModels(service.store, undefined, (name, problem) => logger.warn('bundled model skipped', { name, problem }));
+      } catch (e) {
+        logger.warn('bundled models not registered', { message: e instanceof Error ? e.message : String(e) });
+      }
       const unsubscribe = service.subscribe((e) => out.progress(e));
       const onSigint = (): void => {
         out.info('\nCancelling… (press Ctrl+C again to force quit)');

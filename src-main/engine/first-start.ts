@@ -40,15 +40,25 @@ export function defaultBundledModelDir(dir: string | null = bundledModelsDir()):
   return existsSync(join(path, 'config.json')) && existsSync(join(path, 'model.safetensors')) ? path : null;
 }
 
-/** Registers every models/<name>/ with a valid config.json and weights as a 'bundled' model. */
-export function registerBundledModels(store: Store, dir: string | null = bundledModelsDir()): string[] {
+/**
+ * Registers every models/<name>/ with a valid config.json and weights as a 'bundled' model.
+ * A folder whose config cannot be read is skipped (reported to onSkip), so one broken folder
+ * never stops the others, nor the start of the app or a command.
+ */
+export function registerBundledModels(store: Store, dir: string | null = bundledModelsDir(), onSkip?: (name: string, problem: string) => void): string[] {
   if (dir === null) return [];
   const names: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     if (!statSync(path).isDirectory()) continue; // follows links: a linked model folder counts
     if (!existsSync(join(path, 'config.json')) || !existsSync(join(path, 'model.safetensors'))) continue;
-    const config = parseHfConfigJson(readFileSync(join(path, 'config.json'), 'utf8'), join(path, 'config.json'));
+    let config;
+    try {
+      config = parseHfConfigJson(readFileSync(join(path, 'config.json'), 'utf8'), join(path, 'config.json'));
+    } catch (e) {
+      onSkip?.(name, e instanceof Error ? e.message : String(e));
+      continue;
+    }
     store.models.upsert({
       name,
       source: 'bundled',
@@ -59,6 +69,11 @@ export function registerBundledModels(store: Store, dir: string | null = bundled
     names.push(name);
   }
   return names;
+}
+
+/** Whether a registered model is the app's default (the bundled DEFAULT_BUNDLED_MODEL). */
+export function isDefaultModel(m: { source: string; name: string }): boolean {
+  return m.source === 'bundled' && m.name === DEFAULT_BUNDLED_MODEL;
 }
 
 export interface FirstStartResult {

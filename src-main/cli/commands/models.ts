@@ -46,7 +46,7 @@ export function register(program: Command): void {
 
   models
     .command('list')
-    .description('Registered models (bundled, pulled from the hub, imported, trained)')
+    .description('Registered models (bundled, pulled from the hub, imported, trained); the default one is marked')
     .action(async (_opts, command: Command) => {
       const ctx = contextFrom(command);
       const list = await ctx.withService((s) => s.invoke('models.list', {}));
@@ -57,7 +57,7 @@ export function register(program: Command): void {
               ['id', 'name', 'source', 'context', 'forecast', 'channels', 'hub', 'path'],
               list.map((m) => [
                 m.id,
-                m.name,
+                m.default ? `${m.name} (default)` : m.name,
                 m.source,
                 m.contextLength ?? '',
                 m.predictionLength ?? '',

@@ -139,7 +139,7 @@ export function register(program: Command): void {
     .option('--dataset <dataset>', 'dataset name or id')
     .option('--split <split>', 'split name or id (see `ttm-studio splits list`)')
     .option('--config <file.json>', 'TTMConfig as JSON (camelCase or snake_case); flags override it')
-    .option('--model <model>', 'base model (registered name or id) for fine_tune')
+    .option('--model <model>', 'base model (registered name or id) for fine_tune (default: the bundled default model, see models list)')
     .option('--mode <mode>', 'fine_tune | from_scratch')
     .option('--epochs <n>', 'epochs', intArg('--epochs'))
     .option('--lr <x>', 'peak learning rate', numArg('--lr'))

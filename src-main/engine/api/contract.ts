@@ -91,6 +91,8 @@ export const ModelSummarySchema = z.object({
   contextLength: z.number().int().nullable(),
   predictionLength: z.number().int().nullable(),
   channels: z.number().int().nullable(),
+  /** The app's default model (the bundled one used when no model is chosen). */
+  default: z.boolean(),
 });
 
 export const ModelDetailSchema = ModelSummarySchema.extend({

@@ -9,6 +9,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { StudioError } from '../../errors.js';
+import { isDefaultModel } from '../../first-start.js';
 import type { ModelRow } from '../../store/models.js';
 import {
   TTM_R2_REPO,
@@ -49,6 +50,7 @@ function summary(m: ModelRow) {
     contextLength: num(c.context_length),
     predictionLength: pfl ?? num(c.prediction_length),
     channels: num(c.num_input_channels),
+    default: isDefaultModel(m),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { StudioError } from '../../errors.js';
-import { DEFAULT_BUNDLED_MODEL } from '../../first-start.js';
+import { isDefaultModel } from '../../first-start.js';
 import type { RunRow } from '../../store/runs.js';
 import { resolveSplit } from '../../forecast/data.js';
 import type { JobEnd } from '../../train/host.js';
@@ -59,7 +59,7 @@ export const trainHandlers = {
     let config = parseTtmConfig(raw);
     if (model === null && config.trainingMode === 'fine_tune') {
       // No model chosen: start from the model bundled with the app (registered at every start).
-      model = ctx.store.models.list().find((m) => m.source === 'bundled' && m.name === DEFAULT_BUNDLED_MODEL) ?? null;
+      model = ctx.store.models.list().find(isDefaultModel) ?? null;
       if (model !== null) config = parseTtmConfig({ ...raw, modelPath: model.path });
     }
     if (config.trainingMode === 'zero_shot')
