@@ -128,6 +128,11 @@ function describeEnd(r: ApiResponse<'train.start'>): string {
     );
     if (typeof res.bestValidLoss === 'number') lines.push(`  best validation loss ${res.bestValidLoss.toPrecision(4)} at step ${String(res.bestStep)}`);
     lines.push(`  model "${String(res.modelName)}" registered → ${String(res.modelDir)}`);
+    const re = Array.isArray(res.reinitializedTensors) ? (res.reinitializedTensors as { name: string }[]) : [];
+    if (re.length > 0)
+      lines.push(
+        `  ${re.length} tensor(s) of the base model (${String(res.baseModelChannels)} channel(s)) were re-initialised to fit the data: ${re.map((t) => t.name).join(', ')}`,
+      );
   } else if (r.error !== null) lines.push(`  ${r.error}`);
   return lines.join('\n');
 }

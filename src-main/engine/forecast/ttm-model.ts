@@ -52,21 +52,64 @@ export function fitPreprocessor(config: TTMConfig, data: PreparedData, hf: HfTtm
   };
 }
 
+/** A network a run starts from, and what of the base model it could not keep. */
+export interface InitialNetwork {
+  config: HfTtmConfig;
+  weights: ModelWeights;
+  /**
+   * Tensors of the base model freshly initialised to fit the study (new ones, and ones whose
+   * shape changed, e.g. a mix-channel decoder sized for another number of channels), with the
+   * shapes; empty when the base model is used as it is, and for from-scratch networks.
+   */
+  reinitialized: { name: string; from: readonly number[] | null; to: readonly number[] }[];
+}
+
+function describeBase(c: HfTtmConfig): string {
+  return `${c.num_input_channels} input channel${c.num_input_channels === 1 ? '' : 's'} with a ${c.decoder_mode} decoder${c.exogenous_channel_indices !== null ? ' and exogenous channels' : ''}`;
+}
+
 /**
- * The network a run starts from: the base model adapted to the study's channels (zero-shot
- * changes nothing architectural; training with covariates switches to mix_channel decoding),
- * or a fresh from-scratch TTM sized like granite-tsfm's get_random_ttm.
+ * The network a run starts from: the base model adapted to the study's channels (training
+ * with covariates switches to mix_channel decoding), or a fresh from-scratch TTM sized like
+ * granite-tsfm's get_random_ttm. Zero-shot changes nothing: a base model that would need any
+ * tensor re-initialised for this data (a mix-channel checkpoint made for another number of
+ * channels) is refused with both channel counts, since it would no longer be the model chosen;
+ * training adapts it and lists the re-initialised tensors in `reinitialized`.
  */
-export function initialNetwork(config: TTMConfig, base: { config: HfTtmConfig; weights: ModelWeights } | null): { config: HfTtmConfig; weights: ModelWeights } {
+export function initialNetwork(config: TTMConfig, base: { config: HfTtmConfig; weights: ModelWeights } | null): InitialNetwork {
   const overrides = hfOverridesForTtmConfig(config);
   if (config.trainingMode === 'from_scratch' || base === null) {
     if (config.trainingMode !== 'from_scratch')
       throw new StudioError('INVALID_INPUT', `${config.trainingMode} needs a base model; register one or use trainingMode "from_scratch".`);
     const hf = randomTtmConfig(config.contextLength, config.forecastLength, 'small', { ...overrides, dropout: 0.2, head_dropout: 0.2 });
-    return { config: hf, weights: initializeTtmWeights(hf, config.seed) };
+    return { config: hf, weights: initializeTtmWeights(hf, config.seed), reinitialized: [] };
   }
-  const adapted = adaptPretrained(base, overrides, config.seed);
-  return { config: adapted.config, weights: adapted.weights };
+  const channels = channelsOf(config);
+  const refuse = (why: string): StudioError =>
+    new StudioError(
+      'INVALID_INPUT',
+      `The base model has ${describeBase(base.config)}; this data gives it ${channels.length} channel${channels.length === 1 ? '' : 's'} (${channels.join(', ')}). ` +
+        `Zero-shot would ${why}, so it would no longer be the model you chose. Use a model made for ${channels.length} channel${channels.length === 1 ? '' : 's'} ` +
+        `(a common_channel decoder takes any number), or fine-tune this one (the run lists the tensors it re-initialises).`,
+      { modelChannels: base.config.num_input_channels, dataChannels: channels.length, decoderMode: base.config.decoder_mode },
+    );
+  let adapted;
+  try {
+    adapted = adaptPretrained(base, overrides, config.seed);
+  } catch (e) {
+    if (config.trainingMode === 'zero_shot' && e instanceof StudioError && e.code === 'INVALID_INPUT')
+      throw refuse(`need a different architecture (${e.message})`);
+    throw e;
+  }
+  const reinitialized = [
+    ...adapted.added.map((name) => ({ name, from: null, to: adapted.weights.get(name)!.shape })),
+    ...adapted.reshaped.map((r) => ({ name: r.name, from: r.from, to: r.to })),
+  ];
+  if (config.trainingMode === 'zero_shot' && reinitialized.length > 0) {
+    const names = reinitialized.map((r) => r.name);
+    throw refuse(`re-initialise ${names.length} tensor${names.length === 1 ? '' : 's'} (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''})`);
+  }
+  return { config: adapted.config, weights: adapted.weights, reinitialized };
 }
 
 function scalerOf(pre: Preprocessor): { mean: number[]; std: number[] } {

@@ -10,7 +10,7 @@
  * still owns the run's status (running → completed / failed / cancelled / interrupted),
  * because only it can notice that the worker died.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { checkChannelsPresent, prepareData, type PreparedData } from '../forecast/data.js';
 import { baselineModels, evaluateModels } from '../forecast/evaluate.js';
 import type { EvaluationReport } from '../forecast/evaluation-report.js';
@@ -81,7 +81,13 @@ export async function runTrainJob(job: TrainJob, hooks: JobHooks): Promise<JobOu
       config: { trainingMode: config.trainingMode, freezeBackbone: config.freezeBackbone },
       meta: { runId: job.runId, bestStep: result.bestStep, bestValidLoss: result.bestValidLoss, datasetId: data.datasetId, splitId: data.splitId },
     });
-    return { status: 'completed', result: { ...result, modelId: model.id, modelName: model.name } };
+    // The run's record says which tensors of the base model were re-initialised to fit the data
+    // (e.g. a mix-channel decoder made for another number of channels): not the model as chosen.
+    const reinitializedTensors = network.reinitialized.map((t) => ({ name: t.name, from: t.from, to: t.to }));
+    return {
+      status: 'completed',
+      result: { ...result, modelId: model.id, modelName: model.name, baseModelChannels: base?.config.num_input_channels ?? null, reinitializedTensors },
+    };
   } finally {
     store.close();
   }
@@ -146,6 +152,15 @@ export async function runPredictJob(job: PredictJob, hooks: JobHooks): Promise<J
   }
 }
 
+/** A model's registered name (the directory's name when the job names no registered model). */
+function registeredName(store: Store, modelId: number | null, modelDir: string): string {
+  if (modelId !== null) {
+    const row = store.db.prepare('SELECT name FROM models WHERE id = ?').get(modelId) as { name: string } | undefined;
+    if (row !== undefined) return row.name;
+  }
+  return basename(modelDir);
+}
+
 export async function runEvaluateJob(job: EvaluateJob, hooks: JobHooks): Promise<JobOutcome> {
   const store = Store.open(job.databaseFile);
   try {
@@ -161,7 +176,9 @@ export async function runEvaluateJob(job: EvaluateJob, hooks: JobHooks): Promise
       const geometry = { contextLength: state.preprocessor.contextLength, horizon: state.preprocessor.predictionLength };
       const notes: string[] = [];
       if (zeroShot) notes.push('The model has no preprocessor: it was evaluated zero-shot (glucose only, scaler fitted on the training part).');
-      const models = [ttmWindowModel(state, predictor, job.batchSize, zeroShot ? 'ttm-zero-shot' : 'ttm'), ...baselineModels(data, geometry, notes)];
+      // The model's row carries its registered name (as models.list shows it), never a generic "ttm".
+      const modelName = registeredName(store, job.modelId, job.modelDir);
+      const models = [ttmWindowModel(state, predictor, job.batchSize, modelName), ...baselineModels(data, geometry, notes)];
       const report: EvaluationReport = await evaluateModels(data, models, {
         ...geometry,
         stride: job.stride,
@@ -184,6 +201,7 @@ export async function runEvaluateJob(job: EvaluateJob, hooks: JobHooks): Promise
         },
       });
       report.notes.push(...notes);
+      report.model = { id: job.modelId, name: modelName, zeroShot };
       const info = store.db
         .prepare('INSERT INTO evaluations (run_id, model_id, dataset_id, split_id, metrics_json, created_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(job.runId, job.modelId, data.datasetId, data.splitId, JSON.stringify(report), new Date().toISOString());
