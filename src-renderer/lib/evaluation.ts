@@ -51,6 +51,17 @@ export function hypoAtMinutes(m: ModelSummary, minutes: number, level: HypoLevel
   return list?.find((h) => h.level === level && h.minutes === minutes) ?? null;
 }
 
+/**
+ * A report with its model's rows under the registered name: reports stored before models were
+ * named call the model's rows "ttm" or "ttm-zero-shot"; `name` is the run's model as
+ * `models.list` names it. Reports that carry `model` are returned as they are.
+ */
+export function withModelName(r: EvaluationReport, name: string | null): EvaluationReport {
+  if (r.model !== undefined || name === null) return r;
+  const legacy = (m: string): boolean => m === 'ttm' || m === 'ttm-zero-shot';
+  return { ...r, groups: r.groups.map((g) => ({ ...g, models: g.models.map((m, i) => (i === 0 && legacy(m.model) ? { ...m, model: name } : m)) })) };
+}
+
 /** The model names of a report in order (the TTM first, then the baselines). */
 export function modelNames(r: EvaluationReport): string[] {
   const out: string[] = [];

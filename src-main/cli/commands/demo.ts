@@ -75,16 +75,19 @@ function reportOf(r: ApiResponse<'forecast.evaluate'>, what: string): Evaluation
   return rep;
 }
 
-/** RMSE/MAE at 30 and 60 min per group; `rename` maps the TTM's row name, `only` keeps some models. */
-function rowsOf(report: EvaluationReport, rename: string, only?: (model: string) => boolean): DemoRow[] {
+/** The evaluated model's row name: its registered name, or "ttm…" in reports stored before models were named. */
+const isTtmRow = (report: EvaluationReport, model: string): boolean => (report.model !== undefined ? model === report.model.name : model.startsWith('ttm'));
+
+/** RMSE/MAE at 30 and 60 min per group; `rename` maps the TTM's row name, `onlyTtm` keeps only its rows. */
+function rowsOf(report: EvaluationReport, rename: string, onlyTtm = false): DemoRow[] {
   const rows: DemoRow[] = [];
   for (const g of report.groups) {
     for (const m of g.models) {
-      if (only !== undefined && !only(m.model)) continue;
+      if (onlyTtm && !isTtmRow(report, m.model)) continue;
       const at = (min: number) => m.at.find((a) => a.minutes === min);
       rows.push({
         group: g.group,
-        model: m.model.startsWith('ttm') ? rename : m.model,
+        model: isTtmRow(report, m.model) ? rename : m.model,
         windows: g.windows,
         rmse30: at(30)?.rmseMgdl ?? null,
         mae30: at(30)?.maeMgdl ?? null,
@@ -246,7 +249,7 @@ export async function runDemo(dataDir: string, o: DemoOptions, out: Output): Pro
     const dataReport: ReportResult = await service.invoke('reports.generate', { dataset: datasetName, out: join(outDir, 'data-report.html') });
     done('reports');
 
-    const rows = [...rowsOf(zsReport, 'TTM zero-shot'), ...rowsOf(ftReport, 'TTM fine-tuned', (m) => m.startsWith('ttm'))].sort(
+    const rows = [...rowsOf(zsReport, 'TTM zero-shot'), ...rowsOf(ftReport, 'TTM fine-tuned', true)].sort(
       (a, b) => groupRank(a.group) - groupRank(b.group) || modelRank(a.model) - modelRank(b.model),
     );
     const detail = await service.invoke('runs.get', { run: ft.runId });

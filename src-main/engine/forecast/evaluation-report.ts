@@ -30,8 +30,25 @@ export interface ModelSummary {
 
 export interface GroupReport {
   group: 'in_distribution' | 'unseen_patients';
+  /** Windows scored: those with the model's whole context (and the horizon) in one segment. */
   windows: number;
+  /**
+   * Windows the part offers at the shortest geometry (a 1-step context, the same horizon and
+   * stride): what a model with a shorter context could score. Absent from older reports.
+   */
+  offeredWindows?: number;
+  /** Patients of this group with targets in the part but no window of the model's geometry. */
+  patientsWithoutWindows?: string[];
   models: ModelSummary[];
+}
+
+/** Windows scored against windows offered, per group, and why fewer (one line for people). */
+export interface WindowAccount {
+  group: GroupReport['group'];
+  scored: number;
+  offered: number;
+  patientsWithoutWindows: string[];
+  reason: string | null;
 }
 
 export interface EvaluationReport {
@@ -42,5 +59,16 @@ export interface EvaluationReport {
   levels: number[];
   calibrationWindows: number;
   groups: GroupReport[];
+  /**
+   * Windows scored vs offered per group (also for groups without any window), and why a
+   * model's context leaves fewer. Absent from reports stored before it was recorded.
+   */
+  windowAccount?: WindowAccount[];
   notes: string[];
+  /**
+   * The evaluated model: its registered name is the `model` of its rows (the rows after it are
+   * the baselines); `zeroShot` when it had no preprocessor of its own. Absent from reports
+   * stored before models were named, whose first row is called "ttm" or "ttm-zero-shot".
+   */
+  model?: { id: number | null; name: string; zeroShot: boolean };
 }

@@ -123,8 +123,15 @@ function model(m: z.output<typeof StoredModel>, index: number): ModelEvaluation 
   };
 }
 
-/** The report's evaluation, or the reason the stored JSON cannot be read. */
-export function evaluationFromJson(json: unknown, createdAt: string | null): { evaluation: ReportEvaluation } | { reason: string } {
+/** Row names of the evaluated model in evaluations stored before models were named by their registered name. */
+const LEGACY_MODEL_NAMES: ReadonlySet<string> = new Set(['ttm', 'ttm-zero-shot']);
+
+/**
+ * The report's evaluation, or the reason the stored JSON cannot be read. `modelName` is the
+ * evaluated model's registered name: an older evaluation's first row called "ttm" or
+ * "ttm-zero-shot" is shown under it, so every table names the model the way the app does.
+ */
+export function evaluationFromJson(json: unknown, createdAt: string | null, modelName?: string | null): { evaluation: ReportEvaluation } | { reason: string } {
   const parsed = StoredEvaluationSchema.safeParse(json);
   if (!parsed.success)
     return {
@@ -139,7 +146,15 @@ export function evaluationFromJson(json: unknown, createdAt: string | null): { e
       stride: e.stride,
       levels: e.levels,
       calibrationWindows: e.calibrationWindows,
-      groups: e.groups.map((g) => ({ group: g.group, windows: g.windows, patients: g.patients ?? null, models: g.models.map(model) })),
+      groups: e.groups.map((g) => ({
+        group: g.group,
+        windows: g.windows,
+        patients: g.patients ?? null,
+        models: g.models.map((m, i) => {
+          const r = model(m, i);
+          return i === 0 && modelName !== undefined && modelName !== null && LEGACY_MODEL_NAMES.has(r.model) ? { ...r, model: modelName } : r;
+        }),
+      })),
       notes: e.notes,
       createdAt,
     },

@@ -15,7 +15,7 @@ import { appVersion, onnxruntimeVersion } from '../system.js';
 import { RunInfoSchema } from '../ttm/checkpoint.js';
 import { evaluationFromJson } from './evaluation-json.js';
 import { forecastRowCount, sampleForecasts } from './forecast-samples.js';
-import { ModelReportInputSchema, type ModelReportInput } from './model-schema.js';
+import { ModelReportInputSchema, type ModelReportInput, type ReportEvaluation } from './model-schema.js';
 
 export interface ModelReportOptions {
   run: number;
@@ -58,17 +58,95 @@ function producedModelId(run: RunRow): number | null {
   return numberFrom(run.result, 'modelId') ?? (run.kind === 'train' ? null : run.modelId);
 }
 
-function latestEvaluation(store: Store, run: RunRow): { json: unknown; createdAt: string; source: string } | null {
-  const own = store.db.prepare('SELECT metrics_json, created_at FROM evaluations WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(run.id) as
-    { metrics_json: string; created_at: string } | undefined;
-  if (own !== undefined) return { json: JSON.parse(own.metrics_json) as unknown, createdAt: own.created_at, source: `run ${run.id}` };
+interface StoredEvaluationRow {
+  json: unknown;
+  createdAt: string;
+  modelId: number | null;
+  datasetId: number | null;
+  splitId: number | null;
+}
+
+function evaluationRow(r: {
+  metrics_json: string;
+  created_at: string;
+  model_id: number | null;
+  dataset_id: number | null;
+  split_id: number | null;
+}): StoredEvaluationRow {
+  return { json: JSON.parse(r.metrics_json) as unknown, createdAt: r.created_at, modelId: r.model_id, datasetId: r.dataset_id, splitId: r.split_id };
+}
+
+type EvaluationDbRow = Parameters<typeof evaluationRow>[0];
+
+function latestEvaluation(store: Store, run: RunRow): StoredEvaluationRow | null {
+  const own = store.db
+    .prepare('SELECT metrics_json, created_at, model_id, dataset_id, split_id FROM evaluations WHERE run_id = ? ORDER BY id DESC LIMIT 1')
+    .get(run.id) as EvaluationDbRow | undefined;
+  if (own !== undefined) return evaluationRow(own);
   const mid = producedModelId(run);
   if (mid === null) return null;
-  const other = store.db.prepare('SELECT run_id, metrics_json, created_at FROM evaluations WHERE model_id = ? ORDER BY id DESC LIMIT 1').get(mid) as
-    { run_id: number | null; metrics_json: string; created_at: string } | undefined;
-  return other === undefined
-    ? null
-    : { json: JSON.parse(other.metrics_json) as unknown, createdAt: other.created_at, source: `evaluation run ${other.run_id ?? '?'} of model ${mid}` };
+  const other = store.db
+    .prepare('SELECT metrics_json, created_at, model_id, dataset_id, split_id FROM evaluations WHERE model_id = ? ORDER BY id DESC LIMIT 1')
+    .get(mid) as EvaluationDbRow | undefined;
+  return other === undefined ? null : evaluationRow(other);
+}
+
+function modelNameOf(store: Store, id: number | null): string | null {
+  if (id === null) return null;
+  const r = store.db.prepare('SELECT name FROM models WHERE id = ?').get(id) as { name: string } | undefined;
+  return r?.name ?? null;
+}
+
+const ZERO_SHOT_ROLE = 'base model, zero-shot';
+const DELETED = 'a deleted model';
+
+/**
+ * A fine-tune run's comparison with the model it started from: the latest evaluation of the
+ * base model on the same dataset and split, if it scored the same windows (same geometry,
+ * stride and window count per group) as the fine-tuned model's. Its rows go into `evaluation`
+ * right after the fine-tuned model's, so every table shows both.
+ */
+function baseComparison(
+  store: Store,
+  run: RunRow,
+  tunedRow: StoredEvaluationRow,
+  evaluation: ReportEvaluation,
+): { comparison: NonNullable<ModelReportInput['baseComparison']> } | { reason: string } | null {
+  const produced = producedModelId(run);
+  if (run.kind !== 'train' || run.modelId === null || produced === null || produced === run.modelId) return null;
+  const baseName = modelNameOf(store, run.modelId) ?? `model ${run.modelId}`;
+  const tunedName = modelNameOf(store, produced) ?? `model ${produced}`;
+  const how = `evaluate ${baseName} on the same dataset and split with the same stride, then generate the report again.`;
+  if (tunedRow.modelId !== produced) return { reason: `the stored evaluation is not one of the fine-tuned model ${tunedName}.` };
+  const row = store.db
+    .prepare(
+      'SELECT metrics_json, created_at, model_id, dataset_id, split_id FROM evaluations WHERE model_id = ? AND dataset_id IS ? AND split_id IS ? ORDER BY id DESC LIMIT 1',
+    )
+    .get(run.modelId, tunedRow.datasetId, tunedRow.splitId) as EvaluationDbRow | undefined;
+  if (row === undefined) return { reason: `no zero-shot evaluation of the base model ${baseName} on this dataset and split is stored; ${how}` };
+  const parsed = evaluationFromJson(JSON.parse(row.metrics_json) as unknown, row.created_at, baseName);
+  if ('reason' in parsed) return { reason: `the base model's evaluation cannot be read: ${parsed.reason}` };
+  const b = parsed.evaluation;
+  const same =
+    b.resolutionMin === evaluation.resolutionMin &&
+    b.contextLength === evaluation.contextLength &&
+    b.horizon === evaluation.horizon &&
+    b.stride === evaluation.stride &&
+    b.groups.length === evaluation.groups.length &&
+    b.groups.every((g) => evaluation.groups.some((t) => t.group === g.group && t.windows === g.windows));
+  if (!same)
+    return {
+      reason: `the stored evaluation of the base model ${baseName} scored other windows (stride ${b.stride}, ${b.groups.map((g) => `${g.windows} ${g.group.replace(/_/g, ' ')}`).join(', ')} windows); ${how}`,
+    };
+  const groups = evaluation.groups.flatMap((t) => {
+    const g = b.groups.find((x) => x.group === t.group)!;
+    const base = g.models[0];
+    const tuned = t.models[0];
+    return base === undefined || tuned === undefined
+      ? []
+      : [{ group: t.group, windows: t.windows, base: { ...base, baseline: false, role: ZERO_SHOT_ROLE }, tuned }];
+  });
+  return { comparison: { base: baseName, tuned: tunedName, groups } };
 }
 
 /** This run's forecasts, else those of the latest predict run of the model it produced. */
@@ -142,8 +220,10 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
   progress(0, 'reading the run');
 
   let model: ModelReportInput['model'] = null;
-  // A from-scratch training run has no base model: describe the model it produced instead.
-  const modelRef = run.modelId ?? (run.kind === 'train' ? producedModelId(run) : null);
+  // A training run is reported under the model it produced (a fine-tune's base model is named
+  // among its facts); a run that produced none (cancelled, failed) under the model it started from.
+  const produced = run.kind === 'train' ? producedModelId(run) : null;
+  const modelRef = produced ?? run.modelId;
   if (modelRef !== null) {
     try {
       const m = store.models.resolve(modelRef);
@@ -152,10 +232,11 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
       const facts = FACT_KEYS.flatMap(([k, label]) =>
         cfg[k] === undefined || cfg[k] === null ? [] : [[label, String(cfg[k] as string | number)] as [string, string]],
       );
-      const produced = stringFrom(run.result, 'modelName');
+      if (run.kind === 'train' && produced !== null && run.modelId !== null && run.modelId !== produced)
+        facts.unshift(['Base model (fine-tuned from)', `${modelNameOf(store, run.modelId) ?? DELETED} (id ${run.modelId})`]);
+      if (run.kind === 'train' && produced !== null) facts.unshift(['Model trained by this run', `${m.name} (id ${m.id})`]);
       if (run.kind === 'train' && run.modelId === null) facts.unshift(['Role', 'trained from scratch by this run']);
-      else if (run.kind === 'train' && produced !== null)
-        facts.unshift(['Model trained by this run', `${produced} (id ${numberFrom(run.result, 'modelId') ?? '?'})`]);
+      else if (run.kind === 'train' && produced === null) facts.unshift(['Role', `the model this run started from (run ${run.status}: it produced no model)`]);
       model = { id: m.id, name: m.name, source: m.source, repo: m.repo, revision: m.revision, path: m.path, facts };
     } catch (e) {
       if (!(e instanceof StudioError && e.code === 'NOT_FOUND')) throw e;
@@ -203,13 +284,26 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
 
   progress(2, 'reading the evaluation');
   let evaluation: ModelReportInput['evaluation'] = null;
+  let comparison: ModelReportInput['baseComparison'] = null;
   const ev = latestEvaluation(store, run);
   if (ev === null)
     unavailable.evaluation = `no evaluation of this run${producedModelId(run) !== null ? ' or of its model' : ''} is stored yet; evaluate the model on the split's test part and generate the report again.`;
   else {
-    const r = evaluationFromJson(ev.json, ev.createdAt);
+    const r = evaluationFromJson(ev.json, ev.createdAt, modelNameOf(store, ev.modelId));
     if ('reason' in r) unavailable.evaluation = r.reason;
-    else evaluation = r.evaluation;
+    else {
+      evaluation = r.evaluation;
+      const c = baseComparison(store, run, ev, evaluation);
+      if (c !== null && 'reason' in c) unavailable.baseComparison = c.reason;
+      else if (c !== null) {
+        comparison = c.comparison;
+        // The base model's rows right after the fine-tuned model's: every table compares them.
+        for (const g of evaluation.groups) {
+          const b = comparison.groups.find((x) => x.group === g.group);
+          if (b !== undefined) g.models.splice(1, 0, b.base);
+        }
+      }
+    }
   }
 
   progress(3, 'sampling forecasts');
@@ -223,15 +317,17 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
   } else {
     const s = sampleForecasts(store, fr);
     if (s !== null && s.pairs.totalPairs > 0) {
+      const origins = `${s.rows.toLocaleString('en-US')} origins`;
       errorGrid = {
         model: forecastModelName(store, fr) ?? model?.name ?? `run ${run.id}`,
         ...s.pairs,
-        source: `forecasts of run ${fr} (${s.rows.toLocaleString('en-US')} origins)`,
+        // Name this run when the forecasts are its own; never another run's id (a predict run the report found by model).
+        source: fr === run.id ? `this run's stored forecasts (${origins})` : `the model's latest stored rolling-origin forecasts (${origins})`,
       };
       examples = s.examples;
       if (examples.length === 0) unavailable.examples = 'no stored forecast window has at least half of its targets observed.';
     } else {
-      unavailable.errorGrid = `the forecasts of run ${fr} have no observed target to compare with.`;
+      unavailable.errorGrid = `the ${fr === run.id ? "run's" : "model's"} stored forecasts have no observed target to compare with.`;
       unavailable.examples = unavailable.errorGrid;
     }
   }
@@ -266,6 +362,7 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
     durations,
     curves,
     evaluation,
+    baseComparison: comparison,
     errorGrid,
     examples,
     unavailable,

@@ -48,7 +48,43 @@ function skill(m: ModelEvaluation, p: ModelEvaluation | null, minutes: number): 
 const persistenceOf = (ms: readonly ModelEvaluation[]): ModelEvaluation | null => ms.find((m) => m.model.toLowerCase() === 'persistence') ?? null;
 
 function modelLabel(m: ModelEvaluation): HtmlValue {
-  return m.baseline ? markup`${m.model} <span class="note">(baseline)</span>` : markup`<strong>${m.model}</strong>`;
+  if (m.baseline) return markup`${m.model} <span class="note">(baseline)</span>`;
+  return m.role === undefined ? markup`<strong>${m.model}</strong>` : markup`${m.model} <span class="note">(${m.role})</span>`;
+}
+
+const plainLabel = (m: ModelEvaluation): string => (m.baseline ? `${m.model} (baseline)` : m.role === undefined ? m.model : `${m.model} (${m.role})`);
+
+/** A fine-tune run: the fine-tuned model against the model it started from, zero-shot, on the same windows. */
+function comparisonPart(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
+  const c = input.baseComparison;
+  if (c === null || c === undefined) {
+    const why = input.unavailable.baseComparison;
+    return why === undefined ? markup`` : unavailable('The comparison with the base model', why);
+  }
+  const mins = HEADLINE_MINUTES.filter((t) => c.groups.some((g) => stepAt(g.tuned, t) !== null));
+  const change = (tuned: number | null | undefined, base: number | null | undefined): string =>
+    tuned === null || tuned === undefined || base === null || base === undefined || !(base > 0)
+      ? DASH
+      : `${tuned <= base ? '−' : '+'}${num((Math.abs(tuned - base) / base) * 100, 1)} %`;
+  const rows = c.groups.flatMap((g) =>
+    mins.map((t) => {
+      const b = stepAt(g.base, t)?.rmseMgdl;
+      const f = stepAt(g.tuned, t)?.rmseMgdl;
+      return [groupName(g.group), `${t} min`, int(g.windows), glucoseError(b, unit), glucoseError(f, unit), change(f, b)];
+    }),
+  );
+  return markup`<h3>Fine-tuned against its base model</h3>${dataTable(
+    [
+      { label: 'Group' },
+      { label: 'Horizon' },
+      { label: 'Windows', num: true },
+      { label: `${c.base} (zero-shot) RMSE`, num: true, unit },
+      { label: `${c.tuned} (fine-tuned) RMSE`, num: true, unit },
+      { label: 'Change', num: true },
+    ],
+    rows,
+    { caption: `${c.tuned} against ${c.base}, the model it was fine-tuned from, evaluated zero-shot on the same test windows` },
+  )}`;
 }
 
 function summary(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
@@ -81,7 +117,7 @@ function summary(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
     under !== null && s60 !== null
       ? markup`<p>At 60 min, ${under.model}'s RMSE is ${num(Math.abs(s60) * 100, 1)} % ${s60 >= 0 ? 'lower' : 'higher'} than persistence's (skill ${num(s60, 3)}).</p>`
       : ''
-  }`;
+  }${comparisonPart(input, unit)}`;
 }
 
 function provenance(input: ModelReportInput): SafeHtml {
@@ -235,7 +271,7 @@ function evaluationSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml
     const hmins = horizonRows(e);
     parts.push(
       dataTable(
-        [{ label: 'Minutes ahead', num: true }, ...g.models.map((m) => ({ label: `${m.model} RMSE`, num: true, unit }))],
+        [{ label: 'Minutes ahead', num: true }, ...g.models.map((m) => ({ label: `${m.role === undefined ? m.model : plainLabel(m)} RMSE`, num: true, unit }))],
         hmins.map((t) => [String(t), ...g.models.map((m) => glucoseError(stepAt(m, t)?.rmseMgdl, unit))]),
         { caption: 'RMSE per horizon' },
       ),
@@ -273,7 +309,7 @@ function rmseChart(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
     figure(
       lineChart(
         g.models.map((m, i) => ({
-          label: m.baseline ? `${m.model} (baseline)` : m.model,
+          label: plainLabel(m),
           xs: m.perStep.map((s) => s.minutes),
           ys: m.perStep.map((s) => (s.rmseMgdl === null ? null : toUnit(s.rmseMgdl, unit))),
           style: modelStyle(i),

@@ -62,6 +62,8 @@ export const ModelEvaluationSchema = z.object({
   model: z.string().min(1),
   /** True for persistence, ridge, AR… (the reference points), false for the model under test. */
   baseline: z.boolean(),
+  /** What the row is beside the model under test, shown after its name (e.g. "base model, zero-shot"). */
+  role: z.string().optional(),
   windows: z.number().int().min(0),
   scoredTargets: z.number().int().min(0),
   perStep: z.array(StepMetricSchema),
@@ -173,6 +175,19 @@ export const ModelReportInputSchema = z.object({
   durations: z.array(z.tuple([z.string(), z.number().nullable()])),
   curves: z.array(CurveSchema),
   evaluation: EvaluationSchema.nullable(),
+  /**
+   * A fine-tune run: the model it started from, evaluated zero-shot on the same windows. Its
+   * rows are also in `evaluation` (after the fine-tuned model); null with
+   * `unavailable.baseComparison` when no such evaluation is stored.
+   */
+  baseComparison: z
+    .object({
+      base: z.string(),
+      tuned: z.string(),
+      groups: z.array(z.object({ group: z.string(), windows: z.number().int().min(0), base: ModelEvaluationSchema, tuned: ModelEvaluationSchema })),
+    })
+    .nullable()
+    .optional(),
   errorGrid: ErrorGridPairsSchema.nullable(),
   examples: z.array(ExampleForecastSchema),
   /** Part → why it is missing (curves, evaluation, errorGrid, examples, model, data). */

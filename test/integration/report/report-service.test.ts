@@ -157,6 +157,83 @@ describe('reports.generate', () => {
     expect(html).toContain(`Model trained by this run</td><td>${fixture.datasetName}-model (id ${fixture.modelId})`);
   });
 
+  it('a fine-tune run: titled with the fine-tuned model, compared with its base (zero-shot) on the same windows, every row under its registered name', async () => {
+    const store = Store.open(join(tmp.dir, 'studio.sqlite'));
+    const ev = store.db.prepare('SELECT dataset_id, split_id, metrics_json FROM evaluations WHERE run_id = ?').get(fixture.runId) as {
+      dataset_id: number;
+      split_id: number;
+      metrics_json: string;
+    };
+    const stored = JSON.parse(ev.metrics_json) as { groups: { models: { model: string; full: { point: { perStep: { rmseMgdl: number }[] } } }[] }[] };
+    const base = store.models.upsert({ name: 'base-ttm', source: 'bundled', path: join(tmp.dir, 'nowhere-base'), config: {} });
+    const tuned = store.models.upsert({ name: 'tuned-ttm', source: 'trained', path: join(tmp.dir, 'nowhere-tuned'), config: { trainingMode: 'fine_tune' } });
+    const ft = store.runs.create({ kind: 'train', datasetId: ev.dataset_id, splitId: ev.split_id, modelId: base.id, config: {} });
+    store.runs.finish(ft.id, 'completed', { result: { modelId: tuned.id, modelName: tuned.name } });
+    // Evaluations as older versions stored them: the model's row called "ttm" / "ttm-zero-shot".
+    const as = (name: string, scale: number): string => {
+      const copy = structuredClone(stored);
+      for (const g of copy.groups) {
+        g.models[0]!.model = name;
+        for (const st of g.models[0]!.full.point.perStep) st.rmseMgdl *= scale;
+      }
+      return JSON.stringify(copy);
+    };
+    const insert = store.db.prepare('INSERT INTO evaluations (run_id, model_id, dataset_id, split_id, metrics_json, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    const zsRun = store.runs.create({ kind: 'evaluate', datasetId: ev.dataset_id, splitId: ev.split_id, modelId: base.id, config: {} });
+    insert.run(zsRun.id, base.id, ev.dataset_id, ev.split_id, as('ttm-zero-shot', 1.25), new Date().toISOString());
+    const evRun = store.runs.create({ kind: 'evaluate', datasetId: ev.dataset_id, splitId: ev.split_id, modelId: tuned.id, config: {} });
+    insert.run(evRun.id, tuned.id, ev.dataset_id, ev.split_id, as('ttm', 1), new Date().toISOString());
+    // The fine-tuned model's forecasts live in a predict run of another id: the caption must not cite it.
+    const pr = store.runs.create({ kind: 'predict', datasetId: ev.dataset_id, splitId: ev.split_id, modelId: tuned.id, config: {} });
+    store.db
+      .prepare(
+        'INSERT INTO forecasts (run_id, patient_id, origin_ts, step_min, values_blob, lower_blob, upper_blob, meta_json) SELECT ?, patient_id, origin_ts, step_min, values_blob, lower_blob, upper_blob, meta_json FROM forecasts WHERE run_id = ?',
+      )
+      .run(pr.id, fixture.runId);
+    store.close();
+
+    const html = readFileSync((await service.invoke('reports.generate', { run: ft.id, unit: 'mg/dL' })).path, 'utf8');
+    expect(checkReportHtml(html, MODEL_REPORT_SECTIONS).errors).toEqual([]);
+    expect(html).toContain(`<title>Model report: tuned-ttm, run ${ft.id}`);
+    expect(html).toContain(`Model trained by this run</td><td>tuned-ttm (id ${tuned.id})`);
+    expect(html).toContain(`Base model (fine-tuned from)</td><td>base-ttm (id ${base.id})`);
+    // Both models in the tables, by name; "ttm" nowhere as a model.
+    expect(html).toMatch(/<td>60 min<\/td><td><strong>tuned-ttm<\/strong><\/td>/);
+    expect(html).toMatch(/<td>60 min<\/td><td>base-ttm <span class="note">\(base model, zero-shot\)<\/span><\/td>/);
+    expect(html).not.toMatch(/<td>(<strong>)?ttm(-zero-shot)?(<\/strong>)?<\/td>/);
+    // The comparison table: base RMSE 25 % above the fine-tuned one at 60 min, on the same windows.
+    expect(html).toContain('Fine-tuned against its base model');
+    expect(html).toMatch(/<td>60 min<\/td><td class="num">[\d,]+<\/td><td class="num">[\d.]+<\/td><td class="num">[\d.]+<\/td><td class="num">−20\.0 %<\/td>/);
+    // The error grid names the fine-tuned model and no run but this one.
+    const caption = html.slice(html.indexOf('Clarke error grid.'), html.indexOf('</figcaption>', html.indexOf('Clarke error grid.')));
+    expect(caption).toContain('pairs of tuned-ttm');
+    expect(caption).not.toMatch(/run \d/);
+  });
+
+  it('a fine-tune run whose base model was evaluated on other windows says so instead of comparing', async () => {
+    const store = Store.open(join(tmp.dir, 'studio.sqlite'));
+    const ev = store.db.prepare('SELECT dataset_id, split_id, metrics_json FROM evaluations WHERE run_id = ?').get(fixture.runId) as {
+      dataset_id: number;
+      split_id: number;
+      metrics_json: string;
+    };
+    const base = store.models.upsert({ name: 'base-2', source: 'bundled', path: join(tmp.dir, 'nowhere-b2'), config: {} });
+    const tuned = store.models.upsert({ name: 'tuned-2', source: 'trained', path: join(tmp.dir, 'nowhere-t2'), config: {} });
+    const ft = store.runs.create({ kind: 'train', datasetId: ev.dataset_id, splitId: ev.split_id, modelId: base.id, config: {} });
+    store.runs.finish(ft.id, 'completed', { result: { modelId: tuned.id, modelName: tuned.name } });
+    const other = JSON.parse(ev.metrics_json) as { stride: number };
+    other.stride += 1;
+    const insert = store.db.prepare('INSERT INTO evaluations (run_id, model_id, dataset_id, split_id, metrics_json, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    insert.run(null, base.id, ev.dataset_id, ev.split_id, JSON.stringify(other), new Date().toISOString());
+    insert.run(null, tuned.id, ev.dataset_id, ev.split_id, ev.metrics_json, new Date().toISOString());
+    store.close();
+    const html = readFileSync((await service.invoke('reports.generate', { run: ft.id, unit: 'mg/dL' })).path, 'utf8');
+    expect(html).toContain(
+      '<strong>The comparison with the base model not available</strong> because the stored evaluation of the base model base-2 scored other windows',
+    );
+    expect(html).not.toContain('(base model, zero-shot)');
+  });
+
   it('reads architecture facts from the model directory when the store holds only the training mode', async () => {
     const dir = join(tmp.dir, 'models', 'trained-x');
     mkdirSync(dir, { recursive: true });

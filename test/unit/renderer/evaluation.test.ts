@@ -8,6 +8,7 @@ import {
   hypoAtMinutes,
   modelNames,
   reportOf,
+  withModelName,
   type ModelSummary,
 } from '../../../src-renderer/lib/evaluation.js';
 import type { TraceData } from '../../../src-renderer/lib/trace-data.js';
@@ -62,6 +63,11 @@ describe('evaluation helpers', () => {
     });
     expect(r).not.toBeNull();
     expect(modelNames(r!)).toEqual(['ttm', 'persistence']);
+    // A report stored before models were named shows the run's registered model name instead of "ttm".
+    expect(modelNames(withModelName(r!, 'demo-fine-tuned'))).toEqual(['demo-fine-tuned', 'persistence']);
+    // A named report is left as it is.
+    const named = { ...r!, model: { id: 3, name: 'x', zeroShot: true } };
+    expect(withModelName(named, 'other')).toBe(named);
   });
 
   it('finds hypoglycaemia detection by level and minutes; a report stored before per-horizon scoring has none', () => {
