@@ -30,7 +30,10 @@ export function evaluationTable(report: EvaluationReport): string {
       ...report.levels.map((l) => fmt((m.coverage.find((c) => c.level === l)?.coverage ?? Number.NaN) * 100)),
       fmt(m.skill[m.skill.length - 1]?.skill, 3),
     ]);
-    out.push(`${g.group === 'in_distribution' ? 'In-distribution (test tail of training patients)' : 'Unseen patients (holdout)'}: ${g.windows} windows`);
+    const offered = g.offeredWindows !== undefined && g.offeredWindows !== g.windows ? ` of ${g.offeredWindows} offered` : '';
+    out.push(
+      `${g.group === 'in_distribution' ? 'In-distribution (test tail of training patients)' : 'Unseen patients (holdout)'}: ${g.windows}${offered} windows`,
+    );
     out.push(table(headers, rows), '');
   }
   if (report.notes.length > 0) out.push(...report.notes.map((n) => `note: ${n}`));

@@ -10,9 +10,10 @@
 import { StudioError } from '../errors.js';
 import type { WindowDescriptor } from '../data/windows.js';
 import { evaluateForecastSet, pointMetricsAtMinutes, REPORT_MINUTES, skillScore, trajectoryRmse, type EvaluationResult } from '../metrics/index.js';
-import type { EvaluationReport, GroupReport, ModelSummary } from './evaluation-report.js';
+import type { EvaluationReport, GroupReport, ModelSummary, WindowAccount } from './evaluation-report.js';
 import { calibrateConformal, conformalIntervals, type ConformalCalibration } from './conformal.js';
 import { partWindows, type PreparedData } from './data.js';
+import { partRanges } from '../data/splits.js';
 import { glucoseWindows } from './ttm-model.js';
 import { ar2Model, fitRidgeOnSplit, persistenceModel, ridgeWindowModel, type WindowModel } from './window-models.js';
 
@@ -91,25 +92,47 @@ export async function evaluateModels(data: PreparedData, models: readonly Window
   const part = o.part ?? 'test';
   const cal = part === 'val' ? [] : partWindows(data, 'val', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'train' });
   const calTruth = glucoseWindows(data, cal, o.contextLength, o.horizon);
-  const groups: { group: GroupReport['group']; windows: WindowDescriptor[] }[] =
+  const groups: { group: GroupReport['group']; role: 'train' | 'holdout'; windows: WindowDescriptor[] }[] =
     part === 'val'
-      ? [{ group: 'in_distribution', windows: partWindows(data, 'val', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'train' }) }]
+      ? [
+          {
+            group: 'in_distribution',
+            role: 'train',
+            windows: partWindows(data, 'val', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'train' }),
+          },
+        ]
       : [
           {
             group: 'in_distribution',
+            role: 'train',
             windows: partWindows(data, 'test', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'train' }),
           },
           {
             group: 'unseen_patients',
+            role: 'holdout',
             windows: partWindows(data, 'test', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'holdout' }),
           },
         ];
+  const accounts = groups.map((g) => windowAccount(data, part, g.group, g.role, g.windows, o.contextLength, o.horizon, stride));
+  for (const a of accounts) if (a.reason !== null) notes.push(a.reason);
   if (groups.every((g) => g.windows.length === 0)) {
+    const unseen = accounts.find((a) => a.group === 'unseen_patients' && a.patientsWithoutWindows.length > 0);
+    const inDist = accounts.find((a) => a.group === 'in_distribution' && a.patientsWithoutWindows.length > 0);
+    const advice =
+      part === 'val'
+        ? 'use a larger validation fraction or a shorter context'
+        : [
+            ...(inDist !== undefined ? ['for the training patients, a larger test fraction or a shorter context'] : []),
+            ...(unseen !== undefined
+              ? [
+                  `for the held-out patient${unseen.patientsWithoutWindows.length === 1 ? '' : 's'} ${unseen.patientsWithoutWindows.join(', ')} (whose whole series is already test), a shorter context or a longer record`,
+                ]
+              : []),
+          ].join('; ') || 'use a shorter context';
     throw new StudioError(
       'INVALID_INPUT',
-      part === 'val'
-        ? `The split's validation part holds no window of ${o.contextLength} + ${o.horizon} steps; use a larger validation fraction or a shorter context.`
-        : `The split's test part holds no window of ${o.contextLength} + ${o.horizon} steps; use a larger test fraction or a shorter context.`,
+      `The split's ${part === 'val' ? 'validation' : 'test'} part holds no window of ${o.contextLength} + ${o.horizon} steps; ${advice}.`,
+      { windowAccount: accounts },
     );
   }
   if (part === 'val') notes.push('Scored on the validation part of the training patients (for choosing a recipe); intervals are not calibrated.');
@@ -156,7 +179,14 @@ export async function evaluateModels(data: PreparedData, models: readonly Window
       tick(`scoring ${m.name}`);
     }
     const persistence = results.find((x) => x.name === 'persistence')?.r ?? null;
-    reports.push({ group: g.group, windows: g.windows.length, models: results.map((x) => summarize(x.name, g.windows.length, x.r, persistence, minutes)) });
+    const account = accounts.find((a) => a.group === g.group)!;
+    reports.push({
+      group: g.group,
+      windows: g.windows.length,
+      offeredWindows: account.offered,
+      patientsWithoutWindows: account.patientsWithoutWindows,
+      models: results.map((x) => summarize(x.name, g.windows.length, x.r, persistence, minutes)),
+    });
   }
   return {
     resolutionMin: data.resolutionMin,
@@ -166,8 +196,53 @@ export async function evaluateModels(data: PreparedData, models: readonly Window
     levels,
     calibrationWindows: cal.length,
     groups: reports,
+    windowAccount: accounts,
     notes,
   };
+}
+
+const GROUP_WORDS: Record<GroupReport['group'], string> = { in_distribution: 'in-distribution', unseen_patients: 'unseen-patient' };
+
+/**
+ * Windows of one group scored at the model's geometry against those the part offers with a
+ * 1-step context (same horizon and stride), the patients left without any window, and a
+ * sentence saying why when the model's context leaves fewer.
+ */
+function windowAccount(
+  data: PreparedData,
+  part: 'test' | 'val',
+  group: GroupReport['group'],
+  role: 'train' | 'holdout',
+  scoredWindows: readonly WindowDescriptor[],
+  contextLength: number,
+  horizon: number,
+  stride: number,
+): WindowAccount {
+  const offeredWindows = partWindows(data, part, { contextLength: 1, forecastLength: horizon, stride, role });
+  const scoredBy = new Set(scoredWindows.map((w) => w.patientId));
+  const offeredBy = new Set(offeredWindows.map((w) => w.patientId));
+  const patientsWithoutWindows = partRanges(data.split, part)
+    .filter((r) => data.split.patients[r.externalId]?.role === role && offeredBy.has(r.patientId) && !scoredBy.has(r.patientId))
+    .map((r) => r.externalId)
+    .sort();
+  const scored = scoredWindows.length;
+  const offered = offeredWindows.length;
+  let reason: string | null = null;
+  if (scored < offered) {
+    const share = offered > 0 ? Math.round((100 * (offered - scored)) / offered) : 0;
+    const partName = part === 'val' ? 'validation' : 'test';
+    const who =
+      patientsWithoutWindows.length === 0
+        ? ''
+        : role === 'holdout'
+          ? ` Held-out patient${patientsWithoutWindows.length === 1 ? '' : 's'} ${patientsWithoutWindows.join(', ')} ha${patientsWithoutWindows.length === 1 ? 's' : 've'} no stretch without a long gap of ${contextLength + horizon} steps; ` +
+            `the whole series of a held-out patient is already test, so a shorter context or a longer record would score ${patientsWithoutWindows.length === 1 ? 'it' : 'them'}.`
+          : ` Patient${patientsWithoutWindows.length === 1 ? '' : 's'} ${patientsWithoutWindows.join(', ')} ha${patientsWithoutWindows.length === 1 ? 's' : 've'} no window at all: a shorter context, or a larger ${partName} fraction, would score ${patientsWithoutWindows.length === 1 ? 'it' : 'them'}.`;
+    reason =
+      `${GROUP_WORDS[group]}: ${scored} of the ${offered} ${partName} windows scored (${share} % fewer): ` +
+      `the model's ${contextLength}-step context must lie within one stretch of data without a long gap, so forecasts from the first ${contextLength - 1} steps of each stretch are not scored.${who}`;
+  }
+  return { group, scored, offered, patientsWithoutWindows, reason };
 }
 
 /** A compact table of a report (CLI, bench): model × RMSE/MAE at each minute, per group. */
