@@ -87,3 +87,19 @@ export function describeFix(fix: QualityFix, patient: string | null, zone: Patie
   }
   return ['Apply the proposed change.'];
 }
+
+/**
+ * What a fix did, in words: a dropped channel is named (it changes no record), other fixes
+ * count the readings or events they changed. `stillReported` says whether the re-run check
+ * still reports the finding the fix was for.
+ */
+export function appliedFixText(results: readonly { fix: QualityFix; affected: number }[], stillReported: boolean): string {
+  const parts = results.map(({ fix, affected }) => {
+    if (fix.kind === 'drop_channel')
+      return affected > 0 ? `channel ${fix.channel} dropped from this dataset's modelling view` : `channel ${fix.channel} was already dropped`;
+    if (fix.kind === 'shift_time') return `${plural(affected, 'reading or event', 'readings and events')} moved`;
+    return `${plural(affected, 'reading')} changed`;
+  });
+  const what = parts.join('; ');
+  return `Fix applied: ${what}. ${stillReported ? 'The re-run check still reports this finding: look at the data before applying it again.' : 'The re-run check no longer reports this finding.'}`;
+}

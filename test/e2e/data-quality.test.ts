@@ -111,7 +111,7 @@ describe('Data and Quality pages in Debian chromium', () => {
     await chart.waitFor();
     await shot('fix-review');
     await page.getByTestId('apply-fix').click();
-    await expect(page.getByTestId('fix-applied').textContent()).resolves.toMatch(/28 records changed/);
+    await expect(page.getByTestId('fix-applied').textContent()).resolves.toMatch(/28 readings changed\. The re-run check no longer reports this finding/);
     await page.getByTestId('quality-summary').waitFor();
     await expect.poll(async () => findings.textContent()).not.toContain('Sensor error codes');
     await chart.waitFor();

@@ -4,7 +4,7 @@ import { formatBytes, formatDuration, formatLocal, newOperationId, offsetName, z
 import { formatGlucose, formatGlucoseWithUnit, rangeIndex, rangeLabel, toMmol, fromMmol, MGDL_PER_MMOL } from '../../../src-renderer/lib/units.js';
 import { sortRows, toggleSort } from '../../../src-renderer/lib/sort.js';
 import { guessColumns, guessDelimiter, parseCsvHead, splitCsvLine } from '../../../src-renderer/lib/csv-header.js';
-import { checkTitle, describeFix } from '../../../src-renderer/lib/fixes.js';
+import { appliedFixText, checkTitle, describeFix } from '../../../src-renderer/lib/fixes.js';
 import { OperationId } from '../../../src-main/engine/api/contract.js';
 
 describe('units', () => {
@@ -111,5 +111,17 @@ describe('fix descriptions', () => {
     expect(describeFix({ kind: 'dedupe_readings', patientId: 1, by: 'timestamp' }, 'x', zone, 'mg/dL')[0]).toContain('first glucose reading at each timestamp');
     expect(describeFix({ kind: 'shift_time', patientId: 1, from: 0, to: 3_600_000, offsetMin: -60 }, 'x', zone, 'mg/dL')[0]).toContain('-60 min');
     expect(checkTitle('error_codes')).toBe('Sensor error codes');
+  });
+});
+
+describe('what an applied fix did', () => {
+  it('names a dropped channel instead of counting records, and says whether the finding is gone', () => {
+    expect(appliedFixText([{ fix: { kind: 'drop_channel', channel: 'steps' }, affected: 1 }], false)).toBe(
+      "Fix applied: channel steps dropped from this dataset's modelling view. The re-run check no longer reports this finding.",
+    );
+    expect(appliedFixText([{ fix: { kind: 'drop_channel', channel: 'steps' }, affected: 0 }], false)).toMatch(/channel steps was already dropped/);
+    expect(appliedFixText([{ fix: { kind: 'remove_readings', patientId: 1, timestamps: [1, 2] }, affected: 2 }], true)).toBe(
+      'Fix applied: 2 readings changed. The re-run check still reports this finding: look at the data before applying it again.',
+    );
   });
 });

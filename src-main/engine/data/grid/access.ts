@@ -58,8 +58,36 @@ export function loadRawPatient(store: Store, patientId: number): { readings: Raw
   return { readings, events };
 }
 
-/** Builds (or reuses the stored) grid of one patient. Every canonical channel is returned. */
+/** Channels a quality fix dropped from the patient's dataset (`droppedChannels` in its meta); never glucose. */
+function droppedChannels(store: Store, patientId: number): Channel[] {
+  const r = store.db.prepare('SELECT d.meta_json AS meta FROM datasets d JOIN patients p ON p.dataset_id = d.id WHERE p.id = ?').get(patientId) as
+    { meta: string | null } | undefined;
+  if (r?.meta === undefined || r.meta === null) return [];
+  const meta = JSON.parse(r.meta) as { droppedChannels?: unknown };
+  return Array.isArray(meta.droppedChannels) ? meta.droppedChannels.filter((c): c is Channel => typeof c === 'string' && isChannel(c) && c !== 'bg_mM') : [];
+}
+
+/** The grid as the dataset's modelling view sees it: dropped channels are absent (no values, mask 0). */
+function withoutDropped(grid: PatientGrid, dropped: readonly Channel[]): PatientGrid {
+  if (dropped.length === 0) return grid;
+  const channels = { ...grid.channels };
+  const masks = { ...grid.masks };
+  for (const c of dropped) {
+    channels[c] = new Float32Array(grid.length);
+    masks[c] = new Uint8Array(grid.length);
+  }
+  return { ...grid, channels, masks, absent: [...new Set([...grid.absent, ...dropped])] };
+}
+
+/**
+ * Builds (or reuses the stored) grid of one patient. Every canonical channel is returned;
+ * channels dropped from the dataset by a quality fix come back absent.
+ */
 export function loadPatientGrid(store: Store, patientId: number, options: GridOptions = {}): PatientGrid {
+  return withoutDropped(loadFullGrid(store, patientId, options), droppedChannels(store, patientId));
+}
+
+function loadFullGrid(store: Store, patientId: number, options: GridOptions): PatientGrid {
   const settings = gridSettingsFrom(options);
   const hash = settingsHash(settings, store.grids.inputFingerprint(patientId));
   if (options.noCache !== true && store.grids.settingsHash(patientId, settings.resolutionMin) === hash) {
