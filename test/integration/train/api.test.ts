@@ -95,7 +95,9 @@ describe('training and forecasting API', () => {
     const e = await service.invoke('forecast.evaluate', { model: 'api-model', dataset: 'cohort', split: 'hyb', stride: 4 });
     const report = e.result?.report as { groups: { group: string; models: { model: string }[] }[] };
     expect(report.groups.map((g) => g.group)).toEqual(['in_distribution', 'unseen_patients']);
-    expect(report.groups[0]!.models.map((m) => m.model)).toEqual(['ttm', 'persistence', 'ridge', 'ar2']);
+    // The model's rows carry its registered name, not a generic "ttm".
+    expect(report.groups[0]!.models.map((m) => m.model)).toEqual(['api-model', 'persistence', 'ridge', 'ar2']);
+    expect((e.result?.report as { model?: unknown }).model).toMatchObject({ name: 'api-model', zeroShot: false });
     const row = service.store.db.prepare('SELECT run_id, metrics_json FROM evaluations WHERE id = ?').get(e.result?.evaluationId) as {
       run_id: number;
       metrics_json: string;

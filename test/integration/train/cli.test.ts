@@ -100,7 +100,7 @@ describe('ttm-studio train / predict / evaluate / runs', () => {
     expect(e.code, e.stderr).toBe(0);
     const res = JSON.parse(e.stdout) as { status: string; result: { report: { groups: { models: { model: string; at: { minutes: number }[] }[] }[] } } };
     expect(res.status).toBe('completed');
-    expect(res.result.report.groups[0]!.models.map((m) => m.model)).toEqual(['ttm', 'persistence', 'ridge', 'ar2']);
+    expect(res.result.report.groups[0]!.models.map((m) => m.model)).toEqual(['cli-model', 'persistence', 'ridge', 'ar2']);
     expect(res.result.report.groups[0]!.models[0]!.at.map((a) => a.minutes)).toEqual([30, 60]);
   });
 
