@@ -10,6 +10,9 @@ import { columnOf, findHeader, parseHeader, type CsvHeader } from './csv-header.
 import { CGM_LIMITS, glucoseCellProblem, readGlucoseCell, type GlucoseCell } from './glucose-cell.js';
 import { localToUtc, noteNaiveTimes, parseError, type Detection, type GlucoseUnitName, type ImportContext, type Importer, type SourceFile } from './types.js';
 
+/** Warning code of a file whose declared glucose unit contradicts its values (the import wizard asks before importing). */
+export const UNIT_MISLABELLED = 'unit_mislabelled';
+
 function isClarityHeader(h: CsvHeader): boolean {
   return h.index.has('Event Type') && h.names.some((n) => n.startsWith('Timestamp (')) && h.names.some((n) => n.startsWith('Glucose Value ('));
 }
@@ -18,6 +21,34 @@ function glucoseColumn(h: CsvHeader): { index: number; unit: GlucoseUnitName } {
   const mmol = h.names.findIndex((n) => n.startsWith('Glucose Value (mmol'));
   if (mmol !== -1) return { index: mmol, unit: 'mmol/L' };
   return { index: h.names.findIndex((n) => n.startsWith('Glucose Value (')), unit: 'mg/dL' };
+}
+
+/** Above this a value cannot be mmol/L (600 mg/dL); the quality check uses the same bound. */
+const MAX_MMOL = 33.3;
+
+/**
+ * A mmol/L header over mg/dL values: the file's sample holds at least 3 numeric EGV values
+ * and at least 90 % of them lie in 33.3–600, impossible as mmol/L and ordinary as mg/dL.
+ * Returns the evidence (counts and a few values) or null. Mixed files are left as declared
+ * (the quality check reports the stretches that look like the other unit).
+ */
+export function mislabelledMmol(file: SourceFile): { n: number; above: number; examples: number[]; median: number } | null {
+  const h = findHeader(file.sample.lines, isClarityHeader, 5);
+  if (h === null) return null;
+  const g = glucoseColumn(h);
+  if (g.unit !== 'mmol/L') return null;
+  const iType = columnOf(h, 'Event Type');
+  const values: number[] = [];
+  for (const line of file.sample.lines.slice(h.line)) {
+    const f = line.indexOf('"') === -1 ? line.split(',') : splitCsv(line);
+    if (f[iType] !== 'EGV') continue;
+    const v = parseNumber(f[g.index] ?? '');
+    if (v === v) values.push(v);
+  }
+  const above = values.filter((v) => v > MAX_MMOL && v <= 600).length;
+  if (values.length < 3 || above < 0.9 * values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return { n: values.length, above, examples: values.slice(0, 3), median: sorted[Math.floor(sorted.length / 2)]! };
 }
 
 const EXERCISE_INTENSITY: Record<string, number> = { Light: 0.33, Medium: 0.66, Heavy: 1 };
@@ -38,6 +69,7 @@ export const dexcomClarity: Importer = {
       `glucose column "${h.names[g.index]}" (${g.unit})`,
     ];
     if (file.sample.bom !== 'none') reasons.push(`byte-order mark: ${file.sample.bom}`);
+    if (mislabelledMmol(file) !== null) reasons.push('the glucose values are mg/dL although the header says mmol/L');
     return { format: 'dexcom-clarity', score: 0.97, reasons };
   },
 
@@ -103,6 +135,17 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
           const g = glucoseColumn(h);
           iGlucose = g.index;
           unit = g.unit;
+          const wrong = unit === 'mmol/L' ? mislabelledMmol(file) : null;
+          if (wrong !== null) {
+            // The header's unit is wrong: read the values as what they are, and say so (the
+            // import panel stops on this warning and asks before anything is written).
+            unit = 'mg/dL';
+            sink.warn(
+              UNIT_MISLABELLED,
+              `${file.name}: the header says "${h.names[g.index]}" but ${wrong.above} of the first ${wrong.n} glucose values are above ${MAX_MMOL} mmol/L (e.g. ${wrong.examples.join(', ')}; median ${wrong.median}), impossible in mmol/L and ordinary in mg/dL: the values are read as mg/dL.`,
+              no,
+            );
+          }
           iInsulin = h.names.findIndex((n) => n.startsWith('Insulin Value'));
           iCarbs = h.names.findIndex((n) => n.startsWith('Carb Value'));
           iDuration = h.names.findIndex((n) => n.startsWith('Duration'));

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { readAll, SHARED, LOCAL, ofChannel, warningCodes, MGDL } from './helpers.js';
 import { detectFiles } from '../../../../src-main/engine/data/import-service.js';
 import { READING_FLAGS } from '../../../../src-main/engine/store/readings.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { MISLABELLED_UNIT_REASON, mislabelledFiles } from '../../../../src-renderer/lib/import-units.js';
 
 describe('Dexcom Clarity importer', () => {
   it('reads the shared 14-column sample with its damaged double-encoded BOM', async () => {
@@ -99,5 +102,40 @@ describe('Dexcom Clarity importer', () => {
     const p = await previewFile(path, { timeZone: 'UTC' }, 5);
     expect(p.rows).toHaveLength(5);
     await expect(readAll(path, { timeZone: 'UTC' })).rejects.toThrow(/long\.csv, line 20002: timestamp "not a time"/);
+  });
+
+  it('a mmol/L header over mg/dL values: detection names it, the preview warns and reads the values as mg/dL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ttm-clarity-unit-'));
+    try {
+      const file = join(dir, 'mislabelled.csv');
+      writeFileSync(file, readFileSync(join(SHARED, 'dexcom-clarity-synthetic.csv'), 'utf8').replace('Glucose Value (mg/dL)', 'Glucose Value (mmol/L)'));
+      const [d] = await detectFiles([file]);
+      expect(d!.decision.format).toBe('dexcom-clarity');
+      expect(d!.decision.reasons).toContain(MISLABELLED_UNIT_REASON);
+      // The import wizard's question is driven by this reason.
+      expect(mislabelledFiles([{ file: d!.file, reasons: d!.decision.reasons }])).toEqual(['mislabelled.csv']);
+      const r = await readAll(file);
+      const w = r.warnings.find((x) => x.code === 'unit_mislabelled');
+      expect(w?.message).toMatch(
+        /header says "Glucose Value \(mmol\/L\)" but \d+ of the first \d+ glucose values are above 33\.3 mmol\/L \(e\.g\. 144, 143, 142/,
+      );
+      const bg = ofChannel(r.rows, 'bg_mM');
+      expect(bg).toHaveLength(3922);
+      expect(bg[0]!.value).toBeCloseTo(144 / MGDL, 10);
+      expect(Math.max(...bg.map((x) => x.value))).toBeLessThan(33.3);
+      // A genuine mmol/L export is read as labelled, without the question.
+      const mmol = await readAll(join(LOCAL, 'clarity-12col-mmol.csv'));
+      expect(mmol.warnings.map((x) => x.code)).not.toContain('unit_mislabelled');
+      expect((await detectFiles([join(LOCAL, 'clarity-12col-mmol.csv')]))[0]!.decision.reasons).not.toContain(MISLABELLED_UNIT_REASON);
+      // Mixed values (a few above 33, most plausible mmol/L) stay as labelled: the quality check handles those.
+      const mixed = join(dir, 'mixed.csv');
+      const head =
+        '"Index","Timestamp (YYYY-MM-DDThh:mm:ss)","Event Type","Event Subtype","Patient Info","Device Info","Source Device ID","Glucose Value (mmol/L)"';
+      const rows = [6.1, 6.3, 150, 6.8, 7.0, 7.2].map((v, i) => `${i + 1},2023-06-01T08:${String(i * 5).padStart(2, '0')}:00,EGV,,,,X,${v}`);
+      writeFileSync(mixed, [head, ...rows].join('\n') + '\n');
+      expect((await readAll(mixed)).warnings.map((x) => x.code)).not.toContain('unit_mislabelled');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
