@@ -10,6 +10,9 @@ const CHECK_TITLES: Record<QualityFinding['check'], string> = {
   non_finite: 'Non-numeric values',
   out_of_range: 'Out of physiological range',
   duplicate_timestamps: 'Duplicate timestamps',
+  conflicting_duplicates: 'Conflicting duplicates',
+  duplicate_uploads: 'Duplicate uploads',
+  overlapping_sensors: 'Overlapping sensors',
   irregular_interval: 'Irregular sampling',
   interval_mismatch: 'Interval ≠ resolution',
   unit_mgdl_in_mmol: 'mg/dL values in mmol/L',
@@ -79,6 +82,15 @@ export function describeFix(fix: QualityFix, patient: string | null, zone: Patie
       return [
         `Leave the channel ${fix.channel} out of this dataset's modelling view (grids, training windows).`,
         'The raw records stay; the channel is listed under the dataset’s dropped channels.',
+      ];
+    case 'resolve_conflicts':
+      return [
+        fix.strategy === 'neighbours'
+          ? `At each timestamp of ${who}${rangeText(fix.from, fix.to, zone)} holding different glucose values, keep the reading closest to the neighbouring readings; mark the others removed.`
+          : fix.strategy === 'mean'
+            ? `At each timestamp of ${who}${rangeText(fix.from, fix.to, zone)} holding different glucose values, keep one reading set to their mean; mark the others removed.`
+            : `Mark every reading of ${who}${rangeText(fix.from, fix.to, zone)} at a timestamp holding different glucose values removed.`,
+        'Removed readings stay in the store (flagged) and can be traced to their source file and row.',
       ];
     case 'shift_time':
       return [

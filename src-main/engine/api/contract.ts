@@ -213,6 +213,20 @@ export const QualityFixSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('drop_channel'), channel: ChannelName }).strict(),
   /** Shift readings and events in [from, to) by offsetMin (clock jumps). */
   z.object({ kind: z.literal('shift_time'), patientId: z.number().int(), from: TimeBound, to: TimeBound, offsetMin: z.number().int() }).strict(),
+  /**
+   * Timestamps holding different glucose values (a conflict): keep the reading most consistent
+   * with its neighbours (`neighbours`), keep one reading set to their mean (`mean`), or mark
+   * them all removed (`drop`).
+   */
+  z
+    .object({
+      kind: z.literal('resolve_conflicts'),
+      patientId: z.number().int(),
+      strategy: z.enum(['neighbours', 'mean', 'drop']),
+      from: TimeBound.optional(),
+      to: TimeBound.optional(),
+    })
+    .strict(),
 ]);
 export type QualityFix = z.infer<typeof QualityFixSchema>;
 
@@ -223,6 +237,9 @@ export const QUALITY_CHECKS = [
   'non_finite',
   'out_of_range',
   'duplicate_timestamps',
+  'conflicting_duplicates',
+  'duplicate_uploads',
+  'overlapping_sensors',
   'irregular_interval',
   'interval_mismatch',
   'unit_mgdl_in_mmol',
@@ -247,6 +264,8 @@ export const QualityFindingSchema = z.object({
   from: z.number().nullable(),
   to: z.number().nullable(),
   fix: QualityFixSchema.nullable(),
+  /** Other fixes for the same finding (the user chooses; `fix` is the recommended one). */
+  alternatives: z.array(QualityFixSchema).optional(),
 });
 export type QualityFinding = z.infer<typeof QualityFindingSchema>;
 

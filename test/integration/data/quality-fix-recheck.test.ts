@@ -107,11 +107,49 @@ const CASES: Case[] = [
     check: 'dst_repeat',
     fix: 'dedupe_readings',
     seed: (d) => {
+      // A DST hour only where the patient's zone changes: Europe/Oslo falls back at 2024-10-27 01:00 UTC.
+      const p = service.store.patients.ensure(d, 'p1', { timeZone: 'Europe/Oslo' });
+      const shift = Date.UTC(2024, 9, 27) - (T0 + 500 * STEP);
+      const rs = readings(p.id).map((r) => ({ ...r, ts: r.ts + shift }));
+      // One hour recorded twice, 2.5 min apart: two readings per 5-min slot.
+      const extra = rs.slice(500, 512).map((r) => ({ ...r, ts: r.ts + STEP / 2, bgMm: r.bgMm + 0.2 }));
+      service.store.readings.insertMany([...rs.slice(0, 512), ...extra, ...rs.slice(512)].sort((a, b) => a.ts - b.ts));
+    },
+  },
+  {
+    check: 'conflicting_duplicates',
+    fix: 'resolve_conflicts',
+    seed: (d) => {
       const p = service.store.patients.ensure(d, 'p1');
       const rs = readings(p.id);
-      // One hour recorded twice, 2.5 min apart: two readings per 5-min slot.
-      const extra = rs.slice(500, 512).map((r) => ({ ...r, ts: r.ts + STEP / 2 }));
+      // Ten timestamps holding a second value 60 mg/dL higher.
+      const out: NewReading[] = [];
+      rs.forEach((r, i) => {
+        out.push(r);
+        if (i >= 400 && i < 500 && i % 10 === 0) out.push({ ...r, bgMm: r.bgMm + 60 / 18.018 });
+      });
+      service.store.readings.insertMany(out);
+    },
+  },
+  {
+    check: 'duplicate_uploads',
+    fix: 'remove_readings',
+    seed: (d) => {
+      const p = service.store.patients.ensure(d, 'p1');
+      const rs = readings(p.id);
+      const extra = rs.slice(500, 512).map((r) => ({ ...r, ts: r.ts + 6000 }));
       service.store.readings.insertMany([...rs.slice(0, 512), ...extra, ...rs.slice(512)].sort((a, b) => a.ts - b.ts));
+    },
+  },
+  {
+    check: 'overlapping_sensors',
+    fix: 'remove_readings',
+    seed: (d) => {
+      const p = service.store.patients.ensure(d, 'p1');
+      const rs = readings(p.id);
+      // The old sensor until 700, a new one 60 mg/dL higher and 8 s later from 660 on.
+      const newer = rs.slice(660).map((r) => ({ ...r, ts: r.ts + 8000, bgMm: r.bgMm + 60 / 18.018 }));
+      service.store.readings.insertMany([...rs.slice(0, 700), ...newer].sort((a, b) => a.ts - b.ts));
     },
   },
   {
@@ -156,6 +194,29 @@ describe('quality fixes: the finding is gone on re-check', () => {
     expect(after.findings.filter((f) => f.check === c.check)).toEqual([]);
     // Nothing left to fix for it: no finding of the re-check offers the same fix again.
     expect(after.findings.filter((f) => f.fix?.kind === c.fix)).toEqual([]);
+  });
+
+  it('conflicting duplicates: neighbours keeps the consistent value, mean averages, drop removes both', async () => {
+    const values = async (strategy: 'neighbours' | 'mean' | 'drop'): Promise<number[]> => {
+      const name = `conflict-${strategy}`;
+      const d = service.store.datasets.create({ name });
+      const p = service.store.patients.ensure(d.id, 'p1');
+      const rs = readings(p.id);
+      const at = rs[400]!;
+      service.store.transaction(() => service.store.readings.insertMany([...rs.slice(0, 401), { ...at, bgMm: at.bgMm + 3 }, ...rs.slice(401)]));
+      const report = await service.invoke('quality.check', { dataset: name, settings: SETTINGS });
+      const f = report.findings.find((x) => x.check === 'conflicting_duplicates')!;
+      const fix = [f.fix!, ...(f.alternatives ?? [])].find((x) => x.kind === 'resolve_conflicts' && x.strategy === strategy)!;
+      await service.invoke('quality.fix', { dataset: name, fixes: [fix] });
+      const live = service.store.db.prepare('SELECT bg_mM AS v FROM readings WHERE patient_id = ? AND ts = ? AND (flags & 8) = 0').all(p.id, at.ts) as {
+        v: number;
+      }[];
+      return live.map((x) => x.v);
+    };
+    const base = 7 + Math.sin(400 / 20);
+    expect(await values('neighbours')).toEqual([base]);
+    expect((await values('mean'))[0]).toBeCloseTo(base + 1.5, 5);
+    expect(await values('drop')).toEqual([]);
   });
 
   it('a dropped channel is absent from the grids and the trace', async () => {

@@ -124,12 +124,14 @@ describe('quality checks', () => {
   });
 
   it('a daylight-saving hour recorded twice, and time going backwards in file order', () => {
-    const rs = clean();
+    // Europe/Oslo falls back at 2024-10-27 01:00 UTC (the patient's zone decides what is DST)
+    const rs = clean().map((r) => ({ ...r, ts: r.ts - T0 + Date.UTC(2024, 9, 25, 6, 20) }));
     // the device replays 01:00–02:00 local: readings 2.5 min after each original, written after them
     const start = 500;
     const replay = rs.slice(start, start + 12).map((r) => ({ ...r, ts: r.ts + 150_000, bgMm: r.bgMm + 0.1 }));
     const withRepeat = renumber([...rs.slice(0, start + 12), ...replay, ...rs.slice(start + 12)]);
-    const r = run(withRepeat);
+    const grid = buildPatientGrid(1, withRepeat, [], { ...DEFAULT_GRID_SETTINGS, resolutionMin: 5, maxGapMin: 30 });
+    const r = checkPatient({ patientId: 1, externalId: 'p1', timeZone: 'Europe/Oslo' }, withRepeat, grid, settings);
     const dst = r.findings.find((x) => x.check === 'dst_repeat')!;
     expect(dst.count).toBe(12);
     expect(dst.fix).toMatchObject({ kind: 'dedupe_readings', by: 'bin', from: rs[start]!.ts, to: rs[start + 11]!.ts + 5 * MIN });

@@ -7,7 +7,9 @@ import type { QualityFinding, QualityFix } from '../../api/contract.js';
 import { READING_FLAGS, type ReadingKind } from '../../store/readings.js';
 import type { PatientGrid } from '../grid/build.js';
 import { CHANNELS, type Channel } from '../grid/channels.js';
+import { ZoneResolver } from '../time.js';
 import { countWindows } from '../windows.js';
+import { conflictGroups, SAME_VALUE_MMOL } from './conflicts.js';
 
 export const MGDL_PER_MMOL = 18.018;
 /** Sensors report from 40 mg/dL (Libre's floor 2.2 mmol/L = 39.6 mg/dL); lower values are rare. */
@@ -32,6 +34,8 @@ export interface QualityReading {
   bgMm: number;
   flags: number;
   kind: ReadingKind;
+  /** The source's local UTC offset (minutes) at the reading, when recorded. */
+  offsetMin?: number | null;
 }
 
 export interface QualityEvent {
@@ -104,9 +108,42 @@ export interface PatientCheckResult {
   presentChannels: Channel[];
 }
 
+/** Readings this close in time (different timestamps) come from one moment: an upload twice, or two sensors. */
+const SAME_MOMENT_MS = 60_000;
+/** Two sensors worn at once disagree by this much (mg/dL) at the same moment. */
+const OVERLAP_MGDL = { min: 40, max: 100 };
+/** Pairs of readings a moment apart within this time of each other form one overlap stretch. */
+const OVERLAP_JOIN_MS = 30 * 60_000;
+const MIN_OVERLAP_PAIRS = 3;
+const HOUR_MS = 3_600_000;
+
+/**
+ * The UTC offset change (minutes; > 0 spring forward, < 0 fall back) of a daylight-saving
+ * transition within 3 h of [from, to], from the patient's time zone when known, otherwise from
+ * the offsets the importer recorded per reading; 0 when there is none.
+ */
+function dstChangeNear(from: number, to: number, timeZone: string | null | undefined, readings: readonly QualityReading[]): number {
+  if (timeZone !== null && timeZone !== undefined) {
+    try {
+      const z = new ZoneResolver(timeZone);
+      return z.offsetAt(to + 3 * HOUR_MS) - z.offsetAt(from - 3 * HOUR_MS);
+    } catch {
+      // an unknown zone name: fall back to the recorded offsets
+    }
+  }
+  let first: number | null = null;
+  let last: number | null = null;
+  for (const r of readings) {
+    if (r.ts < from - 3 * HOUR_MS || r.ts > to + 3 * HOUR_MS || r.offsetMin === null || r.offsetMin === undefined) continue;
+    first ??= r.offsetMin;
+    last = r.offsetMin;
+  }
+  return first === null || last === null ? 0 : last - first;
+}
+
 /** Runs every per-patient check. `readings` in insertion (file) order. */
 export function checkPatient(
-  patient: { patientId: number; externalId: string },
+  patient: { patientId: number; externalId: string; timeZone?: string | null },
   readingsInFileOrder: readonly QualityReading[],
   grid: PatientGrid,
   settings: QualitySettings,
@@ -117,6 +154,7 @@ export function checkPatient(
   const add = (
     f: Omit<QualityFinding, 'patientId' | 'externalId' | 'channel' | 'from' | 'to' | 'fix'> & Partial<Pick<QualityFinding, 'channel' | 'from' | 'to' | 'fix'>>,
   ): void => {
+    const alternatives = f.alternatives !== undefined && f.alternatives.length > 0 ? { alternatives: f.alternatives } : {};
     findings.push({
       patientId,
       externalId,
@@ -128,6 +166,7 @@ export function checkPatient(
       severity: f.severity,
       message: f.message,
       count: f.count,
+      ...alternatives,
     });
   };
   const live = readingsInFileOrder.filter((r) => (r.kind === 'cgm' || r.kind === 'scan') && (r.flags & READING_FLAGS.removed) === 0);
@@ -279,15 +318,107 @@ export function checkPatient(
   // ---- time ----
   const dupCounts = new Map<number, number>();
   for (const r of sorted) dupCounts.set(r.ts, (dupCounts.get(r.ts) ?? 0) + 1);
+  // Same timestamp, different values: a conflict between two sources, not a harmless duplicate.
+  const conflicts = conflictGroups(sorted);
+  const conflictTs = new Set(conflicts.map((g) => g[0]!.ts));
+  if (conflicts.length > 0) {
+    const spreads = conflicts.map((g) => (Math.max(...g.map((r) => r.bgMm)) - Math.min(...g.map((r) => r.bgMm))) * MGDL_PER_MMOL).sort((a, b) => a - b);
+    const big = spreads.filter((d) => d >= 40).length;
+    const med = spreads[spreads.length >> 1]!;
+    const max = spreads[spreads.length - 1]!;
+    const resolve = (strategy: 'neighbours' | 'mean' | 'drop'): QualityFix => ({ kind: 'resolve_conflicts', patientId, strategy });
+    add({
+      check: 'conflicting_duplicates',
+      severity: 'warning',
+      count: conflicts.length,
+      from: conflicts[0]![0]!.ts,
+      to: conflicts[conflicts.length - 1]![0]!.ts,
+      message:
+        `${conflicts.length} timestamp(s) of ${externalId} hold different glucose values (differences: median ${med.toFixed(0)} mg/dL, largest ${max.toFixed(0)} mg/dL` +
+        `${big > 0 ? `; ${big} differ by 40 mg/dL or more` : ''}): two sources disagree at the same moment, so keeping "the first" would be arbitrary. ` +
+        `Keep the value consistent with the neighbouring readings (recommended), their mean, or drop both.`,
+      fix: resolve('neighbours'),
+      alternatives: [resolve('mean'), resolve('drop')],
+    });
+  }
   let dups = 0;
-  for (const n of dupCounts.values()) if (n > 1) dups += n - 1;
+  for (const [ts, n] of dupCounts) if (n > 1 && !conflictTs.has(ts)) dups += n - 1;
   if (dups > 0) {
     add({
       check: 'duplicate_timestamps',
       severity: 'warning',
       count: dups,
-      message: `${dups} reading(s) of ${externalId} repeat a timestamp already present (overlapping exports?). Keep the first of each.`,
+      message: `${dups} reading(s) of ${externalId} repeat a timestamp already present with the same value (overlapping exports?). Keep the first of each.`,
       fix: { kind: 'dedupe_readings', patientId, by: 'timestamp' },
+    });
+  }
+  // Readings a moment apart (distinct timestamps, < 1 min): the same value twice is a double
+  // upload; values 40–100 mg/dL apart over a stretch are two sensors worn at once.
+  const uploads: QualityReading[] = [];
+  const closePairs: { a: QualityReading; b: QualityReading; diffMgdl: number }[] = [];
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    const dt = b.ts - a.ts;
+    if (dt <= 0 || dt >= SAME_MOMENT_MS) continue;
+    const diff = Math.abs(b.bgMm - a.bgMm);
+    if (diff <= SAME_VALUE_MMOL) uploads.push(b);
+    else closePairs.push({ a, b, diffMgdl: diff * MGDL_PER_MMOL });
+  }
+  const uploadIds = new Set(uploads.map((r) => r.id));
+  if (uploads.length > 0) {
+    add({
+      check: 'duplicate_uploads',
+      severity: 'warning',
+      count: uploads.length,
+      from: uploads[0]!.ts,
+      to: uploads[uploads.length - 1]!.ts,
+      message: `${uploads.length} reading(s) of ${externalId} repeat the reading seconds before with the same value: the same data uploaded twice. Remove the repeats.`,
+      fix: { kind: 'remove_readings', patientId, timestamps: uploads.map((r) => r.ts) },
+    });
+  }
+  const overlapIds = new Set<number>();
+  const stretches: { a: QualityReading; b: QualityReading; diffMgdl: number }[][] = [];
+  for (const p of closePairs) {
+    if (p.diffMgdl < OVERLAP_MGDL.min || p.diffMgdl > OVERLAP_MGDL.max) continue;
+    const last = stretches[stretches.length - 1];
+    if (last !== undefined && p.a.ts - last[last.length - 1]!.b.ts <= OVERLAP_JOIN_MS) last.push(p);
+    else stretches.push([p]);
+  }
+  for (const stretch of stretches) {
+    if (stretch.length < MIN_OVERLAP_PAIRS) continue;
+    const from = stretch[0]!.a.ts;
+    const to = stretch[stretch.length - 1]!.b.ts;
+    // Every pair of readings a moment apart in the stretch (also those closer than 40 mg/dL).
+    const pairs = closePairs.filter((p) => p.a.ts >= from && p.b.ts <= to);
+    for (const p of pairs) overlapIds.add(p.a.id).add(p.b.id);
+    // Keep, of each pair, the reading closer to the line from the last reading before the
+    // stretch to the first after it: the kept trace joins the data on both sides.
+    const before = [...sorted].reverse().find((r) => r.ts < from && !overlapIds.has(r.id));
+    const after = sorted.find((r) => r.ts > to && !overlapIds.has(r.id));
+    const line = (ts: number): number | null => {
+      if (before !== undefined && after !== undefined) return before.bgMm + ((after.bgMm - before.bgMm) * (ts - before.ts)) / (after.ts - before.ts);
+      return before?.bgMm ?? after?.bgMm ?? null;
+    };
+    const drop: number[] = [];
+    for (const p of pairs) {
+      const ref = line(p.b.ts);
+      const dropA = ref === null ? false : Math.abs(p.a.bgMm - ref) > Math.abs(p.b.bgMm - ref);
+      drop.push(dropA ? p.a.ts : p.b.ts);
+    }
+    const spreads = stretch.map((p) => p.diffMgdl);
+    const minutes = Math.round((to - from) / 60_000);
+    add({
+      check: 'overlapping_sensors',
+      severity: 'warning',
+      count: pairs.length,
+      from,
+      to,
+      message:
+        `${externalId} has two sensors overlapping for ${minutes >= 120 ? `${(minutes / 60).toFixed(1)} h` : `${minutes} min`} from ${fmtTime(from)} to ${fmtTime(to)}: ` +
+        `${pairs.length} pairs of readings seconds apart differ by ${Math.min(...spreads).toFixed(0)}–${Math.max(...spreads).toFixed(0)} mg/dL (a new sensor started before the old one was removed); ` +
+        `the grid would average both. Keep one reading of each pair, the one that joins the trace before and after the stretch.`,
+      fix: { kind: 'remove_readings', patientId, timestamps: drop },
     });
   }
   const distinctTs = [...dupCounts.keys()];
@@ -313,7 +444,8 @@ export function checkPatient(
     if (dt <= 0 || dt > 15) continue;
     pairs++;
     // values already reported as unit mix-ups or status codes would only repeat those findings
-    const explained = (r: QualityReading): boolean => inUnitRun.has(r.id) || r.bgMm > MAX_MMOL || r.bgMm < SENSOR_LOW_MMOL;
+    const explained = (r: QualityReading): boolean =>
+      inUnitRun.has(r.id) || r.bgMm > MAX_MMOL || r.bgMm < SENSOR_LOW_MMOL || overlapIds.has(r.id) || uploadIds.has(r.id);
     if (Math.abs(sorted[i]!.bgMm - sorted[i - 1]!.bgMm) / dt > MAX_RATE_MMOL_PER_MIN && !explained(sorted[i]!) && !explained(sorted[i - 1]!)) {
       fast++;
       fastFrom ??= sorted[i - 1]!.ts;
@@ -343,6 +475,12 @@ export function checkPatient(
   for (let i = 1; i < fileOrder.length; i++) {
     const back = fileOrder[i - 1]!.ts - fileOrder[i]!.ts;
     if (back <= 0) continue;
+    // The importer moves wall-clock times of the hour a spring-forward change skips one hour
+    // forward, onto the next hour: the step back that follows is its own doing, not the data's.
+    const change = back <= 75 * 60_000 && back >= 45 * 60_000 - stepMs ? dstChangeNear(fileOrder[i]!.ts, fileOrder[i - 1]!.ts, patient.timeZone, fileOrder) : 0;
+    if (change > 0 && Math.abs(back - change * 60_000) <= Math.max(stepMs, 10 * 60_000)) {
+      continue;
+    }
     backwards++;
     backFrom = Math.min(backFrom ?? Infinity, fileOrder[i]!.ts);
     backTo = Math.max(backTo ?? -Infinity, fileOrder[i - 1]!.ts);
@@ -376,17 +514,26 @@ export function checkPatient(
       let j = i;
       while (j + 1 < bins.length && bins[j + 1] === bins[j]! + 1) j++;
       const minutes = (j - i + 1) * settings.resolutionMin;
-      if (minutes >= 45 && minutes <= 75) {
+      const from = bins[i]! * stepMs;
+      const to = (bins[j]! + 1) * stepMs;
+      // Only a daylight-saving transition of the patient's zone repeats an hour; doubles that
+      // are uploads or a second sensor are reported as such above.
+      const inStretch = sorted.filter((r) => r.ts >= from && r.ts < to);
+      const explainedElsewhere =
+        inStretch.length > 0 && inStretch.filter((r) => uploadIds.has(r.id) || overlapIds.has(r.id)).length * 2 >= inStretch.length - 1;
+      const change = minutes >= 45 && minutes <= 75 && !explainedElsewhere ? dstChangeNear(from, to, patient.timeZone, sorted) : 0;
+      if (change !== 0) {
         dstFound = true;
-        const from = bins[i]! * stepMs;
-        const to = (bins[j]! + 1) * stepMs;
         add({
           check: 'dst_repeat',
           severity: 'warning',
           count: j - i + 1,
           from,
           to,
-          message: `${externalId} has two readings per ${settings.resolutionMin}-min slot for ${minutes} min from ${fmtTime(from)}: a daylight-saving hour recorded twice. Keep one reading per slot.`,
+          message:
+            change < 0
+              ? `${externalId} has two readings per ${settings.resolutionMin}-min slot for ${minutes} min from ${fmtTime(from)}, at the daylight-saving change back of the patient's time zone: the repeated hour recorded twice. Keep one reading per slot.`
+              : `${externalId} has two readings per ${settings.resolutionMin}-min slot for ${minutes} min from ${fmtTime(from)}, at the daylight-saving change forward of the patient's time zone: readings stamped in the skipped hour were moved onto the next one. Keep one reading per slot.`,
           fix: { kind: 'dedupe_readings', patientId, by: 'bin', resolutionMin: settings.resolutionMin, from, to },
         });
       }

@@ -7,6 +7,7 @@ import { StudioError } from '../../errors.js';
 import type { Store } from '../../store/index.js';
 import { nowIso } from '../../util/json.js';
 import { loadPatientGrid } from '../grid/access.js';
+import { resolveConflicts } from './conflicts.js';
 import { checkCohort, checkPatient, type PatientCheckResult, type QualityEvent, type QualityReading, type QualitySettings } from './checks.js';
 
 export { checkCohort, checkPatient, type QualitySettings } from './checks.js';
@@ -33,7 +34,7 @@ export function qualitySettingsFor(store: Store, datasetId: number, input: unkno
 export async function runQualityCheck(store: Store, datasetId: number, settings: QualitySettings, progress: CheckProgress = {}): Promise<QualityReport> {
   const dataset = store.datasets.get(datasetId);
   const patients = store.patients.list(datasetId);
-  const readStmt = store.db.prepare('SELECT id, ts, bg_mM AS bgMm, flags, kind FROM readings WHERE patient_id = ? ORDER BY id');
+  const readStmt = store.db.prepare('SELECT id, ts, bg_mM AS bgMm, flags, kind, utc_offset_min AS offsetMin FROM readings WHERE patient_id = ? ORDER BY id');
   const eventStmt = store.db.prepare('SELECT ts, kind, value, flags FROM events WHERE patient_id = ? ORDER BY id');
   const results: PatientCheckResult[] = [];
   for (const [i, p] of patients.entries()) {
@@ -41,7 +42,7 @@ export async function runQualityCheck(store: Store, datasetId: number, settings:
     const readings = readStmt.all(p.id) as QualityReading[];
     const grid = loadPatientGrid(store, p.id, { resolutionMin: settings.resolutionMin, maxGapMin: settings.maxGapMin });
     const events = eventStmt.all(p.id) as QualityEvent[];
-    results.push(checkPatient({ patientId: p.id, externalId: p.externalId }, readings, grid, settings, events));
+    results.push(checkPatient({ patientId: p.id, externalId: p.externalId, timeZone: p.timeZone }, readings, grid, settings, events));
     progress.onProgress?.(i + 1, patients.length);
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -113,6 +114,8 @@ function applyOne(store: Store, datasetId: number, fix: QualityFix): number {
       return store.quality.shiftTime(fix.patientId, fix.from, fix.to, fix.offsetMin * 60_000);
     case 'drop_channel':
       return store.quality.dropChannel(datasetId, fix.channel);
+    case 'resolve_conflicts':
+      return resolveConflicts(store, fix.patientId, fix.strategy, fix.from, fix.to);
   }
 }
 
