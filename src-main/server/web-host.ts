@@ -186,7 +186,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
           return sendError(res, new StudioError('INVALID_INPUT', 'Content-Type must be application/octet-stream.'));
         }
         try {
-          const saved = await receiveUpload(req, url.searchParams.get('name') ?? '', service.layout.uploads, maxUpload);
+          const batch = url.searchParams.get('batch');
+          if (batch !== null && !UPLOAD_BATCH.test(batch)) {
+            return sendError(res, new StudioError('INVALID_INPUT', 'The upload batch must be 8–64 letters, digits, "-" or "_".'));
+          }
+          const saved = await receiveUpload(req, url.searchParams.get('name') ?? '', service.layout.uploads, maxUpload, batch);
           send(res, 200, JSON.stringify({ ok: true, result: saved }));
         } catch (e) {
           const err = toStudioError(e);
@@ -338,12 +342,31 @@ export function sanitiseUploadName(name: string): string {
   return base === '' ? 'upload' : base;
 }
 
+/** A client-chosen id that puts the files picked together into one upload folder. */
+const UPLOAD_BATCH = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** `name` in `dir`, or "stem-2.ext", "stem-3.ext" … when a file of the batch already has it. */
+function freeName(dir: string, name: string): string {
+  if (!existsSync(join(dir, name))) return name;
+  const dot = name.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  for (let i = 2; ; i++) if (!existsSync(join(dir, `${stem}-${i}${ext}`))) return `${stem}-${i}${ext}`;
+}
+
 /**
  * Streams a request body to `<uploads>/<random>/<sanitised name>` and returns the
- * server-side path (for datasets.detect / preview / import). Over `limit` bytes the partial
- * file is removed and a 413 is thrown.
+ * server-side path (for datasets.detect / preview / import). Files sent with the same
+ * `batch` (picked together in the import wizard) share one folder, so the files of one
+ * export (Nightscout entries, treatments and profile) import together whatever their order.
+ * Over `limit` bytes the partial file is removed and a 413 is thrown.
  */
-function receiveUpload(req: IncomingMessage, name: string, uploadsDir: string, limit: number): Promise<{ path: string; name: string; bytes: number }> {
+function receiveUpload(
+  req: IncomingMessage,
+  name: string,
+  uploadsDir: string,
+  limit: number,
+  batch: string | null = null,
+): Promise<{ path: string; name: string; bytes: number }> {
   const tooLarge = (bytes: number): StudioError =>
     new StudioError(
       'INVALID_INPUT',
@@ -354,9 +377,9 @@ function receiveUpload(req: IncomingMessage, name: string, uploadsDir: string, l
     );
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > limit) return Promise.reject(tooLarge(declared));
-  const dir = join(uploadsDir, randomBytes(9).toString('base64url'));
+  const dir = join(uploadsDir, batch ?? randomBytes(9).toString('base64url'));
   mkdirSync(dir, { recursive: true });
-  const safe = sanitiseUploadName(name);
+  const safe = freeName(dir, sanitiseUploadName(name));
   const path = join(dir, safe);
   const out = createWriteStream(path, { flags: 'wx' });
   return new Promise((resolveUpload, reject) => {
@@ -367,7 +390,9 @@ function receiveUpload(req: IncomingMessage, name: string, uploadsDir: string, l
       settled = true;
       req.unpipe(out);
       out.destroy();
-      rmSync(dir, { recursive: true, force: true });
+      // A batch folder holds the other files of the pick: remove only this one.
+      if (batch === null) rmSync(dir, { recursive: true, force: true });
+      else rmSync(path, { force: true });
       reject(err);
     };
     req.on('data', (c: Buffer) => {

@@ -119,6 +119,15 @@ export function supportsUpload(): boolean {
   return window.studio === undefined || typeof window.studio.pathForFile === 'function';
 }
 
+/** A fresh id for the files of one pick (`uploadFile(…, batch)`): 16 random bytes, base64url. */
+export function uploadBatchId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...b))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
+
 export interface UploadedFile {
   /** Server-side path, for datasets.detect / preview / import. */
   path: string;
@@ -132,7 +141,7 @@ export interface UploadedFile {
  * Desktop app: the service runs on this machine, so the file is read where it is; the preload
  * gives the path of a file the user picked or dropped (nothing else), no copy is made.
  */
-export function uploadFile(file: File, onProgress?: (sent: number, total: number) => void, signal?: AbortSignal): Promise<UploadedFile> {
+export function uploadFile(file: File, onProgress?: (sent: number, total: number) => void, signal?: AbortSignal, batch?: string): Promise<UploadedFile> {
   const bridge = window.studio;
   if (bridge !== undefined) {
     const path = typeof bridge.pathForFile === 'function' ? bridge.pathForFile(file) : '';
@@ -149,7 +158,8 @@ export function uploadFile(file: File, onProgress?: (sent: number, total: number
   }
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api/upload?name=${encodeURIComponent(file.name)}`);
+    // Files picked together share a batch, so the web host puts them in one folder (a Nightscout export's files import together).
+    xhr.open('POST', `/api/upload?name=${encodeURIComponent(file.name)}${batch === undefined ? '' : `&batch=${encodeURIComponent(batch)}`}`);
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
     xhr.withCredentials = true;
     xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.lengthComputable ? e.total : file.size);

@@ -1,0 +1,106 @@
+/**
+ * Files picked together in the browser form one batch on the web host, so a Nightscout
+ * export's entries, treatments and profile import together in any order (issue 14 item 5:
+ * the browser used to import each upload alone: "no profile imported", no basal).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StudioService } from '../../../src-main/engine/api/service.js';
+import { importFiles } from '../../../src-main/engine/data/import-service.js';
+import { silentLogger } from '../../../src-main/engine/logger.js';
+import { startWebHost, type WebHost } from '../../../src-main/server/web-host.js';
+import { SHARED_FIXTURES, tempDir } from '../../helpers/tmp.js';
+
+const NS = join(SHARED_FIXTURES, 'formats/nightscout');
+const FILES = ['nightscout_entries.json', 'nightscout_treatments.json', 'nightscout_profiles.json'];
+
+let tmp: { dir: string; cleanup: () => void };
+let service: StudioService;
+let host: WebHost;
+
+function post(path: string, headers: Record<string, string>, body: Buffer | string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: host.port, path, method: 'POST', headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+const upload = async (name: string, batch?: string): Promise<{ status: number; path: string }> => {
+  const q = `/api/upload?name=${name}${batch === undefined ? '' : `&batch=${batch}`}`;
+  const res = await post(q, { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/octet-stream' }, readFileSync(join(NS, name)));
+  return { status: res.status, path: res.status === 200 ? (JSON.parse(res.body) as { result: { path: string } }).result.path : '' };
+};
+const call = async <T>(method: string, body: unknown): Promise<T> => {
+  const res = await post(`/api/call/${method}`, { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' }, JSON.stringify(body));
+  const env = JSON.parse(res.body) as { ok: boolean; result: T; error?: { message: string } };
+  if (!env.ok) throw new Error(env.error?.message ?? res.body);
+  return env.result;
+};
+
+interface Report {
+  readings: number;
+  events: number;
+  files: { file: string; warnings: { code: string; message: string }[]; notes: string[] }[];
+}
+
+beforeAll(async () => {
+  tmp = tempDir();
+  service = new StudioService({ dataDir: join(tmp.dir, 'data'), logger: silentLogger });
+  host = await startWebHost({ service, staticDir: tmp.dir });
+});
+afterAll(async () => {
+  await host.close();
+  service.close();
+  tmp.cleanup();
+});
+
+describe('upload batches', () => {
+  it('a Nightscout export picked together imports as the CLI imports its folder, in every order', async () => {
+    const cli = await importFiles(join(tmp.dir, 'cli.sqlite'), { paths: [NS], dataset: 'cli', create: true });
+    expect(cli.events).toBeGreaterThan(0);
+    const orders = [
+      [0, 1, 2],
+      [1, 0, 2],
+      [2, 1, 0],
+      [1, 2, 0],
+    ];
+    for (const [k, order] of orders.entries()) {
+      const batch = `batch-${k}-abcdefgh`;
+      const paths: string[] = [];
+      for (const i of order) paths.push((await upload(FILES[i]!, batch)).path);
+      expect(new Set(paths.map((p) => dirname(p))).size).toBe(1);
+      const r = await call<Report>('datasets.import', { paths, dataset: `ns-${k}`, create: true });
+      expect({ readings: r.readings, events: r.events }, `order ${order.join(',')}`).toEqual({ readings: cli.readings, events: cli.events });
+      const said = r.files.flatMap((f) => [...f.warnings.map((w) => w.message), ...f.notes]).join(' ');
+      expect(said).not.toMatch(/no profile/i);
+      // The batch folder goes with the import.
+      expect(existsSync(dirname(paths[0]!))).toBe(false);
+    }
+    // Delivered basal rebuilt from the profile is among the events, as from the command line.
+    const basal = (name: string): number =>
+      (
+        service.store.db
+          .prepare(
+            "SELECT COUNT(*) AS n FROM events e JOIN patients p ON p.id = e.patient_id JOIN datasets d ON d.id = p.dataset_id WHERE d.name = ? AND e.kind IN ('basal_rate', 'basal_dose')",
+          )
+          .get(name) as { n: number }
+      ).n;
+    expect(basal('ns-0')).toBeGreaterThan(0);
+    expect(basal('ns-2')).toBe(basal('ns-0'));
+  });
+
+  it('two files of the same name in one batch keep both; a bad batch id is refused', async () => {
+    const a = await upload(FILES[0]!, 'same-name-batch');
+    const b = await upload(FILES[0]!, 'same-name-batch');
+    expect(dirname(a.path)).toBe(dirname(b.path));
+    expect(b.path).toMatch(/nightscout_entries-2\.json$/);
+    expect((await upload(FILES[0]!, '../evil')).status).toBe(400);
+    expect((await upload(FILES[0]!, 'short')).status).toBe(400);
+  });
+});
