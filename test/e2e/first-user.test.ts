@@ -1,0 +1,117 @@
+/**
+ * Issue 14, walked in Debian chromium against `ttm-studio serve` as a first user would:
+ * a Clarity export whose header says mmol/L over mg/dL values stops at the preview with a
+ * question (item 7); a Nightscout export's three files picked together import as the CLI
+ * imports their folder, whatever their order (item 5); the data report prints the consensus
+ * targets (item 4). Screenshots at 1280×800: test/e2e/screenshots/fu-*.png.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { importFiles } from '../../src-main/engine/data/import-service.js';
+import { SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
+import { apiCall, launchChromium, SCREENSHOT_DIR, startServe, watchProblems, type RunningHost } from './helpers.js';
+
+const NS = join(SHARED_FIXTURES, 'formats/nightscout');
+
+let tmp: { dir: string; cleanup: () => void };
+let host: RunningHost;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let problems: string[];
+const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SCREENSHOT_DIR, `fu-${name}.png`) });
+
+beforeAll(async () => {
+  tmp = tempDir();
+  host = await startServe(join(tmp.dir, 'data'));
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  page = await context.newPage();
+  problems = watchProblems(page);
+  await page.goto(host.loginUrl);
+  await page.getByTestId('page-data').waitFor();
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await host?.stop();
+  tmp?.cleanup();
+});
+
+describe('a first user in Debian chromium (issue 14)', () => {
+  it('a Clarity file labelled mmol/L with mg/dL values: the preview stops and asks before anything is written', async () => {
+    const file = join(tmp.dir, 'clarity-mislabelled.csv');
+    writeFileSync(
+      file,
+      readFileSync(join(SHARED_FIXTURES, 'formats/dexcom-clarity-synthetic.csv'), 'utf8').replace('Glucose Value (mg/dL)', 'Glucose Value (mmol/L)'),
+    );
+    await page.getByTestId('import-input').setInputFiles(file);
+    const question = page.getByTestId('unit-question');
+    await question.waitFor();
+    await expect(question.textContent()).resolves.toMatch(/says mmol\/L, but the values are mg\/dL/);
+    await expect(page.getByTestId('preview-warnings').textContent()).resolves.toMatch(/e\.g\. 144, 143, 142/);
+    await expect(page.getByTestId('import-run').isDisabled()).resolves.toBe(true);
+    // The preview shows the values as they are: 144 mg/dL, not 2,595.
+    await expect(page.getByTestId('preview-table').locator('tbody tr').first().textContent()).resolves.toContain('144');
+    await page.getByTestId('import-name').fill('clarity-unit');
+    await question.scrollIntoViewIfNeeded();
+    await shot('unit-question');
+    // Nothing was written while the question was open.
+    expect((await apiCall<{ name: string }[]>(host, 'datasets.list')).map((d) => d.name)).not.toContain('clarity-unit');
+    await page.getByTestId('unit-as-mgdl').click();
+    await expect(page.getByTestId('import-run').isDisabled()).resolves.toBe(false);
+    await page.getByTestId('import-run').click();
+    await page.getByTestId('import-report').waitFor();
+    await expect(page.getByTestId('import-report').textContent()).resolves.toMatch(/3,922 readings/);
+    await page.getByTestId('import-report').scrollIntoViewIfNeeded();
+    await shot('unit-imported');
+    const report = await apiCall<{ patients: { externalId: string; meanMgdl: number | null }[] }>(host, 'quality.check', { dataset: 'clarity-unit' });
+    expect(report.patients.length).toBe(1);
+    const trace = await apiCall<{ channels: { bg_mM: (number | null)[] } }>(host, 'patients.trace', {
+      dataset: 'clarity-unit',
+      patient: 'clarity-mislabelled',
+      channels: ['bg_mM'],
+    });
+    const values = trace.channels.bg_mM.filter((v): v is number => v !== null && Number.isFinite(v));
+    expect(Math.max(...values)).toBeLessThan(33.3);
+    await page.getByRole('button', { name: 'Clear' }).click();
+  });
+
+  it('Nightscout entries, treatments and profile picked together import as the CLI imports them, in any order', async () => {
+    const cli = await importFiles(join(tmp.dir, 'cli.sqlite'), { paths: [NS], dataset: 'cli', create: true });
+    // Profile last and treatments first: the order a file dialog may hand them over.
+    await page
+      .getByTestId('import-input')
+      .setInputFiles([join(NS, 'nightscout_treatments.json'), join(NS, 'nightscout_entries.json'), join(NS, 'nightscout_profiles.json')]);
+    await expect(page.getByTestId('detections').textContent()).resolves.toContain('Nightscout');
+    await page.getByTestId('import-name').fill('ns-browser');
+    await page.getByTestId('import-run').click();
+    const report = page.getByTestId('import-report');
+    await report.waitFor();
+    const text = (await report.textContent()) ?? '';
+    expect(text).toContain(`${cli.readings.toLocaleString('en-US')} readings and ${cli.events.toLocaleString('en-US')} events`);
+    expect(text).not.toMatch(/no profile/i);
+    await report.scrollIntoViewIfNeeded();
+    await shot('nightscout-imported');
+  });
+
+  it('the data report prints the consensus targets', async () => {
+    const r = await apiCall<{ path: string }>(host, 'reports.generate', { dataset: 'ns-browser', unit: 'mg/dL' });
+    const name = r.path.split(/[\\/]/).pop()!;
+    await page.goto(`${host.url}api/reports/${name}?inline=1`);
+    const ranges = page.locator('table', { hasText: 'Consensus target' }).first();
+    await ranges.waitFor();
+    const text = (await ranges.textContent()) ?? '';
+    for (const t of ['< 5 % (above 250)', '< 25 % (above 180)', '> 70 % (70–180)', '< 4 % (below 70)', '< 1 % (below 54)']) expect(text).toContain(t);
+    await ranges.scrollIntoViewIfNeeded();
+    await shot('data-report-targets');
+    await page.goto(host.url);
+  });
+
+  it('no console or CSP errors', () => {
+    expect(problems).toEqual([]);
+  });
+});
