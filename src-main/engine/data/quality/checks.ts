@@ -318,40 +318,10 @@ export function checkPatient(
   // ---- time ----
   const dupCounts = new Map<number, number>();
   for (const r of sorted) dupCounts.set(r.ts, (dupCounts.get(r.ts) ?? 0) + 1);
-  // Same timestamp, different values: a conflict between two sources, not a harmless duplicate.
-  const conflicts = conflictGroups(sorted);
-  const conflictTs = new Set(conflicts.map((g) => g[0]!.ts));
-  if (conflicts.length > 0) {
-    const spreads = conflicts.map((g) => (Math.max(...g.map((r) => r.bgMm)) - Math.min(...g.map((r) => r.bgMm))) * MGDL_PER_MMOL).sort((a, b) => a - b);
-    const big = spreads.filter((d) => d >= 40).length;
-    const med = spreads[spreads.length >> 1]!;
-    const max = spreads[spreads.length - 1]!;
-    const resolve = (strategy: 'neighbours' | 'mean' | 'drop'): QualityFix => ({ kind: 'resolve_conflicts', patientId, strategy });
-    add({
-      check: 'conflicting_duplicates',
-      severity: 'warning',
-      count: conflicts.length,
-      from: conflicts[0]![0]!.ts,
-      to: conflicts[conflicts.length - 1]![0]!.ts,
-      message:
-        `${conflicts.length} timestamp(s) of ${externalId} hold different glucose values (differences: median ${med.toFixed(0)} mg/dL, largest ${max.toFixed(0)} mg/dL` +
-        `${big > 0 ? `; ${big} differ by 40 mg/dL or more` : ''}): two sources disagree at the same moment, so keeping "the first" would be arbitrary. ` +
-        `Keep the value consistent with the neighbouring readings (recommended), their mean, or drop both.`,
-      fix: resolve('neighbours'),
-      alternatives: [resolve('mean'), resolve('drop')],
-    });
-  }
-  let dups = 0;
-  for (const [ts, n] of dupCounts) if (n > 1 && !conflictTs.has(ts)) dups += n - 1;
-  if (dups > 0) {
-    add({
-      check: 'duplicate_timestamps',
-      severity: 'warning',
-      count: dups,
-      message: `${dups} reading(s) of ${externalId} repeat a timestamp already present with the same value (overlapping exports?). Keep the first of each.`,
-      fix: { kind: 'dedupe_readings', patientId, by: 'timestamp' },
-    });
-  }
+  const distinctTs = [...dupCounts.keys()];
+  const intervals: number[] = [];
+  for (let i = 1; i < distinctTs.length; i++) intervals.push(Math.round((distinctTs[i]! - distinctTs[i - 1]!) / 60_000));
+  const modal = mode(intervals.filter((x) => x > 0));
   // Readings a moment apart (distinct timestamps, < 1 min): the same value twice is a double
   // upload; values 40–100 mg/dL apart over a stretch are two sensors worn at once.
   const uploads: QualityReading[] = [];
@@ -421,10 +391,68 @@ export function checkPatient(
       fix: { kind: 'remove_readings', patientId, timestamps: drop },
     });
   }
-  const distinctTs = [...dupCounts.keys()];
-  const intervals: number[] = [];
-  for (let i = 1; i < distinctTs.length; i++) intervals.push(Math.round((distinctTs[i]! - distinctTs[i - 1]!) / 60_000));
-  const modal = mode(intervals.filter((x) => x > 0));
+  // Slots holding two readings for about an hour at a daylight-saving transition of the
+  // patient's zone: the repeated (or skipped and shifted) hour. The importer resolves a repeated
+  // wall-clock hour to its first occurrence, so both readings may share a timestamp.
+  const perBin = new Map<number, number>();
+  for (const r of sorted) perBin.set(Math.floor(r.ts / stepMs), (perBin.get(Math.floor(r.ts / stepMs)) ?? 0) + 1);
+  const dstStretches: { from: number; to: number; slots: number; minutes: number; change: number }[] = [];
+  if (modal === settings.resolutionMin) {
+    const bins = [...perBin.entries()]
+      .filter(([, n]) => n >= 2)
+      .map(([b]) => b)
+      .sort((x, y) => x - y);
+    for (let i = 0; i < bins.length;) {
+      let j = i;
+      while (j + 1 < bins.length && bins[j + 1] === bins[j]! + 1) j++;
+      const minutes = (j - i + 1) * settings.resolutionMin;
+      const from = bins[i]! * stepMs;
+      const to = (bins[j]! + 1) * stepMs;
+      // Doubles that are uploads or a second sensor are reported as such.
+      const inStretch = sorted.filter((r) => r.ts >= from && r.ts < to);
+      const explainedElsewhere =
+        inStretch.length > 0 && inStretch.filter((r) => uploadIds.has(r.id) || overlapIds.has(r.id)).length * 2 >= inStretch.length - 1;
+      const change = minutes >= 45 && minutes <= 75 && !explainedElsewhere ? dstChangeNear(from, to, patient.timeZone, sorted) : 0;
+      if (change !== 0) dstStretches.push({ from, to, slots: j - i + 1, minutes, change });
+      i = j + 1;
+    }
+  }
+  const inDst = (ts: number): boolean => dstStretches.some((x) => ts >= x.from && ts < x.to);
+  // Same timestamp, different values: a conflict between two sources, not a harmless duplicate.
+  const conflicts = conflictGroups(sorted).filter((g) => !inDst(g[0]!.ts));
+  const conflictTs = new Set(conflicts.map((g) => g[0]!.ts));
+  const conflictIds = new Set(conflicts.flatMap((g) => g.map((r) => r.id)));
+  if (conflicts.length > 0) {
+    const spreads = conflicts.map((g) => (Math.max(...g.map((r) => r.bgMm)) - Math.min(...g.map((r) => r.bgMm))) * MGDL_PER_MMOL).sort((a, b) => a - b);
+    const big = spreads.filter((d) => d >= 40).length;
+    const med = spreads[spreads.length >> 1]!;
+    const max = spreads[spreads.length - 1]!;
+    const resolve = (strategy: 'neighbours' | 'mean' | 'drop'): QualityFix => ({ kind: 'resolve_conflicts', patientId, strategy });
+    add({
+      check: 'conflicting_duplicates',
+      severity: 'warning',
+      count: conflicts.length,
+      from: conflicts[0]![0]!.ts,
+      to: conflicts[conflicts.length - 1]![0]!.ts,
+      message:
+        `${conflicts.length} timestamp(s) of ${externalId} hold different glucose values (differences: median ${med.toFixed(0)} mg/dL, largest ${max.toFixed(0)} mg/dL` +
+        `${big > 0 ? `; ${big} differ by 40 mg/dL or more` : ''}): two sources disagree at the same moment, so keeping "the first" would be arbitrary. ` +
+        `Keep the value consistent with the neighbouring readings (recommended), their mean, or drop both.`,
+      fix: resolve('neighbours'),
+      alternatives: [resolve('mean'), resolve('drop')],
+    });
+  }
+  let dups = 0;
+  for (const [ts, n] of dupCounts) if (n > 1 && !conflictTs.has(ts) && !inDst(ts)) dups += n - 1;
+  if (dups > 0) {
+    add({
+      check: 'duplicate_timestamps',
+      severity: 'warning',
+      count: dups,
+      message: `${dups} reading(s) of ${externalId} repeat a timestamp already present with the same value (overlapping exports?). Keep the first of each.`,
+      fix: { kind: 'dedupe_readings', patientId, by: 'timestamp' },
+    });
+  }
   if (modal !== null && modal !== settings.resolutionMin) {
     add({
       check: 'irregular_interval',
@@ -445,7 +473,13 @@ export function checkPatient(
     pairs++;
     // values already reported as unit mix-ups or status codes would only repeat those findings
     const explained = (r: QualityReading): boolean =>
-      inUnitRun.has(r.id) || r.bgMm > MAX_MMOL || r.bgMm < SENSOR_LOW_MMOL || overlapIds.has(r.id) || uploadIds.has(r.id);
+      inUnitRun.has(r.id) ||
+      r.bgMm > MAX_MMOL ||
+      r.bgMm < SENSOR_LOW_MMOL ||
+      overlapIds.has(r.id) ||
+      uploadIds.has(r.id) ||
+      conflictIds.has(r.id) ||
+      inDst(r.ts);
     if (Math.abs(sorted[i]!.bgMm - sorted[i - 1]!.bgMm) / dt > MAX_RATE_MMOL_PER_MIN && !explained(sorted[i]!) && !explained(sorted[i - 1]!)) {
       fast++;
       fastFrom ??= sorted[i - 1]!.ts;
@@ -501,44 +535,20 @@ export function checkPatient(
       }
     }
   }
-  // bins holding two readings at distinct times for about an hour: the repeated DST hour
-  const perBin = new Map<number, number>();
-  for (const ts of distinctTs) perBin.set(Math.floor(ts / stepMs), (perBin.get(Math.floor(ts / stepMs)) ?? 0) + 1);
-  let dstFound = false;
-  if (modal === settings.resolutionMin) {
-    const bins = [...perBin.entries()]
-      .filter(([, n]) => n >= 2)
-      .map(([b]) => b)
-      .sort((x, y) => x - y);
-    for (let i = 0; i < bins.length;) {
-      let j = i;
-      while (j + 1 < bins.length && bins[j + 1] === bins[j]! + 1) j++;
-      const minutes = (j - i + 1) * settings.resolutionMin;
-      const from = bins[i]! * stepMs;
-      const to = (bins[j]! + 1) * stepMs;
-      // Only a daylight-saving transition of the patient's zone repeats an hour; doubles that
-      // are uploads or a second sensor are reported as such above.
-      const inStretch = sorted.filter((r) => r.ts >= from && r.ts < to);
-      const explainedElsewhere =
-        inStretch.length > 0 && inStretch.filter((r) => uploadIds.has(r.id) || overlapIds.has(r.id)).length * 2 >= inStretch.length - 1;
-      const change = minutes >= 45 && minutes <= 75 && !explainedElsewhere ? dstChangeNear(from, to, patient.timeZone, sorted) : 0;
-      if (change !== 0) {
-        dstFound = true;
-        add({
-          check: 'dst_repeat',
-          severity: 'warning',
-          count: j - i + 1,
-          from,
-          to,
-          message:
-            change < 0
-              ? `${externalId} has two readings per ${settings.resolutionMin}-min slot for ${minutes} min from ${fmtTime(from)}, at the daylight-saving change back of the patient's time zone: the repeated hour recorded twice. Keep one reading per slot.`
-              : `${externalId} has two readings per ${settings.resolutionMin}-min slot for ${minutes} min from ${fmtTime(from)}, at the daylight-saving change forward of the patient's time zone: readings stamped in the skipped hour were moved onto the next one. Keep one reading per slot.`,
-          fix: { kind: 'dedupe_readings', patientId, by: 'bin', resolutionMin: settings.resolutionMin, from, to },
-        });
-      }
-      i = j + 1;
-    }
+  const dstFound = dstStretches.length > 0;
+  for (const x of dstStretches) {
+    add({
+      check: 'dst_repeat',
+      severity: 'warning',
+      count: x.slots,
+      from: x.from,
+      to: x.to,
+      message:
+        x.change < 0
+          ? `${externalId} has two readings per ${settings.resolutionMin}-min slot for ${x.minutes} min from ${fmtTime(x.from)}, at the daylight-saving change back of the patient's time zone: the repeated hour recorded twice. Keep one reading per slot.`
+          : `${externalId} has two readings per ${settings.resolutionMin}-min slot for ${x.minutes} min from ${fmtTime(x.from)}, at the daylight-saving change forward of the patient's time zone: readings stamped in the skipped hour were moved onto the next one. Keep one reading per slot.`,
+      fix: { kind: 'dedupe_readings', patientId, by: 'bin', resolutionMin: settings.resolutionMin, from: x.from, to: x.to },
+    });
   }
   if (backwards > 0) {
     add({
