@@ -2,7 +2,7 @@
  * Electron main process: single instance, the StudioService, the privileged app:// scheme
  * serving the renderer with its CSP, one locked-down window, IPC transport.
  */
-import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, utilityProcess } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { utilityProcessSpawn } from '../engine/train/host.js';
 import { createLogger } from '../engine/logger.js';
 import { dataDirLayout, resolveDataDir } from '../engine/paths.js';
 import { registerIpc } from './ipc.js';
+import { PickedPaths } from './picked-paths.js';
 import { buildMenu } from './menu.js';
 import { loadWindowBounds, saveWindowBounds } from './window-state.js';
 import {
@@ -60,7 +61,6 @@ async function start(): Promise<void> {
       spawnWorker: utilityProcessSpawn((script) => utilityProcess.fork(script, [], { serviceName: 'TTM Studio worker', stdio: 'inherit' })),
     });
   } catch (e) {
-    const { dialog } = await import('electron');
     dialog.showErrorBox('TTM Studio cannot open its data', e instanceof Error ? e.message : String(e));
     app.exit(1);
     return;
@@ -111,7 +111,26 @@ async function start(): Promise<void> {
   win.once('ready-to-show', () => win.show());
   win.on('close', () => saveWindowBounds(stateFile, { ...win.getNormalBounds(), maximized: win.isMaximized() }));
 
-  const unregister = registerIpc(ipcMain, service, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
+  const unregister = registerIpc(ipcMain, service, () => BrowserWindow.getAllWindows().map((w) => w.webContents), {
+    picked: new PickedPaths(),
+    // The native open dialog: several files, or folders (a Nightscout or Glucose-ML export).
+    showOpenDialog: async (sender, kind) => {
+      const owner = BrowserWindow.fromWebContents(sender) ?? win;
+      const r = await dialog.showOpenDialog(owner, {
+        title: kind === 'folder' ? 'Import folders' : 'Import files',
+        properties: kind === 'folder' ? ['openDirectory', 'multiSelections'] : ['openFile', 'multiSelections'],
+        ...(kind === 'files'
+          ? {
+              filters: [
+                { name: 'CGM exports', extensions: ['csv', 'tsv', 'txt', 'json', 'xml'] },
+                { name: 'All files', extensions: ['*'] },
+              ],
+            }
+          : {}),
+      });
+      return r.canceled ? [] : r.filePaths;
+    },
+  });
   Menu.setApplicationMenu(buildMenu({ dataDir, isMac: process.platform === 'darwin', navigate: (hash) => void win.loadURL(APP_ENTRY_URL + hash) }));
   await win.loadURL(APP_ENTRY_URL);
   // After the window shows: the Data page refreshes itself when the demo cohort lands.

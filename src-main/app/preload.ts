@@ -25,7 +25,14 @@ contextBridge.exposeInMainWorld('studio', {
   },
   // The import wizard needs the local path of a file the user picked or dropped; Electron
   // gives it only for such File objects, so this reveals nothing the user did not choose.
-  pathForFile: (file: unknown): string => (file instanceof File ? webUtils.getPathForFile(file) : ''),
+  // The main process records it: imports may read only paths the user picked.
+  pathForFile: async (file: unknown): Promise<string> => {
+    const path = file instanceof File ? webUtils.getPathForFile(file) : '';
+    if (path !== '') await ipcRenderer.invoke('studio:picked', path);
+    return path;
+  },
+  // The native open dialog in the main process: several files, or folders.
+  pickPaths: async (kind: unknown): Promise<Envelope> => (await ipcRenderer.invoke('studio:pick', kind === 'folder' ? 'folder' : 'files')) as Envelope,
   subscribe: (listener: (event: unknown) => void): (() => void) => {
     if (typeof listener !== 'function') throw new TypeError('listener must be a function');
     const handler = (_e: IpcRendererEvent, event: unknown): void => listener(event);

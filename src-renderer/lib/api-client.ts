@@ -18,8 +18,10 @@ interface Envelope {
 interface PreloadBridge {
   call(method: string, request: unknown): Promise<Envelope>;
   subscribe(listener: (event: unknown) => void): () => void;
-  /** The local path of a file the user picked or dropped (Electron's webUtils.getPathForFile). */
-  pathForFile?(file: File): string;
+  /** The local path of a file the user picked or dropped (Electron's webUtils.getPathForFile), recorded by the main process as picked. */
+  pathForFile?(file: File): string | Promise<string>;
+  /** The native open dialog (main process): files or folders; the envelope's result is the chosen paths. */
+  pickPaths?(kind: 'files' | 'folder'): Promise<Envelope>;
 }
 
 declare global {
@@ -119,6 +121,21 @@ export function supportsUpload(): boolean {
   return window.studio === undefined || typeof window.studio.pathForFile === 'function';
 }
 
+/** True in the desktop window, where the main process shows a native open dialog for files and folders. */
+export function supportsNativePick(): boolean {
+  return typeof window.studio?.pickPaths === 'function';
+}
+
+/** Opens the native dialog; the chosen paths (absolute, recorded as picked by the main process), [] when cancelled. */
+export async function pickNative(kind: 'files' | 'folder'): Promise<UploadedFile[]> {
+  const bridge = window.studio;
+  if (bridge?.pickPaths === undefined) return [];
+  const env = await bridge.pickPaths(kind);
+  if (!env.ok) throw new ApiError(env.error?.code ?? 'INTERNAL', env.error?.message ?? 'The open dialog failed.');
+  const paths = Array.isArray(env.result) ? env.result.filter((p): p is string => typeof p === 'string') : [];
+  return paths.map((path) => ({ path, name: path.split(/[\\/]/).pop() ?? path, bytes: 0 }));
+}
+
 /** A fresh id for the files of one pick (`uploadFile(…, batch)`): 16 random bytes, base64url. */
 export function uploadBatchId(): string {
   const b = crypto.getRandomValues(new Uint8Array(16));
@@ -144,17 +161,16 @@ export interface UploadedFile {
 export function uploadFile(file: File, onProgress?: (sent: number, total: number) => void, signal?: AbortSignal, batch?: string): Promise<UploadedFile> {
   const bridge = window.studio;
   if (bridge !== undefined) {
-    const path = typeof bridge.pathForFile === 'function' ? bridge.pathForFile(file) : '';
-    if (path === '') {
-      return Promise.reject(
-        new ApiError(
+    return Promise.resolve(typeof bridge.pathForFile === 'function' ? bridge.pathForFile(file) : '').then((path) => {
+      if (path === '') {
+        throw new ApiError(
           'UNSUPPORTED',
           `${file.name}: this file has no path on disk (was it dragged from another app?). Save it to a folder first, then import it.`,
-        ),
-      );
-    }
-    onProgress?.(file.size, file.size);
-    return Promise.resolve({ path, name: file.name, bytes: file.size });
+        );
+      }
+      onProgress?.(file.size, file.size);
+      return { path, name: file.name, bytes: file.size };
+    });
   }
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
