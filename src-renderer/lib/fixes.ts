@@ -83,15 +83,17 @@ export function describeFix(fix: QualityFix, patient: string | null, zone: Patie
         `Leave the channel ${fix.channel} out of this dataset's modelling view (grids, training windows).`,
         'The raw records stay; the channel is listed under the dataset’s dropped channels.',
       ];
-    case 'resolve_conflicts':
+    case 'resolve_conflicts': {
+      const where = `${fix.timestamps !== undefined ? `the ${plural(fix.timestamps.length, 'timestamp')}` : 'the timestamps'} of ${who}${rangeText(fix.from, fix.to, zone)} holding different glucose values`;
       return [
         fix.strategy === 'neighbours'
-          ? `At each timestamp of ${who}${rangeText(fix.from, fix.to, zone)} holding different glucose values, keep the reading closest to the neighbouring readings; mark the others removed.`
+          ? `At ${where}, keep the reading closest to the neighbouring readings; mark the others removed.`
           : fix.strategy === 'mean'
-            ? `At each timestamp of ${who}${rangeText(fix.from, fix.to, zone)} holding different glucose values, keep one reading set to their mean; mark the others removed.`
-            : `Mark every reading of ${who}${rangeText(fix.from, fix.to, zone)} at a timestamp holding different glucose values removed.`,
+            ? `At ${where}, keep one reading set to their mean; mark the others removed.`
+            : `Mark every reading at ${where} removed.`,
         'Removed readings stay in the store (flagged) and can be traced to their source file and row.',
       ];
+    }
     case 'shift_time':
       return [
         `Shift ${who}'s readings and events between ${formatLocal(fix.from, zone)} and ${formatLocal(fix.to, zone)} by ${fix.offsetMin > 0 ? '+' : ''}${fix.offsetMin} min (clock jump).`,

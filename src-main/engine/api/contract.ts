@@ -223,6 +223,8 @@ export const QualityFixSchema = z.discriminatedUnion('kind', [
       kind: z.literal('resolve_conflicts'),
       patientId: z.number().int(),
       strategy: z.enum(['neighbours', 'mean', 'drop']),
+      /** Only the conflicts at these timestamps (the finding's; default: every conflict in the range). */
+      timestamps: z.array(TimeBound).optional(),
       from: TimeBound.optional(),
       to: TimeBound.optional(),
     })

@@ -41,10 +41,11 @@ describe('conflicting duplicates (item 4)', () => {
     expect(c.count).toBe(30);
     expect(c.message).toMatch(/30 timestamp\(s\) of p1 hold different glucose values/);
     expect(c.message).toMatch(/median 50 mg\/dL, largest 50 mg\/dL; 20 differ by 40 mg\/dL or more/);
-    expect(c.fix).toEqual({ kind: 'resolve_conflicts', patientId: 1, strategy: 'neighbours' });
+    const timestamps = [...extra.slice(0, 30).map((x) => x.ts)].sort((a, b) => a - b);
+    expect(c.fix).toEqual({ kind: 'resolve_conflicts', patientId: 1, strategy: 'neighbours', timestamps });
     expect(c.alternatives).toEqual([
-      { kind: 'resolve_conflicts', patientId: 1, strategy: 'mean' },
-      { kind: 'resolve_conflicts', patientId: 1, strategy: 'drop' },
+      { kind: 'resolve_conflicts', patientId: 1, strategy: 'mean', timestamps },
+      { kind: 'resolve_conflicts', patientId: 1, strategy: 'drop', timestamps },
     ]);
     const d = r.findings.find((f) => f.check === 'duplicate_timestamps')!;
     expect(d.count).toBe(2);

@@ -427,7 +427,8 @@ export function checkPatient(
     const big = spreads.filter((d) => d >= 40).length;
     const med = spreads[spreads.length >> 1]!;
     const max = spreads[spreads.length - 1]!;
-    const resolve = (strategy: 'neighbours' | 'mean' | 'drop'): QualityFix => ({ kind: 'resolve_conflicts', patientId, strategy });
+    const conflictStamps = conflicts.map((g) => g[0]!.ts);
+    const resolve = (strategy: 'neighbours' | 'mean' | 'drop'): QualityFix => ({ kind: 'resolve_conflicts', patientId, strategy, timestamps: conflictStamps });
     add({
       check: 'conflicting_duplicates',
       severity: 'warning',

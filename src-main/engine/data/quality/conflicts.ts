@@ -42,18 +42,27 @@ function median(xs: readonly number[]): number {
 }
 
 /**
- * Resolves the patient's conflicting timestamps in [from, to). `neighbours`: keeps the reading
+ * Resolves the patient's conflicting timestamps in [from, to) (only those listed in
+ * `timestamps` when given). `neighbours`: keeps the reading
  * closest to the mean of the nearest readings before and after (the median of a neighbouring
  * timestamp's values when it holds several); `mean`: keeps the first reading, set to the mean;
  * `drop`: marks every reading of the timestamp removed. Returns the rows changed.
  */
-export function resolveConflicts(store: Store, patientId: number, strategy: 'neighbours' | 'mean' | 'drop', from = MIN_TS, to = MAX_TS): number {
+export function resolveConflicts(
+  store: Store,
+  patientId: number,
+  strategy: 'neighbours' | 'mean' | 'drop',
+  from = MIN_TS,
+  to = MAX_TS,
+  timestamps?: readonly number[],
+): number {
   const REMOVED = READING_FLAGS.removed;
   const rows = store.db
     .prepare(`SELECT id, ts, bg_mM AS bgMm FROM readings WHERE patient_id = ? AND (flags & ${REMOVED}) = 0 AND kind IN ('cgm', 'scan') ORDER BY ts, id`)
     .all(patientId) as Row[];
   const finite = rows.filter((r) => Number.isFinite(r.bgMm));
-  const groups = conflictGroups(finite).filter((g) => g[0]!.ts >= from && g[0]!.ts < to);
+  const only = timestamps === undefined ? null : new Set(timestamps);
+  const groups = conflictGroups(finite).filter((g) => g[0]!.ts >= from && g[0]!.ts < to && (only === null || only.has(g[0]!.ts)));
   if (groups.length === 0) return 0;
   // Values per timestamp, for the neighbours of a conflict.
   const byTs: { ts: number; values: number[] }[] = [];

@@ -115,7 +115,7 @@ function applyOne(store: Store, datasetId: number, fix: QualityFix): number {
     case 'drop_channel':
       return store.quality.dropChannel(datasetId, fix.channel);
     case 'resolve_conflicts':
-      return resolveConflicts(store, fix.patientId, fix.strategy, fix.from, fix.to);
+      return resolveConflicts(store, fix.patientId, fix.strategy, fix.from, fix.to, fix.timestamps);
   }
 }
 
