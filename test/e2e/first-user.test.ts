@@ -98,6 +98,32 @@ describe('a first user in Debian chromium (issue 14)', () => {
     await shot('nightscout-imported');
   });
 
+  it('an empty file is called empty (no mapping form); a file without a zone is told about the form field, not --tz', async () => {
+    const empty = join(tmp.dir, 'empty.csv');
+    writeFileSync(empty, '');
+    await page.getByTestId('import-input').setInputFiles(empty);
+    const said = page.getByTestId('import-empty');
+    await said.waitFor();
+    await expect(said.textContent()).resolves.toMatch(/empty\.csv\s+is empty \(0 bytes\): there is nothing to import/);
+    await expect(page.getByTestId('mapping-form').count()).resolves.toBe(0);
+    await expect(page.getByTestId('import-run').isDisabled()).resolves.toBe(true);
+    await said.scrollIntoViewIfNeeded();
+    await shot('empty-file');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    // Clarity timestamps are naive local time: without a zone the wizard points at its own field.
+    await page.getByTestId('import-input').setInputFiles(join(SHARED_FIXTURES, 'formats/dexcom-clarity-synthetic.csv'));
+    await page.getByTestId('preview-warnings').waitFor();
+    await page.getByTestId('import-name').fill('clarity-utc');
+    await page.getByTestId('import-run').click();
+    await page.getByTestId('import-report').waitFor();
+    const panel = (await page.getByTestId('import-panel').textContent()) ?? '';
+    expect(panel).toContain('Choose “Time zone of local timestamps”');
+    expect(panel).not.toContain('--tz');
+    await page.getByTestId('import-report').scrollIntoViewIfNeeded();
+    await shot('no-zone-warning');
+    await page.getByRole('button', { name: 'Clear' }).click();
+  });
+
   it('the data report prints the consensus targets', async () => {
     const r = await apiCall<{ path: string }>(host, 'reports.generate', { dataset: 'ns-browser', unit: 'mg/dL' });
     const name = r.path.split(/[\\/]/).pop()!;
