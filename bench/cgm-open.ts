@@ -141,11 +141,14 @@ function summaryRow(row: string, windows: number, m: ModelSummary, resolutionMin
   };
 }
 
+/** The classical baselines every evaluation reports beside the model under test. */
+const BASELINES = new Set(['persistence', 'ridge', 'ar2']);
+
 /** Rows of one group of a report: the TTM (renamed) and every baseline, all on the same windows. */
 export function accuracyRows(row: string, report: EvaluationReport, group: GroupReport['group'], ttmName: string, only?: 'ttm'): AccuracyRow[] {
   const g = report.groups.find((x) => x.group === group);
   if (g === undefined) return [];
-  const isTtm = (model: string): boolean => model.startsWith('ttm');
+  const isTtm = (model: string): boolean => !BASELINES.has(model);
   return g.models
     .filter((m) => only === undefined || isTtm(m.model))
     .map((m) => summaryRow(row, g.windows, m, report.resolutionMin, (model) => (isTtm(model) ? ttmName : model)));
@@ -157,7 +160,7 @@ export function ratios(
   ttmName: string,
 ): { persistence30: number | null; persistence60: number | null; best30: number | null; best60: number | null; best30Name: string; best60Name: string } {
   const ttm = rows.find((r) => r.model === ttmName);
-  const baselines = rows.filter((r) => r.model !== ttmName && !r.model.startsWith('ttm'));
+  const baselines = rows.filter((r) => BASELINES.has(r.model));
   const pers = baselines.find((r) => r.model === 'persistence');
   const best = (key: 'rmse30' | 'rmse60') => baselines.filter((r) => r[key] !== null).sort((a, b) => a[key]! - b[key]!)[0];
   const ratio = (a: number | null | undefined, b: number | null | undefined): number | null =>
@@ -186,7 +189,7 @@ export function accuracyTable(rows: readonly AccuracyRow[]): string {
   const byRow = new Map<string, AccuracyRow[]>();
   for (const r of rows) byRow.set(r.row, [...(byRow.get(r.row) ?? []), r]);
   for (const r of rows) {
-    const isTtm = r.model.startsWith('ttm');
+    const isTtm = !BASELINES.has(r.model);
     const q = isTtm ? ratios(byRow.get(r.row)!, r.model) : null;
     const rs = q === null ? '' : `${f2(q.persistence30)} / ${f2(q.persistence60)}`;
     const rb = q === null ? '' : `${f2(q.best30)} / ${f2(q.best60)}`;

@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     // Recipe choices: the validation part of the 15 training people, TTM beside the baselines.
     t = performance.now();
     const val = reportOf(await service.invoke('forecast.evaluate', { model: runName, dataset: 'bris', split: 'main', stride: R.scoreStride, part: 'val' }));
-    const selection = accuracyRows('validation (15 training people)', val, 'in_distribution', 'ttm');
+    const selection = accuracyRows('validation (15 training people)', val, 'in_distribution', 'ttm (this model)');
     process.stdout.write(`\n${runName} — recipe ${JSON.stringify(R)}\n${accuracyTable(selection)}\n\n`);
     log(`validation scoring ${secs(t)} s`);
     if (values['select-only']) return;

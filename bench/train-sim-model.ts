@@ -353,8 +353,8 @@ function modelCard(s: CardSummary, table: string): string {
 ${s.custom ? '> **Calibration run**: the recipe was changed on the command line; this is not the bundled model.\n\n' : ''}A TinyTimeMixer with the **TTM r2 512-96 architecture** (granite-tsfm config keys; context 512
 steps = 42 h 40 min, forecast 96 steps = 8 h at 5-minute resolution; 805,280 parameters),
 **trained from random weights by TTM Studio's own trainer on simulated type-1 glucose data**.
-It is the model TTM Studio uses for zero-shot forecasts when no other model is chosen, so the
-app and \`ttm-studio demo\` work offline.
+It was TTM Studio's default model until \`ttm-glucose-r2-512-96\` (trained on open real CGM)
+replaced it; it stays bundled so the two can be compared (docs/accuracy.md).
 
 **Not for clinical use.** It has never seen a real patient, it is not validated on real data,
 and it must not inform treatment decisions.

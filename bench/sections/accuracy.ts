@@ -60,7 +60,7 @@ export const accuracyBench: BenchSection = async (ctx) => {
         if (r.hypoMcc30 !== null)
           out.push({ section: 'accuracy', name: `${r.row} · ${r.model} hypo MCC@30`, value: r.hypoMcc30, unit: '', spread: 0, repeats: 1 });
       }
-      const q = ratios(rows, rows.find((r) => r.model.startsWith('ttm'))?.model ?? '');
+      const q = ratios(rows, rows[0]?.model ?? '');
       const row = rows[0]?.row ?? '';
       if (q.best60 !== null)
         out.push({ section: 'accuracy', name: `${row} · TTM RMSE@60 / best baseline`, value: q.best60, unit: '×', spread: 0, repeats: 1, note: q.best60Name });

@@ -29,9 +29,10 @@ export function bundledModelsDir(): string | null {
 
 /**
  * The model shipped with the app (models/<this>/: the TTM r2 512-96 architecture trained on
- * simulated glucose, see its MODEL_CARD.md). Zero-shot uses it when no other model is chosen.
+ * open real type-1 CGM, see its MODEL_CARD.md and docs/accuracy.md). Zero-shot uses it when no
+ * other model is chosen.
  */
-export const DEFAULT_BUNDLED_MODEL = 'ttm-sim-r2-512-96';
+export const DEFAULT_BUNDLED_MODEL = 'ttm-glucose-r2-512-96';
 
 /** The default bundled model's directory, or null when this installation lacks it. */
 export function defaultBundledModelDir(dir: string | null = bundledModelsDir()): string | null {

@@ -59,16 +59,35 @@ describe('bundled model', () => {
     expect(nonFinite).toBe(0);
   });
 
-  it('has a model card that says what it is and that it is not for clinical use', () => {
+  it('has a model card that says what it is, cites its data with their licences and that it is not for clinical use', () => {
     const card = readFileSync(join(MODEL_DIR, 'MODEL_CARD.md'), 'utf8');
     expect(card).toMatch(/not for clinical use/i);
-    expect(card).toMatch(/simulated/i);
     expect(card).toContain('ibm-granite/granite-timeseries-ttm-r2');
-    expect(card).not.toMatch(/Calibration run/);
-    // The held-out table the training script printed, with the three baselines.
-    for (const m of ['persistence', 'ridge', 'ar2']) expect(card).toMatch(new RegExp(`\\| ${m} +\\|`));
-    const summary = JSON.parse(readFileSync(join(MODEL_DIR, 'training-summary.json'), 'utf8')) as { custom: boolean; model: string };
-    expect(summary).toMatchObject({ custom: false, model: DEFAULT_BUNDLED_MODEL });
+    // Both open cohorts, with their licences, and the people held out of training.
+    expect(card).toMatch(/BrisT1D-Open[\s\S]*CC BY 4\.0/);
+    expect(card).toMatch(/HUPA-UCM[\s\S]*CC BY 4\.0/);
+    for (const p of ['P01', 'P03', 'P10', 'P17', 'P22']) expect(card).toContain(p);
+    // The evaluation table names the three baselines, and the card says where targets were missed.
+    for (const m of ['persistence', 'ridge', 'log-AR2']) expect(card).toContain(m);
+    expect(card).toMatch(/Targets missed/);
+    const summary = JSON.parse(readFileSync(join(MODEL_DIR, 'training-summary.json'), 'utf8')) as {
+      custom: boolean;
+      model: string;
+      heldOutPeople: string[];
+      rows: { row: string; model: string }[];
+    };
+    expect(summary).toMatchObject({ custom: false, model: DEFAULT_BUNDLED_MODEL, heldOutPeople: ['P01', 'P03', 'P10', 'P17', 'P22'] });
+    // Every row of the summary has the model and the three baselines on the same windows.
+    const rows = new Set(summary.rows.map((r) => r.row));
+    expect(rows.size).toBeGreaterThanOrEqual(3);
+    for (const row of rows) {
+      expect(
+        summary.rows
+          .filter((r) => r.row === row)
+          .map((r) => r.model)
+          .slice(1),
+      ).toEqual(['persistence', 'ridge', 'ar2']);
+    }
   });
 
   it('is registered as a bundled model when a data directory opens', () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoResult } from '../../../src-main/cli/commands/demo.js';
+import { DEFAULT_BUNDLED_MODEL } from '../../../src-main/engine/first-start.js';
 import { Store } from '../../../src-main/engine/store/index.js';
 import { REPO_ROOT, tempDir } from '../../helpers/tmp.js';
 
@@ -51,7 +52,7 @@ describe('ttm-studio demo', () => {
   it('runs every stage in a fresh data directory under --out, quickly', () => {
     expect(seconds).toBeLessThan(120);
     expect(result.dataDir).toBe(join(tmp.dir, 'out', 'data'));
-    expect(result.baseModel).toBe('ttm-sim-r2-512-96');
+    expect(result.baseModel).toBe(DEFAULT_BUNDLED_MODEL);
     expect(result.quality).toMatchObject({ patients: 3, errors: 0 });
     expect(result.quality.usableWindows).toBeGreaterThan(0);
     const ids = Object.values(result.runs);
@@ -62,7 +63,7 @@ describe('ttm-studio demo', () => {
     const store = Store.open(join(result.dataDir, 'studio.sqlite'));
     try {
       for (const id of ids) expect(store.runs.get(id).status).toBe('completed');
-      expect(store.models.resolve('ttm-sim-r2-512-96').source).toBe('bundled');
+      expect(store.models.resolve(DEFAULT_BUNDLED_MODEL).source).toBe('bundled');
       expect(store.models.resolve(result.fineTune.modelName).source).toBe('trained');
       expect(store.splits.list().find((s) => s.name === result.split)?.kind).toBe('hybrid');
     } finally {
