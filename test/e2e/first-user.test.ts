@@ -137,6 +137,28 @@ describe('a first user in Debian chromium (issue 14)', () => {
     await page.goto(host.url);
   });
 
+  it('the dataset chosen on one page stays chosen on the others and after a reload', async () => {
+    const list = await apiCall<{ id: number; name: string }[]>(host, 'datasets.list');
+    // Not the alphabetically first dataset.
+    const ns = list.find((d) => d.name === 'ns-browser')!;
+    expect([...list].sort((a, b) => a.name.localeCompare(b.name))[0]!.name).not.toBe('ns-browser');
+    await page.getByTestId('nav-data').click();
+    await page.getByTestId('page-data').waitFor();
+    await page.getByTestId('dataset-row-ns-browser').getByRole('button', { name: 'ns-browser' }).click();
+    for (const [nav, select] of [
+      ['nav-train', '#train-dataset'],
+      ['nav-forecast', '#fc-dataset'],
+      ['nav-evaluate', '#ev-dataset'],
+    ] as const) {
+      await page.getByTestId(nav).click();
+      await expect.poll(() => page.locator(select).inputValue(), { timeout: 10_000 }).toBe(String(ns.id));
+    }
+    await page.reload();
+    await page.getByTestId('nav-train').click();
+    await expect.poll(() => page.locator('#train-dataset').inputValue(), { timeout: 10_000 }).toBe(String(ns.id));
+    await shot('train-remembers-dataset');
+  });
+
   it('no console or CSP errors', () => {
     expect(problems).toEqual([]);
   });
