@@ -178,7 +178,7 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     await page.getByTestId('ev-report').waitFor({ timeout: 60_000 });
     const mmol = Number(await page.locator('[data-testid$="-persistence-30"]').first().textContent());
     expect(mmol).toBeCloseTo(mg / 18.018, 1);
-    await expect(page.getByTestId('page-evaluate').textContent()).resolves.toContain('RMSE@30 (mmol/L)');
+    await expect(page.getByTestId('page-evaluate').textContent()).resolves.toContain('RMSE @ 30 min (mmol/L)');
     await shot('evaluate-mmol');
   }, 300_000);
 
@@ -197,6 +197,39 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     expect(await res.text()).toContain('<html');
     await shot('reports');
   }, 180_000);
+
+  it('layout at 1440, 1280 and 1024 px: no page scrolls sideways; the metric table fits; zone tables do not run under the other grid', async () => {
+    const sideways = (): Promise<number> => page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    for (const [w, h] of [
+      [1440, 900],
+      [1280, 800],
+      [1024, 700],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.getByTestId('nav-train').click();
+      await page.getByTestId('page-train').waitFor();
+      await expect.poll(sideways).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, `tf-train-${w}.png`) });
+      await page.getByTestId('nav-evaluate').click();
+      await page.getByTestId('ev-report').waitFor({ timeout: 60_000 });
+      await expect.poll(sideways).toBeLessThanOrEqual(0);
+      // Every model's column of the metric table is on screen (no scrolling inside the table either).
+      const table = page.locator('[data-testid^="ev-table-"]').first();
+      const overflow = await table.evaluate((el) => el.scrollWidth - (el.parentElement?.clientWidth ?? el.scrollWidth));
+      expect(overflow, `metric table at ${w} px`).toBeLessThanOrEqual(0);
+      // The Clarke zone table ends before the Parkes grid begins (same row) or lies above it (stacked).
+      const clarkeTable = page.locator('.grid-pair > div').nth(0).locator('table');
+      const parkes = page.locator('.grid-pair > div').nth(1);
+      const a = (await clarkeTable.boundingBox())!;
+      const b = (await parkes.boundingBox())!;
+      expect(a.x + a.width <= b.x + 1 || a.y + a.height <= b.y + 1, `zone table vs Parkes grid at ${w} px`).toBe(true);
+      await table.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SCREENSHOT_DIR, `tf-evaluate-${w}.png`) });
+      await page.locator('.grid-pair').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SCREENSHOT_DIR, `tf-evaluate-grids-${w}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
 
   it('dark theme renders the pages; no console or CSP errors', async () => {
     await page.getByTestId('nav-settings').click();
