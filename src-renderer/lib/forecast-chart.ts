@@ -10,6 +10,8 @@ import type { TraceData } from './trace-data.js';
 export const MODEL_DASHES: readonly (readonly number[])[] = [[], [10, 5], [12, 4, 2, 4], [4, 4]];
 export const ACTUAL_DASH: readonly number[] = [2, 4];
 export const MODEL_DASH_NAMES = ['solid', 'dashed', 'dash-dot', 'short dashes'] as const;
+/** Theme colours of the forecast models in order (the chart and the page's legend use the same). */
+export const MODEL_COLOUR_KEYS = ['accent', 'carbs', 'imputed', 'insulin'] as const;
 
 export interface ModelForecasts {
   name: string;

@@ -145,6 +145,26 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     await expect(origin.getAttribute('aria-valuenow')).resolves.toBe(String(Number(before) + 13));
     await page.keyboard.press('PageUp');
     await expect(origin.getAttribute('aria-valuenow')).resolves.toBe(String(Number(before) + 1));
+    // One legend, in the chart's colours: no uPlot legend with "—" values beside the page's.
+    await expect(page.locator('[data-testid="forecast-chart"] .u-legend').count()).resolves.toBe(0);
+    const legendColour = (i: number): Promise<string> => page.getByTestId(`forecast-legend-${i}`).evaluate((el) => getComputedStyle(el).borderTopColor);
+    const cssColour = (name: string): Promise<string> =>
+      page.evaluate((n) => {
+        const probe = document.createElement('span');
+        probe.style.color = getComputedStyle(document.documentElement).getPropertyValue(n).trim();
+        document.body.append(probe);
+        const c = getComputedStyle(probe).color;
+        probe.remove();
+        return c;
+      }, name);
+    expect(await legendColour(0)).toBe(await cssColour('--accent'));
+    expect(await legendColour(1)).toBe(await cssColour('--chart-carbs'));
+    // Charts elsewhere show labels without placeholder values.
+    await expect(page.locator('.u-legend .u-value').count()).resolves.toBe(0);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByTestId('forecast-legend').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'tf-forecast-legend-1280.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
     await shot('forecast');
   }, 120_000);
 
