@@ -111,3 +111,23 @@ export function newOperationId(prefix = 'op'): string {
   const rand = Math.random().toString(36).slice(2, 10);
   return `${prefix}-${Date.now().toString(36)}-${rand}`;
 }
+
+/**
+ * When something happened, for run tables: "just now", "5 min ago", "3 h ago" within a day,
+ * else this computer's local date and time ("2026-12-08 01:37"). `iso` null gives "—".
+ */
+export function formatWhen(iso: string | null, now = Date.now()): string {
+  if (iso === null) return '—';
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return iso;
+  const ago = now - t;
+  if (ago >= 0 && ago < 60_000) return 'just now';
+  if (ago >= 0 && ago < 3_600_000) return `${Math.floor(ago / 60_000)} min ago`;
+  if (ago >= 0 && ago < 86_400_000) return `${Math.floor(ago / 3_600_000)} h ago`;
+  return formatLocal(t, { timeZone: null, utcOffsetMin: -new Date(t).getTimezoneOffset() });
+}
+
+/** A run's "Finished" cell: a running or queued run has not finished, whatever an earlier attempt recorded. */
+export function finishedText(run: { status: string; finishedAt: string | null }, now = Date.now()): string {
+  return run.status === 'running' || run.status === 'queued' ? '—' : formatWhen(run.finishedAt, now);
+}

@@ -147,16 +147,18 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     await expect(origin.getAttribute('aria-valuenow')).resolves.toBe(String(Number(before) + 1));
     // One legend, in the chart's colours: no uPlot legend with "—" values beside the page's.
     await expect(page.locator('[data-testid="forecast-chart"] .u-legend').count()).resolves.toBe(0);
-    const legendColour = (i: number): Promise<string> => page.getByTestId(`forecast-legend-${i}`).evaluate((el) => getComputedStyle(el).borderTopColor);
+    // Strings evaluated in the page: this project's Node typings have no DOM.
+    const legendColour = (i: number): Promise<string> =>
+      page.evaluate<string>(`getComputedStyle(document.querySelector('[data-testid="forecast-legend-${i}"]')).borderTopColor`);
     const cssColour = (name: string): Promise<string> =>
-      page.evaluate((n) => {
+      page.evaluate<string>(`(() => {
         const probe = document.createElement('span');
-        probe.style.color = getComputedStyle(document.documentElement).getPropertyValue(n).trim();
+        probe.style.color = getComputedStyle(document.documentElement).getPropertyValue(${JSON.stringify(name)}).trim();
         document.body.append(probe);
         const c = getComputedStyle(probe).color;
         probe.remove();
         return c;
-      }, name);
+      })()`);
     expect(await legendColour(0)).toBe(await cssColour('--accent'));
     expect(await legendColour(1)).toBe(await cssColour('--chart-carbs'));
     // Charts elsewhere show labels without placeholder values.
