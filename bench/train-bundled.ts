@@ -21,10 +21,9 @@ import type { ApiEvent } from '../src-main/engine/api/contract.js';
 import { StudioService } from '../src-main/engine/api/service.js';
 import { createLogger } from '../src-main/engine/logger.js';
 import { saveCheckpoint } from '../src-main/engine/ttm/checkpoint.js';
-import { withHfConfigOverrides } from '../src-main/engine/ttm/hf-config.js';
+import { r2TtmConfig } from '../src-main/engine/ttm/adapt.js';
 import { initializeTtmWeights } from '../src-main/engine/ttm/init.js';
 import { accuracyRows, accuracyTable, COHORTS, cohortFiles, ensureCohort, HELD_OUT_PEOPLE, reportOf, repoRoot, type AccuracyRow } from './cgm-open.js';
-import { r2Config512x96 } from './train-sim-model.js';
 
 /** The recipe. Every number that shapes the model is here and in training-summary.json. */
 export const REAL_RECIPE = {
@@ -120,7 +119,7 @@ async function main(): Promise<void> {
     const initName = `r2-random-${R.initSeed}-${R.windowScaling}`;
     if (!service.store.models.list().some((m) => m.name === initName)) {
       const initDir = join(dataDir, 'init', initName);
-      const config = withHfConfigOverrides(r2Config512x96(), { scaling: R.windowScaling === 'none' ? null : R.windowScaling });
+      const config = r2TtmConfig(512, 96, { scaling: R.windowScaling === 'none' ? null : R.windowScaling });
       await saveCheckpoint(initDir, { config, weights: initializeTtmWeights(config, R.initSeed) });
       await service.invoke('models.import', { path: initDir, name: initName });
     }

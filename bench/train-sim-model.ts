@@ -28,7 +28,7 @@ import { StudioService } from '../src-main/engine/api/service.js';
 import type { EvaluationReport } from '../src-main/engine/forecast/evaluation-report.js';
 import { createLogger } from '../src-main/engine/logger.js';
 import { saveCheckpoint } from '../src-main/engine/ttm/checkpoint.js';
-import { parseHfConfig, type HfTtmConfig } from '../src-main/engine/ttm/hf-config.js';
+import { r2TtmConfig } from '../src-main/engine/ttm/adapt.js';
 import { initializeTtmWeights } from '../src-main/engine/ttm/init.js';
 
 /** The recipe. Every number that shapes the model is here, and is copied into the card. */
@@ -50,38 +50,6 @@ export const BUNDLED_RECIPE = {
   evalStride: 6,
   scoreStride: 3,
 } as const;
-
-/**
- * granite-tsfm's r2 `main` (512-96) architecture. Only keys that differ from
- * TinyTimeMixerConfig's defaults are listed; parseHfConfig fills the rest exactly as
- * `from_pretrained` would and the saved config.json has every key.
- */
-export function r2Config512x96(): HfTtmConfig {
-  return parseHfConfig({
-    context_length: 512,
-    prediction_length: 96,
-    patch_length: 64,
-    patch_stride: 64,
-    num_patches: 8,
-    d_model: 192,
-    decoder_d_model: 128,
-    num_layers: 2,
-    decoder_num_layers: 2,
-    adaptive_patching_levels: 3,
-    expansion_factor: 2,
-    dropout: 0,
-    head_dropout: 0,
-    mode: 'common_channel',
-    decoder_mode: 'common_channel',
-    gated_attn: true,
-    norm_mlp: 'LayerNorm',
-    scaling: 'std',
-    use_positional_encoding: false,
-    resolution_prefix_tuning: false,
-    num_input_channels: 1,
-    architectures: ['TinyTimeMixerForPrediction'],
-  });
-}
 
 interface Row {
   group: string;
@@ -204,7 +172,7 @@ async function main(): Promise<void> {
 
     // Seeded random r2 weights as the starting point (PyTorch constructor init, post_init false).
     const initDir = join(dataDir, 'init', 'r2-512-96-random');
-    const config = r2Config512x96();
+    const config = r2TtmConfig(512, 96);
     await saveCheckpoint(initDir, { config, weights: initializeTtmWeights(config, R.initSeed) });
     await service.invoke('models.import', { path: initDir, name: 'r2-random-init' });
 

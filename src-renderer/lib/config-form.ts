@@ -37,6 +37,7 @@ export const OMITTED_FIELDS = ['modelPath', 'splitConfig', 'loggingDir', 'device
 
 const GROUPS: Record<string, ConfigField['group']> = {
   trainingMode: 'Training',
+  scratchArchitecture: 'Training',
   freezeBackbone: 'Training',
   numEpochs: 'Training',
   batchSize: 'Training',
@@ -64,6 +65,7 @@ const GROUPS: Record<string, ConfigField['group']> = {
 
 const LABELS: Record<string, string> = {
   trainingMode: 'Training mode',
+  scratchArchitecture: 'Architecture (from scratch)',
   freezeBackbone: 'Freeze backbone',
   numEpochs: 'Epochs',
   batchSize: 'Batch size',

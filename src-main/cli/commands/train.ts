@@ -32,6 +32,7 @@ interface TrainOpts {
   lossHorizon?: number;
   lossTailWeight?: number;
   windowScaling?: string;
+  architecture?: string;
   device?: string;
   threads?: number;
   name?: string;
@@ -75,6 +76,7 @@ async function configFrom(opts: TrainOpts): Promise<{ config: Record<string, unk
   set('lossHorizonSteps', opts.lossHorizon);
   set('lossTailWeight', opts.lossTailWeight);
   set('windowScaling', opts.windowScaling);
+  set('scratchArchitecture', opts.architecture);
   set('device', opts.device);
   set('threads', opts.threads);
   if (
@@ -166,6 +168,7 @@ export function register(program: Command): void {
     .option('--loss-horizon <steps>', 'forecast steps the loss weighs fully (e.g. 24 = 2 h at 5 min)', intArg('--loss-horizon'))
     .option('--loss-tail-weight <w>', 'loss weight (0–1) of the steps after --loss-horizon', numArg('--loss-tail-weight'))
     .option('--window-scaling <kind>', "TTM's per-window scaler: inherit | std | mean | none (default inherit: the base model's)")
+    .option('--architecture <kind>', "network for --mode from_scratch: get_random_ttm (default) | r2 (the bundled model's geometry)")
     .option('--device <device>', 'cpu | cuda (falls back to CPU with a message)')
     .option('--threads <n>', 'onnxruntime threads', intArg('--threads'))
     .option('--name <name>', 'name of the trained model to register')

@@ -12,7 +12,7 @@ import { StudioError } from '../errors.js';
 import { isChannel, type Channel } from '../data/grid/channels.js';
 import { fitScaler } from '../data/scalers.js';
 import { materializeBatch, type Batch, type WindowDescriptor } from '../data/windows.js';
-import { adaptPretrained, hfOverridesForTtmConfig, randomTtmConfig } from '../ttm/adapt.js';
+import { adaptPretrained, hfOverridesForTtmConfig, r2TtmConfig, randomTtmConfig } from '../ttm/adapt.js';
 import type { Preprocessor } from '../ttm/checkpoint.js';
 import { effectiveContextLength, frequencyTokenForMinutes, outputLength, type HfTtmConfig } from '../ttm/hf-config.js';
 import { initializeTtmWeights, type ModelWeights } from '../ttm/init.js';
@@ -81,7 +81,10 @@ export function initialNetwork(config: TTMConfig, base: { config: HfTtmConfig; w
   if (config.trainingMode === 'from_scratch' || base === null) {
     if (config.trainingMode !== 'from_scratch')
       throw new StudioError('INVALID_INPUT', `${config.trainingMode} needs a base model; register one or use trainingMode "from_scratch".`);
-    const hf = randomTtmConfig(config.contextLength, config.forecastLength, 'small', { ...overrides, dropout: 0.2, head_dropout: 0.2 });
+    const hf =
+      config.scratchArchitecture === 'r2'
+        ? r2TtmConfig(config.contextLength, config.forecastLength, overrides)
+        : randomTtmConfig(config.contextLength, config.forecastLength, 'small', { ...overrides, dropout: 0.2, head_dropout: 0.2 });
     return { config: hf, weights: initializeTtmWeights(hf, config.seed), reinitialized: [] };
   }
   const channels = channelsOf(config);

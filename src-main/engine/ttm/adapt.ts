@@ -94,6 +94,48 @@ export function hfOverridesForTtmConfig(ttm: TTMConfig, options: TtmConfigBridge
   return overrides;
 }
 
+/**
+ * granite-tsfm's r2 geometry (the `main` 512-96 model: 8 patches of context/8 steps, d_model
+ * 192, decoder d_model 128, adaptive patching 3 levels, 2 + 2 layers, dropout 0) for any
+ * context divisible by 8: 805,280 parameters at 512-96 with one channel. Only keys that differ
+ * from TinyTimeMixerConfig's defaults are listed; parseHfConfig fills the rest as
+ * `from_pretrained` would.
+ */
+export function r2TtmConfig(contextLength: number, predictionLength: number, extra: Partial<HfTtmConfigInput> = {}): HfTtmConfig {
+  if (!Number.isInteger(contextLength) || contextLength < 64 || contextLength % 64 !== 0) {
+    throw new StudioError(
+      'INVALID_INPUT',
+      `The r2 architecture needs a context that is a multiple of 64 steps (8 patches, 3 patching levels); got ${contextLength}.`,
+    );
+  }
+  const patch = contextLength / 8;
+  return parseHfConfig({
+    context_length: contextLength,
+    prediction_length: predictionLength,
+    patch_length: patch,
+    patch_stride: patch,
+    num_patches: 8,
+    d_model: 192,
+    decoder_d_model: 128,
+    num_layers: 2,
+    decoder_num_layers: 2,
+    adaptive_patching_levels: 3,
+    expansion_factor: 2,
+    dropout: 0,
+    head_dropout: 0,
+    mode: 'common_channel',
+    decoder_mode: 'common_channel',
+    gated_attn: true,
+    norm_mlp: 'LayerNorm',
+    scaling: 'std',
+    use_positional_encoding: false,
+    resolution_prefix_tuning: false,
+    num_input_channels: 1,
+    architectures: ['TinyTimeMixerForPrediction'],
+    ...extra,
+  });
+}
+
 export type RandomTtmSize = 'small' | 'medium' | 'large';
 
 /** granite-tsfm's get_random_ttm sizing: patch length doubles while it divides the (even) context into ≥ 8 patches. */

@@ -21,6 +21,8 @@ export const LOSS_FUNCTIONS = ['mse', 'mae', 'huber', 'pinball'] as const;
 export const SPLIT_METHODS = ['temporal', 'patient_holdout', 'hybrid'] as const;
 /** TTM's per-window scaler inside the network ('inherit' = the base model's; 'none' = the global scaler alone). */
 export const WINDOW_SCALINGS = ['inherit', 'std', 'mean', 'none'] as const;
+/** Network built by trainingMode "from_scratch": granite-tsfm's get_random_ttm sizing, or the r2 geometry of the bundled and published r2 models. */
+export const SCRATCH_ARCHITECTURES = ['get_random_ttm', 'r2'] as const;
 
 export const DEFAULT_TTM_MODEL_PATH = 'ibm-granite/granite-timeseries-ttm-r2';
 
@@ -80,6 +82,12 @@ export const TtmConfigSchema = z
       .max(1)
       .default(0.1)
       .describe('Loss weight of the forecast steps after lossHorizonSteps (0 = ignore them, 1 = every step alike).'),
+    scratchArchitecture: z
+      .enum(SCRATCH_ARCHITECTURES)
+      .default('get_random_ttm')
+      .describe(
+        'Network for from_scratch: get_random_ttm (granite-tsfm sizing, small) or r2 (the r2 geometry, 805k parameters at 512-96; context a multiple of 64).',
+      ),
     windowScaling: z
       .enum(WINDOW_SCALINGS)
       .default('inherit')
@@ -123,6 +131,16 @@ export const TtmConfigSchema = z
         path: ['predictionFilterLength'],
         message: `(${c.predictionFilterLength}) cannot exceed forecastLength (${c.forecastLength})`,
       });
+    }
+    if (c.scratchArchitecture === 'r2' && c.trainingMode !== 'from_scratch') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scratchArchitecture'],
+        message: 'only applies to trainingMode "from_scratch" (fine-tuning keeps the base model\'s network)',
+      });
+    }
+    if (c.scratchArchitecture === 'r2' && c.contextLength % 64 !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['scratchArchitecture'], message: `r2 needs a contextLength that is a multiple of 64 (got ${c.contextLength})` });
     }
     if (c.trainingMode === 'zero_shot' && c.windowScaling !== 'inherit') {
       ctx.addIssue({ code: 'custom', path: ['windowScaling'], message: 'changes the network, so it needs training; leave it "inherit" for zero_shot' });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { adaptPretrained, hfOverridesForTtmConfig, randomTtmConfig } from '../../../src-main/engine/ttm/adapt.js';
-import { parseHfConfig } from '../../../src-main/engine/ttm/hf-config.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initialNetwork } from '../../../src-main/engine/forecast/ttm-model.js';
+import { adaptPretrained, hfOverridesForTtmConfig, r2TtmConfig, randomTtmConfig } from '../../../src-main/engine/ttm/adapt.js';
+import { parseHfConfig, parseHfConfigJson } from '../../../src-main/engine/ttm/hf-config.js';
+import { REPO_ROOT } from '../../helpers/tmp.js';
 import type { ModelWeights } from '../../../src-main/engine/ttm/init.js';
 import { countParameters, ttmParameterSpecs } from '../../../src-main/engine/ttm/parameter-shapes.js';
 import { parseSafetensors } from '../../../src-main/engine/ttm/safetensors.js';
@@ -61,5 +65,29 @@ describe('adapting pre-trained checkpoints', () => {
     expect(medium).toMatchObject({ context_length: 90, patch_length: 4, d_model: 128, adaptive_patching_levels: 3, num_patches: 22 });
     expect(randomTtmConfig(513, 96, 'large')).toMatchObject({ context_length: 512, d_model: 512, num_layers: 5 });
     expect(() => randomTtmConfig(10, 4, 'medium')).toThrow(/at least 16/);
+  });
+});
+
+describe('r2 architecture for from-scratch training', () => {
+  it('is exactly the bundled models’ network at 512-96 (805,280 parameters) and scales the patch with the context', () => {
+    for (const name of ['ttm-glucose-r2-512-96', 'ttm-sim-r2-512-96']) {
+      const bundled = parseHfConfigJson(readFileSync(join(REPO_ROOT, 'models', name, 'config.json'), 'utf8'), name);
+      expect(r2TtmConfig(512, 96)).toEqual(bundled);
+    }
+    expect(countParameters(r2TtmConfig(512, 96)).total).toBe(805_280);
+    expect(r2TtmConfig(1024, 96)).toMatchObject({ patch_length: 128, num_patches: 8, d_model: 192 });
+    expect(() => r2TtmConfig(500, 96)).toThrow(/multiple of 64/);
+  });
+
+  it('is what trainingMode from_scratch builds with scratchArchitecture r2; fine-tuning refuses the key', () => {
+    const net = initialNetwork(createDefaultTtmConfig({ trainingMode: 'from_scratch', freezeBackbone: false, scratchArchitecture: 'r2' }), null);
+    expect(net.config).toEqual(r2TtmConfig(512, 96, { loss: 'mse', quantile: 0.5, huber_delta: 1 }));
+    expect(countParameters(net.config).total).toBe(805_280);
+    const small = initialNetwork(createDefaultTtmConfig({ trainingMode: 'from_scratch', freezeBackbone: false }), null);
+    expect(small.config.d_model).not.toBe(192);
+    expect(() => createDefaultTtmConfig({ scratchArchitecture: 'r2' })).toThrow(/scratchArchitecture: only applies to trainingMode "from_scratch"/);
+    expect(() => createDefaultTtmConfig({ trainingMode: 'from_scratch', freezeBackbone: false, scratchArchitecture: 'r2', contextLength: 96 })).toThrow(
+      /multiple of 64/,
+    );
   });
 });
