@@ -4,7 +4,7 @@
  * Shared table helpers live here so every table is built the same way.
  */
 import { markup, join, type HtmlValue, type SafeHtml, trusted } from './html.js';
-import { REPORT_CSS } from './styles.js';
+import { pageRule, paperSize, REPORT_CSS } from './styles.js';
 
 export interface ReportSection {
   /** Stable anchor, also what tests look for ([a-z0-9-]+). */
@@ -26,7 +26,7 @@ export interface ReportDocument {
 
 export function renderDocument(doc: ReportDocument): string {
   for (const s of doc.sections) if (!/^[a-z0-9-]+$/.test(s.id)) throw new Error(`Report section id "${s.id}" must be [a-z0-9-]+.`);
-  const page = markup`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/><meta name="generator" content="TTM Studio"/><title>${doc.title}</title><style>${trusted(REPORT_CSS)}</style></head><body><header class="report-head"><h1>${doc.title}</h1><div class="subtitle">${doc.subtitle}</div><dl class="meta">${doc.meta.map(
+  const page = markup`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/><meta name="generator" content="TTM Studio"/><title>${doc.title}</title><style>${trusted(REPORT_CSS)}${trusted(pageRule(paperSize()))}</style></head><body><header class="report-head"><h1>${doc.title}</h1><div class="subtitle">${doc.subtitle}</div><dl class="meta">${doc.meta.map(
     ([k, v]) => markup`<dt>${k}</dt><dd>${v}</dd>`,
   )}</dl></header><nav class="toc"><strong>Contents</strong><ol>${doc.sections.map((s) => markup`<li><a href="#${s.id}">${s.title}</a></li>`)}</ol></nav><main>${join(
     doc.sections.map((s) => markup`<section class="report-section${s.newPage === true ? ' page' : ''}" id="${s.id}"><h2>${s.title}</h2>${s.body}</section>`),

@@ -92,12 +92,15 @@ export interface PdfPrinter {
   printToPDF(options: typeof ELECTRON_PRINT_OPTIONS): Promise<Uint8Array>;
 }
 
-/** printToPDF options matching the Chromium CLI print: backgrounds kept (range colours), no header/footer. */
+/**
+ * printToPDF options matching the Chromium CLI print: backgrounds kept (range colours), no
+ * header/footer, and the paper of the report's own @page rule (A4 or Letter by locale, see
+ * styles.ts paperSize), as the Chromium CLI print honours it.
+ */
 export const ELECTRON_PRINT_OPTIONS = {
   printBackground: true,
   displayHeaderFooter: false,
-  preferCSSPageSize: false,
-  pageSize: 'A4',
+  preferCSSPageSize: true,
   margins: { marginType: 'default' },
 } as const;
 

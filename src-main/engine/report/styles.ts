@@ -47,3 +47,27 @@ footer.report-foot { margin-top: 8mm; border-top: 1px solid var(--rule); padding
 @page { margin: 12mm 11mm 14mm 11mm; }
 @media print { body { padding: 0; max-width: none; } }
 `;
+
+/** Regions whose printers take US Letter; everywhere else prints on A4. */
+const LETTER_REGIONS: ReadonlySet<string> = new Set(['US', 'CA', 'MX', 'PH', 'CL', 'CO', 'VE', 'PR', 'GT', 'CR', 'PA', 'DO', 'SV', 'NI', 'HN', 'BZ']);
+
+export type PaperSize = 'A4' | 'letter';
+
+/**
+ * The paper a report is printed on: TTM_STUDIO_PAPER (a4 | letter) when set, else the region of
+ * the paper locale (LC_PAPER, LC_ALL, LANG, as POSIX reads them; then the runtime's locale):
+ * Letter in North America and the other Letter countries, A4 elsewhere.
+ */
+export function paperSize(env: NodeJS.ProcessEnv = process.env, runtimeLocale: string = Intl.DateTimeFormat().resolvedOptions().locale): PaperSize {
+  const forced = env.TTM_STUDIO_PAPER?.trim().toLowerCase();
+  if (forced === 'a4') return 'A4';
+  if (forced === 'letter') return 'letter';
+  const posix = [env.LC_PAPER, env.LC_ALL, env.LANG].find((v) => v !== undefined && v !== '' && v !== 'C' && v !== 'POSIX');
+  const region = (posix !== undefined ? /^[a-z]{2,3}_([A-Z]{2})/.exec(posix)?.[1] : undefined) ?? /[-_]([A-Z]{2})\b/.exec(runtimeLocale)?.[1];
+  return region !== undefined && LETTER_REGIONS.has(region) ? 'letter' : 'A4';
+}
+
+/** The page rule for that paper (margins fit both sizes). */
+export function pageRule(paper: PaperSize): string {
+  return `@page { size: ${paper}; }`;
+}

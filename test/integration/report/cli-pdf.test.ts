@@ -118,9 +118,27 @@ describe('ttm-studio report', () => {
     expect(readdirSync(tmp.dir).filter((f) => f.endsWith('.html') && f !== 'data.html')).toEqual([]);
   });
 
+  it.runIf(canPrint && existsSync('/usr/bin/pdfinfo'))(
+    'prints on the paper of the locale: Letter in the US, A4 in Germany, or what TTM_STUDIO_PAPER says',
+    async () => {
+      const size = async (env: NodeJS.ProcessEnv, name: string): Promise<string> => {
+        const out = join(tmp.dir, `${name}.pdf`);
+        const r = await cli(['report', '--dataset', fixture.datasetName, '--out', out], { LC_ALL: '', LC_PAPER: '', LANG: '', TTM_STUDIO_PAPER: '', ...env });
+        expect(r.code, r.stderr).toBe(0);
+        const info = await run('/usr/bin/pdfinfo', [out]);
+        return /Page size:\s+([\d.]+ x [\d.]+)/.exec(info.stdout)![1]!;
+      };
+      expect(await size({ LANG: 'en_US.UTF-8' }, 'us')).toBe('612 x 792');
+      expect(await size({ LANG: 'de_DE.UTF-8' }, 'de')).toMatch(/^59[45](\.\d+)? x 84[12](\.\d+)?$/);
+      expect(await size({ LANG: 'en_US.UTF-8', LC_PAPER: 'en_GB.UTF-8' }, 'gb-paper')).toMatch(/^59[45](\.\d+)? x 84[12]/);
+      expect(await size({ LANG: 'de_DE.UTF-8', TTM_STUDIO_PAPER: 'letter' }, 'forced')).toBe('612 x 792');
+    },
+  );
+
   it('explains what to do when Chromium is missing, before doing the work', async () => {
     const r = await cli(['report', '--dataset', fixture.datasetName, '--out', join(tmp.dir, 'x.pdf')], { CHROMIUM_PATH: join(tmp.dir, 'no-chromium') });
-    expect(r.code).toBe(1);
+    // UNSUPPORTED: exit 2 in the CLI's exit-code table (1 is kept for internal failures).
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/CHROMIUM_PATH is set to .*no-chromium, which is not an executable file/);
     expect(existsSync(join(tmp.dir, 'x.pdf'))).toBe(false);
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromiumPrintArgs, ELECTRON_PRINT_OPTIONS, findChromium, renderPdfWith, type PdfPrinter } from '../../../src-main/engine/report/pdf.js';
+import { pageRule, paperSize } from '../../../src-main/engine/report/styles.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ttm-pdf-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,5 +57,18 @@ describe('PDF printing', () => {
     const empty: PdfPrinter = { loadFile: () => Promise.resolve(), printToPDF: () => Promise.resolve(new Uint8Array(0)) };
     await expect(renderPdfWith(empty, '/r.html', join(dir, 'empty.pdf'))).rejects.toThrow(/empty PDF/);
     expect(existsSync(join(dir, 'empty.pdf'))).toBe(false);
+  });
+
+  it('chooses the paper by locale: Letter in North America, A4 elsewhere, TTM_STUDIO_PAPER wins', () => {
+    expect(paperSize({ LANG: 'en_US.UTF-8' }, 'en-US')).toBe('letter');
+    expect(paperSize({ LANG: 'fr_CA.UTF-8' }, 'en-US')).toBe('letter');
+    expect(paperSize({ LANG: 'nb_NO.UTF-8' }, 'en-US')).toBe('A4');
+    expect(paperSize({ LANG: 'en_US.UTF-8', LC_PAPER: 'de_DE.UTF-8' }, 'en-US')).toBe('A4');
+    expect(paperSize({ LANG: 'C' }, 'en-GB')).toBe('A4');
+    expect(paperSize({}, 'en-US')).toBe('letter');
+    expect(paperSize({ LANG: 'en_US.UTF-8', TTM_STUDIO_PAPER: 'A4' }, 'en-US')).toBe('A4');
+    expect(pageRule('letter')).toBe('@page { size: letter; }');
+    // The desktop app prints on the report's own page size.
+    expect(ELECTRON_PRINT_OPTIONS.preferCSSPageSize).toBe(true);
   });
 });
