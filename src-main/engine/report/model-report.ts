@@ -62,10 +62,12 @@ function comparisonPart(input: ModelReportInput, unit: GlucoseUnit): SafeHtml {
     return why === undefined ? markup`` : unavailable('The comparison with the base model', why);
   }
   const mins = HEADLINE_MINUTES.filter((t) => c.groups.some((g) => stepAt(g.tuned, t) !== null));
-  const change = (tuned: number | null | undefined, base: number | null | undefined): string =>
-    tuned === null || tuned === undefined || base === null || base === undefined || !(base > 0)
-      ? DASH
-      : `${tuned <= base ? '−' : '+'}${num((Math.abs(tuned - base) / base) * 100, 1)} %`;
+  const change = (tuned: number | null | undefined, base: number | null | undefined): string => {
+    if (tuned === null || tuned === undefined || base === null || base === undefined || !(base > 0)) return DASH;
+    const size = num((Math.abs(tuned - base) / base) * 100, 1);
+    // No sign on a change that rounds to nothing.
+    return size === num(0, 1) ? `${size} %` : `${tuned < base ? '−' : '+'}${size} %`;
+  };
   const rows = c.groups.flatMap((g) =>
     mins.map((t) => {
       const b = stepAt(g.base, t)?.rmseMgdl;

@@ -111,6 +111,16 @@ describe('ttm-studio demo', () => {
     };
     expect(ev.demo.runs).toEqual(result.runs);
     expect(ev.zeroShot.groups[0]!.models.map((m) => m.model)).toContain('persistence');
+    // Models by their registered name in the JSON, never "ttm" (issue 14 item 3).
+    expect(ev.zeroShot.groups[0]!.models[0]!.model).toBe(result.baseModel);
+    expect(ev.fineTuned.groups[0]!.models[0]!.model).toBe(result.fineTune.modelName);
+    // The fine-tune run's model report: titled with the fine-tuned model, compared with its base (zero-shot) on the same windows.
+    expect(model).toContain(`<title>Model report: ${result.fineTune.modelName}, run ${result.runs.fineTune}`);
+    expect(model).toContain('Fine-tuned against its base model');
+    expect(model).toContain(`${result.baseModel} <span class="note">(base model, zero-shot)</span>`);
+    expect(model).not.toMatch(/<td>(<strong>)?ttm(-zero-shot)?(<\/strong>)?<\/td>/);
+    const caption = model.slice(model.indexOf('Clarke error grid.'), model.indexOf('</figcaption>', model.indexOf('Clarke error grid.')));
+    expect(caption).not.toMatch(/run \d/);
     expect(ev.fineTuned.groups).toHaveLength(2);
     const csv = readFileSync(result.forecastsCsv, 'utf8').split('\n');
     expect(csv[0]).toBe('datetime,p_num,origin,horizon_min,forecast,lower,upper,actual');
