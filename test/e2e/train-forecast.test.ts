@@ -163,6 +163,8 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     expect(await legendColour(1)).toBe(await cssColour('--chart-carbs'));
     // Charts elsewhere show labels without placeholder values.
     await expect(page.locator('.u-legend .u-value').count()).resolves.toBe(0);
+    // Bolus and carb markers have scales (right-hand axes) and the note says how to read them.
+    await expect(page.locator('.chart-note').last().textContent()).resolves.toContain('on the scales at the right');
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByTestId('forecast-legend').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'tf-forecast-legend-1280.png') });
