@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
+import { REPO_ROOT, SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
 import { apiCall, launchChromium, paintedPixels, SCREENSHOT_DIR, startServe, watchProblems, type RunningHost } from './helpers.js';
 
 // The Data and Quality pages and the unit setting, driven through the web host in Debian
@@ -98,7 +99,19 @@ describe('Data and Quality pages in Debian chromium', () => {
   });
 
   it('shows the quality report, reviews a fix before applying it, applies it and draws the trace chart', async () => {
-    await page.goto(`${host.url}#/quality?dataset=${await datasetId('d1namo-001')}`);
+    // The D1NAMO export with its 28 readings at the sensor floor (39.6 mg/dL, censored lows, kept)
+    // turned into status codes (0 mg/dL), imported with the command line as a user would.
+    const coded = join(tmp.dir, 'coded', '001.csv');
+    mkdirSync(dirname(coded), { recursive: true });
+    writeFileSync(coded, readFileSync(D1NAMO, 'utf8').replace(/,39\.6$/gm, ',0'));
+    execFileSync(
+      process.execPath,
+      [join(REPO_ROOT, 'bin/ttm-studio.js'), '--data-dir', join(tmp.dir, 'data'), 'import', coded, '--dataset', 'd1namo-codes', '--create'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    await page.goto(`${host.url}#/quality?dataset=${await datasetId('d1namo-codes')}`);
     await page.getByTestId('page-quality').waitFor();
     const findings = page.getByTestId('findings-table');
     await findings.waitFor();
