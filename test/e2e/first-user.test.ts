@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { importFiles } from '../../src-main/engine/data/import-service.js';
 import { SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
 import { apiCall, launchChromium, SCREENSHOT_DIR, startServe, watchProblems, type RunningHost } from './helpers.js';
@@ -21,7 +21,15 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let problems: string[];
-const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SCREENSHOT_DIR, `fu-${name}.png`) });
+/** Screenshots at 1280×800 (the context's size) and, given what they show, also at 1024×700. */
+const shot = async (name: string, subject?: Locator): Promise<void> => {
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `fu-${name}.png`) });
+  if (subject === undefined) return;
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await subject.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `fu-${name}-1024.png`) });
+  await page.setViewportSize({ width: 1280, height: 800 });
+};
 
 beforeAll(async () => {
   tmp = tempDir();
@@ -58,7 +66,7 @@ describe('a first user in Debian chromium (issue 14)', () => {
     await expect(page.getByTestId('preview-table').locator('tbody tr').first().textContent()).resolves.toContain('144');
     await page.getByTestId('import-name').fill('clarity-unit');
     await question.scrollIntoViewIfNeeded();
-    await shot('unit-question');
+    await shot('unit-question', question);
     // Nothing was written while the question was open.
     expect((await apiCall<{ name: string }[]>(host, 'datasets.list')).map((d) => d.name)).not.toContain('clarity-unit');
     await page.getByTestId('unit-as-mgdl').click();
@@ -95,7 +103,7 @@ describe('a first user in Debian chromium (issue 14)', () => {
     expect(text).toContain(`${cli.readings.toLocaleString('en-US')} readings and ${cli.events.toLocaleString('en-US')} events`);
     expect(text).not.toMatch(/no profile/i);
     await report.scrollIntoViewIfNeeded();
-    await shot('nightscout-imported');
+    await shot('nightscout-imported', report);
   });
 
   it('an empty file is called empty (no mapping form); a file without a zone is told about the form field, not --tz', async () => {
@@ -108,7 +116,7 @@ describe('a first user in Debian chromium (issue 14)', () => {
     await expect(page.getByTestId('mapping-form').count()).resolves.toBe(0);
     await expect(page.getByTestId('import-run').isDisabled()).resolves.toBe(true);
     await said.scrollIntoViewIfNeeded();
-    await shot('empty-file');
+    await shot('empty-file', said);
     await page.getByRole('button', { name: 'Clear' }).click();
     // Clarity timestamps are naive local time: without a zone the wizard points at its own field.
     await page.getByTestId('import-input').setInputFiles(join(SHARED_FIXTURES, 'formats/dexcom-clarity-synthetic.csv'));
@@ -133,7 +141,7 @@ describe('a first user in Debian chromium (issue 14)', () => {
     const text = (await ranges.textContent()) ?? '';
     for (const t of ['< 5 % (above 250)', '< 25 % (above 180)', '> 70 % (70–180)', '< 4 % (below 70)', '< 1 % (below 54)']) expect(text).toContain(t);
     await ranges.scrollIntoViewIfNeeded();
-    await shot('data-report-targets');
+    await shot('data-report-targets', ranges);
     await page.goto(host.url);
   });
 
