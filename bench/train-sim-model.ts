@@ -68,7 +68,7 @@ function rowsOf(report: EvaluationReport): Row[] {
       const at = (min: number) => m.at.find((x) => x.minutes === min);
       out.push({
         group: g.group,
-        model: m.model.startsWith('ttm') ? 'TTM (this model, zero-shot)' : m.model,
+        model: ['persistence', 'ridge', 'ar2'].includes(m.model) ? m.model : 'TTM (this model, zero-shot)',
         windows: g.windows,
         rmse30: at(30)?.rmseMgdl ?? null,
         mae30: at(30)?.maeMgdl ?? null,

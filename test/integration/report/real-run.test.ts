@@ -78,9 +78,12 @@ describe('model report of a real run', () => {
     expect(checkReportHtml(html, MODEL_REPORT_SECTIONS).errors).toEqual([]);
     expect(html).not.toContain('not available</strong>');
     expect(html).toContain('Training loss');
-    expect(html).toMatch(/<td>60 min<\/td><td><strong>ttm<\/strong><\/td>/);
+    // Rows name the model by its registered name (not "ttm").
+    expect(html).toMatch(/<td>60 min<\/td><td><strong>tiny<\/strong><\/td>/);
     for (const b of ['persistence', 'ridge', 'ar2']) expect(html).toContain(`<td>60 min</td><td>${b} <span class="note">(baseline)</span></td>`);
-    expect(html).toMatch(/pairs of tiny from forecasts of run \d+ \(/);
+    // The error-grid caption names the forecasts it read without citing another run's id.
+    expect(html).toMatch(/pairs of tiny from the model(?:'|&#39;|&apos;)s latest stored rolling-origin forecasts \(/);
+    expect(html).not.toMatch(/from forecasts of run \d+/);
     expect(html.match(/<title>(best|median|worst) window<\/title>/g)).toHaveLength(3);
     expect(html).toContain('trained from scratch by this run');
   });
