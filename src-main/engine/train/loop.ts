@@ -59,6 +59,8 @@ export interface TrainProgress {
   samplesPerSecond: number;
   elapsedMs: number;
   etaMs: number | null;
+  /** What the loop is doing: "training", or a stage that takes a while (validating, saving). */
+  message?: string;
 }
 
 export interface CheckpointInfo {
@@ -426,6 +428,8 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
     };
 
     let prepared: { k: number; feeds: Record<string, TensorData> } | null = null;
+    /** The latest progress sent, repeated with a stage message while validation or saving runs. */
+    let lastReport: TrainProgress | null = null;
     while (trainer.stepCount < totalSteps) {
       const k = trainer.stepCount; // steps taken so far; this step is k + 1
       const feeds = prepared?.k === k ? prepared.feeds : batchFor(k);
@@ -455,6 +459,7 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       if (res.gradNorm !== undefined) metric(step, epoch, 'train/grad_norm', res.gradNorm);
 
       if (valWindows.length > 0 && (step % validateEvery === 0 || step === totalSteps)) {
+        if (lastReport !== null) sink.progress({ ...lastReport, message: `validating on ${valWindows.length.toLocaleString('en-US')} windows` });
         const vl = await validationLoss(stateOf(), data, valWindows, Math.max(B, 256), threads, stepWeights);
         lastValid = vl;
         metric(step, epoch, 'eval/loss', vl);
@@ -478,6 +483,7 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       const cancel = input.shouldCancel();
       const finalStep = step === totalSteps || earlyStopped || cancel;
       if (step % checkpointEvery === 0 || finalStep) {
+        if (finalStep && lastReport !== null) sink.progress({ ...lastReport, message: 'saving the checkpoint and the TensorBoard events' });
         flush();
         await save(dirs.last, step, epoch);
         sink.checkpoint({ step, epoch, path: dirs.last, best: false, validLoss: lastValid });
@@ -485,7 +491,7 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       const now = performance.now();
       if (finalStep || now - lastProgress > 200) {
         lastProgress = now;
-        sink.progress({
+        lastReport = {
           epoch,
           step,
           totalSteps,
@@ -495,7 +501,9 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
           samplesPerSecond,
           elapsedMs,
           etaMs: perStep * (totalSteps - step),
-        });
+          message: 'training',
+        };
+        sink.progress(lastReport);
       }
       if (pending.length >= 200) flush();
       if (cancel) {

@@ -55,6 +55,11 @@ describe('training worker', () => {
     expect(existsSync(join(model.path, 'preprocessor.json'))).toBe(true);
     const progress = events.filter((e) => e.type === 'run' && e.step !== undefined && e.trainLoss !== undefined);
     expect(progress.length).toBeGreaterThan(0);
+    // Progress says what the loop is doing, including the stages that take a while.
+    const messages = new Set(events.flatMap((e) => (e.type === 'run' && e.message !== undefined ? [e.message] : [])));
+    expect(messages).toContain('training');
+    expect([...messages].some((m) => /^validating on \d+ windows$/.test(m))).toBe(true);
+    expect(messages).toContain('saving the checkpoint and the TensorBoard events');
     expect(events.some((e) => e.type === 'run' && e.status === 'completed')).toBe(true);
   });
 
