@@ -13,21 +13,11 @@
  * Everything goes through the StudioApi, as a researcher would use it.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { ApiRequest, ApiResponse } from '../src-main/engine/api/contract.js';
 import type { StudioService } from '../src-main/engine/api/service.js';
 import type { EvaluationReport, GroupReport, ModelSummary } from '../src-main/engine/forecast/evaluation-report.js';
-
-/** The repository root (build/bench/… at run time, bench/… in the sources). */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'resources'))) return dir;
-    dir = dirname(dir);
-  }
-  return process.cwd();
-}
+import { repoRoot } from './script-support.js';
 
 /** ../shared/fixtures beside the repository; TTM_SHARED_FIXTURES overrides it. */
 export function fixturesDir(): string {

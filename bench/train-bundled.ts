@@ -17,13 +17,13 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ApiEvent } from '../src-main/engine/api/contract.js';
 import { StudioService } from '../src-main/engine/api/service.js';
 import { createLogger } from '../src-main/engine/logger.js';
 import { saveCheckpoint } from '../src-main/engine/ttm/checkpoint.js';
 import { r2TtmConfig } from '../src-main/engine/ttm/adapt.js';
 import { initializeTtmWeights } from '../src-main/engine/ttm/init.js';
-import { accuracyRows, accuracyTable, COHORTS, cohortFiles, ensureCohort, HELD_OUT_PEOPLE, reportOf, repoRoot, type AccuracyRow } from './cgm-open.js';
+import { accuracyRows, accuracyTable, COHORTS, cohortFiles, ensureCohort, HELD_OUT_PEOPLE, reportOf, type AccuracyRow } from './cgm-open.js';
+import { logRunProgress, prettifyModelDir, repoRoot } from './script-support.js';
 
 /** The recipe. Every number that shapes the model is here and in training-summary.json. */
 export const REAL_RECIPE = {
@@ -98,16 +98,7 @@ async function main(): Promise<void> {
   const dataDir = values['keep-data'] !== undefined ? resolve(values['keep-data']) : mkdtempSync(join(tmpdir(), 'ttm-train-bundled-'));
   mkdirSync(dataDir, { recursive: true });
   const service = new StudioService({ dataDir, logger: createLogger({ logsDir: join(dataDir, 'logs') }) });
-  let lastLog = 0;
-  service.subscribe((e: ApiEvent) => {
-    if (e.type !== 'run' || e.step === undefined) return;
-    const now = Date.now();
-    if (now - lastLog < 20_000 && e.step !== e.totalSteps) return;
-    lastLog = now;
-    const loss = e.trainLoss !== undefined && Number.isFinite(e.trainLoss) ? e.trainLoss.toFixed(4) : '—';
-    const val = e.validLoss !== undefined && e.validLoss !== null ? ` val ${e.validLoss.toFixed(4)}` : '';
-    log(`run ${e.runId} step ${e.step}/${e.totalSteps ?? '?'} loss ${loss}${val} ${e.samplesPerSecond?.toFixed(0) ?? '—'} samples/s`);
-  });
+  logRunProgress(service, log, 20_000);
   const t0 = performance.now();
   const secs = (from: number): number => Math.round((performance.now() - from) / 1000);
   try {
@@ -228,7 +219,7 @@ async function main(): Promise<void> {
       node: process.version,
     };
     writeFileSync(join(staging, 'training-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    await prettify(staging);
+    await prettifyModelDir(staging);
     // The card is written by hand from the summary and docs/accuracy.md: keep it.
     if (existsSync(join(out, 'MODEL_CARD.md'))) cpSync(join(out, 'MODEL_CARD.md'), join(staging, 'MODEL_CARD.md'));
     rmSync(out, { recursive: true, force: true });
@@ -237,17 +228,6 @@ async function main(): Promise<void> {
   } finally {
     service.close();
     if (values['keep-data'] === undefined) rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-/** Formats the JSON files like `npx prettier --write` would, so a fresh run commits cleanly. */
-async function prettify(dir: string): Promise<void> {
-  const prettier = await import('prettier');
-  for (const f of ['config.json', 'training-summary.json']) {
-    const file = join(dir, f);
-    if (!existsSync(file)) continue;
-    const options = (await prettier.resolveConfig(file)) ?? {};
-    writeFileSync(file, await prettier.format(readFileSync(file, 'utf8'), { ...options, filepath: file }));
   }
 }
 

@@ -18,17 +18,18 @@
  * Reproducible: seeds for the cohorts, the initialisation, the window subsample, the epoch
  * order and the schedule are fixed; the step budget is a count, not a time limit.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ApiEvent, ApiResponse } from '../src-main/engine/api/contract.js';
+import type { ApiResponse } from '../src-main/engine/api/contract.js';
 import { StudioService } from '../src-main/engine/api/service.js';
 import type { EvaluationReport } from '../src-main/engine/forecast/evaluation-report.js';
 import { createLogger } from '../src-main/engine/logger.js';
 import { saveCheckpoint } from '../src-main/engine/ttm/checkpoint.js';
 import { r2TtmConfig } from '../src-main/engine/ttm/adapt.js';
+import { logRunProgress, prettifyModelDir, repoRoot } from './script-support.js';
 import { initializeTtmWeights } from '../src-main/engine/ttm/init.js';
 
 /** The recipe. Every number that shapes the model is here, and is copied into the card. */
@@ -98,15 +99,6 @@ const log = (msg: string): void => {
   process.stderr.write(`[train-sim ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 };
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'resources'))) return dir;
-    dir = dirname(dir);
-  }
-  return process.cwd();
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -135,7 +127,7 @@ async function main(): Promise<void> {
   if (values['card-only']) {
     const summary = JSON.parse(readFileSync(join(out, 'training-summary.json'), 'utf8')) as CardSummary;
     writeFileSync(join(out, 'MODEL_CARD.md'), modelCard(summary, markdownTable(summary.heldOut)));
-    await prettify(out);
+    await prettifyModelDir(out);
     log(`rewrote ${join(out, 'MODEL_CARD.md')} from training-summary.json`);
     return;
   }
@@ -143,16 +135,7 @@ async function main(): Promise<void> {
   const dataDir = values['keep-data'] !== undefined ? resolve(values['keep-data']) : mkdtempSync(join(tmpdir(), 'ttm-train-bundled-'));
   mkdirSync(dataDir, { recursive: true });
   const service = new StudioService({ dataDir, logger: createLogger({ logsDir: join(dataDir, 'logs') }) });
-  let lastLog = 0;
-  service.subscribe((e: ApiEvent) => {
-    if (e.type !== 'run' || e.step === undefined) return;
-    const now = Date.now();
-    if (now - lastLog < 15_000 && e.step !== e.totalSteps) return;
-    lastLog = now;
-    const loss = e.trainLoss !== undefined ? e.trainLoss.toFixed(4) : '—';
-    const val = e.validLoss !== undefined ? ` val ${e.validLoss.toFixed(4)}` : '';
-    log(`run ${e.runId} step ${e.step}/${e.totalSteps ?? '?'} loss ${loss}${val} ${e.samplesPerSecond?.toFixed(0) ?? '—'} samples/s`);
-  });
+  logRunProgress(service, log, 15_000);
   const t0 = performance.now();
   const secs = (from: number): number => Math.round((performance.now() - from) / 1000);
   try {
@@ -250,7 +233,7 @@ async function main(): Promise<void> {
     };
     writeFileSync(join(staging, 'training-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     if (!values['no-card']) writeFileSync(join(staging, 'MODEL_CARD.md'), modelCard(summary, table));
-    await prettify(staging);
+    await prettifyModelDir(staging);
     rmSync(out, { recursive: true, force: true });
     renameSync(staging, out);
     log(`wrote ${out}`);
@@ -269,20 +252,6 @@ interface CardSummary {
   timings: { simulateS: number; trainS: number; evalS: number; totalS: number };
   createdAt: string;
   node: string;
-}
-
-/**
- * Formats the text files of the model directory like `npx prettier --write` would, so a fresh
- * run commits cleanly (CI checks formatting; config.json stays the same JSON, only re-wrapped).
- */
-async function prettify(dir: string): Promise<void> {
-  const prettier = await import('prettier');
-  for (const f of ['config.json', 'training-summary.json', 'MODEL_CARD.md']) {
-    const file = join(dir, f);
-    if (!existsSync(file)) continue;
-    const options = (await prettier.resolveConfig(file)) ?? {};
-    writeFileSync(file, await prettier.format(readFileSync(file, 'utf8'), { ...options, filepath: file }));
-  }
 }
 
 /** How the step budget met the data: a subsample when the cap bound, else every window once. */

@@ -30,42 +30,18 @@ import {
   buildTtmShardedTrainingGraphs,
   buildTtmTrainingGraph,
   initializeTtmWeights,
-  parseHfConfig,
+  r2TtmConfig,
   ttmParameterSpecs,
   windowsPerWorkerRun,
-  withHfConfigOverrides,
   type HfTtmConfig,
   type ModelWeights,
 } from '../../src-main/engine/ttm/index.js';
 
 const SECTION = 'model';
 
-/** granite-timeseries-ttm-r2 `main` (512-96) architecture. */
+/** granite-timeseries-ttm-r2 `main` (512-96) architecture, the bundled model's network. */
 export function r2Config(channels = 1): HfTtmConfig {
-  const cfg = parseHfConfig({
-    context_length: 512,
-    prediction_length: 96,
-    patch_length: 64,
-    patch_stride: 64,
-    num_patches: 8,
-    d_model: 192,
-    decoder_d_model: 128,
-    num_layers: 2,
-    decoder_num_layers: 2,
-    adaptive_patching_levels: 3,
-    decoder_adaptive_patching_levels: 0,
-    expansion_factor: 2,
-    gated_attn: true,
-    mode: 'common_channel',
-    decoder_mode: 'common_channel',
-    scaling: 'std',
-    norm_mlp: 'LayerNorm',
-    dropout: 0,
-    head_dropout: 0,
-    use_positional_encoding: false,
-    num_input_channels: 1,
-  });
-  return channels === 1 ? cfg : withHfConfigOverrides(cfg, { num_input_channels: channels });
+  return r2TtmConfig(512, 96, { num_input_channels: channels });
 }
 
 function evalDim(d: Dim, batch: number): number {

@@ -119,4 +119,12 @@ export {
 export { loadModelSource, modelSourceFromTtmConfig, type LoadedModel, type ModelSource, type ModelSourceOptions } from './model-source.js';
 export { writeFileAtomic } from './atomic-write.js';
 export * from './graph/index.js';
-export { adaptPretrained, hfOverridesForTtmConfig, randomTtmConfig, type AdaptedModel, type RandomTtmSize, type TtmConfigBridgeOptions } from './adapt.js';
+export {
+  adaptPretrained,
+  hfOverridesForTtmConfig,
+  r2TtmConfig,
+  randomTtmConfig,
+  type AdaptedModel,
+  type RandomTtmSize,
+  type TtmConfigBridgeOptions,
+} from './adapt.js';

@@ -1,0 +1,44 @@
+/** What the model-training scripts share: the repository root, progress lines, formatted output. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ApiEvent } from '../src-main/engine/api/contract.js';
+import type { StudioService } from '../src-main/engine/api/service.js';
+
+/** The repository root (build/bench/… at run time, bench/… in the sources). */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'resources'))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+/** Logs a training run's progress at most every `everyMs` (and its last step). */
+export function logRunProgress(service: StudioService, log: (msg: string) => void, everyMs: number): void {
+  let last = 0;
+  service.subscribe((e: ApiEvent) => {
+    if (e.type !== 'run' || e.step === undefined) return;
+    const now = Date.now();
+    if (now - last < everyMs && e.step !== e.totalSteps) return;
+    last = now;
+    const loss = e.trainLoss !== undefined && Number.isFinite(e.trainLoss) ? e.trainLoss.toFixed(4) : '—';
+    const val = e.validLoss !== undefined && e.validLoss !== null ? ` val ${e.validLoss.toFixed(4)}` : '';
+    log(`run ${e.runId} step ${e.step}/${e.totalSteps ?? '?'} loss ${loss}${val} ${e.samplesPerSecond?.toFixed(0) ?? '—'} samples/s`);
+  });
+}
+
+/**
+ * Formats the text files of a model directory like `npx prettier --write` would, so a fresh run
+ * commits cleanly (CI checks formatting; config.json stays the same JSON, only re-wrapped).
+ */
+export async function prettifyModelDir(dir: string): Promise<void> {
+  const prettier = await import('prettier');
+  for (const f of ['config.json', 'training-summary.json', 'MODEL_CARD.md']) {
+    const file = join(dir, f);
+    if (!existsSync(file)) continue;
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    writeFileSync(file, await prettier.format(readFileSync(file, 'utf8'), { ...options, filepath: file }));
+  }
+}
