@@ -20,9 +20,9 @@ import { ttmWindowModel } from '../../src-main/engine/forecast/window-models.js'
 import { simulateIntoStore } from '../../src-main/engine/sim/output.js';
 import { SimulationSettingsSchema } from '../../src-main/engine/sim/settings.js';
 import { Store } from '../../src-main/engine/store/index.js';
-import { TrainingHost } from '../../src-main/engine/train/host.js';
-import { runTrainingLoop } from '../../src-main/engine/train/loop.js';
-import { TrainOptionsSchema, type TrainJob } from '../../src-main/engine/train/protocol.js';
+import { TrainingHost } from '../../src-main/engine/jobs/host.js';
+import { runTrainingLoop } from '../../src-main/engine/jobs/loop.js';
+import { TrainOptionsSchema, type TrainJob } from '../../src-main/engine/jobs/protocol.js';
 import { loadCheckpoint } from '../../src-main/engine/ttm/checkpoint.js';
 import { TtmPredictor } from '../../src-main/engine/ttm/graph/predictor.js';
 import { parseTtmConfig } from '../../src-main/engine/ttm/ttm-config.js';

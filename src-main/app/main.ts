@@ -8,7 +8,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioService } from '../engine/api/service.js';
 import { prepareDataDir } from '../engine/first-start.js';
-import { utilityProcessSpawn } from '../engine/train/host.js';
+import { utilityProcessSpawn } from '../engine/jobs/host.js';
 import { createLogger } from '../engine/logger.js';
 import { dataDirLayout, resolveDataDir } from '../engine/paths.js';
 import { registerIpc } from './ipc.js';

@@ -32,8 +32,8 @@ export {
   type TTMDataConfig,
   type TTMTrainingConfig,
 } from './ttm/ttm-config.js';
-export { TrainOptionsSchema, type TrainOptions, type TrainOptionsInput } from './train/protocol.js';
-export type { TrainLoopResult, TrainProgress } from './train/loop.js';
-export { TrainingHost, utilityProcessSpawn, type JobEnd, type JobHandle, type SpawnWorker, type UtilityProcessLike, type WorkerProcess } from './train/host.js';
+export { TrainOptionsSchema, type TrainOptions, type TrainOptionsInput } from './jobs/protocol.js';
+export type { TrainLoopResult, TrainProgress } from './jobs/loop.js';
+export { TrainingHost, utilityProcessSpawn, type JobEnd, type JobHandle, type SpawnWorker, type UtilityProcessLike, type WorkerProcess } from './jobs/host.js';
 export { Store } from './store/index.js';
 export { StudioError, type StudioErrorCode } from './errors.js';

@@ -13,7 +13,7 @@ import { modelHandlers } from './handlers/models.js';
 import { trainHandlers } from './handlers/train.js';
 import { reportHandlers } from './handlers/report.js';
 import { forecastHandlers } from './handlers/forecasts.js';
-import { TrainingHost, type SpawnWorker } from '../train/host.js';
+import { TrainingHost, type SpawnWorker } from '../jobs/host.js';
 import { OperationRegistry } from './operations.js';
 
 export interface CallContext {

@@ -5,7 +5,7 @@
  *
  * These classes run in the calling thread: onnxruntime blocks it while it works. They are
  * for scripts, tests and the worker process; the app's service runs the same code in the
- * training worker (src-main/engine/train/worker.ts), never on a UI or request thread.
+ * training worker (src-main/engine/jobs/worker.ts), never on a UI or request thread.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -19,8 +19,8 @@ import { DEFAULT_TTM_MODEL_PATH, parseTtmConfig, type TTMConfig, type TTMConfigI
 import { defaultBundledModelDir } from '../first-start.js';
 import type { ModelWeights } from '../ttm/init.js';
 import type { HfTtmConfig } from '../ttm/hf-config.js';
-import { runTrainingLoop, type TrainLoopResult, type TrainProgress } from '../train/loop.js';
-import { TrainOptionsSchema, type TrainOptionsInput } from '../train/protocol.js';
+import { runTrainingLoop, type TrainLoopResult, type TrainProgress } from '../jobs/loop.js';
+import { TrainOptionsSchema, type TrainOptionsInput } from '../jobs/protocol.js';
 import { ridgeModelFromJson, ridgeModelToJson, type RidgeModel } from './baselines/ridge.js';
 import { prepareData, type ForecastData, type PreparedData, type PrepareOptions } from './data.js';
 import { baselineModels, evaluateModels } from './evaluate.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src-main/engine/store/index.js';
-import { TrainingHost } from '../../../src-main/engine/train/host.js';
+import { TrainingHost } from '../../../src-main/engine/jobs/host.js';
 import { loadCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { cohortStore, host, privateSpawn, trainJob } from './helpers.js';

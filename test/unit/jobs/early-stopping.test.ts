@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EarlyStopping } from '../../../src-main/engine/train/early-stopping.js';
+import { EarlyStopping } from '../../../src-main/engine/jobs/early-stopping.js';
 
 describe('early stopping', () => {
   it('needs an improvement larger than min_delta and stops after `patience` bad evaluations', () => {

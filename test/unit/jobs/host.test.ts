@@ -6,8 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../../src-main/engine/api/contract.js';
 import { Store } from '../../../src-main/engine/store/index.js';
-import { TrainingHost, type WorkerProcess } from '../../../src-main/engine/train/host.js';
-import type { HostMessage, WorkerJobInput } from '../../../src-main/engine/train/protocol.js';
+import { TrainingHost, type WorkerProcess } from '../../../src-main/engine/jobs/host.js';
+import type { HostMessage, WorkerJobInput } from '../../../src-main/engine/jobs/protocol.js';
 
 class FakeWorker implements WorkerProcess {
   readonly pid = 4242;

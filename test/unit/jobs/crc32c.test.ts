@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32c, maskedCrc32c } from '../../../src-main/engine/train/crc32c.js';
+import { crc32c, maskedCrc32c } from '../../../src-main/engine/jobs/crc32c.js';
 
 /** Bit-at-a-time reference, independent of the table code. */
 function crcBitwise(data: Uint8Array): number {

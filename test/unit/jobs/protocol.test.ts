@@ -4,8 +4,8 @@
  * another order), which is what makes resume-within-an-epoch exact.
  */
 import { describe, expect, it } from 'vitest';
-import { epochOrder } from '../../../src-main/engine/train/loop.js';
-import { HostMessageSchema, TrainOptionsSchema, WorkerMessageSchema } from '../../../src-main/engine/train/protocol.js';
+import { epochOrder } from '../../../src-main/engine/jobs/loop.js';
+import { HostMessageSchema, TrainOptionsSchema, WorkerMessageSchema } from '../../../src-main/engine/jobs/protocol.js';
 
 describe('worker protocol', () => {
   it('accepts each worker message and rejects malformed ones', () => {

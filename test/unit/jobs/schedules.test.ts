@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oneCycleAt, parseSchedule, scheduleAt, scheduleValues } from '../../../src-main/engine/train/schedules.js';
+import { oneCycleAt, parseSchedule, scheduleAt, scheduleValues } from '../../../src-main/engine/jobs/schedules.js';
 
 // Reference values: OneCycleLR's formulas evaluated by hand (with a calculator) for max_lr 1e-3,
 // total_steps 100 and the defaults (pct_start 0.3, cos, div 25, final_div 1e4, β1 0.95 ↔ 0.85).

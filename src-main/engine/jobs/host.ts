@@ -28,7 +28,7 @@ export type SpawnWorker = (script: string) => WorkerProcess;
 export function workerScriptPath(): string {
   const sibling = fileURLToPath(new URL('./worker.js', import.meta.url));
   if (existsSync(sibling)) return sibling;
-  const built = sibling.replace(/([\\/])src-main([\\/])engine([\\/])train([\\/])worker\.js$/, '$1build$1src-main$2engine$3train$4worker.js');
+  const built = sibling.replace(/([\\/])src-main([\\/])engine([\\/])jobs([\\/])worker\.js$/, '$1build$1src-main$2engine$3jobs$4worker.js');
   // In a development tree, `node scripts/build-main.mjs` empties build/ for about a second
   // while it recompiles: wait that out (bounded) instead of failing a run started meanwhile.
   const pause = new Int32Array(new SharedArrayBuffer(4));

@@ -1,8 +1,8 @@
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { maskedCrc32c } from '../../../src-main/engine/train/crc32c.js';
-import { TensorBoardWriter } from '../../../src-main/engine/train/tensorboard.js';
+import { maskedCrc32c } from '../../../src-main/engine/jobs/crc32c.js';
+import { TensorBoardWriter } from '../../../src-main/engine/jobs/tensorboard.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 interface ParsedEvent {
