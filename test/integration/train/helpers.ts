@@ -10,8 +10,8 @@ import { simulateIntoStore } from '../../../src-main/engine/sim/output.js';
 import { SimulationSettingsSchema } from '../../../src-main/engine/sim/settings.js';
 import { Store } from '../../../src-main/engine/store/index.js';
 import type { ApiEvent } from '../../../src-main/engine/api/contract.js';
-import { TrainingHost, nodeSpawn, type SpawnWorker } from '../../../src-main/engine/train/host.js';
-import type { TrainJob, TrainOptionsInput } from '../../../src-main/engine/train/protocol.js';
+import { TrainingHost, nodeSpawn, type SpawnWorker } from '../../../src-main/engine/jobs/host.js';
+import type { TrainJob, TrainOptionsInput } from '../../../src-main/engine/jobs/protocol.js';
 import type { TTMConfigInput } from '../../../src-main/engine/ttm/ttm-config.js';
 import { REPO_ROOT, SHARED_FIXTURES } from '../../helpers/tmp.js';
 
