@@ -1,19 +1,10 @@
-export type GlucoseUnit = 'mg/dL' | 'mmol/L';
-export const MGDL_PER_MMOL = 18.018;
+// The unit type, factor and conversions live in the engine (shared with reports and metrics).
+import { MGDL_PER_MMOL, mgdlToUnit, mmolToUnit, RANGE_EDGES_MGDL, rangeLabels, type GlucoseUnit } from '../../src-main/engine/units.js';
+
+export { MGDL_PER_MMOL, mgdlToUnit, toMmol, type GlucoseUnit } from '../../src-main/engine/units.js';
 
 /** Glucose is stored in mmol/L; every displayed number goes through here. */
-export function fromMmol(valueMmol: number, unit: GlucoseUnit): number {
-  return unit === 'mg/dL' ? valueMmol * MGDL_PER_MMOL : valueMmol;
-}
-
-/** A value the user typed or a threshold defined in mg/dL, back to mmol/L. */
-export function toMmol(value: number, unit: GlucoseUnit): number {
-  return unit === 'mg/dL' ? value / MGDL_PER_MMOL : value;
-}
-
-export function mgdlToUnit(mgdl: number, unit: GlucoseUnit): number {
-  return unit === 'mg/dL' ? mgdl : mgdl / MGDL_PER_MMOL;
-}
+export const fromMmol = mmolToUnit;
 
 /** Decimals shown for a unit: whole mg/dL, one decimal for mmol/L. */
 export function glucoseDecimals(unit: GlucoseUnit): number {
@@ -33,15 +24,15 @@ export function formatGlucoseWithUnit(valueMmol: number | null, unit: GlucoseUni
 
 /** A threshold defined in mg/dL (the consensus bands) shown in the display unit. */
 export function formatMgdlThreshold(mgdl: number, unit: GlucoseUnit): string {
-  return unit === 'mg/dL' ? `${mgdl}` : (mgdl / MGDL_PER_MMOL).toFixed(1);
+  return unit === 'mg/dL' ? `${mgdl}` : mgdlToUnit(mgdl, unit).toFixed(1);
 }
 
-/** Consensus glucose ranges (DESIGN.md §9), edges in mg/dL as integers. */
+/** Consensus glucose ranges; `below` is the first whole mg/dL outside the band (high edges are inclusive). */
 export const RANGES = [
-  { key: 'veryLow', label: 'Very low', cssVar: '--range-very-low', below: 54 },
-  { key: 'low', label: 'Low', cssVar: '--range-low', below: 70 },
-  { key: 'inRange', label: 'In range', cssVar: '--range-in', below: 181 },
-  { key: 'high', label: 'High', cssVar: '--range-high', below: 251 },
+  { key: 'veryLow', label: 'Very low', cssVar: '--range-very-low', below: RANGE_EDGES_MGDL.veryLow },
+  { key: 'low', label: 'Low', cssVar: '--range-low', below: RANGE_EDGES_MGDL.low },
+  { key: 'inRange', label: 'In range', cssVar: '--range-in', below: RANGE_EDGES_MGDL.high + 1 },
+  { key: 'high', label: 'High', cssVar: '--range-high', below: RANGE_EDGES_MGDL.veryHigh + 1 },
   { key: 'veryHigh', label: 'Very high', cssVar: '--range-very-high', below: Infinity },
 ] as const;
 export type RangeKey = (typeof RANGES)[number]['key'];
@@ -55,6 +46,5 @@ export function rangeIndex(valueMmol: number): number {
 
 /** "< 54", "54–69", "70–180", "181–250", "> 250" mg/dL, or the consensus mmol/L labels. */
 export function rangeLabel(index: number, unit: GlucoseUnit): string {
-  const labels = unit === 'mg/dL' ? ['< 54', '54–69', '70–180', '181–250', '> 250'] : ['< 3.0', '3.0–3.8', '3.9–10.0', '10.1–13.9', '> 13.9'];
-  return labels[Math.min(Math.max(0, index), 4)]!;
+  return rangeLabels(unit)[RANGES[Math.min(Math.max(0, index), 4)]!.key];
 }

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import type { ReportResult } from '../../engine/api/contract.js';
 import { StudioError } from '../../engine/errors.js';
 import { findChromium, renderPdf } from '../../engine/report/pdf.js';
+import type { GlucoseUnit } from '../../engine/units.js';
 import { contextFrom } from '../context.js';
 
 function positiveInt(name: string) {
@@ -15,7 +16,7 @@ function positiveInt(name: string) {
   };
 }
 
-function unitOption(v: string): 'mg/dL' | 'mmol/L' {
+function unitOption(v: string): GlucoseUnit {
   const k = v.toLowerCase().replace(/\s/g, '');
   if (k === 'mg/dl' || k === 'mgdl') return 'mg/dL';
   if (k === 'mmol/l' || k === 'mmol') return 'mmol/L';
@@ -27,7 +28,7 @@ interface ReportOptions {
   patient?: string;
   run?: number;
   out: string;
-  unit?: 'mg/dL' | 'mmol/L';
+  unit?: GlucoseUnit;
 }
 
 function kb(bytes: number): string {

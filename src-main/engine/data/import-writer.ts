@@ -6,7 +6,8 @@
 import type { DbWorkerClient } from './import-db-worker.js';
 import type { EventKind } from '../store/events.js';
 import type { ReadingKind } from '../store/readings.js';
-import { checkEvent, checkGlucose, toMmol, type GlucoseUnitName, type ImportWarning, type RecordSink } from './importers/types.js';
+import { checkEvent, checkGlucose, type ImportWarning, type RecordSink } from './importers/types.js';
+import { type GlucoseUnit, toMmol } from '../units.js';
 
 /** Collects warnings by code and notes; shared by every sink. */
 export class WarningLog {
@@ -60,7 +61,7 @@ export class DbSink extends WarningLog implements RecordSink {
     return key;
   }
 
-  glucose(patient: string, ts: number, offsetMin: number | null, kind: ReadingKind, value: number, unit: GlucoseUnitName, flags: number, line: number): void {
+  glucose(patient: string, ts: number, offsetMin: number | null, kind: ReadingKind, value: number, unit: GlucoseUnit, flags: number, line: number): void {
     const f = checkGlucose(this, value, unit, flags, line);
     this.client.reading(this.pid(patient, ts, offsetMin), this.fileKey, ts, offsetMin, kind, toMmol(value, unit), f, line > 0 ? line : null);
     this.readings++;
@@ -158,7 +159,7 @@ export class PreviewSink extends WarningLog implements RecordSink {
   get full(): boolean {
     return this.rows.length >= this.limit;
   }
-  glucose(patient: string, ts: number, offsetMin: number | null, kind: ReadingKind, value: number, unit: GlucoseUnitName, flags: number, line: number): void {
+  glucose(patient: string, ts: number, offsetMin: number | null, kind: ReadingKind, value: number, unit: GlucoseUnit, flags: number, line: number): void {
     const f = checkGlucose(this, value, unit, flags, line);
     if (this.full) return;
     this.rows.push({

@@ -25,7 +25,8 @@
  *   wear < 70 %; GMI withheld when days of data < 14 or wear < 70 %.
  */
 import { StudioError } from '../errors.js';
-import { type GlucoseUnit, type Mask, MGDL_PER_MMOLL } from './types.js';
+import type { Mask } from './types.js';
+import { type GlucoseUnit, MGDL_PER_MMOL, RANGE_EDGES_MGDL } from '../units.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -118,10 +119,10 @@ export function gmiMmolPerMol(meanMmoll: number): number {
 /** Consensus band of one value in mg/dL: 0 very low … 4 very high, after rounding to an integer. */
 export function rangeBand(mgdl: number): 0 | 1 | 2 | 3 | 4 {
   const v = Math.round(mgdl);
-  if (v < 54) return 0;
-  if (v < 70) return 1;
-  if (v <= 180) return 2;
-  if (v <= 250) return 3;
+  if (v < RANGE_EDGES_MGDL.veryLow) return 0;
+  if (v < RANGE_EDGES_MGDL.low) return 1;
+  if (v <= RANGE_EDGES_MGDL.high) return 2;
+  if (v <= RANGE_EDGES_MGDL.veryHigh) return 3;
   return 4;
 }
 
@@ -173,7 +174,7 @@ export function clinicalSummary(series: CgmSeries, options: ClinicalOptions = {}
   const slots = Math.ceil((end - start) / resMs);
   const daysOfData = (end - start) / DAY_MS;
 
-  const toMgdl = unit === 'mg/dL' ? 1 : MGDL_PER_MMOLL;
+  const toMgdl = unit === 'mg/dL' ? 1 : MGDL_PER_MMOL;
   const values: number[] = [];
   const bands = [0, 0, 0, 0, 0];
   const hourly: number[][] = Array.from({ length: 24 }, () => []);
@@ -218,7 +219,7 @@ export function clinicalSummary(series: CgmSeries, options: ClinicalOptions = {}
   if (mean === null) gmi = { available: false, reason: 'No valid glucose readings in the period.' };
   else if (daysOfData < 14) gmi = { available: false, reason: `GMI needs at least 14 days of data; this period has ${daysOfData.toFixed(1)}.` };
   else if (wear < 70) gmi = { available: false, reason: `GMI needs at least 70 % sensor wear; this period has ${wear.toFixed(1)} %.` };
-  else gmi = { available: true, percent: gmiPercent(mean), mmolPerMol: gmiMmolPerMol(mean / MGDL_PER_MMOLL) };
+  else gmi = { available: true, percent: gmiPercent(mean), mmolPerMol: gmiMmolPerMol(mean / MGDL_PER_MMOL) };
 
   let agp: AgpProfile | Withheld;
   if (daysWithHour < 7) agp = { available: false, reason: `The AGP needs at least 7 days with an hour of data or more; this period has ${daysWithHour}.` };
@@ -231,7 +232,13 @@ export function clinicalSummary(series: CgmSeries, options: ClinicalOptions = {}
       const sorted = Float64Array.from(bin).sort();
       AGP_PERCENTILES.forEach((p, k) => (raw[k]![h] = percentileSorted(sorted, p)));
     }
-    agp = { available: true, targetBandMgdl: [70, 180], countsByHour: hourly.map((b) => b.length), rawMgdl: raw, smoothedMgdl: raw.map(smoothCircular141) };
+    agp = {
+      available: true,
+      targetBandMgdl: [RANGE_EDGES_MGDL.low, RANGE_EDGES_MGDL.high],
+      countsByHour: hourly.map((b) => b.length),
+      rawMgdl: raw,
+      smoothedMgdl: raw.map(smoothCircular141),
+    };
   }
 
   return {
@@ -242,9 +249,9 @@ export function clinicalSummary(series: CgmSeries, options: ClinicalOptions = {}
     validReadings: count,
     daysWithHourOfData: daysWithHour,
     meanMgdl: mean,
-    meanMmoll: mean === null ? null : mean / MGDL_PER_MMOLL,
+    meanMmoll: mean === null ? null : mean / MGDL_PER_MMOL,
     sdMgdl: sd,
-    sdMmoll: sd === null ? null : sd / MGDL_PER_MMOLL,
+    sdMmoll: sd === null ? null : sd / MGDL_PER_MMOL,
     cvPercent: sd === null || mean === null ? null : (sd / mean) * 100,
     gmi,
     timeInRanges: {

@@ -8,8 +8,9 @@ import { type CoverageResult, intervalCoverage } from './coverage.js';
 import { type HypoAtHorizon, hypoByHorizon } from './hypo.js';
 import { parkesErrorGrid } from './parkes.js';
 import { computePointMetrics, type PointMetrics } from './point.js';
-import { type FloatArray, type ForecastSet, type GlucoseUnit, REPORT_MINUTES } from './types.js';
+import { type FloatArray, type ForecastSet, REPORT_MINUTES } from './types.js';
 import type { ErrorGridResult } from './zones.js';
+import type { GlucoseUnit } from '../units.js';
 
 export interface EvaluationResult {
   /** Unit of the scored values (hypo thresholds and interval widths are in it). */

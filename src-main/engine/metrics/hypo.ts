@@ -16,14 +16,15 @@
  * two differ only for values within 0.3 mg/dL of the edge). Both comparisons are strict.
  */
 import { StudioError } from '../errors.js';
-import { type ForecastSet, type GlucoseUnit, nonFiniteError, REPORT_MINUTES, stepForMinutes, stepsForMinutes, validateForecastSet } from './types.js';
+import { type ForecastSet, nonFiniteError, REPORT_MINUTES, stepForMinutes, stepsForMinutes, validateForecastSet } from './types.js';
+import { type GlucoseUnit, RANGE_EDGES_MGDL, RANGE_EDGES_MMOL } from '../units.js';
 
 export type HypoLevel = 1 | 2;
 export const HYPO_LEVELS: readonly HypoLevel[] = [1, 2];
 
 export function hypoThreshold(level: HypoLevel, unit: GlucoseUnit): number {
-  if (unit === 'mmol/L') return level === 1 ? 3.9 : 3.0;
-  return level === 1 ? 70 : 54;
+  const edges = unit === 'mmol/L' ? RANGE_EDGES_MMOL : RANGE_EDGES_MGDL;
+  return level === 1 ? edges.low : edges.veryLow;
 }
 
 export interface ConfusionCounts {

@@ -6,7 +6,8 @@
  * `null` metrics: "undefined" is reported as such, never as 0.
  */
 import { StudioError } from '../errors.js';
-import { type ForecastSet, MGDL_PER_MMOLL, nonFiniteError, REPORT_MINUTES, stepForMinutes, stepsForMinutes, validateForecastSet } from './types.js';
+import { type ForecastSet, nonFiniteError, REPORT_MINUTES, stepForMinutes, stepsForMinutes, validateForecastSet } from './types.js';
+import { type GlucoseUnit, MGDL_PER_MMOL } from '../units.js';
 
 export interface StepPointMetrics {
   /** 1-based horizon step. */
@@ -47,7 +48,7 @@ function finish(acc: Acc, toMgdl: number): Omit<StepPointMetrics, 'step' | 'minu
   const mae = acc.abs / acc.n;
   const bias = acc.err / acc.n;
   // Errors are linear in the unit, so converting the finished figure is exact.
-  const toMmoll = toMgdl / MGDL_PER_MMOLL;
+  const toMmoll = toMgdl / MGDL_PER_MMOL;
   return {
     n: acc.n,
     rmseMgdl: rmse * toMgdl,
@@ -92,7 +93,7 @@ export function computePointMetrics(set: ForecastSet, resolutionMin: number): Po
       err[h]! += e;
     }
   }
-  const toMgdl = set.unit === 'mg/dL' ? 1 : MGDL_PER_MMOLL;
+  const toMgdl = set.unit === 'mg/dL' ? 1 : MGDL_PER_MMOL;
   const perStep: StepPointMetrics[] = [];
   const total: Acc = { n: 0, sq: 0, abs: 0, rel: 0, err: 0 };
   for (let h = 0; h < horizon; h++) {
@@ -124,7 +125,7 @@ export function pointMetricsAtMinutes(metrics: PointMetrics, minutes: readonly n
  * the RMSE at `upToMinutes` itself: never compare one with the other. Steps with no scored
  * target are left out of the mean; null when none has one.
  */
-export function trajectoryRmse(metrics: PointMetrics, upToMinutes: number, unit: 'mg/dL' | 'mmol/L'): number | null {
+export function trajectoryRmse(metrics: PointMetrics, upToMinutes: number, unit: GlucoseUnit): number | null {
   const last = stepForMinutes(upToMinutes, metrics.resolutionMin, metrics.perStep.length);
   let sum = 0;
   let count = 0;

@@ -3,22 +3,11 @@
  * [windows, horizon] so a batch from the model or a baseline can be scored without copying.
  */
 import { StudioError } from '../errors.js';
+import type { GlucoseUnit } from '../units.js';
 
 export type FloatArray = Float32Array | Float64Array;
 /** 1 = the target was observed (scored), 0 = imputed (never scored, DESIGN.md §4). */
 export type Mask = ArrayLike<number>;
-export type GlucoseUnit = 'mmol/L' | 'mg/dL';
-
-/** 1 mmol/L of glucose = 18.018 mg/dL (molar mass 180.16 g/mol, DESIGN.md §4). */
-export const MGDL_PER_MMOLL = 18.018;
-
-export function toMgdl(value: number, unit: GlucoseUnit): number {
-  return unit === 'mg/dL' ? value : value * MGDL_PER_MMOLL;
-}
-
-export function toMmoll(value: number, unit: GlucoseUnit): number {
-  return unit === 'mmol/L' ? value : value / MGDL_PER_MMOLL;
-}
 
 /** Targets and forecasts of `windows` windows × `horizon` steps, in one unit. */
 export interface ForecastSet {

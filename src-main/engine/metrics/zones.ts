@@ -2,7 +2,8 @@
  * Zone bookkeeping shared by the Clarke and Parkes error grids: zones are coded 0..4 for A..E
  * so classification can fill a Uint8Array without allocating strings.
  */
-import { type ForecastSet, toMgdl, validateForecastSet, nonFiniteError } from './types.js';
+import { type ForecastSet, validateForecastSet, nonFiniteError } from './types.js';
+import { toMgdl } from '../units.js';
 
 export const ZONES = ['A', 'B', 'C', 'D', 'E'] as const;
 export type Zone = (typeof ZONES)[number];

@@ -5,7 +5,7 @@
  */
 import type { AgpProfile, TimeInRanges } from '../metrics/clinical.js';
 import { PARKES_T1_LOWER, PARKES_T1_UPPER } from '../metrics/parkes.js';
-import type { GlucoseUnit } from '../metrics/types.js';
+import { type GlucoseUnit, mgdlToUnit, RANGE_EDGES_MGDL as EDGE } from '../units.js';
 import { rangeLabels, toUnit } from './format.js';
 import { markup, type SafeHtml } from './html.js';
 import {
@@ -50,8 +50,8 @@ const unitFmt =
 /** Glucose ticks: the consensus edges, so the axis itself shows where the ranges change. */
 function glucoseTicks(unit: GlucoseUnit, maxMgdl: number): number[] {
   // 54 is drawn as a dashed reference line only: its label would collide with 70's.
-  const mg = [0, 70, 180, 250, 300, 350, 400, 500].filter((v) => v <= maxMgdl);
-  return mg.map((v) => (unit === 'mg/dL' ? v : Number((v / 18.018).toFixed(1))));
+  const mg = [0, EDGE.low, EDGE.high, EDGE.veryHigh, 300, 350, 400, 500].filter((v) => v <= maxMgdl);
+  return mg.map((v) => (unit === 'mg/dL' ? v : Number(mgdlToUnit(v, unit).toFixed(1))));
 }
 
 export function agpChart(agp: AgpProfile, unit: GlucoseUnit, title: string): SafeHtml {
@@ -89,11 +89,11 @@ export function agpChart(agp: AgpProfile, unit: GlucoseUnit, title: string): Saf
   return svg(
     { width: W, height: 300, title },
     clipDef(f, clip),
-    hspan(f, u(70), u(180), TARGET_BAND_FILL, TARGET_BAND_OPACITY + 0.05),
-    hrule(f, u(70), { color: RANGE_COLORS.inRange, width: 0.8 }),
-    hrule(f, u(180), { color: RANGE_COLORS.inRange, width: 0.8 }),
-    hrule(f, u(54), { color: RANGE_COLORS.veryLow, width: 0.6, dash: '3 3' }),
-    hrule(f, u(250), { color: RANGE_COLORS.veryHigh, width: 0.6, dash: '3 3' }),
+    hspan(f, u(EDGE.low), u(EDGE.high), TARGET_BAND_FILL, TARGET_BAND_OPACITY + 0.05),
+    hrule(f, u(EDGE.low), { color: RANGE_COLORS.inRange, width: 0.8 }),
+    hrule(f, u(EDGE.high), { color: RANGE_COLORS.inRange, width: 0.8 }),
+    hrule(f, u(EDGE.veryLow), { color: RANGE_COLORS.veryLow, width: 0.6, dash: '3 3' }),
+    hrule(f, u(EDGE.veryHigh), { color: RANGE_COLORS.veryHigh, width: 0.6, dash: '3 3' }),
     band(f, xs, p5, p95, blue, 0.18, clip),
     band(f, xs, p25, p75, blue, 0.45, clip),
     linePath(f, xs, p50, { color: blue, width: 2.2 }, clip),

@@ -7,7 +7,7 @@ import type { QualityReport } from '../api/contract.js';
 import { latestQualityReport, qualitySettingsFor, runQualityCheck } from '../data/quality/index.js';
 import { StudioError } from '../errors.js';
 import { clinicalSummary, type ClinicalSummary } from '../metrics/clinical.js';
-import type { GlucoseUnit } from '../metrics/types.js';
+import type { GlucoseUnit } from '../units.js';
 import { READING_FLAGS, type Store } from '../store/index.js';
 import { appVersion } from '../system.js';
 

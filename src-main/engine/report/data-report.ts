@@ -4,7 +4,7 @@
  * defined. Every number comes from metrics/clinical.ts; this file only lays them out.
  */
 import type { ClinicalSummary, TimeInRanges } from '../metrics/clinical.js';
-import type { GlucoseUnit } from '../metrics/types.js';
+import type { GlucoseUnit } from '../units.js';
 import { agpChart, resetChartIds, tirBars } from './charts.js';
 import type { DataReportInput, PatientClinical } from './data-input.js';
 import { dataTable, figure, keyValueTable, renderDocument, unavailable, type Column, type ReportSection } from './document.js';

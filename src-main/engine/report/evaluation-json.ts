@@ -4,14 +4,14 @@
  * writer that adds fields still reports; a missing required field yields a clear reason.
  */
 import { z } from 'zod';
-import { MGDL_PER_MMOLL } from '../metrics/types.js';
+import { GLUCOSE_UNITS, type GlucoseUnit, toMgdl } from '../units.js';
 import { formatZodIssues } from '../util/json.js';
 import type { ModelEvaluation, ReportEvaluation } from './model-schema.js';
 
 const n = z.number().nullable();
 const Zone = z.looseObject({ n: z.number(), percent: z.looseObject({ A: n, B: n, C: n, D: n, E: n }), aPlusB: n });
 const Step = z.looseObject({ step: z.number(), minutes: z.number(), n: z.number(), rmseMgdl: n, maeMgdl: n, mard: n, biasMgdl: n });
-const Unit = z.enum(['mg/dL', 'mmol/L']);
+const Unit = z.enum(GLUCOSE_UNITS);
 const Hypo = z.looseObject({
   level: z.union([z.literal(1), z.literal(2)]),
   threshold: z.number(),
@@ -73,7 +73,7 @@ const zone = (z0: z.output<typeof Zone>) => ({
 function model(m: z.output<typeof StoredModel>, index: number): ModelEvaluation {
   const f = m.full;
   // Hypo thresholds and interval widths are in the unit the evaluation ran in.
-  const toMg = (v: number | null, unit: 'mg/dL' | 'mmol/L'): number | null => (v === null ? null : unit === 'mg/dL' ? v : v * MGDL_PER_MMOLL);
+  const toMg = (v: number | null, unit: GlucoseUnit): number | null => (v === null ? null : toMgdl(v, unit));
   // forecast.evaluate has always scored in mmol/L
   const unit = f.unit ?? f.hypo?.level1.unit ?? 'mmol/L';
   return {

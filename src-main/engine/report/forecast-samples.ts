@@ -5,7 +5,7 @@
  */
 import { loadPatientGrid } from '../data/grid/access.js';
 import type { PatientGrid } from '../data/grid/build.js';
-import { MGDL_PER_MMOLL } from '../metrics/types.js';
+import { MGDL_PER_MMOL } from '../units.js';
 import type { Store } from '../store/index.js';
 import type { ExampleForecast } from './model-schema.js';
 
@@ -79,8 +79,8 @@ export function sampleForecasts(store: Store, runId: number): ForecastSamples | 
     for (let h = 0; h < f.length; h++) {
       const b = originBin + h + 1;
       if (b < 0 || b >= g.length || mask[b] !== 1 || !Number.isFinite(bg[b]!)) continue;
-      const y = bg[b]! * MGDL_PER_MMOLL;
-      const p = f[h]! * MGDL_PER_MMOLL;
+      const y = bg[b]! * MGDL_PER_MMOL;
+      const p = f[h]! * MGDL_PER_MMOL;
       ref.push(y);
       pred.push(p);
       sq += (p - y) ** 2;
@@ -114,10 +114,10 @@ export function sampleForecasts(store: Store, runId: number): ForecastSamples | 
     const histLen = Math.min(288, Math.max(24, 2 * H));
     const bg = g.channels.bg_mM;
     const mask = g.masks.bg_mM;
-    const val = (b: number): number | null => (b >= 0 && b < g.length && mask[b] === 1 && Number.isFinite(bg[b]!) ? bg[b]! * MGDL_PER_MMOLL : null);
+    const val = (b: number): number | null => (b >= 0 && b < g.length && mask[b] === 1 && Number.isFinite(bg[b]!) ? bg[b]! * MGDL_PER_MMOL : null);
     const bounds = (b: Buffer | null): number[] | null => {
       if (b === null) return null;
-      const v = Array.from(floats(b), (x) => x * MGDL_PER_MMOLL);
+      const v = Array.from(floats(b), (x) => x * MGDL_PER_MMOL);
       // ±Infinity bounds (too few calibration residuals) cannot be drawn: show no band.
       return v.every(Number.isFinite) ? v : null;
     };
@@ -134,7 +134,7 @@ export function sampleForecasts(store: Store, runId: number): ForecastSamples | 
       rmseMgdl: rmse,
       historyMgdl: Array.from({ length: histLen }, (_, j) => val(originBin - histLen + 1 + j)),
       actualMgdl: Array.from({ length: H }, (_, h) => val(originBin + h + 1)),
-      forecastMgdl: Array.from(f, (v) => v * MGDL_PER_MMOLL),
+      forecastMgdl: Array.from(f, (v) => v * MGDL_PER_MMOL),
       lowerMgdl: lower !== null && upper !== null ? lower : null,
       upperMgdl: lower !== null && upper !== null ? upper : null,
       level: typeof meta.level === 'number' ? meta.level : null,

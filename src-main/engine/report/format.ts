@@ -3,12 +3,12 @@
  * report inputs and converted once here, so one setting (mg/dL or mmol/L) drives every
  * number and axis (DESIGN.md §9). Missing values print as an em dash, never as 0.
  */
-import { MGDL_PER_MMOLL, type GlucoseUnit } from '../metrics/types.js';
+import { CONSENSUS_TARGETS_PCT, type GlucoseUnit, mgdlToUnit, RANGE_EDGES_MGDL, RANGE_EDGES_MMOL } from '../units.js';
 
 export const DASH = '—';
 
 export function toUnit(mgdl: number, unit: GlucoseUnit): number {
-  return unit === 'mg/dL' ? mgdl : mgdl / MGDL_PER_MMOLL;
+  return mgdlToUnit(mgdl, unit);
 }
 
 /** Decimals a glucose level is shown with: whole mg/dL, or one decimal in mmol/L (as meters show). */
@@ -50,11 +50,7 @@ export function int(v: number | null | undefined): string {
 }
 
 /** Consensus range edges in the display unit (3.0/3.9/10.0/13.9 mmol/L as the consensus writes them). */
-export function rangeLabels(unit: GlucoseUnit): { veryLow: string; low: string; inRange: string; high: string; veryHigh: string } {
-  return unit === 'mg/dL'
-    ? { veryLow: '< 54', low: '54–69', inRange: '70–180', high: '181–250', veryHigh: '> 250' }
-    : { veryLow: '< 3.0', low: '3.0–3.8', inRange: '3.9–10.0', high: '10.1–13.9', veryHigh: '> 13.9' };
-}
+export { rangeLabels } from '../units.js';
 
 /**
  * The international consensus targets for time in ranges (Battelino et al., Diabetes Care 2019),
@@ -63,13 +59,15 @@ export function rangeLabels(unit: GlucoseUnit): { veryLow: string; low: string; 
  * The "above 180" and "below 70" targets include the very high / very low ranges.
  */
 export function consensusTargets(unit: GlucoseUnit): { veryLow: string; low: string; inRange: string; high: string; veryHigh: string } {
-  const t = unit === 'mg/dL' ? { v54: '54', v70: '70', v180: '180', v250: '250' } : { v54: '3.0', v70: '3.9', v180: '10.0', v250: '13.9' };
+  const e = unit === 'mg/dL' ? RANGE_EDGES_MGDL : RANGE_EDGES_MMOL;
+  const f = (v: number): string => v.toFixed(levelDecimals(unit));
+  const p = CONSENSUS_TARGETS_PCT;
   return {
-    veryHigh: `< 5 % (above ${t.v250})`,
-    high: `< 25 % (above ${t.v180})`,
-    inRange: `> 70 % (${t.v70}–${t.v180})`,
-    low: `< 4 % (below ${t.v70})`,
-    veryLow: `< 1 % (below ${t.v54})`,
+    veryHigh: `< ${p.above250Below} % (above ${f(e.veryHigh)})`,
+    high: `< ${p.above180Below} % (above ${f(e.high)})`,
+    inRange: `> ${p.inRangeAbove} % (${f(e.low)}–${f(e.high)})`,
+    low: `< ${p.below70Below} % (below ${f(e.low)})`,
+    veryLow: `< ${p.below54Below} % (below ${f(e.veryLow)})`,
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { GlucoseUnit } from '../metrics/types.js';
+import type { GlucoseUnit } from '../units.js';
 import type { Store } from '../store/index.js';
 import { buildDataReportInput } from './data-input.js';
 import { renderDataReport } from './data-report.js';

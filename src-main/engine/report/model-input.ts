@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SplitContentSchema } from '../api/contract.js';
 import { StudioError } from '../errors.js';
-import type { GlucoseUnit } from '../metrics/types.js';
+import type { GlucoseUnit } from '../units.js';
 import type { RunRow, Store } from '../store/index.js';
 import { appVersion, onnxruntimeVersion } from '../system.js';
 import { RunInfoSchema } from '../ttm/checkpoint.js';

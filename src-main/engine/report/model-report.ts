@@ -4,7 +4,7 @@
  * detection, interval coverage, example forecasts, and the evaluation's limits in plain words.
  * Input is a validated ModelReportInput; a missing part renders as "not available because …".
  */
-import type { GlucoseUnit } from '../metrics/types.js';
+import type { GlucoseUnit } from '../units.js';
 import { errorGridChart, forecastChart, lineChart, resetChartIds, type Series } from './charts.js';
 import { dataTable, figure, keyValueTable, renderDocument, unavailable, type Column, type ReportSection } from './document.js';
 import { DASH, duration, fractionPct, glucose, glucoseError, int, localTime, num, offsetName, pct, toUnit } from './format.js';

@@ -10,6 +10,7 @@ import type { EventKind } from '../store/events.js';
 import { drawPatient, egpScaleFor, glucoseOf, MMOL_PER_G, step, stepConstants, steadyState, type HovorkaParams } from './hovorka.js';
 import { Rng } from './rng.js';
 import type { SimulationSettings } from './settings.js';
+import { MGDL_PER_MMOL } from '../units.js';
 
 export interface SimReading {
   ts: number;
@@ -42,8 +43,8 @@ export interface SimPatient {
 }
 
 const MIN_MS = 60_000;
-const CGM_LOW = 40 / 18.018;
-const CGM_HIGH = 400 / 18.018;
+const CGM_LOW = 40 / MGDL_PER_MMOL;
+const CGM_HIGH = 400 / MGDL_PER_MMOL;
 const CGM_TAU_MIN = 10;
 
 /** Basal profile over the day (hour → multiplier of the steady-state basal). */

@@ -21,6 +21,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
+import { GLUCOSE_UNITS } from '../units.js';
 import { syncDir, writeFileAtomic } from './atomic-write.js';
 import { parseHfConfigJson, serializeHfConfig, type HfTtmConfig } from './hf-config.js';
 import type { ModelWeights, WeightTensor } from './init.js';
@@ -56,7 +57,7 @@ export const PreprocessorSchema = z
     frequencyToken: z.number().int().min(0).nullable(),
     contextLength: z.number().int().min(1),
     predictionLength: z.number().int().min(1),
-    glucoseUnit: z.enum(['mmol/L', 'mg/dL']).optional(),
+    glucoseUnit: z.enum(GLUCOSE_UNITS).optional(),
     imputationStrategy: z.string().optional(),
   })
   .superRefine((p, ctx) => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { main } from '../../../src-main/cli/main.js';
 import { StudioService } from '../../../src-main/engine/api/service.js';
-import { MGDL_PER_MMOL } from '../../../src-main/engine/data/importers/types.js';
+import { MGDL_PER_MMOL } from '../../../src-main/engine/units.js';
 import { silentLogger } from '../../../src-main/engine/logger.js';
 import { StudioError } from '../../../src-main/engine/errors.js';
 import { READING_FLAGS } from '../../../src-main/engine/store/readings.js';

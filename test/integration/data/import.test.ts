@@ -6,7 +6,7 @@ import { StudioService } from '../../../src-main/engine/api/service.js';
 import type { ApiEvent } from '../../../src-main/engine/api/contract.js';
 import { silentLogger } from '../../../src-main/engine/logger.js';
 import { StudioError } from '../../../src-main/engine/errors.js';
-import { MGDL_PER_MMOL } from '../../../src-main/engine/data/importers/types.js';
+import { MGDL_PER_MMOL } from '../../../src-main/engine/units.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { LOCAL, SHARED, snapshot } from './import-helpers.js';
 

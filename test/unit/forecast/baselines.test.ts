@@ -11,7 +11,7 @@ import {
   type TargetBatch,
 } from '../../../src-main/engine/forecast/baselines/ridge.js';
 import type { ContextBatch } from '../../../src-main/engine/forecast/baselines/types.js';
-import { MGDL_PER_MMOLL } from '../../../src-main/engine/metrics/types.js';
+import { MGDL_PER_MMOL } from '../../../src-main/engine/units.js';
 import { gaussian, mulberry32 } from './rng.js';
 
 describe('persistence', () => {
@@ -30,14 +30,14 @@ describe('persistence', () => {
 });
 
 describe('AR2 (Nightscout log-space)', () => {
-  const mm = (mg: number) => mg / MGDL_PER_MMOLL;
+  const mm = (mg: number) => mg / MGDL_PER_MMOL;
 
   it('iterates y[t+1] = 1.716·y[t] − 0.723·y[t−1] on ln(BG/140)', () => {
     // hand-computed from 100 → 120 mg/dL
     const f = ar2Forecast({ windows: 1, contextLength: 3, context: Float64Array.of(mm(90), mm(100), mm(120)) }, 3, { resolutionMin: 5 });
-    expect(f[0]! * MGDL_PER_MMOLL).toBeCloseTo(137.0559563709575, 9);
-    expect(f[1]! * MGDL_PER_MMOLL).toBeCloseTo(150.90084669587128, 9);
-    expect(f[2]! * MGDL_PER_MMOLL).toBeCloseTo(161.6890543740298, 9);
+    expect(f[0]! * MGDL_PER_MMOL).toBeCloseTo(137.0559563709575, 9);
+    expect(f[1]! * MGDL_PER_MMOL).toBeCloseTo(150.90084669587128, 9);
+    expect(f[2]! * MGDL_PER_MMOL).toBeCloseTo(161.6890543740298, 9);
   });
 
   it('is a fixed point at 140 mg/dL and clamps to 36–400 mg/dL by default', () => {
@@ -45,9 +45,9 @@ describe('AR2 (Nightscout log-space)', () => {
     for (const v of flat) expect(v).toBeCloseTo(mm(140), 12);
     const rising = { windows: 1, contextLength: 2, context: Float64Array.of(mm(250), mm(380)) };
     const clamped = ar2Forecast(rising, 12, { resolutionMin: 5 });
-    expect(Math.max(...clamped) * MGDL_PER_MMOLL).toBeCloseTo(400, 9);
+    expect(Math.max(...clamped) * MGDL_PER_MMOL).toBeCloseTo(400, 9);
     const free = ar2Forecast(rising, 12, { resolutionMin: 5, clampMgdl: null });
-    expect(Math.max(...free) * MGDL_PER_MMOLL).toBeGreaterThan(400);
+    expect(Math.max(...free) * MGDL_PER_MMOL).toBeGreaterThan(400);
   });
 
   it('starts without trend when the previous value was imputed, as Nightscout does for a stale reading', () => {
@@ -55,8 +55,8 @@ describe('AR2 (Nightscout log-space)', () => {
     const f = ar2Forecast(b, 2, { resolutionMin: 5 });
     // y = ln(120/140) on both lags: y1 = (1.716 − 0.723)·y = 0.993·y, y2 = 1.716·0.993·y − 0.723·y
     const y = Math.log(120 / 140);
-    expect(f[0]! * MGDL_PER_MMOLL).toBeCloseTo(140 * Math.exp(0.993 * y), 9);
-    expect(f[1]! * MGDL_PER_MMOLL).toBeCloseTo(140 * Math.exp((1.716 * 0.993 - 0.723) * y), 9);
+    expect(f[0]! * MGDL_PER_MMOL).toBeCloseTo(140 * Math.exp(0.993 * y), 9);
+    expect(f[1]! * MGDL_PER_MMOL).toBeCloseTo(140 * Math.exp((1.716 * 0.993 - 0.723) * y), 9);
   });
 
   it('refuses other resolutions and unusable values', () => {

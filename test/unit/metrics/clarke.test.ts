@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clarkeErrorGrid, clarkeZone } from '../../../src-main/engine/metrics/clarke.js';
-import { MGDL_PER_MMOLL } from '../../../src-main/engine/metrics/types.js';
+import { MGDL_PER_MMOL } from '../../../src-main/engine/units.js';
 
 // [reference, prediction, zone] pairs on and just across every boundary (hand-checked
 // against the inequalities documented in clarke.ts).
@@ -63,8 +63,8 @@ describe('Clarke error grid', () => {
     const set = {
       windows: 3,
       horizon: 2,
-      target: Float64Array.from(ref, (v) => v / MGDL_PER_MMOLL),
-      forecast: Float64Array.from(pred, (v) => v / MGDL_PER_MMOLL),
+      target: Float64Array.from(ref, (v) => v / MGDL_PER_MMOL),
+      forecast: Float64Array.from(pred, (v) => v / MGDL_PER_MMOL),
       targetMask: Uint8Array.from([1, 1, 1, 1, 1, 0]),
       unit: 'mmol/L' as const,
     };

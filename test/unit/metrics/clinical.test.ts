@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clinicalSummary, percentileSorted, rangeBand, smoothCircular141 } from '../../../src-main/engine/metrics/clinical.js';
-import { MGDL_PER_MMOLL } from '../../../src-main/engine/metrics/types.js';
+import { MGDL_PER_MMOL } from '../../../src-main/engine/units.js';
 
 const MIN = 60_000;
 const OFFSET = 60; // UTC+1
@@ -55,7 +55,7 @@ describe('clinical CGM summary', () => {
   it('mmol/L input gives the same summary in mg/dL', () => {
     const { ts, g } = series(14);
     const a = clinicalSummary({ timestampsMs: ts, glucose: g, unit: 'mg/dL', utcOffsetMin: OFFSET });
-    const b = clinicalSummary({ timestampsMs: ts, glucose: g.map((v) => v / MGDL_PER_MMOLL), unit: 'mmol/L', utcOffsetMin: OFFSET });
+    const b = clinicalSummary({ timestampsMs: ts, glucose: g.map((v) => v / MGDL_PER_MMOL), unit: 'mmol/L', utcOffsetMin: OFFSET });
     expect(b.meanMgdl).toBeCloseTo(a.meanMgdl!, 9);
     expect(b.timeInRanges).toEqual(a.timeInRanges);
   });
@@ -130,7 +130,7 @@ describe('clinical CGM summary', () => {
   });
 
   it('bins ranges on integer mg/dL after rounding', () => {
-    const mm = (v: number) => rangeBand(v * MGDL_PER_MMOLL);
+    const mm = (v: number) => rangeBand(v * MGDL_PER_MMOL);
     expect([mm(2.9), mm(3.0), mm(3.8), mm(3.9), mm(10.0), mm(10.1), mm(13.9), mm(14.0)]).toEqual([0, 1, 1, 2, 2, 3, 3, 4]);
     expect([
       rangeBand(53.4),

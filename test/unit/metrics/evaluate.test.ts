@@ -4,7 +4,8 @@ import { clarkeErrorGrid } from '../../../src-main/engine/metrics/clarke.js';
 import { evaluateForecastSet } from '../../../src-main/engine/metrics/evaluate.js';
 import { parkesErrorGrid } from '../../../src-main/engine/metrics/parkes.js';
 import { computePointMetrics } from '../../../src-main/engine/metrics/point.js';
-import { MGDL_PER_MMOLL, type ForecastSet } from '../../../src-main/engine/metrics/types.js';
+import type { ForecastSet } from '../../../src-main/engine/metrics/types.js';
+import { MGDL_PER_MMOL } from '../../../src-main/engine/units.js';
 
 describe('full evaluation', () => {
   it('bundles point metrics, both grids, hypo at both levels per horizon and coverage per level', () => {
@@ -51,8 +52,8 @@ describe('metric properties', () => {
   const setOf = (ps: [number, number][], unit: 'mg/dL' | 'mmol/L' = 'mg/dL'): ForecastSet => ({
     windows: ps.length,
     horizon: 1,
-    target: Float64Array.from(ps, ([r]) => (unit === 'mg/dL' ? r : r / MGDL_PER_MMOLL)),
-    forecast: Float64Array.from(ps, ([, p]) => (unit === 'mg/dL' ? p : p / MGDL_PER_MMOLL)),
+    target: Float64Array.from(ps, ([r]) => (unit === 'mg/dL' ? r : r / MGDL_PER_MMOL)),
+    forecast: Float64Array.from(ps, ([, p]) => (unit === 'mg/dL' ? p : p / MGDL_PER_MMOL)),
     unit,
   });
 
@@ -77,7 +78,7 @@ describe('metric properties', () => {
         const b = computePointMetrics(setOf(ps, 'mmol/L'), 5).overall;
         expect(b.mard).toBeCloseTo(a.mard!, 8);
         expect(b.rmseMgdl).toBeCloseTo(a.rmseMgdl!, 8);
-        expect(a.rmseMmoll! * MGDL_PER_MMOLL).toBeCloseTo(a.rmseMgdl!, 8);
+        expect(a.rmseMmoll! * MGDL_PER_MMOL).toBeCloseTo(a.rmseMgdl!, 8);
       }),
     );
   });

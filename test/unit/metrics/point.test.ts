@@ -7,7 +7,8 @@ import {
   skillScore,
   trajectoryRmse,
 } from '../../../src-main/engine/metrics/point.js';
-import { MGDL_PER_MMOLL, type ForecastSet } from '../../../src-main/engine/metrics/types.js';
+import type { ForecastSet } from '../../../src-main/engine/metrics/types.js';
+import { MGDL_PER_MMOL } from '../../../src-main/engine/units.js';
 
 // 2 windows × 3 steps; the second window's step 2 is imputed (its error of 2 must not count).
 const base: ForecastSet = {
@@ -54,7 +55,7 @@ describe('point metrics', () => {
 
   it('gives the same MARD and RMSE in mg/dL input', () => {
     const mg = computePointMetrics(
-      { ...base, unit: 'mg/dL', target: base.target.map((v) => v * MGDL_PER_MMOLL), forecast: base.forecast.map((v) => v * MGDL_PER_MMOLL) },
+      { ...base, unit: 'mg/dL', target: base.target.map((v) => v * MGDL_PER_MMOL), forecast: base.forecast.map((v) => v * MGDL_PER_MMOL) },
       20,
     );
     for (let h = 0; h < 3; h++) {

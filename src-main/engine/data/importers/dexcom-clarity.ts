@@ -8,7 +8,8 @@ import { fieldStarts, parseNumber, splitCsv, streamLines } from '../csv.js';
 import { parseClockDuration, parseIsoLike, type ParsedInstant } from '../time.js';
 import { columnOf, findHeader, parseHeader, type CsvHeader } from './csv-header.js';
 import { CGM_LIMITS, glucoseCellProblem, readGlucoseCell, type GlucoseCell } from './glucose-cell.js';
-import { localToUtc, noteNaiveTimes, parseError, type Detection, type GlucoseUnitName, type ImportContext, type Importer, type SourceFile } from './types.js';
+import { localToUtc, noteNaiveTimes, parseError, type Detection, type ImportContext, type Importer, type SourceFile } from './types.js';
+import type { GlucoseUnit } from '../../units.js';
 
 /** Warning code of a file whose declared glucose unit contradicts its values (the import wizard asks before importing). */
 export const UNIT_MISLABELLED = 'unit_mislabelled';
@@ -17,7 +18,7 @@ function isClarityHeader(h: CsvHeader): boolean {
   return h.index.has('Event Type') && h.names.some((n) => n.startsWith('Timestamp (')) && h.names.some((n) => n.startsWith('Glucose Value ('));
 }
 
-function glucoseColumn(h: CsvHeader): { index: number; unit: GlucoseUnitName } {
+function glucoseColumn(h: CsvHeader): { index: number; unit: GlucoseUnit } {
   const mmol = h.names.findIndex((n) => n.startsWith('Glucose Value (mmol'));
   if (mmol !== -1) return { index: mmol, unit: 'mmol/L' };
   return { index: h.names.findIndex((n) => n.startsWith('Glucose Value (')), unit: 'mg/dL' };
@@ -87,7 +88,7 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
   let iType = -1;
   let iSub = -1;
   let iGlucose = -1;
-  let unit: GlucoseUnitName = 'mg/dL';
+  let unit: GlucoseUnit = 'mg/dL';
   let iInsulin = -1;
   let iCarbs = -1;
   let iDuration = -1;

@@ -8,7 +8,8 @@
  */
 import { READING_FLAGS } from '../../store/readings.js';
 import { parseNumber } from '../csv.js';
-import { LIBRE_HIGH_MGDL, SENSOR_HIGH_MGDL, SENSOR_LOW_MGDL, type GlucoseUnitName } from './types.js';
+import { LIBRE_HIGH_MGDL, SENSOR_HIGH_MGDL, SENSOR_LOW_MGDL } from './types.js';
+import type { GlucoseUnit } from '../../units.js';
 
 /** The markers read, for messages and docs. */
 export const SENSOR_MARKERS_TEXT = 'Low, High, LO, HI, <40, >400 (any case, optionally followed by mg/dL or mmol/L)';
@@ -18,7 +19,7 @@ export interface SensorMarker {
   /** The limit the marker names (`<40` → 40), or null for Low/High/LO/HI. */
   limit: number | null;
   /** Unit of `limit`: the one written after it, else inferred from the size (≤ 33.3 → mmol/L). */
-  unit: GlucoseUnitName | null;
+  unit: GlucoseUnit | null;
 }
 
 /** Reporting limits of a device family, in mg/dL: what Low/High stand for. */
@@ -40,7 +41,7 @@ export function parseSensorMarker(raw: string): SensorMarker | null {
   const m = MARKER.exec(raw);
   if (m === null) return null;
   const unitText = m[5];
-  let unit: GlucoseUnitName | null = unitText === undefined ? null : unitText.toLowerCase().startsWith('mg') ? 'mg/dL' : 'mmol/L';
+  let unit: GlucoseUnit | null = unitText === undefined ? null : unitText.toLowerCase().startsWith('mg') ? 'mg/dL' : 'mmol/L';
   if (m[1] !== undefined) return { side: 'low', limit: null, unit };
   if (m[2] !== undefined) return { side: 'high', limit: null, unit };
   const limit = Number(m[4]!.replace(',', '.'));
@@ -52,7 +53,7 @@ export function parseSensorMarker(raw: string): SensorMarker | null {
 /** A glucose cell read: the value in `unit` with its flags. Reused between rows (no allocation per cell). */
 export interface GlucoseCell {
   value: number;
-  unit: GlucoseUnitName;
+  unit: GlucoseUnit;
   flags: number;
 }
 
@@ -61,7 +62,7 @@ export interface GlucoseCell {
  * limit (or the device's limits for Low/High) and flagged censored. Returns false when the
  * text is neither (the caller reports it with the file and line, see `glucoseCellProblem`).
  */
-export function readGlucoseCell(raw: string, columnUnit: GlucoseUnitName, limits: SensorLimits, out: GlucoseCell): boolean {
+export function readGlucoseCell(raw: string, columnUnit: GlucoseUnit, limits: SensorLimits, out: GlucoseCell): boolean {
   const v = parseNumber(raw);
   if (v === v) {
     out.value = v;

@@ -11,7 +11,8 @@ import { parseNumber, splitCsv, streamLines } from '../csv.js';
 import { DATE_ORDERS, parseByOrder, possibleOrders, type DateOrder } from '../time.js';
 import { cell, columnOf, findHeader, type CsvHeader } from './csv-header.js';
 import { LIBRE_LIMITS, glucoseCellProblem, readGlucoseCell, type GlucoseCell } from './glucose-cell.js';
-import { localToUtc, noteNaiveTimes, parseError, type Detection, type GlucoseUnitName, type ImportContext, type Importer, type SourceFile } from './types.js';
+import { localToUtc, noteNaiveTimes, parseError, type Detection, type ImportContext, type Importer, type SourceFile } from './types.js';
+import type { GlucoseUnit } from '../../units.js';
 
 function isLibreHeader(h: CsvHeader): boolean {
   return h.index.has('Device') && h.index.has('Device Timestamp') && h.index.has('Record Type');
@@ -20,7 +21,7 @@ function isLibreHeader(h: CsvHeader): boolean {
 interface LibreColumns {
   ts: number;
   type: number;
-  unit: GlucoseUnitName;
+  unit: GlucoseUnit;
   historic: number;
   scan: number;
   strip: number;

@@ -19,17 +19,8 @@ import { guessDelimiter, parseNumber, splitCsv, streamLines } from '../csv.js';
 import { DATE_ORDERS, parseByOrder, parseClockDuration, possibleOrders, type DateOrder } from '../time.js';
 import { cell, columnOf, parseHeader, type CsvHeader } from './csv-header.js';
 import { CGM_LIMITS, glucoseCellProblem, readGlucoseCell, type GlucoseCell } from './glucose-cell.js';
-import {
-  localToUtc,
-  noteNaiveTimes,
-  parseError,
-  type Detection,
-  type GlucoseUnitName,
-  type ImportContext,
-  type Importer,
-  type RecordSink,
-  type SourceFile,
-} from './types.js';
+import { localToUtc, noteNaiveTimes, parseError, type Detection, type ImportContext, type Importer, type RecordSink, type SourceFile } from './types.js';
+import type { GlucoseUnit } from '../../units.js';
 
 const DIVIDER = '-------';
 const DATA_COLUMNS = [
@@ -57,9 +48,9 @@ interface Columns {
   date: number;
   time: number;
   sensor: number;
-  sensorUnit: GlucoseUnitName;
+  sensorUnit: GlucoseUnit;
   bg: number;
-  bgUnit: GlucoseUnitName;
+  bgUnit: GlucoseUnit;
   basal: number;
   tempAmount: number;
   tempType: number;
@@ -264,7 +255,7 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
       const ts = localToUtc(ctx, sink, local, no);
       const off = ctx.zone.offsetMin;
 
-      const glucose = (i: number, unit: GlucoseUnitName, kind: 'cgm' | 'smbg'): void => {
+      const glucose = (i: number, unit: GlucoseUnit, kind: 'cgm' | 'smbg'): void => {
         if (i < 0) return;
         const raw = cell(f, i).trim();
         if (raw.length === 0) return;

@@ -10,7 +10,8 @@ import { parseByOrder, parseIsoLike, ZoneResolver, type ParsedInstant } from '..
 import { cell, columnOf, parseHeader, type CsvHeader } from './csv-header.js';
 import { CGM_LIMITS, glucoseCellProblem, readGlucoseCell, type GlucoseCell, type SensorLimits } from './glucose-cell.js';
 import type { GenericMapping } from './mapping.js';
-import { localToUtc, noteNaiveTimes, parseError, type GlucoseUnitName, type ImportContext, type SourceFile } from './types.js';
+import { localToUtc, noteNaiveTimes, parseError, type ImportContext, type SourceFile } from './types.js';
+import type { GlucoseUnit } from '../../units.js';
 
 export interface TabularEventColumn {
   column: string;
@@ -29,7 +30,7 @@ export interface TabularSpec {
   headerLine: number;
   timestamp: { column: string; format: GenericMapping['timestamp']['format'] };
   patient: { column: string } | { value: string } | null;
-  glucose: { column: string; unit: GlucoseUnitName; kind: ReadingKind } | null;
+  glucose: { column: string; unit: GlucoseUnit; kind: ReadingKind } | null;
   /** What Low/High markers in the glucose column stand for (default 40 / 400 mg/dL). */
   limits?: SensorLimits;
   events: TabularEventColumn[];

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseIsoLike, type ZoneResolver } from '../time.js';
 import { sampleJson, streamJson } from './json-stream.js';
 import { parseError, type Detection, type ImportContext, type Importer, type RecordSink, type SourceFile } from './types.js';
+import type { GlucoseUnit } from '../../units.js';
 
 const Num = z.number().finite();
 const Base = z.looseObject({ type: z.string(), time: z.string().optional(), timezoneOffset: Num.optional() });
@@ -36,7 +37,7 @@ const KNOWN_TYPES = new Set([
   'cbgSettings',
 ]);
 
-function unitOf(units: string | undefined): 'mg/dL' | 'mmol/L' | null {
+function unitOf(units: string | undefined): GlucoseUnit | null {
   if (units === undefined) return 'mmol/L';
   const u = units.toLowerCase().replace(/\s/g, '');
   if (u === 'mmol/l' || u === 'mmol') return 'mmol/L';

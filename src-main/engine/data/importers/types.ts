@@ -9,6 +9,7 @@ import { READING_FLAGS, type ReadingKind } from '../../store/readings.js';
 import type { TextSample } from '../csv.js';
 import { LOCAL_TIME_STATUS, type DateOrder, type ZoneResolver } from '../time.js';
 import type { GenericMapping } from './mapping.js';
+import { type GlucoseUnit, toMgdl } from '../../units.js';
 
 export const FORMAT_IDS = [
   'dexcom-clarity',
@@ -25,8 +26,6 @@ export const FORMAT_IDS = [
 ] as const;
 export type FormatId = (typeof FORMAT_IDS)[number];
 
-/** 1 mmol/L of glucose = 18.018 mg/dL (molar mass 180.16 g/mol). */
-export const MGDL_PER_MMOL = 18.018;
 /** CGM sensor reporting limits used for "Low"/"High" readings (Dexcom, mg/dL). */
 export const SENSOR_LOW_MGDL = 40;
 export const SENSOR_HIGH_MGDL = 400;
@@ -36,8 +35,6 @@ export const LIBRE_HIGH_MGDL = 500;
 export const GLUCOSE_MIN_MGDL = 20;
 export const GLUCOSE_MAX_MGDL = 600;
 export const CARBS_MAX_G = 500;
-
-export type GlucoseUnitName = 'mg/dL' | 'mmol/L';
 
 export interface Detection {
   format: FormatId;
@@ -77,7 +74,7 @@ export interface ImportWarning {
 export interface RecordSink {
   /** True once a preview has collected enough: importers may stop reading. */
   readonly full: boolean;
-  glucose(patient: string, ts: number, offsetMin: number | null, kind: ReadingKind, value: number, unit: GlucoseUnitName, flags: number, line: number): void;
+  glucose(patient: string, ts: number, offsetMin: number | null, kind: ReadingKind, value: number, unit: GlucoseUnit, flags: number, line: number): void;
   event(
     patient: string,
     ts: number,
@@ -145,11 +142,6 @@ export function localToUtc(ctx: ImportContext, sink: RecordSink, localMs: number
   return ts;
 }
 
-/** Glucose in the canonical unit, mmol/L. */
-export function toMmol(value: number, unit: GlucoseUnitName): number {
-  return unit === 'mmol/L' ? value : value / MGDL_PER_MMOL;
-}
-
 /** Libre's floor: 2.2 mmol/L (39.6–39.64 mg/dL) is its lowest value, not a measurement below it. */
 export const SENSOR_FLOOR_MGDL = { min: 39.5, max: 40 } as const;
 
@@ -162,9 +154,9 @@ export const SENSOR_FLOOR_MGDL = { min: 39.5, max: 40 } as const;
  * - beyond the typical sensor range (20–40 or 400–600 mg/dL): kept as measured, reported.
  * Throws on non-finite values, which no importer should pass on.
  */
-export function checkGlucose(sink: Pick<RecordSink, 'warn'>, value: number, unit: GlucoseUnitName, flags: number, line: number): number {
+export function checkGlucose(sink: Pick<RecordSink, 'warn'>, value: number, unit: GlucoseUnit, flags: number, line: number): number {
   if (!Number.isFinite(value)) throw new StudioError('PARSE', `line ${line}: glucose value is not a number.`);
-  const mgdl = unit === 'mg/dL' ? value : value * MGDL_PER_MMOL;
+  const mgdl = toMgdl(value, unit);
   let f = flags;
   if (mgdl < GLUCOSE_MIN_MGDL || mgdl > GLUCOSE_MAX_MGDL) {
     f |= READING_FLAGS.outOfRange;

@@ -10,8 +10,8 @@ import { CHANNELS, type Channel } from '../grid/channels.js';
 import { ZoneResolver } from '../time.js';
 import { countWindows } from '../windows.js';
 import { conflictGroups, SAME_VALUE_MMOL } from './conflicts.js';
+import { MGDL_PER_MMOL } from '../../units.js';
 
-export const MGDL_PER_MMOL = 18.018;
 /** Sensors report from 40 mg/dL (Libre's floor 2.2 mmol/L = 39.6 mg/dL); lower values are rare. */
 const SENSOR_LOW_MMOL = 2.2;
 /**

@@ -6,9 +6,10 @@
  */
 import type { Store } from '../../store/index.js';
 import { READING_FLAGS } from '../../store/readings.js';
+import { MGDL_PER_MMOL } from '../../units.js';
 
 /** Values closer than 1 mg/dL are the same reading (unit rounding), not a conflict. */
-export const SAME_VALUE_MMOL = 1 / 18.018;
+export const SAME_VALUE_MMOL = 1 / MGDL_PER_MMOL;
 
 const MIN_TS = -8_640_000_000_000_000;
 const MAX_TS = 8_640_000_000_000_000;

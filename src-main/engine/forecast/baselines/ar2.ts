@@ -10,7 +10,7 @@
  * interpolation. (Nightscout's ar2.js: BG_REF 140, BG_MIN 36, BG_MAX 400, AR [−0.723, 1.716].)
  */
 import { StudioError } from '../../errors.js';
-import { MGDL_PER_MMOLL } from '../../metrics/types.js';
+import { MGDL_PER_MMOL } from '../../units.js';
 import { checkHorizon, type ContextBatch, nonFiniteContext, validateContextBatch } from './types.js';
 
 export const AR2_COEFFICIENTS = [1.716, -0.723] as const;
@@ -43,16 +43,16 @@ export function ar2Forecast(batch: ContextBatch, horizon: number, options: Ar2Op
     const prev = context[w * L + L - 2]!;
     if (!(Number.isFinite(cur) && cur > 0)) throw nonFiniteContext(w, L - 1, cur);
     if (!(Number.isFinite(prev) && prev > 0)) throw nonFiniteContext(w, L - 2, prev);
-    let y1 = Math.log((cur * MGDL_PER_MMOLL) / BG_REF_MGDL);
+    let y1 = Math.log((cur * MGDL_PER_MMOL) / BG_REF_MGDL);
     const prevObserved = batch.contextMask === undefined || batch.contextMask[w * L + L - 2] !== 0;
-    let y0 = prevObserved ? Math.log((prev * MGDL_PER_MMOLL) / BG_REF_MGDL) : y1;
+    let y0 = prevObserved ? Math.log((prev * MGDL_PER_MMOL) / BG_REF_MGDL) : y1;
     for (let h = 0; h < horizon; h++) {
       const y = a1 * y1 + a2 * y0;
       y0 = y1;
       y1 = y;
       let mg = BG_REF_MGDL * Math.exp(y);
       if (clamp !== null) mg = Math.min(clamp[1], Math.max(clamp[0], mg));
-      out[w * horizon + h] = mg / MGDL_PER_MMOLL;
+      out[w * horizon + h] = mg / MGDL_PER_MMOL;
     }
   }
   return out;
