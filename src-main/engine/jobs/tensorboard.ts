@@ -2,7 +2,7 @@
  * Writes TensorBoard event files (`events.out.tfevents.<seconds>.<host>`) with scalar
  * summaries, so a run can be inspected with stock TensorBoard.
  *
- * Format, written by hand (no protobuf dependency):
+ * Format (protobuf wire primitives from util/proto-writer.ts, no protobuf dependency):
  *   record  = u64 LE length · u32 LE masked_crc32c(length bytes) · data · u32 LE masked_crc32c(data)
  *   Event   = wall_time (1: double) · step (2: int64 varint) · file_version (3: string, first
  *             record only, "brain.Event:2") · summary (5: Summary)
@@ -18,71 +18,8 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { StudioError } from '../errors.js';
+import { ProtoWriter } from '../util/proto-writer.js';
 import { maskedCrc32c } from './crc32c.js';
-
-/** Growable byte buffer with the few protobuf primitives an Event needs. */
-class ProtoWriter {
-  private buf = new Uint8Array(64);
-  private len = 0;
-
-  private ensure(extra: number): void {
-    if (this.len + extra <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.len + extra) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
-
-  /** Unsigned varint of a non-negative integer up to 2^64 − 1 (bigint for the 64-bit case). */
-  varint(v: number | bigint): void {
-    let x = BigInt(v);
-    this.ensure(10);
-    while (x >= 0x80n) {
-      this.buf[this.len++] = Number(x & 0x7fn) | 0x80;
-      x >>= 7n;
-    }
-    this.buf[this.len++] = Number(x);
-  }
-
-  tag(field: number, wireType: 0 | 1 | 2 | 5): void {
-    this.varint((field << 3) | wireType);
-  }
-
-  double(field: number, v: number): void {
-    this.tag(field, 1);
-    this.ensure(8);
-    new DataView(this.buf.buffer, this.buf.byteOffset + this.len, 8).setFloat64(0, v, true);
-    this.len += 8;
-  }
-
-  float(field: number, v: number): void {
-    this.tag(field, 5);
-    this.ensure(4);
-    new DataView(this.buf.buffer, this.buf.byteOffset + this.len, 4).setFloat32(0, v, true);
-    this.len += 4;
-  }
-
-  /** int64 as varint: negative values are two's complement on 64 bits (10 bytes). */
-  int64(field: number, v: number): void {
-    this.tag(field, 0);
-    this.varint(BigInt.asUintN(64, BigInt(v)));
-  }
-
-  bytes(field: number, data: Uint8Array): void {
-    this.tag(field, 2);
-    this.varint(data.length);
-    this.ensure(data.length);
-    this.buf.set(data, this.len);
-    this.len += data.length;
-  }
-
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
-  }
-}
-
-const utf8 = new TextEncoder();
 
 export interface ScalarEvent {
   tag: string;
@@ -94,23 +31,23 @@ export interface ScalarEvent {
 
 /** Serialised Event message holding one scalar. */
 export function encodeScalarEvent(e: ScalarEvent): Uint8Array {
-  const value = new ProtoWriter();
-  value.bytes(1, utf8.encode(e.tag));
+  const value = new ProtoWriter(64);
+  value.string(1, e.tag);
   value.float(2, e.value);
-  const summary = new ProtoWriter();
-  summary.bytes(1, value.finish());
-  const event = new ProtoWriter();
+  const summary = new ProtoWriter(64);
+  summary.message(1, value);
+  const event = new ProtoWriter(64);
   event.double(1, e.wallTime);
-  event.int64(2, e.step);
-  event.bytes(5, summary.finish());
+  event.int(2, e.step);
+  event.message(5, summary);
   return event.finish();
 }
 
 /** The first record of every event file: its format version. */
 export function encodeFileVersionEvent(wallTime: number): Uint8Array {
-  const event = new ProtoWriter();
+  const event = new ProtoWriter(64);
   event.double(1, wallTime);
-  event.bytes(3, utf8.encode('brain.Event:2'));
+  event.string(3, 'brain.Event:2');
   return event.finish();
 }
 

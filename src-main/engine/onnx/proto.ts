@@ -1,95 +1,13 @@
 /**
- * Just enough protobuf to write an ONNX ModelProto. onnx.proto is proto2, so repeated
- * scalars are written unpacked (every parser accepts that), int64 varints use the
- * 10-byte two's-complement form for negatives, and tensor payloads go in `raw_data`
- * as little-endian bytes. Field numbers follow onnx/onnx.proto (IR version 8+).
+ * Just enough protobuf to write an ONNX ModelProto (wire primitives in util/proto-writer.ts).
+ * onnx.proto is proto2, so repeated scalars are written unpacked (every parser accepts that),
+ * and tensor payloads go in `raw_data` as little-endian bytes. Field numbers follow
+ * onnx/onnx.proto (IR version 8+).
  */
+import { ProtoWriter } from '../util/proto-writer.js';
 import { BYTES_PER_ELEMENT, ONNX_DTYPE, type AnyTypedArray, type DType } from './dtype.js';
 
-const WIRE_VARINT = 0;
-const WIRE_I64 = 1;
-const WIRE_LEN = 2;
-const WIRE_I32 = 5;
-
-const textEncoder = new TextEncoder();
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** Growable byte sink. Nested messages are encoded into their own writer first (sizes are small). */
-export class ProtoWriter {
-  private buf = new Uint8Array(256);
-  private len = 0;
-
-  private ensure(extra: number): void {
-    if (this.len + extra <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.len + extra) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
-
-  private byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.len++] = b;
-  }
-
-  varint(v: number | bigint): void {
-    let x = BigInt.asUintN(64, BigInt(v));
-    if (x < 0x80n) {
-      this.byte(Number(x));
-      return;
-    }
-    while (x >= 0x80n) {
-      this.byte(Number(x & 0x7fn) | 0x80);
-      x >>= 7n;
-    }
-    this.byte(Number(x));
-  }
-
-  private tag(field: number, wire: number): void {
-    this.varint((field << 3) | wire);
-  }
-
-  int(field: number, v: number | bigint): void {
-    if (typeof v === 'number' && !Number.isInteger(v)) throw new Error(`protobuf int field ${field}: ${v} is not an integer`);
-    this.tag(field, WIRE_VARINT);
-    this.varint(v);
-  }
-
-  float(field: number, v: number): void {
-    this.tag(field, WIRE_I32);
-    this.ensure(4);
-    new DataView(this.buf.buffer, this.buf.byteOffset + this.len, 4).setFloat32(0, v, true);
-    this.len += 4;
-  }
-
-  double(field: number, v: number): void {
-    this.tag(field, WIRE_I64);
-    this.ensure(8);
-    new DataView(this.buf.buffer, this.buf.byteOffset + this.len, 8).setFloat64(0, v, true);
-    this.len += 8;
-  }
-
-  bytes(field: number, data: Uint8Array): void {
-    this.tag(field, WIRE_LEN);
-    this.varint(data.length);
-    this.ensure(data.length);
-    this.buf.set(data, this.len);
-    this.len += data.length;
-  }
-
-  string(field: number, s: string): void {
-    this.bytes(field, textEncoder.encode(s));
-  }
-
-  message(field: number, m: ProtoWriter): void {
-    this.bytes(field, m.finish());
-  }
-
-  finish(): Uint8Array {
-    return this.buf.subarray(0, this.len);
-  }
-}
 
 // ---- ONNX message shapes (only the fields we write) ----
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, IR_VERSION, OPSET_VERSION } from '../../../src-main/engine/onnx/index.js';
-import { ProtoWriter, encodeTensor } from '../../../src-main/engine/onnx/proto.js';
+import { encodeTensor } from '../../../src-main/engine/onnx/proto.js';
+import { ProtoWriter } from '../../../src-main/engine/util/proto-writer.js';
 import { decode, int, str, sub } from './proto-reader.js';
 
 describe('protobuf writer', () => {
