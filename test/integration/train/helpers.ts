@@ -88,12 +88,12 @@ let privateScript: string | null = null;
 export function privateWorkerScript(): string {
   if (privateScript !== null) return privateScript;
   const root = join(REPO_ROOT, 'build', `.test-engine-${process.pid}`);
-  const marker = join('engine', 'train', 'worker.js');
+  const marker = join('engine', 'jobs', 'worker.js');
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
       rmSync(root, { recursive: true, force: true });
       cpSync(join(REPO_ROOT, 'build', 'src-main'), join(root, 'src-main'), { recursive: true });
-      if (existsSync(join(root, 'src-main', marker)) && existsSync(join(root, 'src-main', 'engine', 'train', 'jobs.js'))) break;
+      if (existsSync(join(root, 'src-main', marker)) && existsSync(join(root, 'src-main', 'engine', 'jobs', 'jobs.js'))) break;
     } catch {
       // a rebuild was under way: try again shortly
     }
