@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { writeFileAtomicSync } from '../engine/util/atomic-write.js';
 import type { WindowBounds } from './window-policy.js';
 
 const BoundsSchema = z.object({
@@ -24,8 +25,7 @@ export function loadWindowBounds(file: string): WindowBounds {
 
 export function saveWindowBounds(file: string, bounds: WindowBounds): void {
   try {
-    writeFileSync(file + '.tmp', JSON.stringify(bounds));
-    renameSync(file + '.tmp', file);
+    writeFileAtomicSync(file, JSON.stringify(bounds));
   } catch {
     // losing the window position is not worth interrupting shutdown for
   }

@@ -2,10 +2,9 @@
  * Report generation entry point shared by the API handler, the CLI and the bench: gathers
  * the input from the store, renders the HTML, and writes it atomically (temp file + rename).
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { GlucoseUnit } from '../units.js';
 import type { Store } from '../store/index.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { buildDataReportInput } from './data-input.js';
 import { renderDataReport } from './data-report.js';
 import { buildModelReportInput } from './model-input.js';
@@ -66,10 +65,7 @@ function titleOf(html: string): string {
 
 export async function generateReport(store: Store, req: ReportRequest, outPath: string, o: GenerateOptions = {}): Promise<GeneratedReport> {
   const { html, title } = await renderReport(store, req, o);
-  await mkdir(dirname(outPath), { recursive: true });
-  const tmp = `${outPath}.partial`;
-  await writeFile(tmp, html, 'utf8');
-  await rename(tmp, outPath);
+  await writeFileAtomic(outPath, html);
   const sections = [...html.matchAll(/<section class="[^"]*" id="([a-z0-9-]+)"/g)].map((m) => m[1]!);
   return { path: outPath, bytes: Buffer.byteLength(html, 'utf8'), kind: req.kind, title, sections };
 }

@@ -6,9 +6,10 @@
  */
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { StudioError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
@@ -109,8 +110,6 @@ export async function renderPdfWith(printer: PdfPrinter, htmlFile: string, pdfFi
   await printer.loadFile(htmlFile);
   const bytes = await printer.printToPDF(ELECTRON_PRINT_OPTIONS);
   if (bytes.byteLength === 0) throw new StudioError('RUNTIME', 'Printing the report produced an empty PDF.');
-  const tmp = `${pdfFile}.partial.pdf`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, pdfFile);
+  await writeFileAtomic(pdfFile, bytes);
   return { path: pdfFile, bytes: bytes.byteLength };
 }

@@ -15,14 +15,13 @@
  * reads), checks every size before reading, refuses configs whose parameter count exceeds
  * MAX_MODEL_PARAMETERS before anything is built from them, and refuses NaN/Inf weights.
  */
-import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
 import { GLUCOSE_UNITS } from '../units.js';
-import { syncDir, writeFileAtomic } from './atomic-write.js';
+import { replaceDirectory, tempSiblingPath, writeFileAtomic } from '../util/atomic-write.js';
 import { parseHfConfigJson, serializeHfConfig, type HfTtmConfig } from './hf-config.js';
 import type { ModelWeights, WeightTensor } from './init.js';
 import { numel, ttmParameterSpecs, type ParameterSpec } from './parameter-shapes.js';
@@ -451,26 +450,16 @@ export async function saveCheckpoint(dir: string, ckpt: TtmCheckpoint, options: 
     files.push([CHECKPOINT_FILES.run, `${JSON.stringify(r.data, null, 2)}\n`]);
   }
 
-  const parent = dirname(dir);
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const staging = join(parent, `.${basename(dir)}.staging-${tag}`);
-  const old = join(parent, `.${basename(dir)}.old-${tag}`);
+  const staging = tempSiblingPath(dir, 'staging');
   if (!options.overwrite && (await exists(dir))) {
     throw new StudioError('CONFLICT', `A checkpoint already exists at ${dir}; pass overwrite to replace it.`, { dir });
   }
   try {
     await mkdir(staging, { recursive: true });
     for (const [name, data] of files) await writeFileAtomic(join(staging, name), data);
-    await syncDir(staging);
-    const hadOld = await exists(dir);
-    if (hadOld) await rename(dir, old);
-    await rename(staging, dir);
-    await syncDir(parent);
-    if (hadOld) await rm(old, { recursive: true, force: true });
+    await replaceDirectory(staging, dir);
   } catch (e) {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    // If the swap failed half-way, put the previous checkpoint back.
-    if ((await exists(old)) && !(await exists(dir))) await rename(old, dir).catch(() => undefined);
     if (e instanceof StudioError) throw e;
     throw new StudioError('IO', `Cannot save the checkpoint to ${dir}: ${(e as Error).message}`, { dir }, { cause: e });
   }

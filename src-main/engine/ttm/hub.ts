@@ -15,7 +15,7 @@
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StudioError, cancelledError } from '../errors.js';
-import { syncDir } from './atomic-write.js';
+import { replaceDirectory } from '../util/atomic-write.js';
 import { MAX_JSON_FILE_BYTES, checkModelSize, loadCheckpoint, maxWeightsFileBytes, readRegularFile, type LoadedCheckpoint } from './checkpoint.js';
 import { parseHfConfigJson } from './hf-config.js';
 
@@ -454,12 +454,7 @@ async function downloadInto(
     join(staging, 'source.json'),
     `${JSON.stringify({ repo, revision, commit: resolved.commit, endpoint, downloadedAt: new Date().toISOString() }, null, 2)}\n`,
   );
-  await syncDir(staging);
-  // Swap in place: the old copy (force) is moved aside first and removed only after the rename.
-  const old = `${staging}.old`;
-  const hadOld = await isDir(dir);
-  if (hadOld) await rename(dir, old);
-  await rename(staging, dir);
-  if (hadOld) await rm(old, { recursive: true, force: true });
+  // The old copy (force) is moved aside first, removed only after the swap, put back if it fails.
+  await replaceDirectory(staging, dir);
   return { dir, repo, revision, fromCache: false, checkpoint: { ...checkpoint } };
 }

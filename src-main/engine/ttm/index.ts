@@ -117,7 +117,7 @@ export {
   type HubModel,
 } from './hub.js';
 export { loadModelSource, modelSourceFromTtmConfig, type LoadedModel, type ModelSource, type ModelSourceOptions } from './model-source.js';
-export { writeFileAtomic } from './atomic-write.js';
+export { writeFileAtomic } from '../util/atomic-write.js';
 export * from './graph/index.js';
 export {
   adaptPretrained,

@@ -12,7 +12,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { StudioError } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export const SAFETENSORS_DTYPES = ['F64', 'F32', 'F16', 'BF16', 'I64', 'I32', 'I16', 'I8', 'U64', 'U32', 'U16', 'U8', 'BOOL'] as const;
 export type SafetensorsDtype = (typeof SAFETENSORS_DTYPES)[number];

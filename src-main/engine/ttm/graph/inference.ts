@@ -9,7 +9,7 @@ import { StudioError } from '../../errors.js';
 import { effectiveContextLength, outputLength, type HfTtmConfig } from '../hf-config.js';
 import type { ModelWeights } from '../init.js';
 import { checkWeightsMatchConfig } from '../checkpoint.js';
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { ttmParameterSpecs } from '../parameter-shapes.js';
 import { buildTtmForward, type TtmForwardOutputs } from './forward.js';
 

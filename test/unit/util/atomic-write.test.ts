@@ -1,0 +1,45 @@
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { replaceDirectory, writeFileAtomic, writeFileAtomicSync } from '../../../src-main/engine/util/atomic-write.js';
+
+describe('atomic writes', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'atomic-'));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('replaces a file and leaves no temp file, async and sync', async () => {
+    const f = join(root, 'a.json');
+    await writeFileAtomic(f, 'one');
+    await writeFileAtomic(f, 'two');
+    writeFileAtomicSync(join(root, 'b.json'), 'three');
+    expect(await readFile(f, 'utf8')).toBe('two');
+    expect((await readdir(root)).sort()).toEqual(['a.json', 'b.json']);
+  });
+
+  it('swaps a directory in and removes the previous copy', async () => {
+    const dir = join(root, 'model');
+    const staging = join(root, '.model.staging');
+    await mkdir(dir);
+    await writeFile(join(dir, 'v'), 'old');
+    await mkdir(staging);
+    await writeFile(join(staging, 'v'), 'new');
+    await replaceDirectory(staging, dir);
+    expect(await readFile(join(dir, 'v'), 'utf8')).toBe('new');
+    expect(await readdir(root)).toEqual(['model']);
+  });
+
+  it('puts the previous directory back when the swap fails', async () => {
+    const dir = join(root, 'model');
+    await mkdir(dir);
+    await writeFile(join(dir, 'v'), 'old');
+    await expect(replaceDirectory(join(root, '.missing-staging'), dir)).rejects.toThrow();
+    expect(await readFile(join(dir, 'v'), 'utf8')).toBe('old');
+    expect(await readdir(root)).toEqual(['model']);
+  });
+});
