@@ -18,6 +18,7 @@
  */
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
+import { formatZodIssues } from '../util/json.js';
 import { assertShape, type FloatArray, type Mask, nonFiniteError } from '../metrics/types.js';
 
 export const DEFAULT_CONFORMAL_LEVELS = [0.8, 0.95] as const;
@@ -135,11 +136,7 @@ export function conformalIntervals(cal: ConformalCalibration, forecast: FloatArr
 /** Parses a saved calibration (e.g. from preprocessor.json); throws PARSE when invalid. */
 export function parseConformalCalibration(raw: unknown): ConformalCalibration {
   const r = ConformalCalibrationSchema.safeParse(raw);
-  if (!r.success)
-    throw new StudioError(
-      'PARSE',
-      `Conformal calibration is invalid: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}.`,
-    );
+  if (!r.success) throw new StudioError('PARSE', `Conformal calibration is invalid: ${formatZodIssues(r.error)}.`);
   const c = r.data;
   if (c.counts.length !== c.horizon || c.intervals.some((iv) => iv.lower.length !== c.horizon || iv.upper.length !== c.horizon)) {
     throw new StudioError('PARSE', `Conformal calibration is invalid: per-step arrays must have ${c.horizon} entries.`);

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
+import { formatZodIssues } from '../util/json.js';
 
 export const ScheduleSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('constant'), lr: z.number().positive() }),
@@ -52,8 +53,7 @@ export interface ScheduleValue {
 /** Validates a schedule and fills its defaults; the result keeps the kind of the input. */
 export function parseSchedule<C extends ScheduleConfig>(config: C): Extract<Schedule, { kind: C['kind'] }> {
   const r = ScheduleSchema.safeParse(config);
-  if (!r.success)
-    throw new StudioError('INVALID_INPUT', `Invalid learning-rate schedule: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success) throw new StudioError('INVALID_INPUT', `Invalid learning-rate schedule: ${formatZodIssues(r.error)}`);
   // The discriminated union parses to the member named by `kind`, which the input fixed.
   return r.data as Extract<Schedule, { kind: C['kind'] }>;
 }

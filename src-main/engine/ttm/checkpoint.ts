@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { StudioError } from '../errors.js';
 import { GLUCOSE_UNITS } from '../units.js';
 import { replaceDirectory, tempSiblingPath, writeFileAtomic } from '../util/atomic-write.js';
+import { formatZodIssues } from '../util/json.js';
 import { parseHfConfigJson, serializeHfConfig, type HfTtmConfig } from './hf-config.js';
 import type { ModelWeights, WeightTensor } from './init.js';
 import { numel, ttmParameterSpecs, type ParameterSpec } from './parameter-shapes.js';
@@ -284,11 +285,7 @@ function parseJsonFile<T>(schema: z.ZodType<T>, text: string, path: string): T {
   }
   const r = schema.safeParse(raw);
   if (!r.success) {
-    const issues = r.error.issues
-      .slice(0, 6)
-      .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
-      .join('; ');
-    throw new StudioError('PARSE', `${path} is invalid: ${issues}`, { path });
+    throw new StudioError('PARSE', `${path} is invalid: ${formatZodIssues(r.error, { max: 6 })}`, { path });
   }
   return r.data;
 }
@@ -430,8 +427,7 @@ export async function saveCheckpoint(dir: string, ckpt: TtmCheckpoint, options: 
   ];
   if (ckpt.preprocessor) {
     const p = PreprocessorSchema.safeParse(ckpt.preprocessor);
-    if (!p.success)
-      throw new StudioError('INVALID_INPUT', `preprocessor state is invalid: ${p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!p.success) throw new StudioError('INVALID_INPUT', `preprocessor state is invalid: ${formatZodIssues(p.error)}`);
     if (p.data.channels.length !== ckpt.config.num_input_channels) {
       throw new StudioError('INVALID_INPUT', `preprocessor lists ${p.data.channels.length} channels but the model takes ${ckpt.config.num_input_channels}.`);
     }
@@ -445,8 +441,7 @@ export async function saveCheckpoint(dir: string, ckpt: TtmCheckpoint, options: 
   }
   if (ckpt.run) {
     const r = RunInfoSchema.safeParse(ckpt.run);
-    if (!r.success)
-      throw new StudioError('INVALID_INPUT', `run metadata is invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!r.success) throw new StudioError('INVALID_INPUT', `run metadata is invalid: ${formatZodIssues(r.error)}`);
     files.push([CHECKPOINT_FILES.run, `${JSON.stringify(r.data, null, 2)}\n`]);
   }
 

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
+import { formatZodIssues } from '../util/json.js';
 
 /**
  * Upper bounds on every architecture number, so a hostile or corrupt config.json is refused
@@ -217,11 +218,7 @@ export function validateHfConfig(cfg: HfTtmConfig): void {
 export function parseHfConfig(raw: unknown, source = 'config.json'): HfTtmConfig {
   const parsed = HfTtmConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues
-      .slice(0, 6)
-      .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
-      .join('; ');
-    throw new StudioError('INVALID_INPUT', `Invalid TinyTimeMixer config in ${source}: ${issues}`);
+    throw new StudioError('INVALID_INPUT', `Invalid TinyTimeMixer config in ${source}: ${formatZodIssues(parsed.error, { max: 6 })}`);
   }
   const cfg = { ...parsed.data } as HfTtmConfig;
   if (cfg.num_patches === undefined) {

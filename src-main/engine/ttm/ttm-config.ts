@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
+import { formatZodIssues } from '../util/json.js';
 
 export const SCALER_TYPES = ['standard', 'minmax', 'robust'] as const;
 export const IMPUTATION_STRATEGIES = ['linear', 'mean', 'median', 'forward_fill', 'zero'] as const;
@@ -239,14 +240,7 @@ function normaliseKeys(value: unknown, path: string[] = []): unknown {
 }
 
 function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 8)
-    .map((i) => {
-      const where = i.path.length > 0 ? i.path.join('.') : '(root)';
-      if (i.code === 'unrecognized_keys') return `${where}: unknown field(s) ${i.keys.join(', ')}`;
-      return `${where}: ${i.message}`;
-    })
-    .join('; ');
+  return formatZodIssues(error, { max: 8, unknownFields: true });
 }
 
 /** Validates a TTM config from any source (JSON file, IPC, CLI flags); accepts snake_case keys. */

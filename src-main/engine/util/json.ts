@@ -16,10 +16,22 @@ export function parseJsonWith<T>(schema: z.ZodType<T>, text: string, what: strin
   return parsed.data;
 }
 
-export function formatZodIssues(error: z.ZodError): string {
+export interface ZodIssueFormat {
+  /** Issues shown (the first few say what is wrong; a long list buries it); default 5. */
+  max?: number;
+  /** Name unknown keys as "unknown field(s) a, b" (config files people edit by hand). */
+  unknownFields?: boolean;
+}
+
+/** "path.to.field: message; …" for error messages; a root-level issue is "(root)". */
+export function formatZodIssues(error: z.ZodError, o: ZodIssueFormat = {}): string {
   return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .slice(0, o.max ?? 5)
+    .map((i) => {
+      const where = i.path.length > 0 ? i.path.map(String).join('.') : '(root)';
+      if (o.unknownFields === true && i.code === 'unrecognized_keys') return `${where}: unknown field(s) ${i.keys.join(', ')}`;
+      return `${where}: ${i.message}`;
+    })
     .join('; ');
 }
 

@@ -19,6 +19,7 @@
  */
 import { z } from 'zod';
 import { StudioError } from '../../errors.js';
+import { formatZodIssues } from '../../util/json.js';
 import type { FloatArray, Mask } from '../../metrics/types.js';
 import { cholesky, choleskySolve } from './cholesky.js';
 import { checkHorizon, type ContextBatch, nonFiniteContext, validateContextBatch } from './types.js';
@@ -289,7 +290,6 @@ export function ridgeModelFromJson(text: string): RidgeModel {
     throw new StudioError('PARSE', `Ridge model file is not JSON: ${(e as Error).message}.`, undefined, { cause: e });
   }
   const r = RidgeModelSchema.safeParse(raw);
-  if (!r.success)
-    throw new StudioError('PARSE', `Ridge model file is invalid: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}.`);
+  if (!r.success) throw new StudioError('PARSE', `Ridge model file is invalid: ${formatZodIssues(r.error)}.`);
   return r.data;
 }
