@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSplit } from '../../src-main/engine/data/splits.js';
-import { prepareData } from '../../src-main/engine/forecast/data.js';
+import { prepareData } from '../../src-main/engine/data/prepared-data.js';
 import { baselineModels, evaluateModels } from '../../src-main/engine/forecast/evaluate.js';
 import { rollingForecasts, storeForecasts } from '../../src-main/engine/forecast/predict.js';
 import { fitRidgeOnSplit, ridgeWindowModel, type WindowModel } from '../../src-main/engine/forecast/window-models.js';

@@ -14,8 +14,8 @@ export {
   type Forecaster,
   type ForecasterContext,
   type PredictOptions,
-} from './forecast/forecasters.js';
-export { prepareData, type ForecastData, type PreparedData, type SeriesRow, type StoreDataRef } from './forecast/data.js';
+} from './forecasters.js';
+export { prepareData, type ForecastData, type PreparedData, type SeriesRow, type StoreDataRef } from './data/prepared-data.js';
 export { evaluateModels, reportRows } from './forecast/evaluate.js';
 export type { EvaluationReport, GroupReport, ModelSummary } from './forecast/evaluation-report.js';
 export { rollingForecasts, writeForecastCsv, type RollingForecasts } from './forecast/predict.js';

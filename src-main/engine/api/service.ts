@@ -6,30 +6,23 @@ import { dataDirLayout, type DataDirLayout } from '../paths.js';
 import { Store } from '../store/index.js';
 import { formatZodIssues } from '../util/json.js';
 import { METHODS, isMethodName, type ApiEvent, type ApiResponse, type MethodName } from './contract.js';
+import type { CallContext, Handlers } from './handlers/context.js';
 import { coreHandlers } from './handlers/core.js';
-import { dataPipelineHandlers } from './handlers/data-pipeline.js';
+import { datasetHandlers } from './handlers/datasets.js';
 import { dataImportHandlers } from './handlers/data-import.js';
 import { modelHandlers } from './handlers/models.js';
+import { patientHandlers } from './handlers/patients.js';
+import { qualityHandlers } from './handlers/quality.js';
+import { runHandlers } from './handlers/runs.js';
 import { trainHandlers } from './handlers/train.js';
 import { reportHandlers } from './handlers/report.js';
-import { forecastHandlers } from './handlers/forecasts.js';
+import { splitHandlers } from './handlers/splits.js';
+import { forecastHandlers } from './handlers/forecast.js';
 import { TrainingHost, type SpawnWorker } from '../jobs/host.js';
 import { OperationRegistry } from './operations.js';
 
-export interface CallContext {
-  readonly store: Store;
-  readonly layout: DataDirLayout;
-  readonly operations: OperationRegistry;
-  readonly logger: Logger;
-  readonly electronVersion: string | null;
-  /** Spawns training / prediction / evaluation workers (onnxruntime never runs on this thread). */
-  readonly training: TrainingHost;
-  emit(event: ApiEvent): void;
-}
-
-export type Handler<M extends MethodName> = (request: z.output<(typeof METHODS)[M]['request']>, ctx: CallContext) => Promise<ApiResponse<M>> | ApiResponse<M>;
-
-export type Handlers = { [M in MethodName]: Handler<M> };
+// Handlers written before handlers/context.ts existed import these from here.
+export type { CallContext, Handler, Handlers } from './handlers/context.js';
 
 export interface StudioServiceOptions {
   dataDir: string;
@@ -62,9 +55,13 @@ export class StudioService {
     // Each domain contributes its handlers; the annotation makes a missing method a compile error.
     const handlers: Handlers = {
       ...coreHandlers,
+      ...datasetHandlers,
       ...dataImportHandlers,
-      ...dataPipelineHandlers,
+      ...patientHandlers,
+      ...qualityHandlers,
+      ...splitHandlers,
       ...modelHandlers,
+      ...runHandlers,
       ...trainHandlers,
       ...reportHandlers,
       ...forecastHandlers,

@@ -5,9 +5,9 @@
  * same split means the same data forever; `validateSplit` refuses any overlap between
  * training data and held-out data.
  */
-import { SplitContentSchema, SplitSpecSchema, type SplitContent, type SplitSpec } from '../api/contract.js';
+import { SplitContentSchema, SplitSpecSchema, type SplitContent, type SplitSpec } from './split-schema.js';
 import { StudioError } from '../errors.js';
-import { Rng } from '../sim/rng.js';
+import { Rng } from '../util/rng.js';
 import type { Store } from '../store/index.js';
 import type { SplitRow } from '../store/splits.js';
 import { READING_FLAGS } from '../store/readings.js';

@@ -12,9 +12,9 @@ import type { WindowDescriptor } from '../data/windows.js';
 import { evaluateForecastSet, pointMetricsAtMinutes, REPORT_MINUTES, skillScore, trajectoryRmse, type EvaluationResult } from '../metrics/index.js';
 import type { EvaluationReport, GroupReport, ModelSummary, WindowAccount } from './evaluation-report.js';
 import { calibrateConformal, conformalIntervals, type ConformalCalibration } from './conformal.js';
-import { partWindows, type PreparedData } from './data.js';
+import { partWindows, type PreparedData } from '../data/prepared-data.js';
 import { partRanges } from '../data/splits.js';
-import { glucoseWindows } from './ttm-model.js';
+import { glucoseWindows } from '../ttm/study-model.js';
 import { ar2Model, fitRidgeOnSplit, persistenceModel, ridgeWindowModel, type WindowModel } from './window-models.js';
 
 export interface EvaluateModelsOptions {

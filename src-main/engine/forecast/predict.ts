@@ -18,8 +18,8 @@ import type { SplitPart } from '../data/splits.js';
 import type { WindowDescriptor } from '../data/windows.js';
 import type { Store } from '../store/index.js';
 import { calibrateConformal, conformalIntervals } from './conformal.js';
-import { partWindows, type PreparedData } from './data.js';
-import { glucoseWindows } from './ttm-model.js';
+import { partWindows, type PreparedData } from '../data/prepared-data.js';
+import { glucoseWindows } from '../ttm/study-model.js';
 import type { WindowModel } from './window-models.js';
 
 export interface RollingForecastOptions {

@@ -8,9 +8,9 @@ import type { WindowDescriptor } from '../data/windows.js';
 import { ar2Forecast } from './baselines/ar2.js';
 import { persistenceForecast } from './baselines/persistence.js';
 import { fitRidgeSelectLambda, ridgeForecast, type RidgeModel } from './baselines/ridge.js';
-import { partWindows, type PreparedData } from './data.js';
+import { partWindows, type PreparedData } from '../data/prepared-data.js';
 import type { TtmPredictor } from '../ttm/graph/predictor.js';
-import { glucoseWindows, ttmForecastWindows, type TtmModelState } from './ttm-model.js';
+import { glucoseWindows, ttmForecastWindows, type TtmModelState } from '../ttm/study-model.js';
 
 export interface WindowModel {
   readonly name: string;

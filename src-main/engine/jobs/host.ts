@@ -8,9 +8,9 @@
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ApiEvent } from '../api/contract.js';
 import { StudioError } from '../errors.js';
 import type { Store } from '../store/index.js';
+import type { RunStatus } from '../store/runs.js';
 import { WorkerJobSchema, WorkerMessageSchema, type HostMessage, type WorkerJobInput, type WorkerMessage } from './protocol.js';
 
 /** The little a host needs from a child process; both Node's ChildProcess and an Electron adapter provide it. */
@@ -92,9 +92,33 @@ export interface JobHandle {
   cancel(): void;
 }
 
+/**
+ * What the host reports about its runs. The API's `run` and `data.changed` events accept
+ * exactly these (the service passes its emitter, so the compiler checks they stay in step);
+ * declared here so jobs/ does not depend on the API layer above it.
+ */
+export type HostEvent =
+  | {
+      type: 'run';
+      runId: number;
+      status: RunStatus;
+      epoch?: number;
+      step?: number;
+      totalSteps?: number;
+      trainLoss?: number;
+      validLoss?: number;
+      learningRate?: number;
+      samplesPerSecond?: number;
+      elapsedMs?: number;
+      etaMs?: number | null;
+      device?: string;
+      message?: string;
+    }
+  | { type: 'data.changed'; what: 'runs' };
+
 export interface TrainingHostOptions {
   store: Store;
-  emit: (event: ApiEvent) => void;
+  emit: (event: HostEvent) => void;
   spawn?: SpawnWorker;
   workerScript?: string;
   /** Extra listener for every validated worker message (tests, bench). */

@@ -11,11 +11,11 @@
  * because only it can notice that the worker died.
  */
 import { basename, join } from 'node:path';
-import { checkChannelsPresent, prepareData, type PreparedData } from '../forecast/data.js';
+import { checkChannelsPresent, prepareData, type PreparedData } from '../data/prepared-data.js';
 import { baselineModels, evaluateModels } from '../forecast/evaluate.js';
 import type { EvaluationReport } from '../forecast/evaluation-report.js';
 import { rollingForecasts, storeForecasts, writeForecastCsv } from '../forecast/predict.js';
-import { channelsOf, fitPreprocessor, initialNetwork, type TtmModelState } from '../forecast/ttm-model.js';
+import { channelsOf, fitPreprocessor, initialNetwork, type TtmModelState } from '../ttm/study-model.js';
 import { ttmWindowModel } from '../forecast/window-models.js';
 import { Store } from '../store/index.js';
 import { loadCheckpoint } from '../ttm/checkpoint.js';

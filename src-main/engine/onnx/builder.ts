@@ -9,33 +9,16 @@
 import { StudioError } from '../errors.js';
 import { ONNX_DTYPE, typedArrayOf, type AnyTypedArray, type DType, type TypedArrayFor } from './dtype.js';
 import { inferOutputs, knownContents } from './infer.js';
+import { Value, type GraphNode } from './value.js';
 import { encodeModel, type AttributeValue, type NodeProtoInit, type ProtoDim, type TensorProtoInit } from './proto.js';
 import { dimDiv, dimEq, dimFactors, dimProduct, formatShape, isStaticShape, normalizeDim, type Dim, type Shape } from './shape.js';
 
 export const OPSET_VERSION = 18;
 export const IR_VERSION = 8;
 
-let nextBuilderId = 1;
+export { Value, type GraphNode };
 
-/** A tensor in a graph: its name, element type and statically inferred shape. */
-export class Value {
-  /** @internal */
-  readonly builderId: number;
-  constructor(
-    builderId: number,
-    readonly name: string,
-    readonly dtype: DType,
-    readonly shape: Shape,
-  ) {
-    this.builderId = builderId;
-  }
-  get rank(): number {
-    return this.shape.length;
-  }
-  toString(): string {
-    return `'${this.name}' ${this.dtype}${formatShape(this.shape)}`;
-  }
-}
+let nextBuilderId = 1;
 
 export type Operand = Value | number;
 
@@ -61,15 +44,6 @@ export interface OpOptions {
    * is added to GRAD_RULES.
    */
   outputTypes?: readonly { dtype: DType; shape: readonly Dim[] }[];
-}
-
-export interface GraphNode {
-  readonly name: string;
-  readonly opType: string;
-  /** null for an omitted optional input. */
-  readonly inputs: readonly (Value | null)[];
-  readonly outputs: readonly Value[];
-  readonly attributes: Readonly<Record<string, AttributeValue>>;
 }
 
 interface Initializer {

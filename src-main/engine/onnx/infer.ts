@@ -4,7 +4,7 @@
  * Errors; GraphBuilder.op wraps them with the op, node and input shapes.
  */
 import { ONNX_DTYPE, isFloat, type DType } from './dtype.js';
-import type { GraphNode, Value } from './builder.js';
+import type { GraphNode, Value } from './value.js';
 import type { AttributeValue } from './proto.js';
 import { broadcastShapes, dimDiv, dimEq, dimMul, dimProduct, formatShape, isStatic, normalizeAxis, normalizeDim, type Dim, type Shape } from './shape.js';
 

@@ -3,7 +3,7 @@
  * summary of metrics/clinical.ts over the raw CGM readings (not the imputed grid: imputed
  * values are not data), and the dataset's latest quality report.
  */
-import type { QualityReport } from '../api/contract.js';
+import type { QualityReport } from '../data/quality/schema.js';
 import { latestQualityReport, qualitySettingsFor, runQualityCheck } from '../data/quality/index.js';
 import { StudioError } from '../errors.js';
 import { clinicalSummary, type ClinicalSummary } from '../metrics/clinical.js';

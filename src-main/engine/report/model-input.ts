@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SplitContentSchema } from '../api/contract.js';
+import { SplitContentSchema } from '../data/split-schema.js';
 import { StudioError } from '../errors.js';
 import type { GlucoseUnit } from '../units.js';
 import type { RunRow, Store } from '../store/index.js';

@@ -8,7 +8,7 @@
 import { READING_FLAGS } from '../store/readings.js';
 import type { EventKind } from '../store/events.js';
 import { drawPatient, egpScaleFor, glucoseOf, MMOL_PER_G, step, stepConstants, steadyState, type HovorkaParams } from './hovorka.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 import type { SimulationSettings } from './settings.js';
 import { MGDL_PER_MMOL } from '../units.js';
 

@@ -9,7 +9,7 @@
  * draws) and needs only two Math.exp per step.
  */
 import { StudioError } from '../errors.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 
 export interface HovorkaParams {
   bw: number;

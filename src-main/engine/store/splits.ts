@@ -84,6 +84,18 @@ export class SplitRepository {
     return r === undefined ? undefined : toSplit(r);
   }
 
+  /** A split of the dataset by id, or by name (its latest version). */
+  resolve(datasetId: number, ref: string | number): number {
+    if (typeof ref === 'number' || /^\d+$/.test(ref)) {
+      const row = this.get(Number(ref));
+      if (row.datasetId !== datasetId) throw new StudioError('INVALID_INPUT', `Split ${ref} belongs to another dataset.`);
+      return row.id;
+    }
+    const row = this.find(datasetId, ref);
+    if (row === undefined) throw new StudioError('NOT_FOUND', `No split "${ref}" for this dataset. Create one with \`ttm-studio splits create\`.`);
+    return row.id;
+  }
+
   list(datasetId?: number): SplitRow[] {
     const rows = this.db
       .prepare('SELECT * FROM splits WHERE (? IS NULL OR dataset_id = ?) ORDER BY dataset_id, name, version')

@@ -4,7 +4,7 @@
  * become IOB/COB); malformed tables are refused with messages naming the problem.
  */
 import { describe, expect, it } from 'vitest';
-import { prepareData, type SeriesRow } from '../../../src-main/engine/forecast/data.js';
+import { prepareData, type SeriesRow } from '../../../src-main/engine/data/prepared-data.js';
 
 const T0 = Date.parse('2024-02-01T00:00:00Z');
 const rows = (p: string, offset: number): SeriesRow[] =>

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { WindowDescriptor } from '../../../src-main/engine/data/windows.js';
-import { partWindows, prepareData, type SeriesRow } from '../../../src-main/engine/forecast/data.js';
+import { partWindows, prepareData, type SeriesRow } from '../../../src-main/engine/data/prepared-data.js';
 import { evaluateModels } from '../../../src-main/engine/forecast/evaluate.js';
-import { LinearForecaster, PersistenceForecaster } from '../../../src-main/engine/forecast/forecasters.js';
-import { glucoseWindows } from '../../../src-main/engine/forecast/ttm-model.js';
+import { LinearForecaster, PersistenceForecaster } from '../../../src-main/engine/forecasters.js';
+import { glucoseWindows } from '../../../src-main/engine/ttm/study-model.js';
 import type { WindowModel } from '../../../src-main/engine/forecast/window-models.js';
 import { Rng } from '../../../src-main/engine/onnx/index.js';
 

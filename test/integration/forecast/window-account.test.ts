@@ -5,7 +5,7 @@
  * not a larger test fraction: its whole series is already test).
  */
 import { describe, expect, it } from 'vitest';
-import { partWindows, prepareData, type SeriesRow } from '../../../src-main/engine/forecast/data.js';
+import { partWindows, prepareData, type SeriesRow } from '../../../src-main/engine/data/prepared-data.js';
 import { evaluateModels } from '../../../src-main/engine/forecast/evaluate.js';
 import { persistenceModel } from '../../../src-main/engine/forecast/window-models.js';
 import { Rng } from '../../../src-main/engine/onnx/index.js';

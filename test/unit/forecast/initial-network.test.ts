@@ -4,7 +4,7 @@
  * tensors, naming both channel counts; training adapts it and lists what was re-initialised.
  */
 import { describe, expect, it } from 'vitest';
-import { initialNetwork } from '../../../src-main/engine/forecast/ttm-model.js';
+import { initialNetwork } from '../../../src-main/engine/ttm/study-model.js';
 import { randomTtmConfig } from '../../../src-main/engine/ttm/adapt.js';
 import { loadCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
 import { initializeTtmWeights } from '../../../src-main/engine/ttm/init.js';

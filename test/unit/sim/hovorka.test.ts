@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { drawPatient, glucoseOf, MEAN_PARAMS, steadyState, steadyStateBasal, step, stepConstants } from '../../../src-main/engine/sim/hovorka.js';
-import { Rng } from '../../../src-main/engine/sim/rng.js';
+import { Rng } from '../../../src-main/engine/util/rng.js';
 
 describe('Hovorka model', () => {
   it('the steady-state basal holds glucose exactly without meals', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initialNetwork } from '../../../src-main/engine/forecast/ttm-model.js';
+import { initialNetwork } from '../../../src-main/engine/ttm/study-model.js';
 import { adaptPretrained, hfOverridesForTtmConfig, r2TtmConfig, randomTtmConfig } from '../../../src-main/engine/ttm/adapt.js';
 import { parseHfConfig, parseHfConfigJson } from '../../../src-main/engine/ttm/hf-config.js';
 import { REPO_ROOT } from '../../helpers/tmp.js';

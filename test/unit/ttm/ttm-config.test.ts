@@ -14,7 +14,7 @@ import {
   ttmConfigJsonSchema,
   TtmConfigSchema,
 } from '../../../src-main/engine/ttm/ttm-config.js';
-import { horizonLossWeights, weightFutureMask } from '../../../src-main/engine/forecast/ttm-model.js';
+import { horizonLossWeights, weightFutureMask } from '../../../src-main/engine/ttm/study-model.js';
 import { hfOverridesForTtmConfig } from '../../../src-main/engine/ttm/adapt.js';
 
 function invalid(input: unknown): string {

@@ -6,7 +6,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { detectFiles, importFiles, previewFile } from '../../data/import-service.js';
 import type { Logger } from '../../logger.js';
-import type { Handlers } from '../service.js';
+import type { Handlers } from './context.js';
 
 /**
  * The upload folders (`<uploads>/<random>/`, one per file POSTed to the web host) that `paths`

@@ -9,7 +9,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { StudioError } from '../../errors.js';
-import { isDefaultModel } from '../../first-start.js';
+import { isDefaultModel } from '../../ttm/bundled-models.js';
 import type { ModelRow } from '../../store/models.js';
 import {
   TTM_R2_REPO,
@@ -25,7 +25,7 @@ import {
   type ModelSource,
 } from '../../ttm/index.js';
 import type { ModelDetail } from '../contract.js';
-import type { CallContext, Handlers } from '../service.js';
+import type { CallContext, Handlers } from './context.js';
 
 /** What the models table stores in config_json: the HF config as parsed. */
 function configRecord(cfg: HfTtmConfig): Record<string, unknown> {

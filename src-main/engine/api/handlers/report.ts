@@ -8,8 +8,9 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { StudioError } from '../../errors.js';
 import { generateReport, type ReportRequest } from '../../report/generate.js';
-import type { Handlers } from '../service.js';
-import { dataReportName, readSettings } from './core.js';
+import type { Handlers } from './context.js';
+import { readSettings } from './core.js';
+import { dataReportName } from './datasets.js';
 
 export const reportHandlers = {
   'reports.generate': async (req, ctx) => {

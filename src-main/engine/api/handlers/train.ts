@@ -1,37 +1,23 @@
 /**
- * API handlers for training, prediction and evaluation. Every job runs in a worker process
+ * `train.start`, `train.cancel` and `train.resume`. Every job runs in a worker process
  * (TrainingHost): onnxruntime blocks the thread it runs on, so nothing here calls it. A run
  * row records the job (config, options, data, base model) so `train.resume` can restart it
  * exactly; its status is kept by the host from the worker's messages.
  */
 import { join } from 'node:path';
 import { StudioError } from '../../errors.js';
-import { isDefaultModel } from '../../first-start.js';
-import type { RunRow } from '../../store/runs.js';
-import { resolveSplit } from '../../forecast/data.js';
-import type { JobEnd } from '../../jobs/host.js';
+import { isDefaultModel } from '../../ttm/bundled-models.js';
 import { TrainJobSchema, TrainOptionsSchema, type TrainJob } from '../../jobs/protocol.js';
 import { parseTtmConfig } from '../../ttm/ttm-config.js';
-import { readSettings, runSummary } from './core.js';
-import type { CallContext, Handlers } from '../service.js';
+import type { CallContext, Handlers } from './context.js';
+import { readSettings } from './core.js';
+import { finished, runEnd } from './run-end.js';
 
 function formatIssues(e: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
   return e.issues
     .slice(0, 6)
     .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
     .join('; ');
-}
-
-function runEnd(ctx: CallContext, runId: number): { runId: number; status: RunRow['status']; result: Record<string, unknown> | null; error: string | null } {
-  const r = ctx.store.runs.get(runId);
-  return { runId, status: r.status, result: r.result, error: r.error };
-}
-
-/** Waits for a job; a failure becomes an error a caller can act on, other ends are returned. */
-async function finished(ctx: CallContext, runId: number, done: Promise<JobEnd>): Promise<ReturnType<typeof runEnd>> {
-  const end = await done;
-  if (end.status === 'failed') throw new StudioError(end.code === 'INVALID_INPUT' || end.code === 'NOT_FOUND' ? end.code : 'RUNTIME', end.message, { runId });
-  return runEnd(ctx, runId);
 }
 
 function startTrain(ctx: CallContext, job: TrainJob, wait: boolean): Promise<ReturnType<typeof runEnd>> | ReturnType<typeof runEnd> {
@@ -52,7 +38,7 @@ function deviceAndThreads(ctx: CallContext, config: Record<string, unknown>): Re
 export const trainHandlers = {
   'train.start': (req, ctx) => {
     const ds = ctx.store.datasets.resolve(req.dataset);
-    const splitId = resolveSplit(ctx.store, ds.id, String(req.split));
+    const splitId = ctx.store.splits.resolve(ds.id, String(req.split));
     let model = req.model === undefined ? null : ctx.store.models.resolve(req.model);
     const raw = deviceAndThreads(ctx, req.config);
     if (model !== null) raw.modelPath = model.path;
@@ -120,81 +106,5 @@ export const trainHandlers = {
     const job = TrainJobSchema.safeParse(run.config);
     if (!job.success) throw new StudioError('INVALID_INPUT', `Run ${run.id} was not started by this version's trainer; start a new run.`);
     return startTrain(ctx, { ...job.data, resume: true }, req.wait);
-  },
-  'forecast.predict': async (req, ctx) => {
-    const model = ctx.store.models.resolve(req.model);
-    const ds = ctx.store.datasets.resolve(req.dataset);
-    const splitId = resolveSplit(ctx.store, ds.id, String(req.split));
-    const s = readSettings(ctx);
-    const run = ctx.store.runs.create({ kind: 'predict', datasetId: ds.id, splitId, modelId: model.id, config: { ...req }, device: s.device });
-    const handle = ctx.training.start({
-      kind: 'predict',
-      runId: run.id,
-      databaseFile: ctx.layout.database,
-      modelDir: model.path,
-      data: { dataset: ds.id, split: splitId },
-      part: req.part,
-      every: req.every,
-      levels: req.levels,
-      csvPath: req.out ?? null,
-      batchSize: req.batchSize,
-      threads: s.threads,
-      device: s.device,
-      ...(req.patients !== undefined ? { patients: req.patients } : {}),
-      ...(req.from !== undefined ? { fromTs: req.from } : {}),
-      ...(req.to !== undefined ? { toTs: req.to } : {}),
-    });
-    return finished(ctx, run.id, handle.done);
-  },
-  'forecast.evaluate': async (req, ctx) => {
-    const model = ctx.store.models.resolve(req.model);
-    const ds = ctx.store.datasets.resolve(req.dataset);
-    const splitId = resolveSplit(ctx.store, ds.id, String(req.split));
-    const s = readSettings(ctx);
-    const run = ctx.store.runs.create({ kind: 'evaluate', datasetId: ds.id, splitId, modelId: model.id, config: { ...req }, device: s.device });
-    const handle = ctx.training.start({
-      kind: 'evaluate',
-      runId: run.id,
-      databaseFile: ctx.layout.database,
-      modelDir: model.path,
-      modelId: model.id,
-      data: { dataset: ds.id, split: splitId },
-      stride: req.stride,
-      levels: req.levels,
-      part: req.part,
-      batchSize: req.batchSize,
-      threads: s.threads,
-      device: s.device,
-    });
-    return finished(ctx, run.id, handle.done);
-  },
-  'runs.get': (req, ctx) => {
-    const r = ctx.store.runs.get(req.run);
-    const checkpoints = (
-      ctx.store.db.prepare('SELECT step, epoch, path, is_best, created_at FROM checkpoints WHERE run_id = ? ORDER BY id').all(r.id) as {
-        step: number;
-        epoch: number | null;
-        path: string;
-        is_best: number;
-        created_at: string;
-      }[]
-    ).map((c) => ({ step: c.step, epoch: c.epoch, path: c.path, best: c.is_best === 1, createdAt: c.created_at }));
-    // SQLite returns the bare columns of the row holding MAX(step): each metric's latest value.
-    const latest = ctx.store.db.prepare('SELECT name, MAX(step) AS step, value FROM run_metrics WHERE run_id = ? GROUP BY name').all(r.id) as {
-      name: string;
-      step: number;
-      value: number;
-    }[];
-    const lastMetrics: Record<string, { step: number; value: number }> = {};
-    for (const m of latest) lastMetrics[m.name] = { step: m.step, value: m.value };
-    return {
-      ...runSummary(r),
-      config: r.config,
-      result: r.result,
-      outputDir: r.outputDir,
-      seed: r.seed,
-      checkpoints,
-      lastMetrics,
-    };
   },
 } satisfies Partial<Handlers>;

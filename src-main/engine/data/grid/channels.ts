@@ -2,6 +2,8 @@
  * Canonical grid channels (DESIGN.md §4, the seed's column names) and what each one means
  * on the grid. One list, so the grid builder, the store, the API and the CLI agree.
  */
+import { z } from 'zod';
+
 export const CHANNELS = [
   'bg_mM',
   'dose_units',
@@ -18,6 +20,9 @@ export const CHANNELS = [
 ] as const;
 
 export type Channel = (typeof CHANNELS)[number];
+
+/** The channel list as a schema, for requests and stored reports that name a channel. */
+export const ChannelName = z.enum(CHANNELS);
 
 export function isChannel(name: string): name is Channel {
   return (CHANNELS as readonly string[]).includes(name);

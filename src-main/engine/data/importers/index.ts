@@ -2,7 +2,7 @@
 import { basename, extname } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { z } from 'zod';
-import type { ImportFormat } from '../../api/contract.js';
+import type { ImportFormat } from './formats.js';
 import { StudioError } from '../../errors.js';
 import { readSample } from '../csv.js';
 import { dexcomClarity } from './dexcom-clarity.js';

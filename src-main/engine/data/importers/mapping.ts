@@ -4,7 +4,7 @@
  * over the API.
  */
 import type { z } from 'zod';
-import { ImportMappingSchema } from '../../api/contract.js';
+import { ImportMappingSchema } from './formats.js';
 import { readFile } from 'node:fs/promises';
 import { StudioError } from '../../errors.js';
 import { parseJsonWith } from '../../util/json.js';

@@ -3,7 +3,7 @@
  * a severity, a count, the affected patient/channel/time range and, where one exists, a fix
  * that `quality.fix` applies only when asked.
  */
-import type { QualityFinding, QualityFix } from '../../api/contract.js';
+import type { QualityFinding, QualityFix } from './schema.js';
 import { READING_FLAGS, type ReadingKind } from '../../store/readings.js';
 import type { PatientGrid } from '../grid/build.js';
 import { CHANNELS, type Channel } from '../grid/channels.js';

@@ -2,7 +2,7 @@
  * The dataset quality report (issue 5 §3): per-patient checks on raw readings and grids,
  * cohort checks, stored in quality_reports; and explicit fixes, recorded in quality_fixes.
  */
-import { QualityFixSchema, QualityReportSchema, QualitySettingsSchema, type QualityFinding, type QualityFix, type QualityReport } from '../../api/contract.js';
+import { QualityFixSchema, QualityReportSchema, QualitySettingsSchema, type QualityFinding, type QualityFix, type QualityReport } from './schema.js';
 import { StudioError } from '../../errors.js';
 import type { Store } from '../../store/index.js';
 import { nowIso } from '../../util/json.js';

@@ -12,13 +12,13 @@
  * fractions (temporal, or patient holdout with a seeded choice).
  */
 import { z } from 'zod';
-import type { SplitContent, SplitSpec } from '../api/contract.js';
+import type { SplitContent, SplitSpec } from './split-schema.js';
 import { StudioError } from '../errors.js';
-import { buildPatientGrid, DEFAULT_GRID_SETTINGS, type PatientGrid, type RawEvent, type RawReading } from '../data/grid/build.js';
-import { loadPatientGrid, type GridOptions } from '../data/grid/access.js';
-import type { Channel } from '../data/grid/channels.js';
-import { computeSplit, partRanges, useSplitForRun, type SplitPart } from '../data/splits.js';
-import { buildWindows, type WindowDescriptor } from '../data/windows.js';
+import { buildPatientGrid, DEFAULT_GRID_SETTINGS, type PatientGrid, type RawEvent, type RawReading } from './grid/build.js';
+import { loadPatientGrid, type GridOptions } from './grid/access.js';
+import type { Channel } from './grid/channels.js';
+import { computeSplit, partRanges, useSplitForRun, type SplitPart } from './splits.js';
+import { buildWindows, type WindowDescriptor } from './windows.js';
 import type { Store } from '../store/index.js';
 
 /** One row of the seed's combined layout; unknown columns are ignored. */
@@ -129,7 +129,7 @@ export function prepareData(data: ForecastData, options: PrepareOptions = {}): P
     let split: SplitContent;
     let splitId: number | null = null;
     if (ref.split !== undefined) {
-      const row = resolveSplit(store, ds.id, ref.split);
+      const row = store.splits.resolve(ds.id, ref.split);
       splitId = row;
       split = options.lockSplit === true ? useSplitForRun(store, row) : (store.splits.get(row).content as SplitContent);
     } else {
@@ -153,18 +153,6 @@ export function prepareData(data: ForecastData, options: PrepareOptions = {}): P
     id++;
   }
   return { grids, names, split: splitFromSpec(grids, names, options.splitSpec ?? {}), resolutionMin, datasetId: null, splitId: null };
-}
-
-/** A split by id, or by name (latest version) within the dataset. */
-export function resolveSplit(store: Store, datasetId: number, ref: string | number): number {
-  if (typeof ref === 'number' || /^\d+$/.test(ref)) {
-    const row = store.splits.get(Number(ref));
-    if (row.datasetId !== datasetId) throw new StudioError('INVALID_INPUT', `Split ${ref} belongs to another dataset.`);
-    return row.id;
-  }
-  const rows = store.splits.list(datasetId).filter((s) => s.name === ref);
-  if (rows.length === 0) throw new StudioError('NOT_FOUND', `No split "${ref}" for this dataset. Create one with \`ttm-studio splits create\`.`);
-  return rows.reduce((a, b) => (b.version > a.version ? b : a)).id;
 }
 
 export interface PartWindowOptions {

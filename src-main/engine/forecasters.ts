@@ -1,33 +1,34 @@
 /**
  * The seed's forecaster API in TypeScript: `fit`, `predict`, `evaluate`, `save`, `load`
  * (+ `predictZeroShot` on TTM). Data may be a store dataset (name, or {dataset, split}), a
- * map patient → rows, or a combined table (see data.ts).
+ * map patient → rows, or a combined table (see data/prepared-data.ts).
  *
- * These classes run in the calling thread: onnxruntime blocks it while it works. They are
- * for scripts, tests and the worker process; the app's service runs the same code in the
- * training worker (src-main/engine/jobs/worker.ts), never on a UI or request thread.
+ * It sits above forecast/ and jobs/ because `fit` runs the training loop: forecasting code
+ * never reaches up to training. These classes run in the calling thread: onnxruntime blocks
+ * it while it works. They are for scripts, tests and the worker process; the app's service
+ * runs the same code in the training worker (src-main/engine/jobs/worker.ts), never on a UI or request thread.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StudioError } from '../errors.js';
-import type { Store } from '../store/index.js';
-import { loadCheckpoint, saveCheckpoint } from '../ttm/checkpoint.js';
-import { effectiveContextLength, outputLength } from '../ttm/hf-config.js';
-import { TtmPredictor } from '../ttm/graph/predictor.js';
-import { DEFAULT_TTM_MODEL_PATH, parseTtmConfig, type TTMConfig, type TTMConfigInput } from '../ttm/ttm-config.js';
-import { defaultBundledModelDir } from '../first-start.js';
-import type { ModelWeights } from '../ttm/init.js';
-import type { HfTtmConfig } from '../ttm/hf-config.js';
-import { runTrainingLoop, type TrainLoopResult, type TrainProgress } from '../jobs/loop.js';
-import { TrainOptionsSchema, type TrainOptionsInput } from '../jobs/protocol.js';
-import { ridgeModelFromJson, ridgeModelToJson, type RidgeModel } from './baselines/ridge.js';
-import { prepareData, type ForecastData, type PreparedData, type PrepareOptions } from './data.js';
-import { baselineModels, evaluateModels } from './evaluate.js';
-import type { EvaluationReport } from './evaluation-report.js';
-import { rollingForecasts, type RollingForecastOptions, type RollingForecasts } from './predict.js';
-import { fitPreprocessor, initialNetwork, type TtmModelState } from './ttm-model.js';
-import { fitRidgeOnSplit, persistenceModel, ridgeWindowModel, ttmWindowModel, type WindowModel } from './window-models.js';
+import { StudioError } from './errors.js';
+import type { Store } from './store/index.js';
+import { loadCheckpoint, saveCheckpoint } from './ttm/checkpoint.js';
+import { effectiveContextLength, outputLength } from './ttm/hf-config.js';
+import { TtmPredictor } from './ttm/graph/predictor.js';
+import { DEFAULT_TTM_MODEL_PATH, parseTtmConfig, type TTMConfig, type TTMConfigInput } from './ttm/ttm-config.js';
+import { defaultBundledModelDir } from './ttm/bundled-models.js';
+import type { ModelWeights } from './ttm/init.js';
+import type { HfTtmConfig } from './ttm/hf-config.js';
+import { runTrainingLoop, type TrainLoopResult, type TrainProgress } from './jobs/loop.js';
+import { TrainOptionsSchema, type TrainOptionsInput } from './jobs/protocol.js';
+import { ridgeModelFromJson, ridgeModelToJson, type RidgeModel } from './forecast/baselines/ridge.js';
+import { prepareData, type ForecastData, type PreparedData, type PrepareOptions } from './data/prepared-data.js';
+import { baselineModels, evaluateModels } from './forecast/evaluate.js';
+import type { EvaluationReport } from './forecast/evaluation-report.js';
+import { rollingForecasts, type RollingForecastOptions, type RollingForecasts } from './forecast/predict.js';
+import { fitPreprocessor, initialNetwork, type TtmModelState } from './ttm/study-model.js';
+import { fitRidgeOnSplit, persistenceModel, ridgeWindowModel, ttmWindowModel, type WindowModel } from './forecast/window-models.js';
 
 export interface FitOptions {
   outputDir?: string;

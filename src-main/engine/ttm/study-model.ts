@@ -12,13 +12,13 @@ import { StudioError } from '../errors.js';
 import { isChannel, type Channel } from '../data/grid/channels.js';
 import { fitScaler } from '../data/scalers.js';
 import { materializeBatch, type Batch, type WindowDescriptor } from '../data/windows.js';
-import { adaptPretrained, hfOverridesForTtmConfig, r2TtmConfig, randomTtmConfig } from '../ttm/adapt.js';
-import type { Preprocessor } from '../ttm/checkpoint.js';
-import { effectiveContextLength, frequencyTokenForMinutes, outputLength, type HfTtmConfig } from '../ttm/hf-config.js';
-import { initializeTtmWeights, type ModelWeights } from '../ttm/init.js';
-import type { TtmPredictor } from '../ttm/graph/predictor.js';
-import type { TTMConfig } from '../ttm/ttm-config.js';
-import { trainingParts, type PreparedData } from './data.js';
+import { adaptPretrained, hfOverridesForTtmConfig, r2TtmConfig, randomTtmConfig } from './adapt.js';
+import type { Preprocessor } from './checkpoint.js';
+import { effectiveContextLength, frequencyTokenForMinutes, outputLength, type HfTtmConfig } from './hf-config.js';
+import { initializeTtmWeights, type ModelWeights } from './init.js';
+import type { TtmPredictor } from './graph/predictor.js';
+import type { TTMConfig } from './ttm-config.js';
+import { trainingParts, type PreparedData } from '../data/prepared-data.js';
 
 export interface TtmModelState {
   config: HfTtmConfig;

@@ -1,5 +1,5 @@
 /**
- * Small seeded random number generator (sfc32 seeded through splitmix32): the simulator must
+ * Small seeded random number generator (sfc32 seeded through splitmix32): the simulator and a split's seeded holdout choice must
  * give identical output for a seed on every platform and Node version, which Math.random
  * cannot.
  */

@@ -1,9 +1,12 @@
 /**
- * Reading stored forecasts (`forecasts` rows written by a predict run's worker) for charts.
- * Only SQLite reads: no onnxruntime here, so it is safe on the web host's request path.
+ * `forecast.predict` and `forecast.evaluate` start a worker job (onnxruntime never runs on
+ * this thread); `forecasts.get` reads the forecasts a predict run stored, for charts: only
+ * SQLite reads, so it is safe on the web host's request path.
  */
 import { StudioError } from '../../errors.js';
-import type { Handlers } from '../service.js';
+import type { Handlers } from './context.js';
+import { readSettings } from './core.js';
+import { finished } from './run-end.js';
 
 function floats(blob: Buffer | null): number[] | null {
   if (blob === null) return null;
@@ -12,6 +15,53 @@ function floats(blob: Buffer | null): number[] | null {
 }
 
 export const forecastHandlers = {
+  'forecast.predict': async (req, ctx) => {
+    const model = ctx.store.models.resolve(req.model);
+    const ds = ctx.store.datasets.resolve(req.dataset);
+    const splitId = ctx.store.splits.resolve(ds.id, String(req.split));
+    const s = readSettings(ctx);
+    const run = ctx.store.runs.create({ kind: 'predict', datasetId: ds.id, splitId, modelId: model.id, config: { ...req }, device: s.device });
+    const handle = ctx.training.start({
+      kind: 'predict',
+      runId: run.id,
+      databaseFile: ctx.layout.database,
+      modelDir: model.path,
+      data: { dataset: ds.id, split: splitId },
+      part: req.part,
+      every: req.every,
+      levels: req.levels,
+      csvPath: req.out ?? null,
+      batchSize: req.batchSize,
+      threads: s.threads,
+      device: s.device,
+      ...(req.patients !== undefined ? { patients: req.patients } : {}),
+      ...(req.from !== undefined ? { fromTs: req.from } : {}),
+      ...(req.to !== undefined ? { toTs: req.to } : {}),
+    });
+    return finished(ctx, run.id, handle.done);
+  },
+  'forecast.evaluate': async (req, ctx) => {
+    const model = ctx.store.models.resolve(req.model);
+    const ds = ctx.store.datasets.resolve(req.dataset);
+    const splitId = ctx.store.splits.resolve(ds.id, String(req.split));
+    const s = readSettings(ctx);
+    const run = ctx.store.runs.create({ kind: 'evaluate', datasetId: ds.id, splitId, modelId: model.id, config: { ...req }, device: s.device });
+    const handle = ctx.training.start({
+      kind: 'evaluate',
+      runId: run.id,
+      databaseFile: ctx.layout.database,
+      modelDir: model.path,
+      modelId: model.id,
+      data: { dataset: ds.id, split: splitId },
+      stride: req.stride,
+      levels: req.levels,
+      part: req.part,
+      batchSize: req.batchSize,
+      threads: s.threads,
+      device: s.device,
+    });
+    return finished(ctx, run.id, handle.done);
+  },
   'forecasts.get': (req, ctx) => {
     const run = ctx.store.runs.get(req.run);
     if (run.kind !== 'predict')

@@ -1,0 +1,57 @@
+/** `runs.list`, `runs.get` and `runs.metrics`: what the store holds about runs of every kind. */
+import type { RunRow } from '../../store/runs.js';
+import type { Handlers } from './context.js';
+
+/** The fields of a run that lists show (runs.list, and the head of runs.get). */
+export function runSummary(r: RunRow) {
+  return {
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    datasetId: r.datasetId,
+    splitId: r.splitId,
+    modelId: r.modelId,
+    device: r.device,
+    error: r.error,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+  };
+}
+
+export const runHandlers = {
+  'runs.list': (_req, ctx) => ctx.store.runs.list().map(runSummary),
+  'runs.metrics': (req, ctx) => {
+    ctx.store.runs.get(req.run);
+    return ctx.store.runs.metrics(req.run, req.name);
+  },
+  'runs.get': (req, ctx) => {
+    const r = ctx.store.runs.get(req.run);
+    const checkpoints = (
+      ctx.store.db.prepare('SELECT step, epoch, path, is_best, created_at FROM checkpoints WHERE run_id = ? ORDER BY id').all(r.id) as {
+        step: number;
+        epoch: number | null;
+        path: string;
+        is_best: number;
+        created_at: string;
+      }[]
+    ).map((c) => ({ step: c.step, epoch: c.epoch, path: c.path, best: c.is_best === 1, createdAt: c.created_at }));
+    // SQLite returns the bare columns of the row holding MAX(step): each metric's latest value.
+    const latest = ctx.store.db.prepare('SELECT name, MAX(step) AS step, value FROM run_metrics WHERE run_id = ? GROUP BY name').all(r.id) as {
+      name: string;
+      step: number;
+      value: number;
+    }[];
+    const lastMetrics: Record<string, { step: number; value: number }> = {};
+    for (const m of latest) lastMetrics[m.name] = { step: m.step, value: m.value };
+    return {
+      ...runSummary(r),
+      config: r.config,
+      result: r.result,
+      outputDir: r.outputDir,
+      seed: r.seed,
+      checkpoints,
+      lastMetrics,
+    };
+  },
+} satisfies Partial<Handlers>;
