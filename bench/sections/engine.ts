@@ -105,7 +105,7 @@ export const engineBench: BenchSection = async (ctx) => {
   const init = new Float32Array(n);
   for (const e of graph.layout.entries) {
     const bound = e.shape.length === 2 ? 1 / Math.sqrt(e.shape[1]!) : 0.01;
-    for (let i = 0; i < e.size; i++) init[e.offset + i] = rng.range(-bound, bound);
+    for (let i = 0; i < e.size; i++) init[e.offset + i] = rng.uniform(-bound, bound);
   }
   const data = {
     x: { data: rng.fillUniform(new Float32Array(BATCH * DIMS[0]!)), dims: [BATCH, DIMS[0]!] },

@@ -87,8 +87,8 @@ function inferenceModel(cfg: HfTtmConfig, weights: ModelWeights, batch: number):
 function windows(rng: Rng, batch: number, L: number, C: number): Float32Array {
   const x = new Float32Array(batch * L * C);
   for (let w = 0; w < batch; w++) {
-    const phase = rng.range(0, 6.28);
-    for (let t = 0; t < L; t++) for (let c = 0; c < C; c++) x[(w * L + t) * C + c] = 140 + 40 * Math.sin(phase + t / 30 + c) + rng.range(-3, 3);
+    const phase = rng.uniform(0, 6.28);
+    for (let t = 0; t < L; t++) for (let c = 0; c < C; c++) x[(w * L + t) * C + c] = 140 + 40 * Math.sin(phase + t / 30 + c) + rng.uniform(-3, 3);
   }
   return x;
 }

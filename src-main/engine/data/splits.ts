@@ -7,7 +7,7 @@
  */
 import { SplitContentSchema, SplitSpecSchema, type SplitContent, type SplitSpec } from './split-schema.js';
 import { StudioError } from '../errors.js';
-import { Rng } from '../util/rng.js';
+import { Sfc32 } from '../util/rng.js';
 import type { Store } from '../store/index.js';
 import type { SplitRow } from '../store/splits.js';
 import { READING_FLAGS } from '../store/readings.js';
@@ -60,7 +60,7 @@ export function computeSplit(specInput: SplitSpec, spans: readonly PatientSpan[]
       holdout = new Set(spec.holdoutPatients);
     } else {
       const n = Math.max(1, Math.round(spec.holdoutFraction * ids.length));
-      holdout = new Set(new Rng(spec.seed, 0x5e1).shuffle([...ids].sort()).slice(0, n));
+      holdout = new Set(new Sfc32(spec.seed, 0x5e1).shuffle([...ids].sort()).slice(0, n));
     }
     if (holdout.size >= ids.length) throw new StudioError('INVALID_INPUT', 'Every patient would be held out: keep at least one patient for training.');
   }

@@ -135,7 +135,7 @@ export function epochOrder(n: number, seed: number, epoch: number): Uint32Array 
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
+    const j = rng.int(0, i);
     const t = order[i]!;
     order[i] = order[j]!;
     order[j] = t;

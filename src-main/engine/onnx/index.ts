@@ -40,7 +40,9 @@ export {
   type TensorData,
 } from './runtime.js';
 export { SessionPool, sharedArray, splitBatch, concatBatch, type SessionPoolOptions } from './session-pool.js';
-export { Rng, dropoutMask } from './rng.js';
+export { dropoutMask } from './rng.js';
+// The seeded stream for training order, dropout masks and tests (53-bit floats).
+export { Xoshiro128x53 as Rng } from '../util/rng.js';
 export { saveModel } from './export.js';
 export { buildInferenceGraph, type InferenceGraph, type InferenceGraphSpec } from './inference.js';
 export { type DType, type FloatDType, type AnyTypedArray, typedArrayOf, isFloat } from './dtype.js';

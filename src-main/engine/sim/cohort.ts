@@ -8,7 +8,7 @@
 import { READING_FLAGS } from '../store/readings.js';
 import type { EventKind } from '../store/events.js';
 import { drawPatient, egpScaleFor, glucoseOf, MMOL_PER_G, step, stepConstants, steadyState, type HovorkaParams } from './hovorka.js';
-import { Rng } from '../util/rng.js';
+import { Sfc32 } from '../util/rng.js';
 import type { SimulationSettings } from './settings.js';
 import { MGDL_PER_MMOL } from '../units.js';
 
@@ -97,7 +97,7 @@ function roundTo(x: number, q: number): number {
 
 /** Simulates one patient of the cohort. */
 export function simulatePatient(settings: SimulationSettings, index: number, options: { keepPlasma?: boolean } = {}): SimPatient {
-  const rng = new Rng(settings.seed, index);
+  const rng = new Sfc32(settings.seed, index);
   const target = settings.targetMmol;
   const { params: p, basalMuPerMin: basalSS } = drawPatient(rng, target);
   const { carbRatio, isf } = titrate(p, basalSS, target);

@@ -9,7 +9,7 @@
  * draws) and needs only two Math.exp per step.
  */
 import { StudioError } from '../errors.js';
-import type { Rng } from '../util/rng.js';
+import type { Sfc32 } from '../util/rng.js';
 
 export interface HovorkaParams {
   bw: number;
@@ -70,7 +70,7 @@ const SIGMA: Partial<Record<keyof HovorkaParams, number>> = {
   vg: 0.05,
 };
 
-export function drawParams(rng: Rng): HovorkaParams {
+export function drawParams(rng: Sfc32): HovorkaParams {
   const p = { ...MEAN_PARAMS };
   for (const key of Object.keys(SIGMA) as (keyof HovorkaParams)[]) p[key] = rng.logNormal(MEAN_PARAMS[key], SIGMA[key]!);
   p.bw = rng.uniform(45, 95);
@@ -196,7 +196,7 @@ export function step(p: HovorkaParams, k: StepConstants, s: HovorkaState, u: num
 }
 
 /** Draws a patient whose steady-state basal at the target is 0.1–2.2 U/h (rejection sampling). */
-export function drawPatient(rng: Rng, targetMmol: number): { params: HovorkaParams; basalMuPerMin: number } {
+export function drawPatient(rng: Sfc32, targetMmol: number): { params: HovorkaParams; basalMuPerMin: number } {
   for (let attempt = 0; attempt < 10_000; attempt++) {
     const params = drawParams(rng);
     const u = steadyStateBasal(params, targetMmol);

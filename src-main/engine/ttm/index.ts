@@ -76,7 +76,7 @@ export {
   type ParameterCounts,
   type ParameterSpec,
 } from './parameter-shapes.js';
-export { SeededRandom, initializeTtmWeights, sincosPositionalEncoding, type ModelWeights, type WeightTensor } from './init.js';
+export { initializeTtmWeights, sincosPositionalEncoding, type ModelWeights, type WeightTensor } from './init.js';
 export {
   CHECKPOINT_FILES,
   ChannelRoleSchema,

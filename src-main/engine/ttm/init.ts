@@ -8,11 +8,12 @@
  *   the constructor default), Embedding by `init_embed`, random positional encoding N(0, 0.1).
  * The sincos positional table is deterministic in both cases.
  *
- * The random stream is ours (seeded xoshiro128**), not torch's: same seed → same weights in
+ * The random stream is ours (seeded xoshiro128**, util/rng.ts), not torch's: same seed → same weights in
  * this app, but not the same numbers torch would draw.
  */
 import type { HfTtmConfig } from './hf-config.js';
 import { numel, ttmParameterSpecs, type ParameterSpec } from './parameter-shapes.js';
+import { Xoshiro128 } from '../util/rng.js';
 
 export interface WeightTensor {
   readonly shape: readonly number[];
@@ -20,65 +21,6 @@ export interface WeightTensor {
 }
 /** Parameters (and buffers) by state_dict name. Buffers such as num_batches_tracked are held as float32 too. */
 export type ModelWeights = Map<string, WeightTensor>;
-
-/** xoshiro128** with splitmix32 seeding: small, fast, good enough for initialisation and dropout masks. */
-export class SeededRandom {
-  private s = new Uint32Array(4);
-  private spare: number | null = null;
-
-  constructor(seed: number) {
-    let x = seed >>> 0;
-    for (let i = 0; i < 4; i++) {
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      this.s[i] = (z ^ (z >>> 16)) >>> 0;
-    }
-    if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1;
-  }
-
-  nextUint32(): number {
-    const s = this.s;
-    const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
-    const t = (s[1] << 9) >>> 0;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
-    return result;
-  }
-
-  /** Uniform in [0, 1) with 32 random bits. */
-  next(): number {
-    return this.nextUint32() / 4294967296;
-  }
-
-  uniform(low: number, high: number): number {
-    return low + (high - low) * this.next();
-  }
-
-  /** Standard normal (Box–Muller, both values used). */
-  normal(mean = 0, std = 1): number {
-    if (this.spare !== null) {
-      const v = this.spare;
-      this.spare = null;
-      return mean + std * v;
-    }
-    let u = 0;
-    while (u === 0) u = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    const theta = 2 * Math.PI * this.next();
-    this.spare = r * Math.sin(theta);
-    return mean + std * r * Math.cos(theta);
-  }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
-}
 
 /** The reference's sincos table: sin/cos interleaved, centred, divided by 10·std (unbiased std). */
 export function sincosPositionalEncoding(numPatches: number, dModel: number): Float32Array {
@@ -104,7 +46,7 @@ function fill(n: number, f: () => number): Float32Array {
   return out;
 }
 
-function initTensor(spec: ParameterSpec, cfg: HfTtmConfig, rng: SeededRandom): Float32Array {
+function initTensor(spec: ParameterSpec, cfg: HfTtmConfig, rng: Xoshiro128): Float32Array {
   const n = numel(spec.shape);
   const init = spec.init;
   const custom = cfg.post_init;
@@ -144,7 +86,7 @@ function initTensor(spec: ParameterSpec, cfg: HfTtmConfig, rng: SeededRandom): F
 
 /** Fresh weights for every state_dict entry of the config, reproducible from `seed`. */
 export function initializeTtmWeights(cfg: HfTtmConfig, seed: number): ModelWeights {
-  const rng = new SeededRandom(seed);
+  const rng = new Xoshiro128(seed);
   const out: ModelWeights = new Map();
   for (const spec of ttmParameterSpecs(cfg)) out.set(spec.name, { shape: spec.shape, data: initTensor(spec, cfg, rng) });
   return out;

@@ -44,7 +44,7 @@ function initParams(dtype: FloatDType, seed: number): Float32Array | Float64Arra
   const rng = new Rng(seed);
   const n = 15;
   const a = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) a[i] = (rng.uniform() < 0.5 ? -1 : 1) * rng.range(0.5, 1.5);
+  for (let i = 0; i < n; i++) a[i] = (rng.next() < 0.5 ? -1 : 1) * rng.uniform(0.5, 1.5);
   return a;
 }
 

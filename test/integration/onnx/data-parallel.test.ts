@@ -54,7 +54,7 @@ function initial(dtype: FloatDType, seed: number): Float32Array | Float64Array {
   const rng = new Rng(seed);
   const n = HID * IN + HID + OUT * HID + OUT;
   const a = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.range(-0.8, 0.8);
+  for (let i = 0; i < n; i++) a[i] = rng.uniform(-0.8, 0.8);
   return a;
 }
 

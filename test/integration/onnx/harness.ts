@@ -95,13 +95,13 @@ export async function gradCheck(inputs: readonly GradInput[], f: (b: GraphBuilde
   const ints = inputs.map((inp) => (inp.int64 ? BigInt64Array.from((inp.values ?? []).map(BigInt)) : undefined));
   const values = inputs.map((inp) => {
     const n = inp.shape.reduce((p, d) => p * d, 1);
-    const v = inp.values ? Float64Array.from(inp.values) : Float64Array.from({ length: n }, () => rng.range(inp.lo ?? -1, inp.hi ?? 1));
+    const v = inp.values ? Float64Array.from(inp.values) : Float64Array.from({ length: n }, () => rng.uniform(inp.lo ?? -1, inp.hi ?? 1));
     return arrayFor(dtype, v);
   });
   const outShape = out.shape.map((d) => evalDim(d, bind));
   const rData = arrayFor(
     dtype,
-    Array.from({ length: outShape.reduce((p, d) => p * d, 1) }, () => rng.range(-1, 1)),
+    Array.from({ length: outShape.reduce((p, d) => p * d, 1) }, () => rng.uniform(-1, 1)),
   );
   const feeds = (): Record<string, TensorData> => {
     const fd: Record<string, TensorData> = { R: { data: rData, dims: outShape } };

@@ -4,8 +4,8 @@ import { GraphBuilder, Rng, huberLoss, loss, maeLoss, mseLoss, pinballLoss, type
 import { runGraph } from './harness.js';
 
 const rng = new Rng(77);
-const P = Float64Array.from({ length: 12 }, () => rng.range(-2, 2));
-const T = Float64Array.from({ length: 12 }, () => rng.range(-2, 2));
+const P = Float64Array.from({ length: 12 }, () => rng.uniform(-2, 2));
+const T = Float64Array.from({ length: 12 }, () => rng.uniform(-2, 2));
 const M = Float64Array.from({ length: 12 }, (_, i) => (i % 3 === 1 ? 0 : 1));
 
 function maskedMean(l: (i: number) => number, mask: Float64Array | null, n = 12): number {
@@ -67,7 +67,7 @@ describe('losses', () => {
   });
   it('pinball, several quantiles on a trailing axis (mean over observed × quantiles)', async () => {
     const qs = [0.1, 0.5, 0.9];
-    const pq = Float64Array.from({ length: 36 }, () => rng.range(-2, 2));
+    const pq = Float64Array.from({ length: 36 }, () => rng.uniform(-2, 2));
     const v = await evalLoss((b, p, t, m) => pinballLoss(b, p, t, qs, { mask: m }), [3, 4, 3], pq);
     let s = 0;
     let c = 0;

@@ -50,7 +50,7 @@ async function train(seed: number, steps: number): Promise<{ losses: number[]; t
   for (const e of graph.layout.entries) {
     const fanIn = e.shape.length === 2 ? e.shape[1]! : e.name.startsWith('fc1') ? 1 : HIDDEN;
     const bound = 1 / Math.sqrt(fanIn);
-    for (let i = 0; i < e.size; i++) init[e.offset + i] = rng.range(-bound, bound);
+    for (let i = 0; i < e.size; i++) init[e.offset + i] = rng.uniform(-bound, bound);
   }
   const trainer = await Trainer.create(graph, init, { threads: 1 });
   const { x, y } = grid();

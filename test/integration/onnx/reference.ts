@@ -232,8 +232,8 @@ export function erf(x: number): number {
   return Math.sign(x) * (1 - erfc);
 }
 
-export function randomNd(rng: { range(a: number, b: number): number }, shape: readonly number[], lo = -1, hi = 1): Nd {
+export function randomNd(rng: { uniform(a: number, b: number): number }, shape: readonly number[], lo = -1, hi = 1): Nd {
   const data = new Float64Array(size(shape));
-  for (let i = 0; i < data.length; i++) data[i] = rng.range(lo, hi);
+  for (let i = 0; i < data.length; i++) data[i] = rng.uniform(lo, hi);
   return { shape: [...shape], data };
 }

@@ -91,7 +91,7 @@ function initParams(seed: number): Float64Array {
     const n = s.shape.reduce((a, c) => a * c, 1);
     const isNormWeight = s.name.endsWith('norm.weight');
     const bound = s.shape.length === 2 ? 1 / Math.sqrt(s.shape[1]!) : 0.3;
-    for (let i = 0; i < n; i++) out.push(isNormWeight ? 1 + rng.range(-0.2, 0.2) : rng.range(-bound, bound));
+    for (let i = 0; i < n; i++) out.push(isNormWeight ? 1 + rng.uniform(-0.2, 0.2) : rng.uniform(-bound, bound));
   }
   return Float64Array.from(out);
 }
@@ -99,8 +99,8 @@ function initParams(seed: number): Float64Array {
 function series(rng: Rng, batch: number, len: number): Float64Array {
   const out = new Float64Array(batch * len * C);
   for (let s = 0; s < batch; s++) {
-    const phase = rng.range(0, 6);
-    for (let t = 0; t < len; t++) for (let c = 0; c < C; c++) out[(s * len + t) * C + c] = 100 + 30 * Math.sin(phase + t / 3 + c) + rng.range(-2, 2);
+    const phase = rng.uniform(0, 6);
+    for (let t = 0; t < len; t++) for (let c = 0; c < C; c++) out[(s * len + t) * C + c] = 100 + 30 * Math.sin(phase + t / 3 + c) + rng.uniform(-2, 2);
   }
   return out;
 }

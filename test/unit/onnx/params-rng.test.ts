@@ -35,9 +35,9 @@ describe('Rng', () => {
     const a = new Rng(1);
     const b = new Rng(1);
     const c = new Rng(2);
-    const xs = Array.from({ length: 5 }, () => a.uniform());
-    expect(Array.from({ length: 5 }, () => b.uniform())).toEqual(xs);
-    expect(Array.from({ length: 5 }, () => c.uniform())).not.toEqual(xs);
+    const xs = Array.from({ length: 5 }, () => a.next());
+    expect(Array.from({ length: 5 }, () => b.next())).toEqual(xs);
+    expect(Array.from({ length: 5 }, () => c.next())).not.toEqual(xs);
   });
 
   it('draws uniform values in [0, 1) with the right mean and normals with unit variance', () => {
@@ -46,7 +46,7 @@ describe('Rng', () => {
     let ss = 0;
     const n = 20000;
     for (let i = 0; i < n; i++) {
-      const u = r.uniform();
+      const u = r.next();
       expect(u >= 0 && u < 1).toBe(true);
       s += u;
       const z = r.normal();

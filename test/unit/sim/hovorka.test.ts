@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { drawPatient, glucoseOf, MEAN_PARAMS, steadyState, steadyStateBasal, step, stepConstants } from '../../../src-main/engine/sim/hovorka.js';
-import { Rng } from '../../../src-main/engine/util/rng.js';
+import { Sfc32 } from '../../../src-main/engine/util/rng.js';
 
 describe('Hovorka model', () => {
   it('the steady-state basal holds glucose exactly without meals', () => {
@@ -28,7 +28,7 @@ describe('Hovorka model', () => {
   });
 
   it('draws patients whose steady-state basal is 0.1–2.2 U/h', () => {
-    const rng = new Rng(42);
+    const rng = new Sfc32(42);
     for (let i = 0; i < 200; i++) {
       const { params, basalMuPerMin } = drawPatient(rng, 6.5);
       const uh = (basalMuPerMin * 60) / 1000;
@@ -40,15 +40,15 @@ describe('Hovorka model', () => {
   });
 });
 
-describe('Rng', () => {
+describe('Sfc32', () => {
   it('is deterministic per seed and stream, and roughly standard normal', () => {
-    const a = new Rng(1, 3);
-    const b = new Rng(1, 3);
-    const c = new Rng(1, 4);
+    const a = new Sfc32(1, 3);
+    const b = new Sfc32(1, 3);
+    const c = new Sfc32(1, 4);
     const xa = Array.from({ length: 5 }, () => a.next());
     expect(Array.from({ length: 5 }, () => b.next())).toEqual(xa);
     expect(Array.from({ length: 5 }, () => c.next())).not.toEqual(xa);
-    const r = new Rng(7);
+    const r = new Sfc32(7);
     let sum = 0;
     let ss = 0;
     const n = 20000;

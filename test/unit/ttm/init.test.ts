@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseHfConfig } from '../../../src-main/engine/ttm/hf-config.js';
-import { initializeTtmWeights, SeededRandom, sincosPositionalEncoding } from '../../../src-main/engine/ttm/init.js';
+import { initializeTtmWeights, sincosPositionalEncoding } from '../../../src-main/engine/ttm/init.js';
+import { Xoshiro128 } from '../../../src-main/engine/util/rng.js';
 import { ttmParameterSpecs } from '../../../src-main/engine/ttm/parameter-shapes.js';
 import { fixtureConfigRaw } from './fixtures.js';
 
@@ -60,7 +61,7 @@ describe('from-scratch initialisation', () => {
     const st = stats(pe);
     expect(Math.abs(st.mean)).toBeLessThan(1e-7);
     expect(st.std).toBeCloseTo(0.1 * Math.sqrt((pe.length - 1) / pe.length), 6);
-    const rng = new SeededRandom(3);
+    const rng = new Xoshiro128(3);
     const xs = Float32Array.from({ length: 20000 }, () => rng.normal());
     const n = stats(xs);
     expect(Math.abs(n.mean)).toBeLessThan(0.03);
