@@ -4,6 +4,7 @@
  * computed from the same points (so the chart and its numbers always agree).
  */
 import type { PatientTrace } from '../../src-main/engine/api/contract.js';
+import { clinicalSummary } from '../../src-main/engine/metrics/clinical.js';
 import { patientOffsetMin, type PatientZone } from './format.js';
 import { MGDL_PER_MMOL, rangeIndex } from './units.js';
 
@@ -195,78 +196,53 @@ export function glucoseSummary(d: TraceData): GlucoseSummary {
   };
 }
 
-export const AGP_PERCENTILES = [5, 25, 50, 75, 95] as const;
+export { AGP_PERCENTILES } from '../../src-main/engine/metrics/clinical.js';
 
 export type Agp =
   | {
       available: true;
       /** mmol/L, [percentile][hour 0..23], smoothed 1-4-1 around the clock */ percentiles: (number | null)[][];
       countsByHour: number[];
+      /** Local days with an hour of data or more. */
       days: number;
     }
   | { available: false; reason: string };
 
-function percentileSorted(sorted: Float64Array, p: number): number {
-  const pos = (sorted.length - 1) * (p / 100);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-function smooth141(v: (number | null)[]): (number | null)[] {
-  const n = v.length;
-  return v.map((c, h) => {
-    if (c === null) return null;
-    let s = 4 * c;
-    let w = 4;
-    for (const k of [(h + n - 1) % n, (h + 1) % n]) {
-      const x = v[k];
-      if (x !== null && x !== undefined) {
-        s += x;
-        w += 1;
-      }
-    }
-    return s / w;
-  });
-}
-
 /**
- * Ambulatory glucose profile as in the engine's clinical summary: observed readings by hour
- * of the patient's local day, 5/25/50/75/95th percentiles (type 7), smoothed 1-4-1 with
- * wrap-around; withheld (with the reason) under 7 days with an hour of data or 70 % wear.
+ * Ambulatory glucose profile of the observed points, computed by the engine's clinical summary
+ * (the data report's AGP), so the page and the report bin, smooth and withhold alike.
  */
 export function computeAgp(d: TraceData, zone: PatientZone): Agp {
-  const hourly: number[][] = Array.from({ length: 24 }, () => []);
-  const perDay = new Map<number, number>();
-  let observed = 0;
+  const n = d.ts.length;
+  if (n === 0) return { available: false, reason: 'The AGP needs at least 7 days with an hour of data or more; this period has 0.' };
+  const glucose = new Float64Array(n);
+  const offsets = new Float64Array(n);
+  const mask = new Uint8Array(n);
   let offset = 0;
   let offsetHour = -1;
-  for (let i = 0; i < d.ts.length; i++) {
-    const g = d.glucose[i];
-    if (d.mask[i] !== 1 || g === null || g === undefined || !Number.isFinite(g) || g <= 0) continue;
+  for (let i = 0; i < n; i++) {
     const t = d.ts[i]!;
+    // an IANA zone: one offset lookup per hour of data, not per point
     const h = Math.floor(t / 3_600_000);
     if (h !== offsetHour) {
       offsetHour = h;
       offset = patientOffsetMin(zone, t);
     }
-    const local = t + offset * 60_000;
-    const day = Math.floor(local / 86_400_000);
-    hourly[Math.floor((local - day * 86_400_000) / 3_600_000)]!.push(g);
-    perDay.set(day, (perDay.get(day) ?? 0) + 1);
-    observed++;
+    offsets[i] = offset;
+    const g = d.glucose[i];
+    glucose[i] = g === null || g === undefined ? Number.NaN : g;
+    mask[i] = d.mask[i] === 1 ? 1 : 0;
   }
-  let daysWithHour = 0;
-  for (const c of perDay.values()) if (c * d.stepMin >= 60) daysWithHour++;
-  const wear = d.ts.length === 0 ? 0 : (observed / d.ts.length) * 100;
-  if (daysWithHour < 7) return { available: false, reason: `The AGP needs at least 7 days with an hour of data or more; this range has ${daysWithHour}.` };
-  if (wear < 70) return { available: false, reason: `The AGP needs at least 70 % sensor wear; this range has ${wear.toFixed(1)} %.` };
-  const raw = AGP_PERCENTILES.map(() => new Array<number | null>(24).fill(null));
-  for (let h = 0; h < 24; h++) {
-    const bin = hourly[h]!;
-    if (bin.length === 0) continue;
-    const sorted = Float64Array.from(bin).sort();
-    AGP_PERCENTILES.forEach((p, k) => (raw[k]![h] = percentileSorted(sorted, p)));
-  }
-  return { available: true, percentiles: raw.map(smooth141), countsByHour: hourly.map((b) => b.length), days: daysWithHour };
+  const step = d.stepMin * 60_000;
+  const { agp, daysWithHourOfData } = clinicalSummary(
+    { timestampsMs: d.ts, glucose, unit: 'mmol/L', utcOffsetMin: offsets, mask },
+    { resolutionMin: d.stepMin, periodStartMs: d.ts[0]!, periodEndMs: d.ts[n - 1]! + step },
+  );
+  if (!agp.available) return agp;
+  return {
+    available: true,
+    percentiles: agp.smoothedMgdl.map((curve) => curve.map((v) => (v === null ? null : v / MGDL_PER_MMOL))),
+    countsByHour: agp.countsByHour,
+    days: daysWithHourOfData,
+  };
 }

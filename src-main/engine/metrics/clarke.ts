@@ -18,6 +18,68 @@
 import type { ForecastSet } from './types.js';
 import { type ErrorGridResult, errorGridOf, ZONE_A, ZONE_B, ZONE_C, ZONE_D, ZONE_E, ZONES, type Zone } from './zones.js';
 
+/** The square the figure is drawn in: 0–400 mg/dL on both axes, as Clarke et al. drew it. */
+export const CLARKE_GRID_MAX_MGDL = 400;
+
+/**
+ * The zone boundaries of the published figure as polylines of (reference, prediction) in
+ * mg/dL, for drawing only (zones are decided by `clarkeZoneCode`). The report and the app
+ * draw these, so their grids cannot differ.
+ */
+export const CLARKE_LINES: readonly (readonly (readonly [number, number])[])[] = [
+  [
+    [0, 70],
+    [175 / 3, 70],
+    [400 / 1.2, 400],
+  ],
+  [
+    [70, 84],
+    [70, 400],
+  ],
+  [
+    [0, 180],
+    [70, 180],
+    [290, 400],
+  ],
+  [
+    [70, 0],
+    [70, 56],
+    [400, 320],
+  ],
+  [
+    [180, 0],
+    [180, 70],
+    [400, 70],
+  ],
+  [
+    [240, 70],
+    [240, 180],
+    [400, 180],
+  ],
+  [
+    [130, 0],
+    [180, 70],
+  ],
+];
+
+/**
+ * Zone letters at (reference, prediction) in mg/dL inside the 0–400 square. A is lettered on
+ * the diagonal as well as in the low corner: the A band runs along the whole identity line,
+ * and a single letter in the corner reads as if A were only the hypoglycaemic square.
+ */
+export const CLARKE_LABELS: readonly (readonly [string, number, number])[] = [
+  ['A', 30, 15],
+  ['A', 370, 345],
+  ['B', 370, 260],
+  ['B', 280, 370],
+  ['C', 160, 370],
+  ['C', 160, 15],
+  ['D', 30, 140],
+  ['D', 370, 120],
+  ['E', 30, 370],
+  ['E', 370, 15],
+];
+
 /** Zone code 0..4 (A..E) of one pair in mg/dL. */
 export function clarkeZoneCode(r: number, p: number): number {
   if ((r < 70 && p < 70) || (p >= 0.8 * r && p <= 1.2 * r)) return ZONE_A;

@@ -26,6 +26,21 @@ import { type ErrorGridResult, errorGridOf, ZONE_A, ZONE_B, ZONE_C, ZONE_D, ZONE
 
 type Polyline = readonly (readonly [number, number])[];
 
+/** The square the grid is drawn in: 0–550 mg/dL on both axes, as Parkes et al. drew it. */
+export const PARKES_GRID_MAX_MGDL = 550;
+
+/** Zone letters at (reference, prediction) in mg/dL inside the 0–550 square, for drawing. */
+export const PARKES_LABELS: readonly (readonly [string, number, number])[] = [
+  ['A', 400, 430],
+  ['B', 300, 480],
+  ['B', 480, 330],
+  ['C', 190, 500],
+  ['C', 480, 200],
+  ['D', 100, 510],
+  ['D', 480, 90],
+  ['E', 25, 520],
+];
+
 /** Lines above the diagonal, vertices (r, p) with r increasing. */
 export const PARKES_T1_UPPER: Readonly<Record<'B' | 'C' | 'D' | 'E', Polyline>> = {
   B: [

@@ -4,7 +4,8 @@
  * forecasts. Inputs are in mg/dL; each chart converts to the display unit once.
  */
 import type { AgpProfile, TimeInRanges } from '../metrics/clinical.js';
-import { PARKES_T1_LOWER, PARKES_T1_UPPER } from '../metrics/parkes.js';
+import { CLARKE_GRID_MAX_MGDL, CLARKE_LABELS, CLARKE_LINES } from '../metrics/clarke.js';
+import { PARKES_GRID_MAX_MGDL, PARKES_LABELS, PARKES_T1_LOWER, PARKES_T1_UPPER } from '../metrics/parkes.js';
 import { type GlucoseUnit, mgdlToUnit, RANGE_EDGES_MGDL as EDGE } from '../units.js';
 import { rangeLabels, toUnit } from './format.js';
 import { markup, type SafeHtml } from './html.js';
@@ -222,66 +223,6 @@ export function lineChart(
   );
 }
 
-/** Classic Clarke grid lines (Clarke et al. 1987), (reference, prediction) in mg/dL. */
-const CLARKE_LINES: readonly (readonly [number, number])[][] = [
-  [
-    [0, 70],
-    [175 / 3, 70],
-    [400 / 1.2, 400],
-  ],
-  [
-    [70, 84],
-    [70, 400],
-  ],
-  [
-    [0, 180],
-    [70, 180],
-    [290, 400],
-  ],
-  [
-    [70, 0],
-    [70, 56],
-    [400, 320],
-  ],
-  [
-    [180, 0],
-    [180, 70],
-    [400, 70],
-  ],
-  [
-    [240, 70],
-    [240, 180],
-    [400, 180],
-  ],
-  [
-    [130, 0],
-    [180, 70],
-  ],
-];
-
-const CLARKE_LABELS: readonly [string, number, number][] = [
-  ['A', 30, 15],
-  ['B', 370, 260],
-  ['B', 280, 370],
-  ['C', 160, 370],
-  ['C', 160, 15],
-  ['D', 30, 140],
-  ['D', 370, 120],
-  ['E', 30, 370],
-  ['E', 370, 15],
-];
-
-const PARKES_LABELS: readonly [string, number, number][] = [
-  ['A', 400, 430],
-  ['B', 300, 480],
-  ['B', 480, 330],
-  ['C', 190, 500],
-  ['C', 480, 200],
-  ['D', 100, 510],
-  ['D', 480, 90],
-  ['E', 25, 520],
-];
-
 export interface ErrorGridPoints {
   referenceMgdl: readonly number[];
   predictionMgdl: readonly number[];
@@ -289,7 +230,7 @@ export interface ErrorGridPoints {
 
 /** Error grid with zone lines, zone letters and the (reference, forecast) pairs. */
 export function errorGridChart(kind: 'clarke' | 'parkes', points: ErrorGridPoints | null, unit: GlucoseUnit, title: string): SafeHtml {
-  const maxMg = kind === 'clarke' ? 400 : 550;
+  const maxMg = kind === 'clarke' ? CLARKE_GRID_MAX_MGDL : PARKES_GRID_MAX_MGDL;
   const size = 330;
   const items: LegendItem[] = [
     ...(points === null ? [] : [{ label: '(reference, forecast) pair', kind: 'point' as const, color: '#1c4e80' }]),

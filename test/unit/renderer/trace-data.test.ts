@@ -143,9 +143,25 @@ describe('CGM summary and AGP agree with the engine', () => {
     expect(agp.countsByHour).toEqual(engine.agp.countsByHour);
   });
 
-  it('withholds the AGP under 7 days, with the reason', () => {
-    const agp = computeAgp(synthetic(5), { timeZone: null, utcOffsetMin: 0 });
+  it('withholds the AGP under 7 days, with the reason the data report gives', () => {
+    const short = synthetic(5);
+    const agp = computeAgp(short, { timeZone: null, utcOffsetMin: 0 });
     expect(agp.available).toBe(false);
-    if (!agp.available) expect(agp.reason).toMatch(/7 days/);
+    const keep = (_: unknown, i: number): boolean => short.glucose[i] !== null;
+    const report = clinicalSummary(
+      {
+        timestampsMs: short.ts.filter(keep),
+        glucose: short.glucose.filter((g): g is number => g !== null),
+        mask: Uint8Array.from(short.mask.filter(keep)),
+        unit: 'mmol/L',
+        utcOffsetMin: 0,
+      },
+      { periodStartMs: short.ts[0], periodEndMs: short.ts.at(-1)! + STEP },
+    );
+    expect(report.agp.available).toBe(false);
+    if (!agp.available && !report.agp.available) {
+      expect(agp.reason).toMatch(/7 days/);
+      expect(agp.reason).toBe(report.agp.reason);
+    }
   });
 });
