@@ -3,6 +3,7 @@
  * summaries of datasets, patients, models, runs and settings.
  */
 import { z } from 'zod';
+import { GLUCOSE_UNITS } from '../../units.js';
 
 /** A dataset or model is addressed by name or numeric id. */
 export const EntityRef = z.union([z.string().min(1).max(200), z.number().int().positive()]);
@@ -10,7 +11,7 @@ export const EntityRef = z.union([z.string().min(1).max(200), z.number().int().p
 /** Client-chosen id for a long operation, so it can follow progress events and cancel. */
 export const OperationId = z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, 'operationId: 6–64 letters, digits, dashes or underscores');
 
-export const GlucoseUnit = z.enum(['mg/dL', 'mmol/L']);
+export const GlucoseUnit = z.enum(GLUCOSE_UNITS);
 export const Device = z.enum(['cpu', 'cuda']);
 
 export const DatasetSummarySchema = z.object({

@@ -33,7 +33,7 @@ export const QualityFixSchema = z.discriminatedUnion('kind', [
       to: TimeBound.optional(),
     })
     .strict(),
-  /** Multiply glucose values in [min, max] by `factor` (unit mix-ups: 1/18.018 or 18.018). */
+  /** Multiply glucose values in [min, max] by `factor` (unit mix-ups: 1 / MGDL_PER_MMOL or MGDL_PER_MMOL, units.ts). */
   z
     .object({
       kind: z.literal('convert_units'),
