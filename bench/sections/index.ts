@@ -8,6 +8,7 @@ import { storeBench } from './store.js';
 import { trainBench } from './train.js';
 import { accuracyBench } from './accuracy.js';
 import { reportBench } from './report.js';
+import { parsersBench } from './parsers.js';
 
 /** Every benchmark section, in the order `npm run bench` runs them (`npm run bench -- <name>` runs one). */
 export const BENCH_SECTIONS: Record<string, BenchSection> = {
@@ -20,4 +21,5 @@ export const BENCH_SECTIONS: Record<string, BenchSection> = {
   train: trainBench,
   accuracy: accuracyBench,
   report: reportBench,
+  parsers: parsersBench,
 };

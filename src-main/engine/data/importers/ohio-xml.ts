@@ -3,7 +3,9 @@
  * list (`<glucose_level>`, `<basal>`, `<bolus>`, `<meal>`…), each holding `<event …/>`
  * elements whose attributes carry the values. Timestamps are naive local time
  * `DD-MM-YYYY HH:MM:SS`. Read with a small streaming tag scanner: only tags and attributes
- * matter, there is no text content.
+ * matter, there is no text content. It is faster than saxes and accepts truncated files and
+ * bare ampersands, but does not decode numeric character references and misreads a `>` inside
+ * an attribute value (OhioT1DM files have neither; docs/adr/0005).
  */
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
@@ -41,8 +43,8 @@ function parseTag(body: string, line: number): Tag | null {
   return { name, attrs, closing, selfClosing, line };
 }
 
-/** Streams the tags of an XML file; comments, declarations and text are skipped. */
-async function streamTags(
+/** Streams the tags of an XML file; comments, declarations and text are skipped. Exported for the parser bench (docs/adr/0005). */
+export async function streamXmlTags(
   path: string,
   onTag: (t: Tag) => boolean | void,
   options: { signal?: AbortSignal | undefined; onBytes?: (b: number) => void },
@@ -235,7 +237,7 @@ async function importOne(file: SourceFile, ctx: ImportContext): Promise<void> {
     }
   };
 
-  await streamTags(
+  await streamXmlTags(
     file.path,
     (tag) => {
       if (tag.name === 'patient' && !tag.closing) {
