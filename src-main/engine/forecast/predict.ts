@@ -120,26 +120,24 @@ export async function writeForecastCsv(path: string, data: PreparedData, r: Roll
 /** Stores the forecasts of a run (one row per patient × origin), in one transaction. */
 export function storeForecasts(store: Store, runId: number, data: PreparedData, r: RollingForecasts, contextLength: number): number {
   const widest = r.intervals.length === 0 ? null : r.intervals.reduce((a, b) => (b.level > a.level ? b : a));
-  const stmt = store.db.prepare(
-    'INSERT INTO forecasts (run_id, patient_id, origin_ts, step_min, values_blob, lower_blob, upper_blob, meta_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
   const blob = (a: Float64Array, w: number): Buffer => Buffer.from(Float32Array.from(a.subarray(w * r.horizon, (w + 1) * r.horizon)).buffer);
   const meta = JSON.stringify({ unit: 'mmol/L', level: widest?.level ?? null, horizon: r.horizon });
-  store.transaction(() => {
-    r.windows.forEach((win, w) => {
-      const grid = data.grids.get(win.patientId)!;
-      const originTs = grid.startTs + (win.start + contextLength - 1) * r.stepMin * 60_000;
-      stmt.run(
-        runId,
-        win.patientId,
-        originTs,
-        r.stepMin,
-        blob(r.forecast, w),
-        widest ? blob(widest.lower, w) : null,
-        widest ? blob(widest.upper, w) : null,
-        meta,
-      );
-    });
-  });
+  store.transaction(() =>
+    store.forecasts.addMany(
+      r.windows.map((win, w) => {
+        const grid = data.grids.get(win.patientId)!;
+        return {
+          runId,
+          patientId: win.patientId,
+          originTs: grid.startTs + (win.start + contextLength - 1) * r.stepMin * 60_000,
+          stepMin: r.stepMin,
+          values: blob(r.forecast, w),
+          lower: widest ? blob(widest.lower, w) : null,
+          upper: widest ? blob(widest.upper, w) : null,
+          meta,
+        };
+      }),
+    ),
+  );
   return r.windows.length;
 }

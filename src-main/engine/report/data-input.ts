@@ -8,7 +8,7 @@ import { latestQualityReport, qualitySettingsFor, runQualityCheck } from '../dat
 import { StudioError } from '../errors.js';
 import { clinicalSummary, type ClinicalSummary } from '../metrics/clinical.js';
 import type { GlucoseUnit } from '../units.js';
-import { READING_FLAGS, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { appVersion } from '../system.js';
 
 export interface PatientClinical {
@@ -46,12 +46,6 @@ export interface DataReportOptions {
   onProgress?: (done: number, total: number, message: string) => void;
 }
 
-interface CgmRow {
-  ts: number;
-  bg: number;
-  off: number | null;
-}
-
 export async function buildDataReportInput(store: Store, o: DataReportOptions): Promise<DataReportInput> {
   const dataset = store.datasets.resolve(o.dataset);
   let patients = store.patients.list(dataset.id);
@@ -63,16 +57,13 @@ export async function buildDataReportInput(store: Store, o: DataReportOptions): 
         `No patient "${o.patient}" in dataset "${dataset.name}". List them with \`ttm-studio datasets show ${dataset.name}\`.`,
       );
   }
-  // CGM readings only (scans and finger sticks are another measurement), without those a fix removed.
-  const stmt = store.db.prepare(
-    `SELECT ts, bg_mM AS bg, utc_offset_min AS off FROM readings WHERE patient_id = ? AND kind = 'cgm' AND (flags & ${READING_FLAGS.removed}) = 0 ORDER BY ts, id`,
-  );
   const total = patients.length + 1;
   const out: PatientClinical[] = [];
   for (const [i, p] of patients.entries()) {
     if (o.signal?.aborted === true) throw new StudioError('CANCELLED', 'Report generation was cancelled.');
     o.onProgress?.(i, total, `summarising ${p.externalId}`);
-    const rows = stmt.all(p.id) as CgmRow[];
+    // CGM readings only (scans and finger sticks are another measurement), without those a fix removed.
+    const rows = store.readings.cgmSeries(p.id);
     const fallback = p.utcOffsetMin ?? 0;
     const base = { patientId: p.id, externalId: p.externalId, timeZone: p.timeZone, utcOffsetMin: fallback, readings: rows.length };
     if (rows.length === 0) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { SplitContentSchema } from '../data/split-schema.js';
 import { StudioError } from '../errors.js';
 import type { GlucoseUnit } from '../units.js';
-import type { RunRow, Store } from '../store/index.js';
+import type { EvaluationRow, RunRow, Store } from '../store/index.js';
 import { appVersion, onnxruntimeVersion } from '../system.js';
 import { RunInfoSchema } from '../ttm/checkpoint.js';
 import { evaluationFromJson } from './evaluation-json.js';
@@ -58,43 +58,15 @@ function producedModelId(run: RunRow): number | null {
   return numberFrom(run.result, 'modelId') ?? (run.kind === 'train' ? null : run.modelId);
 }
 
-interface StoredEvaluationRow {
-  json: unknown;
-  createdAt: string;
-  modelId: number | null;
-  datasetId: number | null;
-  splitId: number | null;
-}
-
-function evaluationRow(r: {
-  metrics_json: string;
-  created_at: string;
-  model_id: number | null;
-  dataset_id: number | null;
-  split_id: number | null;
-}): StoredEvaluationRow {
-  return { json: JSON.parse(r.metrics_json) as unknown, createdAt: r.created_at, modelId: r.model_id, datasetId: r.dataset_id, splitId: r.split_id };
-}
-
-type EvaluationDbRow = Parameters<typeof evaluationRow>[0];
-
-function latestEvaluation(store: Store, run: RunRow): StoredEvaluationRow | null {
-  const own = store.db
-    .prepare('SELECT metrics_json, created_at, model_id, dataset_id, split_id FROM evaluations WHERE run_id = ? ORDER BY id DESC LIMIT 1')
-    .get(run.id) as EvaluationDbRow | undefined;
-  if (own !== undefined) return evaluationRow(own);
+function latestEvaluation(store: Store, run: RunRow): EvaluationRow | null {
+  const own = store.evaluations.latestOfRun(run.id);
+  if (own !== null) return own;
   const mid = producedModelId(run);
-  if (mid === null) return null;
-  const other = store.db
-    .prepare('SELECT metrics_json, created_at, model_id, dataset_id, split_id FROM evaluations WHERE model_id = ? ORDER BY id DESC LIMIT 1')
-    .get(mid) as EvaluationDbRow | undefined;
-  return other === undefined ? null : evaluationRow(other);
+  return mid === null ? null : store.evaluations.latestOfModel(mid);
 }
 
 function modelNameOf(store: Store, id: number | null): string | null {
-  if (id === null) return null;
-  const r = store.db.prepare('SELECT name FROM models WHERE id = ?').get(id) as { name: string } | undefined;
-  return r?.name ?? null;
+  return id === null ? null : store.models.nameOf(id);
 }
 
 const ZERO_SHOT_ROLE = 'base model, zero-shot';
@@ -109,7 +81,7 @@ const DELETED = 'a deleted model';
 function baseComparison(
   store: Store,
   run: RunRow,
-  tunedRow: StoredEvaluationRow,
+  tunedRow: EvaluationRow,
   evaluation: ReportEvaluation,
 ): { comparison: NonNullable<ModelReportInput['baseComparison']> } | { reason: string } | null {
   const produced = producedModelId(run);
@@ -118,13 +90,9 @@ function baseComparison(
   const tunedName = modelNameOf(store, produced) ?? `model ${produced}`;
   const how = `evaluate ${baseName} on the same dataset and split with the same stride, then generate the report again.`;
   if (tunedRow.modelId !== produced) return { reason: `the stored evaluation is not one of the fine-tuned model ${tunedName}.` };
-  const row = store.db
-    .prepare(
-      'SELECT metrics_json, created_at, model_id, dataset_id, split_id FROM evaluations WHERE model_id = ? AND dataset_id IS ? AND split_id IS ? ORDER BY id DESC LIMIT 1',
-    )
-    .get(run.modelId, tunedRow.datasetId, tunedRow.splitId) as EvaluationDbRow | undefined;
-  if (row === undefined) return { reason: `no zero-shot evaluation of the base model ${baseName} on this dataset and split is stored; ${how}` };
-  const parsed = evaluationFromJson(JSON.parse(row.metrics_json) as unknown, row.created_at, baseName);
+  const row = store.evaluations.latestOfModel(run.modelId, { datasetId: tunedRow.datasetId, splitId: tunedRow.splitId });
+  if (row === null) return { reason: `no zero-shot evaluation of the base model ${baseName} on this dataset and split is stored; ${how}` };
+  const parsed = evaluationFromJson(row.metrics, row.createdAt, baseName);
   if ('reason' in parsed) return { reason: `the base model's evaluation cannot be read: ${parsed.reason}` };
   const b = parsed.evaluation;
   const same =
@@ -154,12 +122,7 @@ function forecastRun(store: Store, run: RunRow): number | null {
   if (forecastRowCount(store, run.id) > 0) return run.id;
   const mid = producedModelId(run);
   if (mid === null) return null;
-  const r = store.db
-    .prepare(
-      "SELECT r.id FROM runs r WHERE r.kind = 'predict' AND r.model_id = ? AND EXISTS (SELECT 1 FROM forecasts f WHERE f.run_id = r.id) ORDER BY r.id DESC LIMIT 1",
-    )
-    .get(mid) as { id: number } | undefined;
-  return r?.id ?? null;
+  return store.forecasts.latestPredictRunOfModel(mid);
 }
 
 /** The model whose forecasts a run stored (a fine-tune's predictions come from the trained model, not the base). */
@@ -289,7 +252,7 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
   if (ev === null)
     unavailable.evaluation = `no evaluation of this run${producedModelId(run) !== null ? ' or of its model' : ''} is stored yet; evaluate the model on the split's test part and generate the report again.`;
   else {
-    const r = evaluationFromJson(ev.json, ev.createdAt, modelNameOf(store, ev.modelId));
+    const r = evaluationFromJson(ev.metrics, ev.createdAt, modelNameOf(store, ev.modelId));
     if ('reason' in r) unavailable.evaluation = r.reason;
     else {
       evaluation = r.evaluation;

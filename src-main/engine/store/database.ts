@@ -14,6 +14,14 @@ export interface OpenDatabaseOptions {
 }
 
 /** Highest schema version recorded in the file, 0 for a new file. */
+let sqliteLibraryVersion: string | null = null;
+
+/** The SQLite library's version (asked once, of an in-memory database). */
+export function sqliteVersion(): string {
+  sqliteLibraryVersion ??= (new Database(':memory:').prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+  return sqliteLibraryVersion;
+}
+
 export function readSchemaVersion(db: Db): number {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
   if (table === undefined) return 0;

@@ -1,5 +1,5 @@
 export { Store } from './store.js';
-export { openDatabase, readSchemaVersion, LATEST_SCHEMA_VERSION, type Db } from './database.js';
+export { openDatabase, readSchemaVersion, sqliteVersion, LATEST_SCHEMA_VERSION, type Db } from './database.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export type { DatasetRow, DatasetSummary, DatasetSource, PatientSummary } from './datasets.js';
 export type { PatientRow } from './patients.js';
@@ -7,3 +7,5 @@ export { READING_FLAGS, type NewReading, type ReadingRow, type ReadingKind } fro
 export type { ModelRow, ModelSource } from './models.js';
 export type { RunRow, RunKind, RunStatus, RunMetric } from './runs.js';
 export type { EventKind, NewEvent, EventRow } from './events.js';
+export type { EvaluationRow } from './evaluations.js';
+export type { ForecastRow, NewForecast } from './forecasts.js';

@@ -87,6 +87,12 @@ export class ModelRepository {
     return toModel(r);
   }
 
+  /** The registered name of a model, or null when no model has this id (any more). */
+  nameOf(id: number): string | null {
+    const r = this.db.prepare('SELECT name FROM models WHERE id = ?').get(id) as { name: string } | undefined;
+    return r?.name ?? null;
+  }
+
   delete(id: number): void {
     this.db.prepare('DELETE FROM models WHERE id = ?').run(id);
   }

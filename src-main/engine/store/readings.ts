@@ -57,6 +57,15 @@ export class ReadingRepository {
     ).map((r) => ({ ts: r.ts, kind: r.kind, bgMm: r.bg_mM, flags: r.flags }));
   }
 
+  /** CGM readings of a patient (no scans or finger sticks), without those a fix removed, in time order. */
+  cgmSeries(patientId: number): { ts: number; bg: number; off: number | null }[] {
+    return this.db
+      .prepare(
+        `SELECT ts, bg_mM AS bg, utc_offset_min AS off FROM readings WHERE patient_id = ? AND kind = 'cgm' AND (flags & ${READING_FLAGS.removed}) = 0 ORDER BY ts, id`,
+      )
+      .all(patientId) as { ts: number; bg: number; off: number | null }[];
+  }
+
   countForDataset(datasetId: number): number {
     const r = this.db.prepare('SELECT COUNT(*) AS n FROM readings r JOIN patients p ON p.id = r.patient_id WHERE p.dataset_id = ?').get(datasetId) as {
       n: number;

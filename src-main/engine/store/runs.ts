@@ -151,6 +151,29 @@ export class RunRepository {
     })();
   }
 
+  /** The job a run replays on resume, and where it writes. */
+  setJob(id: number, job: unknown, outputDir: string): void {
+    this.db.prepare('UPDATE runs SET config_json = ?, output_dir = ? WHERE id = ?').run(JSON.stringify(job), outputDir, id);
+  }
+
+  /** Each metric's value at its latest step. */
+  latestMetrics(runId: number): Record<string, { step: number; value: number }> {
+    // SQLite returns the bare columns of the row holding MAX(step): each metric's latest value.
+    const rows = this.db.prepare('SELECT name, MAX(step) AS step, value FROM run_metrics WHERE run_id = ? GROUP BY name').all(runId) as {
+      name: string;
+      step: number;
+      value: number;
+    }[];
+    const out: Record<string, { step: number; value: number }> = {};
+    for (const m of rows) out[m.name] = { step: m.step, value: m.value };
+    return out;
+  }
+
+  /** Drops the metrics logged after `step` (a resumed run trains those steps again). */
+  deleteMetricsAfter(runId: number, step: number): void {
+    this.db.prepare('DELETE FROM run_metrics WHERE run_id = ? AND step > ?').run(runId, step);
+  }
+
   metrics(runId: number, name?: string): RunMetric[] {
     return this.db
       .prepare('SELECT step, epoch, name, value, ts FROM run_metrics WHERE run_id = ? AND (? IS NULL OR name = ?) ORDER BY name, step')

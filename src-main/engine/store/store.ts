@@ -1,6 +1,8 @@
 import { DatasetRepository } from './datasets.js';
 import { openDatabase, type Db, type OpenDatabaseOptions } from './database.js';
+import { EvaluationRepository } from './evaluations.js';
 import { EventRepository } from './events.js';
+import { ForecastRepository } from './forecasts.js';
 import { GridRepository } from './grids.js';
 import { ModelRepository } from './models.js';
 import { PatientRepository } from './patients.js';
@@ -19,6 +21,8 @@ export class Store {
   readonly settings: SettingsRepository;
   readonly models: ModelRepository;
   readonly runs: RunRepository;
+  readonly evaluations: EvaluationRepository;
+  readonly forecasts: ForecastRepository;
   readonly grids: GridRepository;
   readonly quality: QualityRepository;
   readonly splits: SplitRepository;
@@ -34,6 +38,8 @@ export class Store {
     this.settings = new SettingsRepository(db);
     this.models = new ModelRepository(db);
     this.runs = new RunRepository(db);
+    this.evaluations = new EvaluationRepository(db);
+    this.forecasts = new ForecastRepository(db);
     this.grids = new GridRepository(db);
     this.quality = new QualityRepository(db);
     this.splits = new SplitRepository(db);

@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
 import { cancelledError, StudioError } from '../../errors.js';
-import { readSchemaVersion } from '../../store/index.js';
+import { readSchemaVersion, sqliteVersion } from '../../store/index.js';
 import { appVersion, cpuCount, executionProviders, onnxruntimeVersion } from '../../system.js';
 import { SettingsSchema, type Settings } from '../contract.js';
 import type { CallContext, Handlers } from './context.js';
@@ -23,11 +22,8 @@ export function readSettings(ctx: Pick<CallContext, 'store'>): Settings {
   return out;
 }
 
-let sqliteVersion: string | null = null;
-
 export const coreHandlers = {
   'app.info': (_req, ctx) => {
-    sqliteVersion ??= (new Database(':memory:').prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
     return {
       app: { name: 'TTM Studio', version: appVersion() },
       node: process.versions.node,
@@ -36,7 +32,7 @@ export const coreHandlers = {
       arch: process.arch,
       cpus: cpuCount(),
       onnxruntime: { version: onnxruntimeVersion(), providers: executionProviders() },
-      sqlite: sqliteVersion,
+      sqlite: sqliteVersion(),
       dataDir: ctx.layout.root,
       databaseFile: ctx.layout.database,
       schemaVersion: readSchemaVersion(ctx.store.db),

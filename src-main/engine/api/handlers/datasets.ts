@@ -49,7 +49,7 @@ export const datasetHandlers = {
     const reports = datasetReportFiles(
       ctx.layout.reports,
       d.name,
-      (ctx.store.db.prepare('SELECT external_id FROM patients WHERE dataset_id = ?').all(d.id) as { external_id: string }[]).map((p) => p.external_id),
+      ctx.store.patients.list(d.id).map((p) => p.externalId),
     );
     // Rows of patients, readings, events, grids, imports, quality reports and splits go with the
     // dataset (ON DELETE CASCADE); its data reports in the reports folder go too.

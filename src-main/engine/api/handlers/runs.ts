@@ -36,14 +36,7 @@ export const runHandlers = {
         created_at: string;
       }[]
     ).map((c) => ({ step: c.step, epoch: c.epoch, path: c.path, best: c.is_best === 1, createdAt: c.created_at }));
-    // SQLite returns the bare columns of the row holding MAX(step): each metric's latest value.
-    const latest = ctx.store.db.prepare('SELECT name, MAX(step) AS step, value FROM run_metrics WHERE run_id = ? GROUP BY name').all(r.id) as {
-      name: string;
-      step: number;
-      value: number;
-    }[];
-    const lastMetrics: Record<string, { step: number; value: number }> = {};
-    for (const m of latest) lastMetrics[m.name] = { step: m.step, value: m.value };
+    const lastMetrics = ctx.store.runs.latestMetrics(r.id);
     return {
       ...runSummary(r),
       config: r.config,

@@ -81,7 +81,7 @@ export const trainHandlers = {
       modelName: req.name ?? `run-${run.id}`,
     });
     // The job is the run's config: resume replays it exactly.
-    ctx.store.db.prepare('UPDATE runs SET config_json = ?, output_dir = ? WHERE id = ?').run(JSON.stringify(job), outputDir, run.id);
+    ctx.store.runs.setJob(run.id, job, outputDir);
     return startTrain(ctx, job, req.wait);
   },
   'train.cancel': (req, ctx) => {
