@@ -141,106 +141,111 @@ function dstChangeNear(from: number, to: number, timeZone: string | null | undef
   return first === null || last === null ? 0 : last - first;
 }
 
-/** Runs every per-patient check. `readings` in insertion (file) order. */
-export function checkPatient(
-  patient: { patientId: number; externalId: string; timeZone?: string | null },
-  readingsInFileOrder: readonly QualityReading[],
-  grid: PatientGrid,
-  settings: QualitySettings,
-  events: readonly QualityEvent[] = [],
-): PatientCheckResult {
-  const { patientId, externalId } = patient;
-  const findings: QualityFinding[] = [];
-  const add = (
-    f: Omit<QualityFinding, 'patientId' | 'externalId' | 'channel' | 'from' | 'to' | 'fix'> & Partial<Pick<QualityFinding, 'channel' | 'from' | 'to' | 'fix'>>,
-  ): void => {
-    const alternatives = f.alternatives !== undefined && f.alternatives.length > 0 ? { alternatives: f.alternatives } : {};
-    findings.push({
-      patientId,
-      externalId,
-      channel: f.channel ?? 'bg_mM',
-      from: f.from ?? null,
-      to: f.to ?? null,
-      fix: f.fix ?? null,
-      check: f.check,
-      severity: f.severity,
-      message: f.message,
-      count: f.count,
-      ...alternatives,
-    });
-  };
-  const live = readingsInFileOrder.filter((r) => (r.kind === 'cgm' || r.kind === 'scan') && (r.flags & READING_FLAGS.removed) === 0);
-  const stepMs = settings.resolutionMin * 60_000;
+type FindingInput = Omit<QualityFinding, 'patientId' | 'externalId' | 'channel' | 'from' | 'to' | 'fix'> &
+  Partial<Pick<QualityFinding, 'channel' | 'from' | 'to' | 'fix'>>;
 
-  if (live.length === 0) {
-    add({
-      check: 'no_readings',
-      severity: 'error',
-      count: 0,
-      message: `Patient ${externalId} has no glucose readings: nothing to model. Re-import the patient's CGM file or leave the patient out.`,
-    });
-    return {
-      summary: {
-        patientId,
-        externalId,
-        readings: 0,
-        days: 0,
-        wearPercent: 0,
-        missingPercent: 100,
-        modalIntervalMin: null,
-        segments: 0,
-        usableWindows: 0,
-        gapHistogram: GAP_BUCKETS.map((b) => ({ label: b.label, count: 0 })),
-      },
-      findings,
-      constantChannels: [],
-      presentChannels: [],
-    };
-  }
+/** Two readings a moment apart (distinct timestamps) with different values. */
+interface ClosePair {
+  a: QualityReading;
+  b: QualityReading;
+  diffMgdl: number;
+}
 
-  // ---- values ----
-  const nonFinite = live.filter((r) => !Number.isFinite(r.bgMm));
-  if (nonFinite.length > 0) {
-    add({
-      check: 'non_finite',
-      severity: 'error',
-      count: nonFinite.length,
-      message: `${nonFinite.length} glucose value(s) of ${externalId} are not finite numbers (±Infinity): the file had broken cells. Remove them.`,
-      fix: { kind: 'remove_readings', patientId, timestamps: nonFinite.map((r) => r.ts) },
-    });
-  }
-  const finite = live.filter((r) => Number.isFinite(r.bgMm));
-  const absurd = finite.filter((r) => r.bgMm < 0 || r.bgMm > 600);
-  if (absurd.length > 0) {
-    add({
-      check: 'out_of_range',
-      severity: 'error',
-      count: absurd.length,
-      from: absurd[0]!.ts,
-      to: absurd[absurd.length - 1]!.ts,
-      message: `${absurd.length} glucose value(s) of ${externalId} are impossible in any unit (< 0 or > 600). Remove them.`,
-      fix: { kind: 'remove_readings', patientId, timestamps: absurd.map((r) => r.ts) },
-    });
-  }
-  const mgdl = finite.filter((r) => r.bgMm > MAX_MMOL && r.bgMm <= 600);
-  if (mgdl.length > 0) {
-    add({
-      check: 'unit_mgdl_in_mmol',
-      severity: 'warning',
-      count: mgdl.length,
-      from: Math.min(...mgdl.map((r) => r.ts)),
-      to: Math.max(...mgdl.map((r) => r.ts)),
-      message: `${mgdl.length} value(s) of ${externalId} are above ${MAX_MMOL} mmol/L but look like mg/dL (${mgdl[0]!.bgMm}…): a mg/dL column read as mmol/L. Convert them (÷ ${MGDL_PER_MMOL}).`,
-      fix: { kind: 'convert_units', patientId, factor: 1 / MGDL_PER_MMOL, min: MAX_MMOL, max: 600 },
-    });
-  }
+/** Slots holding two readings for about an hour at a daylight-saving transition. */
+interface DstStretch {
+  from: number;
+  to: number;
+  slots: number;
+  minutes: number;
+  change: number;
+}
 
-  const sorted = [...finite].sort((a, b) => a.ts - b.ts || a.id - b.id);
-  // mmol/L values divided by 18 once too often: runs of tiny but smoothly varying values
-  const inUnitRun = new Set<number>();
+/**
+ * What the checks of one patient share: the readings in the orders they need, derived series,
+ * and what earlier checks established (readings they explained, so later checks do not report
+ * them again). Checks run in PATIENT_CHECKS order, which is also the order of the findings.
+ */
+interface PatientCheckContext {
+  patient: { patientId: number; externalId: string; timeZone?: string | null };
+  settings: QualitySettings;
+  grid: PatientGrid;
+  events: readonly QualityEvent[];
+  stepMs: number;
+  /** Live glucose readings (CGM and scans, not removed) in file order. */
+  live: readonly QualityReading[];
+  finite: readonly QualityReading[];
+  /** Finite readings by time (then id). */
+  sorted: readonly QualityReading[];
+  /** Readings per distinct timestamp. */
+  dupCounts: Map<number, number>;
+  /** Minutes between consecutive distinct timestamps. */
+  intervals: readonly number[];
+  modal: number | null;
+  coverage: GridCoverage;
+  /** Present channels whose observed values never vary. */
+  constant: readonly ConstantChannel[];
+  /** Readings in runs of mmol/L values read as mg/dL (unit_mmol_in_mgdl). */
+  inUnitRun: Set<number>;
+  /** Readings a moment apart with different values (overlapping sensors, rates). */
+  closePairs: ClosePair[];
+  uploadIds: Set<number>;
+  overlapIds: Set<number>;
+  dstStretches: DstStretch[];
+  conflictTs: Set<number>;
+  conflictIds: Set<number>;
+  add(f: FindingInput): void;
+}
+
+function inDst(c: PatientCheckContext, ts: number): boolean {
+  return c.dstStretches.some((x) => ts >= x.from && ts < x.to);
+}
+
+function checkNonFinite(c: PatientCheckContext): void {
+  const nonFinite = c.live.filter((r) => !Number.isFinite(r.bgMm));
+  if (nonFinite.length === 0) return;
+  c.add({
+    check: 'non_finite',
+    severity: 'error',
+    count: nonFinite.length,
+    message: `${nonFinite.length} glucose value(s) of ${c.patient.externalId} are not finite numbers (±Infinity): the file had broken cells. Remove them.`,
+    fix: { kind: 'remove_readings', patientId: c.patient.patientId, timestamps: nonFinite.map((r) => r.ts) },
+  });
+}
+
+function checkImpossibleValues(c: PatientCheckContext): void {
+  const absurd = c.finite.filter((r) => r.bgMm < 0 || r.bgMm > 600);
+  if (absurd.length === 0) return;
+  c.add({
+    check: 'out_of_range',
+    severity: 'error',
+    count: absurd.length,
+    from: absurd[0]!.ts,
+    to: absurd[absurd.length - 1]!.ts,
+    message: `${absurd.length} glucose value(s) of ${c.patient.externalId} are impossible in any unit (< 0 or > 600). Remove them.`,
+    fix: { kind: 'remove_readings', patientId: c.patient.patientId, timestamps: absurd.map((r) => r.ts) },
+  });
+}
+
+function checkMgdlInMmol(c: PatientCheckContext): void {
+  const mgdl = c.finite.filter((r) => r.bgMm > MAX_MMOL && r.bgMm <= 600);
+  if (mgdl.length === 0) return;
+  c.add({
+    check: 'unit_mgdl_in_mmol',
+    severity: 'warning',
+    count: mgdl.length,
+    from: Math.min(...mgdl.map((r) => r.ts)),
+    to: Math.max(...mgdl.map((r) => r.ts)),
+    message: `${mgdl.length} value(s) of ${c.patient.externalId} are above ${MAX_MMOL} mmol/L but look like mg/dL (${mgdl[0]!.bgMm}…): a mg/dL column read as mmol/L. Convert them (÷ ${MGDL_PER_MMOL}).`,
+    fix: { kind: 'convert_units', patientId: c.patient.patientId, factor: 1 / MGDL_PER_MMOL, min: MAX_MMOL, max: 600 },
+  });
+}
+
+/** mmol/L values divided by 18 once too often: runs of tiny but smoothly varying values. */
+function checkMmolInMgdl(c: PatientCheckContext): void {
+  const { sorted } = c;
+  const inBand = (r: QualityReading): boolean => r.bgMm >= MMOL_AS_MGDL.min && r.bgMm <= MMOL_AS_MGDL.max && (r.flags & READING_FLAGS.clampedLow) === 0;
   let runs = 0;
   for (let i = 0; i < sorted.length;) {
-    const inBand = (r: QualityReading): boolean => r.bgMm >= MMOL_AS_MGDL.min && r.bgMm <= MMOL_AS_MGDL.max && (r.flags & READING_FLAGS.clampedLow) === 0;
     if (!inBand(sorted[i]!)) {
       i++;
       continue;
@@ -249,18 +254,18 @@ export function checkPatient(
     while (j < sorted.length && inBand(sorted[j]!)) j++;
     if (j - i >= MIN_UNIT_RUN) {
       runs++;
-      for (let k = i; k < j; k++) inUnitRun.add(sorted[k]!.id);
+      for (let k = i; k < j; k++) c.inUnitRun.add(sorted[k]!.id);
       if (runs <= 10) {
-        add({
+        c.add({
           check: 'unit_mmol_in_mgdl',
           severity: 'warning',
           count: j - i,
           from: sorted[i]!.ts,
           to: sorted[j - 1]!.ts,
-          message: `${j - i} consecutive values of ${externalId} from ${fmtTime(sorted[i]!.ts)} are ${MMOL_AS_MGDL.min}–${MMOL_AS_MGDL.max} mmol/L: mmol/L values read as mg/dL. Convert them (× ${MGDL_PER_MMOL}).`,
+          message: `${j - i} consecutive values of ${c.patient.externalId} from ${fmtTime(sorted[i]!.ts)} are ${MMOL_AS_MGDL.min}–${MMOL_AS_MGDL.max} mmol/L: mmol/L values read as mg/dL. Convert them (× ${MGDL_PER_MMOL}).`,
           fix: {
             kind: 'convert_units',
-            patientId,
+            patientId: c.patient.patientId,
             factor: MGDL_PER_MMOL,
             min: MMOL_AS_MGDL.min,
             max: MMOL_AS_MGDL.max,
@@ -272,23 +277,27 @@ export function checkPatient(
     }
     i = j;
   }
-  const codes = sorted.filter((r) => r.bgMm >= 0 && r.bgMm < ERROR_CODE_BELOW_MMOL && (r.flags & READING_FLAGS.clampedLow) === 0 && !inUnitRun.has(r.id));
-  if (codes.length > 0) {
-    const distinct = [...new Set(codes.map((r) => Math.round(r.bgMm * MGDL_PER_MMOL)))].slice(0, 6);
-    add({
-      check: 'error_codes',
-      severity: 'warning',
-      count: codes.length,
-      from: codes[0]!.ts,
-      to: codes[codes.length - 1]!.ts,
-      message: `${codes.length} value(s) of ${externalId} lie below 20 mg/dL (${distinct.join(', ')} mg/dL), lower than any sensor reads: sensor status codes, not glucose. Remove them. (Censored lows, "Low"/"LO" or a reading at the sensor's 40 mg/dL floor, are kept and not counted here.)`,
-      fix: { kind: 'remove_readings', patientId, timestamps: codes.map((r) => r.ts) },
-    });
-  }
+}
 
-  // insulin, carb and activity records: the grid skips broken ones, so say so here
+function checkErrorCodes(c: PatientCheckContext): void {
+  const codes = c.sorted.filter((r) => r.bgMm >= 0 && r.bgMm < ERROR_CODE_BELOW_MMOL && (r.flags & READING_FLAGS.clampedLow) === 0 && !c.inUnitRun.has(r.id));
+  if (codes.length === 0) return;
+  const distinct = [...new Set(codes.map((r) => Math.round(r.bgMm * MGDL_PER_MMOL)))].slice(0, 6);
+  c.add({
+    check: 'error_codes',
+    severity: 'warning',
+    count: codes.length,
+    from: codes[0]!.ts,
+    to: codes[codes.length - 1]!.ts,
+    message: `${codes.length} value(s) of ${c.patient.externalId} lie below 20 mg/dL (${distinct.join(', ')} mg/dL), lower than any sensor reads: sensor status codes, not glucose. Remove them. (Censored lows, "Low"/"LO" or a reading at the sensor's 40 mg/dL floor, are kept and not counted here.)`,
+    fix: { kind: 'remove_readings', patientId: c.patient.patientId, timestamps: codes.map((r) => r.ts) },
+  });
+}
+
+/** Insulin, carb and activity records: the grid skips broken ones, so say so here. */
+function checkEventValues(c: PatientCheckContext): void {
   const badEvents = new Map<string, { count: number; from: number; to: number; negative: boolean }>();
-  for (const e of events) {
+  for (const e of c.events) {
     if ((e.flags & READING_FLAGS.removed) !== 0) continue;
     const broken = !Number.isFinite(e.value);
     const negative = !broken && e.value < 0 && EVENT_CHANNEL[e.kind] !== undefined;
@@ -302,7 +311,7 @@ export function checkPatient(
   }
   for (const [key, b] of badEvents) {
     const kind = key.slice(0, key.indexOf(':'));
-    add({
+    c.add({
       check: b.negative ? 'out_of_range' : 'non_finite',
       severity: 'error',
       count: b.count,
@@ -310,22 +319,19 @@ export function checkPatient(
       from: b.from,
       to: b.to,
       message: b.negative
-        ? `${b.count} ${kind} record(s) of ${externalId} are negative: the grid would subtract them. Check the export's column mapping and re-import.`
-        : `${b.count} ${kind} record(s) of ${externalId} are not finite numbers and are left out of the grid. Check the export and re-import.`,
+        ? `${b.count} ${kind} record(s) of ${c.patient.externalId} are negative: the grid would subtract them. Check the export's column mapping and re-import.`
+        : `${b.count} ${kind} record(s) of ${c.patient.externalId} are not finite numbers and are left out of the grid. Check the export and re-import.`,
     });
   }
+}
 
-  // ---- time ----
-  const dupCounts = new Map<number, number>();
-  for (const r of sorted) dupCounts.set(r.ts, (dupCounts.get(r.ts) ?? 0) + 1);
-  const distinctTs = [...dupCounts.keys()];
-  const intervals: number[] = [];
-  for (let i = 1; i < distinctTs.length; i++) intervals.push(Math.round((distinctTs[i]! - distinctTs[i - 1]!) / 60_000));
-  const modal = mode(intervals.filter((x) => x > 0));
-  // Readings a moment apart (distinct timestamps, < 1 min): the same value twice is a double
-  // upload; values 40–100 mg/dL apart over a stretch are two sensors worn at once.
+/**
+ * Readings a moment apart (distinct timestamps, < 1 min): the same value twice is a double
+ * upload; values 40–100 mg/dL apart over a stretch are two sensors worn at once (next check).
+ */
+function checkDuplicateUploads(c: PatientCheckContext): void {
+  const { sorted } = c;
   const uploads: QualityReading[] = [];
-  const closePairs: { a: QualityReading; b: QualityReading; diffMgdl: number }[] = [];
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1]!;
     const b = sorted[i]!;
@@ -333,22 +339,24 @@ export function checkPatient(
     if (dt <= 0 || dt >= SAME_MOMENT_MS) continue;
     const diff = Math.abs(b.bgMm - a.bgMm);
     if (diff <= SAME_VALUE_MMOL) uploads.push(b);
-    else closePairs.push({ a, b, diffMgdl: diff * MGDL_PER_MMOL });
+    else c.closePairs.push({ a, b, diffMgdl: diff * MGDL_PER_MMOL });
   }
-  const uploadIds = new Set(uploads.map((r) => r.id));
-  if (uploads.length > 0) {
-    add({
-      check: 'duplicate_uploads',
-      severity: 'warning',
-      count: uploads.length,
-      from: uploads[0]!.ts,
-      to: uploads[uploads.length - 1]!.ts,
-      message: `${uploads.length} reading(s) of ${externalId} repeat the reading seconds before with the same value: the same data uploaded twice. Remove the repeats.`,
-      fix: { kind: 'remove_readings', patientId, timestamps: uploads.map((r) => r.ts) },
-    });
-  }
-  const overlapIds = new Set<number>();
-  const stretches: { a: QualityReading; b: QualityReading; diffMgdl: number }[][] = [];
+  for (const r of uploads) c.uploadIds.add(r.id);
+  if (uploads.length === 0) return;
+  c.add({
+    check: 'duplicate_uploads',
+    severity: 'warning',
+    count: uploads.length,
+    from: uploads[0]!.ts,
+    to: uploads[uploads.length - 1]!.ts,
+    message: `${uploads.length} reading(s) of ${c.patient.externalId} repeat the reading seconds before with the same value: the same data uploaded twice. Remove the repeats.`,
+    fix: { kind: 'remove_readings', patientId: c.patient.patientId, timestamps: uploads.map((r) => r.ts) },
+  });
+}
+
+function checkOverlappingSensors(c: PatientCheckContext): void {
+  const { sorted, closePairs, overlapIds } = c;
+  const stretches: ClosePair[][] = [];
   for (const p of closePairs) {
     if (p.diffMgdl < OVERLAP_MGDL.min || p.diffMgdl > OVERLAP_MGDL.max) continue;
     const last = stretches[stretches.length - 1];
@@ -378,141 +386,183 @@ export function checkPatient(
     }
     const spreads = stretch.map((p) => p.diffMgdl);
     const minutes = Math.round((to - from) / 60_000);
-    add({
+    c.add({
       check: 'overlapping_sensors',
       severity: 'warning',
       count: pairs.length,
       from,
       to,
       message:
-        `${externalId} has two sensors overlapping for ${minutes >= 120 ? `${(minutes / 60).toFixed(1)} h` : `${minutes} min`} from ${fmtTime(from)} to ${fmtTime(to)}: ` +
+        `${c.patient.externalId} has two sensors overlapping for ${minutes >= 120 ? `${(minutes / 60).toFixed(1)} h` : `${minutes} min`} from ${fmtTime(from)} to ${fmtTime(to)}: ` +
         `${pairs.length} pairs of readings seconds apart differ by ${Math.min(...spreads).toFixed(0)}–${Math.max(...spreads).toFixed(0)} mg/dL (a new sensor started before the old one was removed); ` +
         `the grid would average both. Keep one reading of each pair, the one that joins the trace before and after the stretch.`,
-      fix: { kind: 'remove_readings', patientId, timestamps: drop },
+      fix: { kind: 'remove_readings', patientId: c.patient.patientId, timestamps: drop },
     });
   }
-  // Slots holding two readings for about an hour at a daylight-saving transition of the
-  // patient's zone: the repeated (or skipped and shifted) hour. The importer resolves a repeated
-  // wall-clock hour to its first occurrence, so both readings may share a timestamp.
+}
+
+/**
+ * Finds (reports nothing yet) slots holding two readings for about an hour at a daylight-saving
+ * transition of the patient's zone: the repeated (or skipped and shifted) hour. The importer
+ * resolves a repeated wall-clock hour to its first occurrence, so both readings may share a
+ * timestamp; the conflict and duplicate checks leave these to dst_repeat.
+ */
+function findDstStretches(c: PatientCheckContext): void {
+  const { sorted, stepMs, settings } = c;
+  if (c.modal !== settings.resolutionMin) return;
   const perBin = new Map<number, number>();
   for (const r of sorted) perBin.set(Math.floor(r.ts / stepMs), (perBin.get(Math.floor(r.ts / stepMs)) ?? 0) + 1);
-  const dstStretches: { from: number; to: number; slots: number; minutes: number; change: number }[] = [];
-  if (modal === settings.resolutionMin) {
-    const bins = [...perBin.entries()]
-      .filter(([, n]) => n >= 2)
-      .map(([b]) => b)
-      .sort((x, y) => x - y);
-    for (let i = 0; i < bins.length;) {
-      let j = i;
-      while (j + 1 < bins.length && bins[j + 1] === bins[j]! + 1) j++;
-      const minutes = (j - i + 1) * settings.resolutionMin;
-      const from = bins[i]! * stepMs;
-      const to = (bins[j]! + 1) * stepMs;
-      // Doubles that are uploads or a second sensor are reported as such.
-      const inStretch = sorted.filter((r) => r.ts >= from && r.ts < to);
-      const explainedElsewhere =
-        inStretch.length > 0 && inStretch.filter((r) => uploadIds.has(r.id) || overlapIds.has(r.id)).length * 2 >= inStretch.length - 1;
-      const change = minutes >= 45 && minutes <= 75 && !explainedElsewhere ? dstChangeNear(from, to, patient.timeZone, sorted) : 0;
-      if (change !== 0) dstStretches.push({ from, to, slots: j - i + 1, minutes, change });
-      i = j + 1;
-    }
+  const bins = [...perBin.entries()]
+    .filter(([, n]) => n >= 2)
+    .map(([b]) => b)
+    .sort((x, y) => x - y);
+  for (let i = 0; i < bins.length;) {
+    let j = i;
+    while (j + 1 < bins.length && bins[j + 1] === bins[j]! + 1) j++;
+    const minutes = (j - i + 1) * settings.resolutionMin;
+    const from = bins[i]! * stepMs;
+    const to = (bins[j]! + 1) * stepMs;
+    // Doubles that are uploads or a second sensor are reported as such.
+    const inStretch = sorted.filter((r) => r.ts >= from && r.ts < to);
+    const explainedElsewhere =
+      inStretch.length > 0 && inStretch.filter((r) => c.uploadIds.has(r.id) || c.overlapIds.has(r.id)).length * 2 >= inStretch.length - 1;
+    const change = minutes >= 45 && minutes <= 75 && !explainedElsewhere ? dstChangeNear(from, to, c.patient.timeZone, sorted) : 0;
+    if (change !== 0) c.dstStretches.push({ from, to, slots: j - i + 1, minutes, change });
+    i = j + 1;
   }
-  const inDst = (ts: number): boolean => dstStretches.some((x) => ts >= x.from && ts < x.to);
-  // Same timestamp, different values: a conflict between two sources, not a harmless duplicate.
-  const conflicts = conflictGroups(sorted).filter((g) => !inDst(g[0]!.ts));
-  const conflictTs = new Set(conflicts.map((g) => g[0]!.ts));
-  const conflictIds = new Set(conflicts.flatMap((g) => g.map((r) => r.id)));
-  if (conflicts.length > 0) {
-    const spreads = conflicts.map((g) => (Math.max(...g.map((r) => r.bgMm)) - Math.min(...g.map((r) => r.bgMm))) * MGDL_PER_MMOL).sort((a, b) => a - b);
-    const big = spreads.filter((d) => d >= 40).length;
-    const med = spreads[spreads.length >> 1]!;
-    const max = spreads[spreads.length - 1]!;
-    const conflictStamps = conflicts.map((g) => g[0]!.ts);
-    const resolve = (strategy: 'neighbours' | 'mean' | 'drop'): QualityFix => ({ kind: 'resolve_conflicts', patientId, strategy, timestamps: conflictStamps });
-    add({
-      check: 'conflicting_duplicates',
-      severity: 'warning',
-      count: conflicts.length,
-      from: conflicts[0]![0]!.ts,
-      to: conflicts[conflicts.length - 1]![0]!.ts,
-      message:
-        `${conflicts.length} timestamp(s) of ${externalId} hold different glucose values (differences: median ${med.toFixed(0)} mg/dL, largest ${max.toFixed(0)} mg/dL` +
-        `${big > 0 ? `; ${big} differ by 40 mg/dL or more` : ''}): two sources disagree at the same moment, so keeping "the first" would be arbitrary. ` +
-        `Keep the value consistent with the neighbouring readings (recommended), their mean, or drop both.`,
-      fix: resolve('neighbours'),
-      alternatives: [resolve('mean'), resolve('drop')],
-    });
-  }
-  let dups = 0;
-  for (const [ts, n] of dupCounts) if (n > 1 && !conflictTs.has(ts) && !inDst(ts)) dups += n - 1;
-  if (dups > 0) {
-    add({
-      check: 'duplicate_timestamps',
-      severity: 'warning',
-      count: dups,
-      message: `${dups} reading(s) of ${externalId} repeat a timestamp already present with the same value (overlapping exports?). Keep the first of each.`,
-      fix: { kind: 'dedupe_readings', patientId, by: 'timestamp' },
-    });
-  }
-  if (modal !== null && modal !== settings.resolutionMin) {
-    add({
-      check: 'irregular_interval',
-      severity: 'warning',
-      count: intervals.filter((x) => x === modal).length,
-      message: `${externalId} is sampled every ${modal} min, not every ${settings.resolutionMin} min: the grid ${modal > settings.resolutionMin ? 'will impute the bins between readings' : 'will average several readings per bin'}.`,
-    });
-  }
+}
 
-  // implausible rates of change between consecutive readings
+/** Same timestamp, different values: a conflict between two sources, not a harmless duplicate. */
+function checkConflicts(c: PatientCheckContext): void {
+  const conflicts = conflictGroups(c.sorted).filter((g) => !inDst(c, g[0]!.ts));
+  for (const g of conflicts) {
+    c.conflictTs.add(g[0]!.ts);
+    for (const r of g) c.conflictIds.add(r.id);
+  }
+  if (conflicts.length === 0) return;
+  const spreads = conflicts.map((g) => (Math.max(...g.map((r) => r.bgMm)) - Math.min(...g.map((r) => r.bgMm))) * MGDL_PER_MMOL).sort((a, b) => a - b);
+  const big = spreads.filter((d) => d >= 40).length;
+  const med = spreads[spreads.length >> 1]!;
+  const max = spreads[spreads.length - 1]!;
+  const conflictStamps = conflicts.map((g) => g[0]!.ts);
+  const resolve = (strategy: 'neighbours' | 'mean' | 'drop'): QualityFix => ({
+    kind: 'resolve_conflicts',
+    patientId: c.patient.patientId,
+    strategy,
+    timestamps: conflictStamps,
+  });
+  c.add({
+    check: 'conflicting_duplicates',
+    severity: 'warning',
+    count: conflicts.length,
+    from: conflicts[0]![0]!.ts,
+    to: conflicts[conflicts.length - 1]![0]!.ts,
+    message:
+      `${conflicts.length} timestamp(s) of ${c.patient.externalId} hold different glucose values (differences: median ${med.toFixed(0)} mg/dL, largest ${max.toFixed(0)} mg/dL` +
+      `${big > 0 ? `; ${big} differ by 40 mg/dL or more` : ''}): two sources disagree at the same moment, so keeping "the first" would be arbitrary. ` +
+      `Keep the value consistent with the neighbouring readings (recommended), their mean, or drop both.`,
+    fix: resolve('neighbours'),
+    alternatives: [resolve('mean'), resolve('drop')],
+  });
+}
+
+function checkDuplicateTimestamps(c: PatientCheckContext): void {
+  let dups = 0;
+  for (const [ts, n] of c.dupCounts) if (n > 1 && !c.conflictTs.has(ts) && !inDst(c, ts)) dups += n - 1;
+  if (dups === 0) return;
+  c.add({
+    check: 'duplicate_timestamps',
+    severity: 'warning',
+    count: dups,
+    message: `${dups} reading(s) of ${c.patient.externalId} repeat a timestamp already present with the same value (overlapping exports?). Keep the first of each.`,
+    fix: { kind: 'dedupe_readings', patientId: c.patient.patientId, by: 'timestamp' },
+  });
+}
+
+function checkIrregularInterval(c: PatientCheckContext): void {
+  const { modal, settings } = c;
+  if (modal === null || modal === settings.resolutionMin) return;
+  c.add({
+    check: 'irregular_interval',
+    severity: 'warning',
+    count: c.intervals.filter((x) => x === modal).length,
+    message: `${c.patient.externalId} is sampled every ${modal} min, not every ${settings.resolutionMin} min: the grid ${modal > settings.resolutionMin ? 'will impute the bins between readings' : 'will average several readings per bin'}.`,
+  });
+}
+
+/** Implausible rates of change between consecutive readings. */
+function checkImplausibleRate(c: PatientCheckContext): void {
+  const { sorted } = c;
   let fast = 0;
   let pairs = 0;
   let fastFrom: number | null = null;
   let fastTo: number | null = null;
+  // values already reported as unit mix-ups, status codes, uploads, sensors or conflicts would only repeat those findings
+  const explained = (r: QualityReading): boolean =>
+    c.inUnitRun.has(r.id) ||
+    r.bgMm > MAX_MMOL ||
+    r.bgMm < SENSOR_LOW_MMOL ||
+    c.overlapIds.has(r.id) ||
+    c.uploadIds.has(r.id) ||
+    c.conflictIds.has(r.id) ||
+    inDst(c, r.ts);
   for (let i = 1; i < sorted.length; i++) {
     const dt = (sorted[i]!.ts - sorted[i - 1]!.ts) / 60_000;
     if (dt <= 0 || dt > 15) continue;
     pairs++;
-    // values already reported as unit mix-ups or status codes would only repeat those findings
-    const explained = (r: QualityReading): boolean =>
-      inUnitRun.has(r.id) ||
-      r.bgMm > MAX_MMOL ||
-      r.bgMm < SENSOR_LOW_MMOL ||
-      overlapIds.has(r.id) ||
-      uploadIds.has(r.id) ||
-      conflictIds.has(r.id) ||
-      inDst(r.ts);
     if (Math.abs(sorted[i]!.bgMm - sorted[i - 1]!.bgMm) / dt > MAX_RATE_MMOL_PER_MIN && !explained(sorted[i]!) && !explained(sorted[i - 1]!)) {
       fast++;
       fastFrom ??= sorted[i - 1]!.ts;
       fastTo = sorted[i]!.ts;
     }
   }
-  if (fast > 0) {
-    const many = fast >= Math.max(3, 0.01 * pairs);
-    add({
-      check: 'implausible_rate',
-      severity: many ? 'warning' : 'info',
-      count: fast,
-      from: fastFrom,
-      to: fastTo,
-      message: many
-        ? `${fast} jump(s) of ${externalId} faster than 10 mg/dL per minute: two sensors overlapping or two traces interleaved in one file. Check the export; keep one sensor's readings.`
-        : `${fast} isolated jump(s) of ${externalId} faster than 10 mg/dL per minute (sensor artefacts).`,
+  if (fast === 0) return;
+  const many = fast >= Math.max(3, 0.01 * pairs);
+  c.add({
+    check: 'implausible_rate',
+    severity: many ? 'warning' : 'info',
+    count: fast,
+    from: fastFrom,
+    to: fastTo,
+    message: many
+      ? `${fast} jump(s) of ${c.patient.externalId} faster than 10 mg/dL per minute: two sensors overlapping or two traces interleaved in one file. Check the export; keep one sensor's readings.`
+      : `${fast} isolated jump(s) of ${c.patient.externalId} faster than 10 mg/dL per minute (sensor artefacts).`,
+  });
+}
+
+function checkDstRepeat(c: PatientCheckContext): void {
+  const { settings } = c;
+  for (const x of c.dstStretches) {
+    c.add({
+      check: 'dst_repeat',
+      severity: 'warning',
+      count: x.slots,
+      from: x.from,
+      to: x.to,
+      message:
+        x.change < 0
+          ? `${c.patient.externalId} has two readings per ${settings.resolutionMin}-min slot for ${x.minutes} min from ${fmtTime(x.from)}, at the daylight-saving change back of the patient's time zone: the repeated hour recorded twice. Keep one reading per slot.`
+          : `${c.patient.externalId} has two readings per ${settings.resolutionMin}-min slot for ${x.minutes} min from ${fmtTime(x.from)}, at the daylight-saving change forward of the patient's time zone: readings stamped in the skipped hour were moved onto the next one. Keep one reading per slot.`,
+      fix: { kind: 'dedupe_readings', patientId: c.patient.patientId, by: 'bin', resolutionMin: settings.resolutionMin, from: x.from, to: x.to },
     });
   }
+}
 
-  // time going backwards in file order; a step back of about an hour is a repeated DST hour
+/** Time going backwards in file order; a step back of about an hour is a repeated DST hour. */
+function checkTimeBackwards(c: PatientCheckContext): void {
+  const { stepMs, modal } = c;
   let backwards = 0;
   let backFrom: number | null = null;
   let backTo: number | null = null;
   let shiftFix: QualityFix | null = null;
-  const fileOrder = live.filter((r) => Number.isFinite(r.bgMm));
+  const fileOrder = c.live.filter((r) => Number.isFinite(r.bgMm));
   for (let i = 1; i < fileOrder.length; i++) {
     const back = fileOrder[i - 1]!.ts - fileOrder[i]!.ts;
     if (back <= 0) continue;
     // The importer moves wall-clock times of the hour a spring-forward change skips one hour
     // forward, onto the next hour: the step back that follows is its own doing, not the data's.
-    const change = back <= 75 * 60_000 && back >= 45 * 60_000 - stepMs ? dstChangeNear(fileOrder[i]!.ts, fileOrder[i - 1]!.ts, patient.timeZone, fileOrder) : 0;
+    const change =
+      back <= 75 * 60_000 && back >= 45 * 60_000 - stepMs ? dstChangeNear(fileOrder[i]!.ts, fileOrder[i - 1]!.ts, c.patient.timeZone, fileOrder) : 0;
     if (change > 0 && Math.abs(back - change * 60_000) <= Math.max(stepMs, 10 * 60_000)) {
       continue;
     }
@@ -526,7 +576,7 @@ export function checkPatient(
         if (jump > 0 && Math.abs(jump - back - modal * 60_000) <= 10 * 60_000 && jump >= 30 * 60_000) {
           shiftFix = {
             kind: 'shift_time',
-            patientId,
+            patientId: c.patient.patientId,
             from: fileOrder[a]!.ts,
             to: fileOrder[i - 1]!.ts + 1,
             offsetMin: -Math.round((back + modal * 60_000) / 60_000),
@@ -536,53 +586,40 @@ export function checkPatient(
       }
     }
   }
-  const dstFound = dstStretches.length > 0;
-  for (const x of dstStretches) {
-    add({
-      check: 'dst_repeat',
-      severity: 'warning',
-      count: x.slots,
-      from: x.from,
-      to: x.to,
-      message:
-        x.change < 0
-          ? `${externalId} has two readings per ${settings.resolutionMin}-min slot for ${x.minutes} min from ${fmtTime(x.from)}, at the daylight-saving change back of the patient's time zone: the repeated hour recorded twice. Keep one reading per slot.`
-          : `${externalId} has two readings per ${settings.resolutionMin}-min slot for ${x.minutes} min from ${fmtTime(x.from)}, at the daylight-saving change forward of the patient's time zone: readings stamped in the skipped hour were moved onto the next one. Keep one reading per slot.`,
-      fix: { kind: 'dedupe_readings', patientId, by: 'bin', resolutionMin: settings.resolutionMin, from: x.from, to: x.to },
-    });
-  }
-  if (backwards > 0) {
-    add({
-      check: 'time_backwards',
-      severity: 'warning',
-      count: backwards,
-      from: backFrom,
-      to: backTo,
-      message:
-        `Time goes backwards ${backwards} time(s) in ${externalId}'s file order` +
-        (shiftFix !== null
-          ? ': the device clock jumped forward and back; shift the readings in between back.'
-          : dstFound
-            ? ' (the repeated daylight-saving hour above).'
-            : ': a clock reset or merged files. Check the device time settings.'),
-      fix: shiftFix,
-    });
-  }
+  if (backwards === 0) return;
+  c.add({
+    check: 'time_backwards',
+    severity: 'warning',
+    count: backwards,
+    from: backFrom,
+    to: backTo,
+    message:
+      `Time goes backwards ${backwards} time(s) in ${c.patient.externalId}'s file order` +
+      (shiftFix !== null
+        ? ': the device clock jumped forward and back; shift the readings in between back.'
+        : c.dstStretches.length > 0
+          ? ' (the repeated daylight-saving hour above).'
+          : ': a clock reset or merged files. Check the device time settings.'),
+    fix: shiftFix,
+  });
+}
 
-  // ---- grid: missing, wear, gaps, windows, variance ----
+interface GridCoverage {
+  missing: number;
+  missingPercent: number;
+  histogram: { label: string; count: number }[];
+  wearPercent: number;
+  days: number;
+  windows: number;
+}
+
+/** The grid's coverage: missing slots, gaps by length, wear, days and usable windows. */
+function gridCoverage(grid: PatientGrid, settings: QualitySettings): GridCoverage {
   const mask = grid.masks.bg_mM;
   let observed = 0;
   for (let i = 0; i < grid.length; i++) observed += mask[i]!;
   const missing = grid.length - observed;
   const missingPercent = grid.length === 0 ? 100 : (100 * missing) / grid.length;
-  if (missing > 0) {
-    add({
-      check: 'missing',
-      severity: missingPercent > 20 ? 'warning' : 'info',
-      count: missing,
-      message: `${missingPercent.toFixed(missingPercent < 0.1 ? 3 : 1)} % of ${externalId}'s ${settings.resolutionMin}-min slots have no reading; gaps up to ${settings.maxGapMin} min are imputed (never scored), longer ones split the series.`,
-    });
-  }
   const histogram = GAP_BUCKETS.map((b) => ({ label: b.label, count: 0 }));
   for (let i = 0; i < grid.length;) {
     if (mask[i] === 1) {
@@ -595,43 +632,76 @@ export function checkPatient(
     histogram[GAP_BUCKETS.findIndex((b) => minutes <= b.maxMin)]!.count++;
     i = j;
   }
-  const wearPercent = 100 - missingPercent;
-  if (wearPercent < 70) {
-    add({
-      check: 'low_wear',
-      severity: 'warning',
-      count: Math.round(wearPercent),
-      message: `${externalId} wore the sensor ${wearPercent.toFixed(0)} % of the time (below 70 %): fewer usable windows and less reliable CGM metrics.`,
-    });
-  }
-  const days = (grid.length * settings.resolutionMin) / 1440;
-  if (days < 7) {
-    add({
-      check: 'short_history',
-      severity: 'info',
-      count: Math.round(days * 10) / 10,
-      message: `${externalId} has ${days.toFixed(1)} days of data; 14 days or more are recommended for CGM summaries.`,
-    });
-  }
-  const windows = countWindows(grid.segments, settings.contextLength, settings.forecastLength);
-  if (windows === 0) {
-    const needH = ((settings.contextLength + settings.forecastLength) * settings.resolutionMin) / 60;
-    const longest = grid.segments.reduce((m, s) => Math.max(m, s.end - s.start), 0);
-    add({
-      check: 'no_usable_windows',
-      severity: 'error',
-      count: 0,
-      message:
-        `${externalId} has no usable window: context ${settings.contextLength} + forecast ${settings.forecastLength} steps need ${needH.toFixed(1)} h of data without a gap over ${settings.maxGapMin} min, ` +
-        `and the longest stretch is ${((longest * settings.resolutionMin) / 60).toFixed(1)} h. Use a shorter context or forecast, allow longer gaps to be imputed, or leave this patient out.`,
-    });
-  }
+  return {
+    missing,
+    missingPercent,
+    histogram,
+    wearPercent: 100 - missingPercent,
+    days: (grid.length * settings.resolutionMin) / 1440,
+    windows: countWindows(grid.segments, settings.contextLength, settings.forecastLength),
+  };
+}
 
-  const presentChannels = CHANNELS.filter((c) => !grid.absent.includes(c));
-  const constantChannels: Channel[] = [];
-  for (const c of presentChannels) {
-    const v = grid.channels[c];
-    const m = grid.masks[c];
+function checkMissing(c: PatientCheckContext): void {
+  const { missing, missingPercent } = c.coverage;
+  if (missing === 0) return;
+  c.add({
+    check: 'missing',
+    severity: missingPercent > 20 ? 'warning' : 'info',
+    count: missing,
+    message: `${missingPercent.toFixed(missingPercent < 0.1 ? 3 : 1)} % of ${c.patient.externalId}'s ${c.settings.resolutionMin}-min slots have no reading; gaps up to ${c.settings.maxGapMin} min are imputed (never scored), longer ones split the series.`,
+  });
+}
+
+function checkWear(c: PatientCheckContext): void {
+  const { wearPercent } = c.coverage;
+  if (wearPercent >= 70) return;
+  c.add({
+    check: 'low_wear',
+    severity: 'warning',
+    count: Math.round(wearPercent),
+    message: `${c.patient.externalId} wore the sensor ${wearPercent.toFixed(0)} % of the time (below 70 %): fewer usable windows and less reliable CGM metrics.`,
+  });
+}
+
+function checkHistoryLength(c: PatientCheckContext): void {
+  const { days } = c.coverage;
+  if (days >= 7) return;
+  c.add({
+    check: 'short_history',
+    severity: 'info',
+    count: Math.round(days * 10) / 10,
+    message: `${c.patient.externalId} has ${days.toFixed(1)} days of data; 14 days or more are recommended for CGM summaries.`,
+  });
+}
+
+function checkUsableWindows(c: PatientCheckContext): void {
+  const { grid, settings } = c;
+  if (c.coverage.windows > 0) return;
+  const needH = ((settings.contextLength + settings.forecastLength) * settings.resolutionMin) / 60;
+  const longest = grid.segments.reduce((m, s) => Math.max(m, s.end - s.start), 0);
+  c.add({
+    check: 'no_usable_windows',
+    severity: 'error',
+    count: 0,
+    message:
+      `${c.patient.externalId} has no usable window: context ${settings.contextLength} + forecast ${settings.forecastLength} steps need ${needH.toFixed(1)} h of data without a gap over ${settings.maxGapMin} min, ` +
+      `and the longest stretch is ${((longest * settings.resolutionMin) / 60).toFixed(1)} h. Use a shorter context or forecast, allow longer gaps to be imputed, or leave this patient out.`,
+  });
+}
+
+/** A present channel whose observed values never vary: the value and how many slots hold it. */
+interface ConstantChannel {
+  channel: Channel;
+  value: number;
+  seen: number;
+}
+
+function constantChannelsOf(grid: PatientGrid): ConstantChannel[] {
+  const out: ConstantChannel[] = [];
+  for (const ch of CHANNELS.filter((x) => !grid.absent.includes(x))) {
+    const v = grid.channels[ch];
+    const m = grid.masks[ch];
     let first: number | null = null;
     let constant = true;
     let seen = 0;
@@ -644,35 +714,159 @@ export function checkPatient(
         break;
       }
     }
-    if (constant && seen > 1) {
-      constantChannels.push(c);
-      if (c === 'bg_mM')
-        add({
-          check: 'zero_variance',
-          severity: 'error',
-          count: seen,
-          channel: c,
-          message: `${externalId}'s glucose never changes (${first} mmol/L in all ${seen} slots): a placeholder or a broken export.`,
-        });
-    }
+    if (constant && seen > 1) out.push({ channel: ch, value: first!, seen });
   }
+  return out;
+}
+
+/** Glucose that never changes; other constant channels are judged across the cohort (checkCohort). */
+function checkConstantGlucose(c: PatientCheckContext): void {
+  const bg = c.constant.find((x) => x.channel === 'bg_mM');
+  if (bg === undefined) return;
+  c.add({
+    check: 'zero_variance',
+    severity: 'error',
+    count: bg.seen,
+    channel: 'bg_mM',
+    message: `${c.patient.externalId}'s glucose never changes (${bg.value} mmol/L in all ${bg.seen} slots): a placeholder or a broken export.`,
+  });
+}
+
+/**
+ * The per-patient checks, in the order their findings are reported (a fix chosen by finding
+ * index relies on it). A check may record what it explained in the context for later ones.
+ */
+const PATIENT_CHECKS: readonly ((c: PatientCheckContext) => void)[] = [
+  // values
+  checkNonFinite,
+  checkImpossibleValues,
+  checkMgdlInMmol,
+  checkMmolInMgdl,
+  checkErrorCodes,
+  checkEventValues,
+  // time
+  checkDuplicateUploads,
+  checkOverlappingSensors,
+  findDstStretches,
+  checkConflicts,
+  checkDuplicateTimestamps,
+  checkIrregularInterval,
+  checkImplausibleRate,
+  checkDstRepeat,
+  checkTimeBackwards,
+  // grid: missing, wear, gaps, windows, variance
+  checkMissing,
+  checkWear,
+  checkHistoryLength,
+  checkUsableWindows,
+  checkConstantGlucose,
+];
+
+/** Runs every per-patient check. `readings` in insertion (file) order. */
+export function checkPatient(
+  patient: { patientId: number; externalId: string; timeZone?: string | null },
+  readingsInFileOrder: readonly QualityReading[],
+  grid: PatientGrid,
+  settings: QualitySettings,
+  events: readonly QualityEvent[] = [],
+): PatientCheckResult {
+  const { patientId, externalId } = patient;
+  const findings: QualityFinding[] = [];
+  const add = (f: FindingInput): void => {
+    const alternatives = f.alternatives !== undefined && f.alternatives.length > 0 ? { alternatives: f.alternatives } : {};
+    findings.push({
+      patientId,
+      externalId,
+      channel: f.channel ?? 'bg_mM',
+      from: f.from ?? null,
+      to: f.to ?? null,
+      fix: f.fix ?? null,
+      check: f.check,
+      severity: f.severity,
+      message: f.message,
+      count: f.count,
+      ...alternatives,
+    });
+  };
+  const live = readingsInFileOrder.filter((r) => (r.kind === 'cgm' || r.kind === 'scan') && (r.flags & READING_FLAGS.removed) === 0);
+
+  if (live.length === 0) {
+    add({
+      check: 'no_readings',
+      severity: 'error',
+      count: 0,
+      message: `Patient ${externalId} has no glucose readings: nothing to model. Re-import the patient's CGM file or leave the patient out.`,
+    });
+    return {
+      summary: {
+        patientId,
+        externalId,
+        readings: 0,
+        days: 0,
+        wearPercent: 0,
+        missingPercent: 100,
+        modalIntervalMin: null,
+        segments: 0,
+        usableWindows: 0,
+        gapHistogram: GAP_BUCKETS.map((b) => ({ label: b.label, count: 0 })),
+      },
+      findings,
+      constantChannels: [],
+      presentChannels: [],
+    };
+  }
+
+  const finite = live.filter((r) => Number.isFinite(r.bgMm));
+  const sorted = [...finite].sort((a, b) => a.ts - b.ts || a.id - b.id);
+  const dupCounts = new Map<number, number>();
+  for (const r of sorted) dupCounts.set(r.ts, (dupCounts.get(r.ts) ?? 0) + 1);
+  const distinctTs = [...dupCounts.keys()];
+  const intervals: number[] = [];
+  for (let i = 1; i < distinctTs.length; i++) intervals.push(Math.round((distinctTs[i]! - distinctTs[i - 1]!) / 60_000));
+  const modal = mode(intervals.filter((x) => x > 0));
+  const coverage = gridCoverage(grid, settings);
+  const constant = constantChannelsOf(grid);
+  const context: PatientCheckContext = {
+    patient,
+    settings,
+    grid,
+    events,
+    stepMs: settings.resolutionMin * 60_000,
+    live,
+    finite,
+    sorted,
+    dupCounts,
+    intervals,
+    modal,
+    coverage,
+    constant,
+    inUnitRun: new Set(),
+    closePairs: [],
+    uploadIds: new Set(),
+    overlapIds: new Set(),
+    dstStretches: [],
+    conflictTs: new Set(),
+    conflictIds: new Set(),
+    add,
+  };
+  for (const check of PATIENT_CHECKS) check(context);
 
   return {
     summary: {
       patientId,
       externalId,
       readings: live.length,
-      days,
-      wearPercent,
-      missingPercent,
+      days: coverage.days,
+      wearPercent: coverage.wearPercent,
+      missingPercent: coverage.missingPercent,
       modalIntervalMin: modal,
       segments: grid.segments.length,
-      usableWindows: windows,
-      gapHistogram: histogram,
+      usableWindows: coverage.windows,
+      gapHistogram: coverage.histogram,
     },
     findings,
-    constantChannels,
-    presentChannels,
+    constantChannels: constant.map((x) => x.channel),
+    presentChannels: CHANNELS.filter((ch) => !grid.absent.includes(ch)),
   };
 }
 
