@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REPO_ROOT, SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
-import { apiCall, launchChromium, paintedPixels, SCREENSHOT_DIR, startServe, watchProblems, type RunningHost } from './helpers.js';
+import { apiCall, launchChromium, paintedPixels, SCREENSHOT_DIR, shotAtSizes, startServe, watchProblems, type RunningHost } from './helpers.js';
 
 // The Data and Quality pages and the unit setting, driven through the web host in Debian
 // chromium as a user would: import a real export, read its quality report, apply a fix, see
@@ -131,6 +131,8 @@ describe('Data and Quality pages in Debian chromium', () => {
     expect(await paintedPixels(page, '[data-testid="trace-chart"]')).toBeGreaterThan(2000);
     await expect(page.getByTestId('mean-glucose').textContent()).resolves.toMatch(/mg\/dL/);
     await shot('quality-d1namo');
+    // issue 14 item 6: the fix says what it did and the finding is gone
+    await shotAtSizes(page, 'dq-fix-applied', page.getByTestId('fix-applied'));
   });
 
   it('creates the demo cohort with a visible progress bar; a long simulation can be cancelled', async () => {
@@ -175,6 +177,10 @@ describe('Data and Quality pages in Debian chromium', () => {
     expect(mg).toMatch(/^\d+ mg\/dL$/);
     await expect(page.getByTestId('time-in-ranges').textContent()).resolves.toContain('70–180 mg/dL');
     await shot('quality-demo');
+    // issue 14 item 12: bolus and carb markers with their scales; legends without "—"
+    await expect(page.locator('.u-legend .u-value').count()).resolves.toBe(0);
+    await shotAtSizes(page, 'dq-trace-markers', page.getByTestId('trace-chart'));
+    await shotAtSizes(page, 'dq-agp', page.getByTestId('agp-chart'));
 
     await page.getByTestId('nav-settings').click();
     await page.getByLabel('Glucose unit').selectOption('mmol/L');

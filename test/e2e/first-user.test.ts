@@ -3,7 +3,7 @@
  * a Clarity export whose header says mmol/L over mg/dL values stops at the preview with a
  * question (item 7); a Nightscout export's three files picked together import as the CLI
  * imports their folder, whatever their order (item 5); the data report prints the consensus
- * targets (item 4). Screenshots at 1280×800: test/e2e/screenshots/fu-*.png.
+ * targets (item 4). Screenshots at 1280×800 and 1024×700: test/e2e/screenshots/fu-*-{1280,1024}.png.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { importFiles } from '../../src-main/engine/data/import-service.js';
 import { SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
-import { apiCall, launchChromium, SCREENSHOT_DIR, startServe, watchProblems, type RunningHost } from './helpers.js';
+import { apiCall, launchChromium, shotAtSizes, startServe, watchProblems, type RunningHost } from './helpers.js';
 
 const NS = join(SHARED_FIXTURES, 'formats/nightscout');
 
@@ -21,15 +21,8 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let problems: string[];
-/** Screenshots at 1280×800 (the context's size) and, given what they show, also at 1024×700. */
-const shot = async (name: string, subject?: Locator): Promise<void> => {
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `fu-${name}.png`) });
-  if (subject === undefined) return;
-  await page.setViewportSize({ width: 1024, height: 700 });
-  await subject.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `fu-${name}-1024.png`) });
-  await page.setViewportSize({ width: 1280, height: 800 });
-};
+/** Screenshots at 1280×800 and 1024×700 with what they show scrolled into view. */
+const shot = (name: string, subject?: Locator): Promise<void> => shotAtSizes(page, `fu-${name}`, subject);
 
 beforeAll(async () => {
   tmp = tempDir();
@@ -75,7 +68,7 @@ describe('a first user in Debian chromium (issue 14)', () => {
     await page.getByTestId('import-report').waitFor();
     await expect(page.getByTestId('import-report').textContent()).resolves.toMatch(/3,922 readings/);
     await page.getByTestId('import-report').scrollIntoViewIfNeeded();
-    await shot('unit-imported');
+    await shot('unit-imported', page.getByTestId('import-report'));
     const report = await apiCall<{ patients: { externalId: string; meanMgdl: number | null }[] }>(host, 'quality.check', { dataset: 'clarity-unit' });
     expect(report.patients.length).toBe(1);
     const trace = await apiCall<{ channels: { bg_mM: (number | null)[] } }>(host, 'patients.trace', {
@@ -128,7 +121,7 @@ describe('a first user in Debian chromium (issue 14)', () => {
     expect(panel).toContain('Choose “Time zone of local timestamps”');
     expect(panel).not.toContain('--tz');
     await page.getByTestId('import-report').scrollIntoViewIfNeeded();
-    await shot('no-zone-warning');
+    await shot('no-zone-warning', page.getByTestId('import-report'));
     await page.getByRole('button', { name: 'Clear' }).click();
   });
 

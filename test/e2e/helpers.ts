@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { REPO_ROOT } from '../helpers/tmp.js';
 
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test/e2e/screenshots');
@@ -107,4 +108,53 @@ export async function paintedPixels(page: Page, selector: string): Promise<numbe
     }
     return painted;
   })()`);
+}
+
+/** The window sizes issue 14 asks every first-user screen to be seen at. */
+export const SHOT_SIZES = [
+  [1280, 800],
+  [1024, 700],
+] as const;
+
+/** How far the page scrolls sideways (0 when it fits the window). */
+export function sideways(page: Page): Promise<number> {
+  return page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+}
+
+/** The innermost elements that reach past the window's right edge, for a failure message. */
+function overflowing(page: Page): Promise<string> {
+  return page.evaluate<string>(`(() => {
+    const w = document.documentElement.clientWidth;
+    const over = [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > w + 1);
+    return over
+      .filter((el) => !over.some((o) => o !== el && el.contains(o)))
+      .slice(0, 5)
+      .map((el) => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' "' + (el.textContent || '').trim().slice(0, 40) + '"')
+      .join('; ');
+  })()`);
+}
+
+/**
+ * Screenshots `<name>-1280.png` and `<name>-1024.png` (viewport only, as a user sees it) with
+ * `subject` scrolled into view, after checking that the page does not scroll sideways at either
+ * width; the viewport size is restored afterwards.
+ */
+export async function shotAtSizes(page: Page, name: string, subject?: Locator): Promise<void> {
+  const before = page.viewportSize();
+  for (const [width, height] of SHOT_SIZES) {
+    await page.setViewportSize({ width, height });
+    // charts re-measure on resize (ResizeObserver): give them a moment to do it
+    const fits = await expect
+      .poll(() => sideways(page))
+      .toBeLessThanOrEqual(0)
+      .then(
+        () => true,
+        () => false,
+      );
+    if (subject !== undefined) await subject.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${width}.png`) });
+    // the screenshot above shows what runs over
+    if (!fits) expect(await sideways(page), `${name} scrolls sideways at ${width} px: ${await overflowing(page)}`).toBeLessThanOrEqual(0);
+  }
+  if (before !== null) await page.setViewportSize(before);
 }
