@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REPO_ROOT, SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
-import { apiCall, launchChromium, paintedPixels, SCREENSHOT_DIR, startServe, watchProblems, type RunningHost } from './helpers.js';
+import { apiCall, launchChromium, paintedPixels, SCREENSHOT_DIR, shotAtSizes, startServe, watchProblems, type RunningHost } from './helpers.js';
 
 // The Train, Forecast, Evaluate and Reports pages through the web host in Debian chromium:
 // a small simulated cohort and the tiny TTM fixture (context 64, horizon 16), created through
@@ -123,6 +123,35 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     await until('completed', async () => (await text('train-status')) === 'completed', 240_000);
     await until('the history to say completed', async () => ((await runRow.textContent()) ?? '').includes('completed'), 10_000);
     await shot('train-completed');
+
+    // Issue 14 item 9: when the run ends the page still shows the user's dataset, split and base
+    // model (never "No split yet"), and they survive a trip to another page and a reload.
+    const selection = (): Promise<string[]> =>
+      Promise.all(
+        ['train-dataset', 'train-split', 'train-model'].map(async (id) => (await page.getByTestId(id).locator('option:checked').textContent()) ?? ''),
+      );
+    // the page reads the run list again 500 ms after the run's last event
+    await new Promise((r) => setTimeout(r, 800));
+    const after = await selection();
+    expect(after[0]).toContain('cohort');
+    expect(after[1]).toContain('t1 v1');
+    // the run locked the split, and the list says so once it ends
+    expect(after[1]).toContain('· used');
+    expect(after[2]).toContain('tiny ·');
+    await expect(page.getByTestId('train-split').textContent()).resolves.not.toContain('No split');
+    await page.getByTestId('nav-data').click();
+    await page.getByTestId('page-data').waitFor();
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('page-train').waitFor();
+    await expect.poll(selection).toEqual(after);
+    await page.reload();
+    await page.getByTestId('page-train').waitFor();
+    await expect.poll(selection).toEqual(after);
+    // item 10: the run table says when in words, not ISO timestamps
+    const runs = page.getByTestId('runs-table');
+    await expect(runs.textContent()).resolves.not.toMatch(/\d{4}-\d\d-\d\dT/);
+    await shotAtSizes(page, 'tf-train-after-run', runs);
+    await shotAtSizes(page, 'tf-train-selection-after-run', page.getByTestId('train-split'));
   }, 360_000);
 
   it('Forecast: the trained model and the base model overlaid, origin stepped with the keyboard', async () => {
@@ -165,10 +194,7 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     await expect(page.locator('.u-legend .u-value').count()).resolves.toBe(0);
     // Bolus and carb markers have scales (right-hand axes) and the note says how to read them.
     await expect(page.locator('.chart-note').last().textContent()).resolves.toContain('on the scales at the right');
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await page.getByTestId('forecast-legend').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SCREENSHOT_DIR, 'tf-forecast-legend-1280.png') });
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await shotAtSizes(page, 'tf-forecast-legend', page.getByTestId('forecast-legend'));
     await shot('forecast');
   }, 120_000);
 
@@ -194,7 +220,14 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     const cell = page.locator('[data-testid$="-persistence-30"]').first();
     const mg = Number(await cell.textContent());
     expect(mg).toBeGreaterThan(0);
+    // Issue 14 item 11: a page in mg/dL explains the hypo threshold in mg/dL only.
+    const hypoHeading = page.locator('h3', { hasText: 'Hypoglycaemia detection' }).first();
+    const hypoNote = page.locator('p', { hasText: 'a window is a low' }).first();
+    await expect(hypoHeading.textContent()).resolves.toContain('< 70 mg/dL');
+    await expect(hypoNote.textContent()).resolves.toContain('below 70 mg/dL');
+    for (const words of [hypoHeading, hypoNote]) await expect(words.textContent()).resolves.not.toContain('mmol');
     await shot('evaluate');
+    await shotAtSizes(page, 'tf-evaluate-hypo', page.locator('[data-testid^="ev-hypo-"]').first());
 
     await page.getByTestId('nav-settings').click();
     await page.getByLabel('Glucose unit').selectOption('mmol/L');
@@ -203,6 +236,9 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     const mmol = Number(await page.locator('[data-testid$="-persistence-30"]').first().textContent());
     expect(mmol).toBeCloseTo(mg / 18.018, 1);
     await expect(page.getByTestId('page-evaluate').textContent()).resolves.toContain('RMSE @ 30 min (mmol/L)');
+    await expect(hypoHeading.textContent()).resolves.toContain('< 3.9 mmol/L');
+    await expect(hypoNote.textContent()).resolves.toContain('below 3.9 mmol/L');
+    for (const words of [hypoHeading, hypoNote]) await expect(words.textContent()).resolves.not.toContain('mg/dL');
     await shot('evaluate-mmol');
   }, 300_000);
 
@@ -220,6 +256,12 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     expect(res.status()).toBe(200);
     expect(await res.text()).toContain('<html');
     await shot('reports');
+    // Issue 14 item 3: the fine-tune run's report is titled with the model it produced.
+    await page.goto(new URL(`${href!}?inline=1`, host.url).toString());
+    await expect(page.locator('h1').first().textContent()).resolves.toContain('tiny-ft');
+    await shotAtSizes(page, 'tf-model-report');
+    await page.goto(host.url);
+    await page.getByTestId('page-data').waitFor();
   }, 180_000);
 
   it('layout at 1440, 1280 and 1024 px: no page scrolls sideways; the metric table fits; zone tables do not run under the other grid', async () => {
@@ -232,6 +274,8 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
       await page.setViewportSize({ width: w, height: h });
       await page.getByTestId('nav-train').click();
       await page.getByTestId('page-train').waitFor();
+      // the split chosen earlier, never a blank select or "No split yet" (issue 14 item 9)
+      await expect.poll(async () => page.getByTestId('train-split').locator('option:checked').textContent()).toContain('t1 v1');
       await expect.poll(sideways).toBeLessThanOrEqual(0);
       await page.screenshot({ path: join(SCREENSHOT_DIR, `tf-train-${w}.png`) });
       await page.getByTestId('nav-evaluate').click();
@@ -249,6 +293,8 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
       expect(a.x + a.width <= b.x + 1 || a.y + a.height <= b.y + 1, `zone table vs Parkes grid at ${w} px`).toBe(true);
       await table.scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(SCREENSHOT_DIR, `tf-evaluate-${w}.png`) });
+      // the page forecasts the test part again for the plots: screenshot the grids with their points
+      await until('the error grid points', async () => Number(await page.getByTestId('ev-grid-clarke').getAttribute('data-points')) > 0, 60_000);
       await page.locator('.grid-pair').scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(SCREENSHOT_DIR, `tf-evaluate-grids-${w}.png`) });
     }
