@@ -9,6 +9,7 @@ import { trainBench } from './train.js';
 import { accuracyBench } from './accuracy.js';
 import { reportBench } from './report.js';
 import { parsersBench } from './parsers.js';
+import { clusterBench } from './cluster.js';
 
 /** Every benchmark section, in the order `npm run bench` runs them (`npm run bench -- <name>` runs one). */
 export const BENCH_SECTIONS: Record<string, BenchSection> = {
@@ -22,4 +23,5 @@ export const BENCH_SECTIONS: Record<string, BenchSection> = {
   accuracy: accuracyBench,
   report: reportBench,
   parsers: parsersBench,
+  cluster: clusterBench,
 };

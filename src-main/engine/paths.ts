@@ -30,6 +30,7 @@ export function dataDirLayout(dataDir: string) {
     logs: join(dataDir, 'logs'),
     uploads: join(dataDir, 'uploads'),
     reports: join(dataDir, 'reports'),
+    clusterJobs: join(dataDir, 'cluster-jobs'),
   } as const;
 }
 export type DataDirLayout = ReturnType<typeof dataDirLayout>;

@@ -4,6 +4,7 @@ import { register as datasets } from './datasets.js';
 import { register as demo } from './demo.js';
 import { register as importCommand } from './import.js';
 import { register as info } from './info.js';
+import { register as jobs } from './jobs.js';
 import { register as models } from './models.js';
 import { register as evaluate } from './evaluate.js';
 import { register as predict } from './predict.js';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   splits,
   models,
   train,
+  jobs,
   predict,
   evaluate,
   runs,

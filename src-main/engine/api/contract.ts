@@ -46,6 +46,7 @@ import {
   ImportPreviewSchema,
   ImportReportSchema,
 } from './contract/import.js';
+import { JobsExportRequestSchema, JobsExportResultSchema, JobsImportRequestSchema, JobsImportResultSchema } from './contract/cluster.js';
 import { ReportRequestSchema, ReportResultSchema } from './contract/reports.js';
 import {
   ForecastEvaluateRequestSchema,
@@ -57,6 +58,7 @@ import {
   TrainStartRequestSchema,
 } from './contract/runs.js';
 
+export * from './contract/cluster.js';
 export * from './contract/common.js';
 export * from './contract/data.js';
 export * from './contract/events.js';
@@ -114,6 +116,8 @@ export const METHODS = {
   'train.start': { request: TrainStartRequestSchema, response: RunEndSchema },
   'train.cancel': { request: z.object({ run: RunId }).strict(), response: z.object({ cancelled: z.boolean() }) },
   'train.resume': { request: z.object({ run: RunId, wait: z.boolean().default(false) }).strict(), response: RunEndSchema },
+  'jobs.export': { request: JobsExportRequestSchema, response: JobsExportResultSchema },
+  'jobs.import': { request: JobsImportRequestSchema, response: JobsImportResultSchema },
   'forecast.predict': { request: ForecastPredictRequestSchema, response: RunEndSchema },
   'forecast.evaluate': { request: ForecastEvaluateRequestSchema, response: RunEndSchema },
   'runs.get': { request: z.object({ run: RunId }).strict(), response: RunDetailSchema },

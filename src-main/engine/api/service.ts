@@ -7,6 +7,7 @@ import { Store } from '../store/index.js';
 import { formatZodIssues } from '../util/json.js';
 import { METHODS, isMethodName, type ApiEvent, type ApiResponse, type MethodName } from './contract.js';
 import type { CallContext, Handlers } from './handlers/context.js';
+import { clusterHandlers } from './handlers/cluster.js';
 import { coreHandlers } from './handlers/core.js';
 import { datasetHandlers } from './handlers/datasets.js';
 import { dataImportHandlers } from './handlers/data-import.js';
@@ -63,6 +64,7 @@ export class StudioService {
       ...modelHandlers,
       ...runHandlers,
       ...trainHandlers,
+      ...clusterHandlers,
       ...reportHandlers,
       ...forecastHandlers,
     };

@@ -152,6 +152,17 @@ function subsample(ws: WindowDescriptor[], max: number | null, seed: number): Wi
     .map((i) => ws[i]!);
 }
 
+/**
+ * The windows a run trains and validates on, in the order the data order indexes them: a pure
+ * function of the data, the geometry, the options and the seed (a cluster job exports exactly these).
+ */
+export function runWindows(data: PreparedData, o: TrainOptions, seed: number, L: number, P: number): { train: WindowDescriptor[]; val: WindowDescriptor[] } {
+  return {
+    train: subsample(partWindows(data, 'train', { contextLength: L, forecastLength: P, stride: o.trainStride }), o.maxTrainWindows, seed),
+    val: subsample(partWindows(data, 'val', { contextLength: L, forecastLength: P, stride: o.evalStride, role: 'train' }), o.maxValWindows, seed + 1),
+  };
+}
+
 function allFinite(a: ArrayLike<number>): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
   return true;
@@ -228,7 +239,7 @@ interface ResumeMeta {
 }
 
 /** Count and FNV-1a hash of (patient, start) of every training window. */
-function windowsFingerprint(ws: readonly WindowDescriptor[]): string {
+export function windowsFingerprint(ws: readonly WindowDescriptor[]): string {
   let h = 0x811c9dc5;
   for (const w of ws) {
     h = Math.imul(h ^ w.patientId, 0x01000193) >>> 0;
@@ -257,12 +268,7 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
   const L = effectiveContextLength(network.config);
   const P = outputLength(network.config);
   const stepWeights = horizonLossWeights(config, P);
-  const trainWindows = subsample(partWindows(data, 'train', { contextLength: L, forecastLength: P, stride: o.trainStride }), o.maxTrainWindows, config.seed);
-  const valWindows = subsample(
-    partWindows(data, 'val', { contextLength: L, forecastLength: P, stride: o.evalStride, role: 'train' }),
-    o.maxValWindows,
-    config.seed + 1,
-  );
+  const { train: trainWindows, val: valWindows } = runWindows(data, o, config.seed, L, P);
   if (trainWindows.length === 0)
     throw new StudioError('INVALID_INPUT', `No training windows of ${L} + ${P} steps fit the split's training part; use a shorter context or more data.`);
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { SplitContentSchema } from '../data/split-schema.js';
 import { StudioError } from '../errors.js';
 import type { GlucoseUnit } from '../units.js';
-import type { EvaluationRow, RunRow, Store } from '../store/index.js';
+import { isTrainingRun, type EvaluationRow, type RunRow, type Store } from '../store/index.js';
 import { appVersion, onnxruntimeVersion } from '../system.js';
 import { RunInfoSchema } from '../ttm/checkpoint.js';
 import { evaluationFromJson } from './evaluation-json.js';
@@ -55,7 +55,7 @@ function stringFrom(r: Record<string, unknown> | null, key: string): string | nu
 
 /** The model the run trained into (train runs) or used, for locating later evaluations. */
 function producedModelId(run: RunRow): number | null {
-  return numberFrom(run.result, 'modelId') ?? (run.kind === 'train' ? null : run.modelId);
+  return numberFrom(run.result, 'modelId') ?? (isTrainingRun(run.kind) ? null : run.modelId);
 }
 
 function latestEvaluation(store: Store, run: RunRow): EvaluationRow | null {
@@ -128,7 +128,7 @@ function forecastRun(store: Store, run: RunRow): number | null {
 /** The model whose forecasts a run stored (a fine-tune's predictions come from the trained model, not the base). */
 function forecastModelName(store: Store, runId: number): string | null {
   const r = store.runs.get(runId);
-  const id = r.kind === 'train' ? (numberFrom(r.result, 'modelId') ?? r.modelId) : r.modelId;
+  const id = isTrainingRun(r.kind) ? (numberFrom(r.result, 'modelId') ?? r.modelId) : r.modelId;
   if (id === null) return null;
   try {
     return store.models.resolve(id).name;
@@ -185,7 +185,7 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
   let model: ModelReportInput['model'] = null;
   // A training run is reported under the model it produced (a fine-tune's base model is named
   // among its facts); a run that produced none (cancelled, failed) under the model it started from.
-  const produced = run.kind === 'train' ? producedModelId(run) : null;
+  const produced = isTrainingRun(run.kind) ? producedModelId(run) : null;
   const modelRef = produced ?? run.modelId;
   if (modelRef !== null) {
     try {
@@ -195,11 +195,12 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
       const facts = FACT_KEYS.flatMap(([k, label]) =>
         cfg[k] === undefined || cfg[k] === null ? [] : [[label, String(cfg[k] as string | number)] as [string, string]],
       );
-      if (run.kind === 'train' && produced !== null && run.modelId !== null && run.modelId !== produced)
+      if (isTrainingRun(run.kind) && produced !== null && run.modelId !== null && run.modelId !== produced)
         facts.unshift(['Base model (fine-tuned from)', `${modelNameOf(store, run.modelId) ?? DELETED} (id ${run.modelId})`]);
-      if (run.kind === 'train' && produced !== null) facts.unshift(['Model trained by this run', `${m.name} (id ${m.id})`]);
-      if (run.kind === 'train' && run.modelId === null) facts.unshift(['Role', 'trained from scratch by this run']);
-      else if (run.kind === 'train' && produced === null) facts.unshift(['Role', `the model this run started from (run ${run.status}: it produced no model)`]);
+      if (isTrainingRun(run.kind) && produced !== null) facts.unshift(['Model trained by this run', `${m.name} (id ${m.id})`]);
+      if (isTrainingRun(run.kind) && run.modelId === null) facts.unshift(['Role', 'trained from scratch by this run']);
+      else if (isTrainingRun(run.kind) && produced === null)
+        facts.unshift(['Role', `the model this run started from (run ${run.status}: it produced no model)`]);
       model = { id: m.id, name: m.name, source: m.source, repo: m.repo, revision: m.revision, path: m.path, facts };
     } catch (e) {
       if (!(e instanceof StudioError && e.code === 'NOT_FOUND')) throw e;
@@ -240,10 +241,9 @@ export async function buildModelReportInput(store: Store, o: ModelReportOptions)
   const rank = (n: string): number => (n.startsWith('train/loss') ? 0 : n.startsWith('train/') ? 2 : n.startsWith('eval/') ? 1 : 3);
   const curves = [...byName.entries()].map(([name, points]) => ({ name, points })).sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
   if (curves.length === 0)
-    unavailable.curves =
-      run.kind === 'train'
-        ? `run ${run.id} recorded no training metrics yet (status ${run.status}).`
-        : `run ${run.id} is of kind ${run.kind.replace('_', '-')}, which does not train.`;
+    unavailable.curves = isTrainingRun(run.kind)
+      ? `run ${run.id} recorded no training metrics yet (status ${run.status}).`
+      : `run ${run.id} is of kind ${run.kind.replace('_', '-')}, which does not train.`;
 
   progress(2, 'reading the evaluation');
   let evaluation: ModelReportInput['evaluation'] = null;

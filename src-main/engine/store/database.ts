@@ -80,10 +80,21 @@ function migrate(db: Db, migrations: readonly Migration[], from: number): void {
   const record = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
   for (const m of migrations) {
     if (m.version <= from) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      record.run(m.version, m.name, new Date().toISOString());
-    })();
+    // PRAGMA foreign_keys is a no-op inside a transaction: switch it around the transaction.
+    if (m.rebuildsTables === true) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        if (m.rebuildsTables === true) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0)
+            throw new StudioError('INTERNAL', `Migration ${m.version} (${m.name}) would break ${broken.length} foreign key(s); nothing was changed.`);
+        }
+        record.run(m.version, m.name, new Date().toISOString());
+      })();
+    } finally {
+      if (m.rebuildsTables === true) db.pragma('foreign_keys = ON');
+    }
   }
 }
 

@@ -5,7 +5,8 @@ export type { DatasetRow, DatasetSummary, DatasetSource, PatientSummary } from '
 export type { PatientRow } from './patients.js';
 export { READING_FLAGS, type NewReading, type ReadingRow, type ReadingKind } from './readings.js';
 export type { ModelRow, ModelSource } from './models.js';
-export type { RunRow, RunKind, RunStatus, RunMetric } from './runs.js';
+export { isTrainingRun, type RunRow, type RunKind, type RunStatus, type RunMetric } from './runs.js';
 export type { EventKind, NewEvent, EventRow } from './events.js';
 export type { EvaluationRow } from './evaluations.js';
 export type { ForecastRow, NewForecast } from './forecasts.js';
+export type { CheckpointRow } from './checkpoints.js';

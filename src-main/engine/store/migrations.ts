@@ -10,6 +10,12 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * The migration rebuilds a table that others reference (SQLite cannot alter a CHECK
+   * constraint): it runs with foreign keys off, as SQLite's table-rebuild procedure requires,
+   * since DROP TABLE would otherwise cascade into the referencing rows.
+   */
+  rebuildsTables?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -220,6 +226,36 @@ CREATE TABLE evaluations (
   created_at   TEXT NOT NULL
 );
 CREATE INDEX evaluations_run ON evaluations(run_id);
+`,
+  },
+  {
+    version: 2,
+    name: 'runs of kind external (cluster jobs imported back)',
+    rebuildsTables: true,
+    sql: `
+CREATE TABLE runs_new (
+  id           INTEGER PRIMARY KEY,
+  kind         TEXT NOT NULL CHECK (kind IN ('train', 'evaluate', 'predict', 'zero_shot', 'external')),
+  status       TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted')),
+  dataset_id   INTEGER REFERENCES datasets(id) ON DELETE SET NULL,
+  split_id     INTEGER REFERENCES splits(id) ON DELETE SET NULL,
+  model_id     INTEGER REFERENCES models(id) ON DELETE SET NULL,
+  config_json  TEXT NOT NULL DEFAULT '{}',
+  device       TEXT,
+  seed         INTEGER,
+  output_dir   TEXT,
+  result_json  TEXT,
+  error        TEXT,
+  worker_pid   INTEGER,
+  created_at   TEXT NOT NULL,
+  started_at   TEXT,
+  finished_at  TEXT
+);
+INSERT INTO runs_new (id, kind, status, dataset_id, split_id, model_id, config_json, device, seed, output_dir, result_json, error, worker_pid, created_at, started_at, finished_at)
+  SELECT id, kind, status, dataset_id, split_id, model_id, config_json, device, seed, output_dir, result_json, error, worker_pid, created_at, started_at, finished_at FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_new RENAME TO runs;
+CREATE INDEX runs_status ON runs(status);
 `,
   },
 ];

@@ -1,8 +1,10 @@
 import { StudioError } from '../errors.js';
 import { nowIso } from '../util/json.js';
+import type { RunKind } from '../run-kinds.js';
 import type { Db } from './database.js';
 
-export type RunKind = 'train' | 'evaluate' | 'predict' | 'zero_shot';
+export { isTrainingRun, type RunKind } from '../run-kinds.js';
+
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface RunRow {
@@ -115,6 +117,10 @@ export class RunRepository {
       .prepare('SELECT * FROM runs WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR status = ?) ORDER BY id DESC')
       .all(filter.kind ?? null, filter.kind ?? null, filter.status ?? null, filter.status ?? null) as RunDbRow[];
     return rows.map(toRun);
+  }
+
+  setOutputDir(id: number, outputDir: string): void {
+    this.db.prepare('UPDATE runs SET output_dir = ? WHERE id = ?').run(outputDir, id);
   }
 
   markRunning(id: number, workerPid: number | null, device: string | null): void {

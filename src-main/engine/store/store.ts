@@ -1,3 +1,4 @@
+import { CheckpointRepository } from './checkpoints.js';
 import { DatasetRepository } from './datasets.js';
 import { openDatabase, type Db, type OpenDatabaseOptions } from './database.js';
 import { EvaluationRepository } from './evaluations.js';
@@ -23,6 +24,7 @@ export class Store {
   readonly runs: RunRepository;
   readonly evaluations: EvaluationRepository;
   readonly forecasts: ForecastRepository;
+  readonly checkpoints: CheckpointRepository;
   readonly grids: GridRepository;
   readonly quality: QualityRepository;
   readonly splits: SplitRepository;
@@ -40,6 +42,7 @@ export class Store {
     this.runs = new RunRepository(db);
     this.evaluations = new EvaluationRepository(db);
     this.forecasts = new ForecastRepository(db);
+    this.checkpoints = new CheckpointRepository(db);
     this.grids = new GridRepository(db);
     this.quality = new QualityRepository(db);
     this.splits = new SplitRepository(db);

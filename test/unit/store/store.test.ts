@@ -61,10 +61,32 @@ describe('store', () => {
     }
     expect(caught).toBeInstanceOf(StudioError);
     expect((caught as StudioError).code).toBe('SCHEMA_TOO_NEW');
-    expect((caught as StudioError).message).toMatch(/newer TTM Studio.*version 6.*up to 1/s);
+    expect((caught as StudioError).message).toMatch(new RegExp(`newer TTM Studio.*version ${LATEST_SCHEMA_VERSION + 5}.*up to ${LATEST_SCHEMA_VERSION}`, 's'));
     const db = openDatabase(file, { migrations: newer });
     expect(readSchemaVersion(db)).toBe(LATEST_SCHEMA_VERSION + 5);
     db.close();
+  });
+
+  it('migrates a version-1 store to runs of kind external without losing the rows that reference runs', () => {
+    const file = join(tmp.dir, 'v1.sqlite');
+    const v1 = openDatabase(file, { migrations: MIGRATIONS.slice(0, 1) });
+    v1.prepare("INSERT INTO runs (id, kind, status, config_json, created_at) VALUES (7, 'train', 'completed', '{}', '2026-01-01T00:00:00Z')").run();
+    v1.prepare("INSERT INTO run_metrics (run_id, step, epoch, name, value, ts) VALUES (7, 1, 0.5, 'train/loss', 0.25, 1)").run();
+    v1.prepare("INSERT INTO checkpoints (run_id, step, epoch, path, is_best, metrics_json, created_at) VALUES (7, 1, 0.5, '/x', 1, '{}', 'now')").run();
+    expect(() => v1.prepare("INSERT INTO runs (kind, status, config_json, created_at) VALUES ('external', 'completed', '{}', 'now')").run()).toThrow(/CHECK/);
+    v1.close();
+    const store = Store.open(file);
+    expect(readSchemaVersion(store.db)).toBe(LATEST_SCHEMA_VERSION);
+    expect(store.runs.get(7).kind).toBe('train');
+    expect(store.runs.metrics(7)).toHaveLength(1);
+    expect(store.checkpoints.list(7)).toMatchObject([{ step: 1, best: true, path: '/x' }]);
+    const ext = store.runs.create({ kind: 'external' });
+    expect(store.runs.get(ext.id).kind).toBe('external');
+    // Foreign keys are back on after the rebuild: deleting the run still cascades.
+    store.db.prepare('DELETE FROM runs WHERE id = 7').run();
+    expect(store.runs.metrics(7)).toHaveLength(0);
+    expect(store.checkpoints.list(7)).toHaveLength(0);
+    store.close();
   });
 
   it('cascades a dataset delete to patients and readings, and keeps names unique', () => {

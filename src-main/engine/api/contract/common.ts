@@ -3,6 +3,7 @@
  * summaries of datasets, patients, models, runs and settings.
  */
 import { z } from 'zod';
+import { RUN_KINDS } from '../../run-kinds.js';
 import { GLUCOSE_UNITS } from '../../units.js';
 
 /** A dataset or model is addressed by name or numeric id. */
@@ -110,7 +111,7 @@ export const ModelName = z
 
 export const RunSummarySchema = z.object({
   id: z.number().int(),
-  kind: z.enum(['train', 'evaluate', 'predict', 'zero_shot']),
+  kind: z.enum(RUN_KINDS),
   status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted']),
   datasetId: z.number().int().nullable(),
   splitId: z.number().int().nullable(),
@@ -131,3 +132,5 @@ export const RunMetricSchema = z.object({
 });
 
 export const Empty = z.object({}).strict();
+
+export { isTrainingRun } from '../../run-kinds.js';

@@ -7,8 +7,9 @@
 import { join } from 'node:path';
 import { StudioError } from '../../errors.js';
 import { isDefaultModel } from '../../ttm/bundled-models.js';
-import { TrainJobSchema, TrainOptionsSchema, type TrainJob } from '../../jobs/protocol.js';
-import { parseTtmConfig } from '../../ttm/ttm-config.js';
+import { TrainJobSchema, TrainOptionsSchema, type TrainJob, type TrainOptions } from '../../jobs/protocol.js';
+import type { ModelRow } from '../../store/index.js';
+import { parseTtmConfig, type TTMConfig } from '../../ttm/ttm-config.js';
 import type { CallContext, Handlers } from './context.js';
 import { readSettings } from './core.js';
 import { finished, runEnd } from './run-end.js';
@@ -35,31 +36,49 @@ function deviceAndThreads(ctx: CallContext, config: Record<string, unknown>): Re
   return { device: s.device, threads: s.threads, ...config };
 }
 
+/**
+ * What train.start and jobs.export resolve alike: the dataset, the split, the base model (the
+ * bundled default for fine_tune when none is named) and the validated config and options.
+ */
+export function resolveTrainingRequest(
+  ctx: CallContext,
+  req: {
+    dataset: string | number;
+    split: string | number;
+    model?: string | number | undefined;
+    config: Record<string, unknown>;
+    options: Record<string, unknown>;
+  },
+): { datasetId: number; splitId: number; model: ModelRow | null; config: TTMConfig; options: TrainOptions } {
+  const ds = ctx.store.datasets.resolve(req.dataset);
+  const splitId = ctx.store.splits.resolve(ds.id, String(req.split));
+  let model = req.model === undefined ? null : ctx.store.models.resolve(req.model);
+  const raw = deviceAndThreads(ctx, req.config);
+  if (model !== null) raw.modelPath = model.path;
+  let config = parseTtmConfig(raw);
+  if (model === null && config.trainingMode === 'fine_tune') {
+    // No model chosen: start from the model bundled with the app (registered at every start).
+    model = ctx.store.models.list().find(isDefaultModel) ?? null;
+    if (model !== null) config = parseTtmConfig({ ...raw, modelPath: model.path });
+  }
+  if (config.trainingMode === 'zero_shot')
+    throw new StudioError('INVALID_INPUT', 'zero_shot does not train: evaluate the base model with `forecast.evaluate` instead.');
+  if (config.trainingMode !== 'from_scratch' && model === null)
+    throw new StudioError(
+      'INVALID_INPUT',
+      `trainingMode "${config.trainingMode}" needs a base model: pass model (see \`ttm-studio models list\`), or use from_scratch.`,
+    );
+  const options = TrainOptionsSchema.safeParse(req.options);
+  if (!options.success) throw new StudioError('INVALID_INPUT', `Invalid training options: ${formatIssues(options.error)}`);
+  return { datasetId: ds.id, splitId, model, config, options: options.data };
+}
+
 export const trainHandlers = {
   'train.start': (req, ctx) => {
-    const ds = ctx.store.datasets.resolve(req.dataset);
-    const splitId = ctx.store.splits.resolve(ds.id, String(req.split));
-    let model = req.model === undefined ? null : ctx.store.models.resolve(req.model);
-    const raw = deviceAndThreads(ctx, req.config);
-    if (model !== null) raw.modelPath = model.path;
-    let config = parseTtmConfig(raw);
-    if (model === null && config.trainingMode === 'fine_tune') {
-      // No model chosen: start from the model bundled with the app (registered at every start).
-      model = ctx.store.models.list().find(isDefaultModel) ?? null;
-      if (model !== null) config = parseTtmConfig({ ...raw, modelPath: model.path });
-    }
-    if (config.trainingMode === 'zero_shot')
-      throw new StudioError('INVALID_INPUT', 'zero_shot does not train: evaluate the base model with `forecast.evaluate` instead.');
-    if (config.trainingMode !== 'from_scratch' && model === null)
-      throw new StudioError(
-        'INVALID_INPUT',
-        `trainingMode "${config.trainingMode}" needs a base model: pass model (see \`ttm-studio models list\`), or use from_scratch.`,
-      );
-    const options = TrainOptionsSchema.safeParse(req.options);
-    if (!options.success) throw new StudioError('INVALID_INPUT', `Invalid training options: ${formatIssues(options.error)}`);
+    const { datasetId, splitId, model, config, options } = resolveTrainingRequest(ctx, req);
     const run = ctx.store.runs.create({
       kind: 'train',
-      datasetId: ds.id,
+      datasetId,
       splitId,
       modelId: model?.id ?? null,
       config: {},
@@ -75,8 +94,8 @@ export const trainHandlers = {
       loggingDir: config.loggingDir ?? join(outputDir, 'logs'),
       baseModelDir: config.trainingMode === 'from_scratch' ? null : (model?.path ?? null),
       config,
-      options: options.data,
-      data: { dataset: ds.id, split: splitId },
+      options,
+      data: { dataset: datasetId, split: splitId },
       resume: false,
       modelName: req.name ?? `run-${run.id}`,
     });
