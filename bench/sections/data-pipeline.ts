@@ -1,5 +1,5 @@
 /**
- * Data pipeline speed (issue 5): simulator throughput (patient-days per second, in memory),
+ * Data pipeline speed: simulator throughput (patient-days per second, in memory),
  * then on a simulated store of 100 patients × 90 days (10 × 30 with --quick): grid build
  * from raw readings and events (SQLite read + build, no cache), cached grid loads, and the
  * full quality check. Peak RSS is sampled while building grids.

@@ -253,7 +253,7 @@ export class TTMForecaster extends WindowForecaster {
     return { model: this.name, train: result };
   }
 
-  /** Inference without training (the seed's predict_zero_shot). */
+  /** Inference without training: the base model as published, scaler fitted on the training part. */
   async predictZeroShot(data: ForecastData, options: PredictOptions = {}): Promise<RollingForecasts> {
     this.state = null;
     return this.predict(data, options);

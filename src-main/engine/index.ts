@@ -1,5 +1,5 @@
 /**
- * Public entry of the engine for scripts and other packages: the seed's forecaster API
+ * Public entry of the engine for scripts and other packages: the forecaster API
  * (TTMForecaster with fit / predict / predictZeroShot / evaluate / save / load, the baseline
  * forecasters, TTMConfig and its factories) and the pieces needed to run it outside the app.
  * Everything here runs under plain Node (no Electron).

@@ -6,7 +6,7 @@
 import type { StoredForecast } from '../../src-main/engine/api/contract.js';
 import type { TraceData } from './trace-data.js';
 
-/** Dash patterns that tell models apart without colour (DESIGN.md §9); the actual future is dotted. */
+/** Dash patterns that tell models apart without colour (greyscale, colour-blind readers); the actual future is dotted. */
 export const MODEL_DASHES: readonly (readonly number[])[] = [[], [10, 5], [12, 4, 2, 4], [4, 4]];
 export const ACTUAL_DASH: readonly number[] = [2, 4];
 export const MODEL_DASH_NAMES = ['solid', 'dashed', 'dash-dot', 'short dashes'] as const;

@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .requiredOption('--model <model>', 'trained model (registered name or id; it carries its preprocessor)')
     .option('--dataset <dataset>', 'dataset name or id')
     .option('--split <split>', 'split whose validation part calibrates the intervals')
-    .option('--input <file.csv>', "a CSV in the seed's combined layout (imported as a dataset first)")
+    .option('--input <file.csv>', 'a CSV in the combined layout, datetime,bg_mM,…,p_num (imported as a dataset first)')
     .option('--out <file.csv>', 'CSV: datetime,p_num,origin,horizon_min,forecast,lower,upper,actual (mmol/L)')
     .option('--part <part>', 'train | val | test', 'test')
     .option('--every <k>', 'every k-th forecast origin', intArg('--every'), 1)

@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .option('--days <n>', 'days per patient', int('--days'), 30)
     .option('--seed <n>', 'random seed', int('--seed'), 1)
     .option('--start <iso>', 'first instant, UTC (default 2024-01-01T00:00:00Z)')
-    .option('--out <file.csv>', "write the seed's combined CSV layout instead of a dataset")
+    .option('--out <file.csv>', 'write the combined CSV layout (datetime,bg_mM,…,p_num) instead of a dataset')
     .option('--dataset <name>', 'name of the dataset to create (default sim-<patients>p-<days>d-seed<seed>)')
     .option('--demo', 'create the bundled demo cohort (resources/demo-cohort.json) unless it exists')
     .addHelpText(

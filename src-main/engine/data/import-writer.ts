@@ -107,7 +107,7 @@ export class DiscardSink extends WarningLog implements RecordSink {
   override warn(): void {}
 }
 
-/** Canonical column of each event kind (DESIGN.md §4). */
+/** Canonical column of each event kind (data/grid/channels.ts). */
 export const EVENT_CHANNEL: Record<EventKind, string> = {
   bolus: 'bolus',
   basal_rate: 'rate',

@@ -1,6 +1,6 @@
 /**
- * Insulin- and carbs-on-board from per-bin doses and carbs, with two-compartment absorption
- * (DESIGN.md §4): the same structure as the Hovorka model's subcutaneous insulin and gut
+ * Insulin- and carbs-on-board from per-bin doses and carbs, with two-compartment absorption:
+ * the same structure as the Hovorka model's subcutaneous insulin and gut
  * submodels, so features and the simulator agree.
  *
  * Insulin (doses in U, given at the start of their bin):

@@ -1,5 +1,5 @@
 /**
- * The three input forms of the seed's forecaster API, brought to one shape: patient grids
+ * The three input forms of the forecaster API (engine/index.ts), brought to one shape: patient grids
  * (the data pipeline's regular grid with observed masks and segments) plus a split.
  *
  *  - a dataset in the store (name or id), with a stored split;
@@ -21,7 +21,7 @@ import { computeSplit, partRanges, useSplitForRun, type SplitPart } from './spli
 import { buildWindows, type WindowDescriptor } from './windows.js';
 import type { Store } from '../store/index.js';
 
-/** One row of the seed's combined layout; unknown columns are ignored. */
+/** One row of the combined layout (`datetime,bg_mM,…,p_num`); unknown columns are ignored. */
 export const SeriesRowSchema = z.looseObject({
   datetime: z.union([z.string().min(1), z.number(), z.date()]),
   p_num: z.union([z.string(), z.number()]).optional(),
@@ -37,7 +37,7 @@ export interface StoreDataRef {
   split?: string | number;
 }
 
-/** What fit / predict / evaluate accept (the seed's three forms, plus an explicit store ref). */
+/** What fit / predict / evaluate accept (a dataset name, rows by patient, or rows with p_num, plus an explicit store ref). */
 export type ForecastData = string | StoreDataRef | ReadonlyMap<string, readonly SeriesRow[]> | Record<string, readonly SeriesRow[]> | readonly SeriesRow[];
 
 export interface PreparedData {

@@ -1,6 +1,6 @@
 /**
  * Per-channel scalers (standard / minmax / robust), global or per patient, fitted on the
- * training part only (DESIGN.md §4) and saved with the model as JSON (`ScalerStateSchema`).
+ * training part only (statistics from validation or test data would leak into training) and saved with the model as JSON (`ScalerStateSchema`).
  * Fitting uses observed values only: imputed bins would pull the statistics toward the
  * imputation strategy.
  */

@@ -1,5 +1,5 @@
 /**
- * Train / validation / test splits (DESIGN.md §4): temporal (the last fraction of each
+ * Train / validation / test splits: temporal (the last fraction of each
  * patient), patient holdout (unseen patients, seeded or listed), hybrid (both). A split's
  * content records exact patient lists and time boundaries [from, to) in epoch ms, so the
  * same split means the same data forever; `validateSplit` refuses any overlap between

@@ -1,5 +1,5 @@
 /**
- * Split-conformal prediction intervals per horizon step (DESIGN.md §6), calibrated on
+ * Split-conformal prediction intervals per horizon step, calibrated on
  * validation residuals of any forecaster.
  *
  * For miscoverage α and n calibration scores s_1 ≤ … ≤ s_n, the interval half-width is the

@@ -1,5 +1,5 @@
 /**
- * Evaluation of a model beside the baselines (DESIGN.md §7):
+ * Evaluation of a model beside the baselines:
  *  - windows come only from the split's test part, reported separately for in-distribution
  *    patients (the tail of training patients) and unseen (holdout) patients;
  *  - every model is scored on the same windows; imputed targets are never scored (mask 0);

@@ -68,7 +68,7 @@ export async function runTrainJob(job: TrainJob, hooks: JobHooks): Promise<JobOu
         started: (s) => {
           // Steps after the checkpoint we resume from are trained again: drop their old metrics
           // so the curve has one point per step.
-          if (job.resume) store.runs.deleteMetricsAfter(job.runId, s.startStep);
+          if (job.resume) store.db.prepare('DELETE FROM run_metrics WHERE run_id = ? AND step > ?').run(job.runId, s.startStep);
           hooks.started({ device: s.device, fallbackMessage: s.fallbackMessage, totalSteps: s.totalSteps });
         },
       },
@@ -96,7 +96,7 @@ export async function runTrainJob(job: TrainJob, hooks: JobHooks): Promise<JobOu
 /**
  * The model of a predict / evaluate job. A trained checkpoint carries its preprocessor; a bare
  * HF model (bundled, hub, imported) is used zero-shot: glucose only, with the scaler fitted
- * on this split's training part, as the seed's predict_zero_shot does.
+ * on this split's training part, as zero-shot prediction (`predictZeroShot`) does.
  */
 async function modelForJob(job: PredictJob | EvaluateJob, store: Store): Promise<{ state: TtmModelState; data: PreparedData; zeroShot: boolean }> {
   const ck = await loadCheckpoint(job.modelDir);
@@ -155,8 +155,8 @@ export async function runPredictJob(job: PredictJob, hooks: JobHooks): Promise<J
 /** A model's registered name (the directory's name when the job names no registered model). */
 function registeredName(store: Store, modelId: number | null, modelDir: string): string {
   if (modelId !== null) {
-    const name = store.models.nameOf(modelId);
-    if (name !== null) return name;
+    const row = store.db.prepare('SELECT name FROM models WHERE id = ?').get(modelId) as { name: string } | undefined;
+    if (row !== undefined) return row.name;
   }
   return basename(modelDir);
 }
@@ -202,8 +202,10 @@ export async function runEvaluateJob(job: EvaluateJob, hooks: JobHooks): Promise
       });
       report.notes.push(...notes);
       report.model = { id: job.modelId, name: modelName, zeroShot };
-      const evaluationId = store.evaluations.add({ runId: job.runId, modelId: job.modelId, datasetId: data.datasetId, splitId: data.splitId, report });
-      return { status: 'completed', result: { evaluationId, report } };
+      const info = store.db
+        .prepare('INSERT INTO evaluations (run_id, model_id, dataset_id, split_id, metrics_json, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(job.runId, job.modelId, data.datasetId, data.splitId, JSON.stringify(report), new Date().toISOString());
+      return { status: 'completed', result: { evaluationId: Number(info.lastInsertRowid), report } };
     } finally {
       await predictor.release();
     }

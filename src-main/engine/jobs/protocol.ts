@@ -12,7 +12,7 @@ import { z } from 'zod';
 
 export const SCHEDULE_KINDS = ['one-cycle', 'warmup-linear', 'warmup-cosine', 'constant'] as const;
 
-/** Loop settings that are not part of the seed's TTMConfig. */
+/** Loop settings that are not part of TTMConfig (how the loop runs, not what is trained). */
 export const TrainOptionsSchema = z.strictObject({
   schedule: z.enum(SCHEDULE_KINDS).default('one-cycle').describe('Learning-rate schedule (one-cycle cycles Adam β1 too).'),
   validateEverySteps: z.number().int().min(1).nullable().default(null).describe('Validation interval in steps; null = once per epoch.'),

@@ -1,6 +1,6 @@
 /**
  * Learning-rate (and Adam β1) schedules computed in TypeScript and fed to the training graph
- * each step (DESIGN.md §6). Step indexing follows the reference implementations: `step` is the
+ * each step, so a schedule never needs a graph rebuild. Step indexing follows the reference implementations: `step` is the
  * number of optimizer steps already taken, so step 0 is the value used for the first update.
  *
  * - constant: lr.

@@ -1,6 +1,6 @@
 /**
- * Clinical CGM summary for reports (international consensus on CGM metrics; DOMAIN-NOTES
- * "Clinical CGM summary"): days of data, sensor wear, mean, SD, CV, GMI, time in ranges and
+ * Clinical CGM summary for reports (international consensus on CGM metrics, Battelino et al.,
+ * Diabetes Care 2019): days of data, sensor wear, mean, SD, CV, GMI, time in ranges and
  * the ambulatory glucose profile (AGP), with sufficiency rules that withhold GMI and AGP, with
  * a reason, when the data are too thin to support them.
  *

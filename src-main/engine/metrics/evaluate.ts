@@ -1,5 +1,5 @@
 /**
- * The full evaluation metric set of one forecast set (DESIGN.md §7): point metrics per step,
+ * The full evaluation metric set of one forecast set: point metrics per step,
  * Clarke and Parkes zones, hypoglycaemia detection at both levels at each reporting horizon
  * and, when intervals are given, their coverage. One call so every caller scores the same way.
  */

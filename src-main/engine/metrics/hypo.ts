@@ -1,5 +1,5 @@
 /**
- * Hypoglycaemia detection per forecast horizon (DESIGN.md §7).
+ * Hypoglycaemia detection per forecast horizon.
  *
  * At each reporting horizon +h (30, 60, 120 min: the steps the point metrics are reported at),
  * one window is one case:

@@ -1,4 +1,4 @@
-/** Evaluation metrics (DESIGN.md §7); see docs/evaluation.md for every convention. */
+/** Evaluation metrics; see docs/evaluation.md for every convention. */
 export * from './types.js';
 export * from './point.js';
 export * from './zones.js';

@@ -1,5 +1,5 @@
 /**
- * Point-accuracy metrics per horizon step (DESIGN.md §7): RMSE, MAE, MARD and bias, in both
+ * Point-accuracy metrics per horizon step: RMSE, MAE, MARD and bias, in both
  * mg/dL and mmol/L, plus trajectory-averaged RMSE and skill against persistence.
  *
  * Only observed targets are scored (mask 1). A step with no scored target has `n = 0` and

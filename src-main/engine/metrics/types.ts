@@ -6,7 +6,7 @@ import { StudioError } from '../errors.js';
 import type { GlucoseUnit } from '../units.js';
 
 export type FloatArray = Float32Array | Float64Array;
-/** 1 = the target was observed (scored), 0 = imputed (never scored, DESIGN.md §4). */
+/** 1 = the target was observed (scored), 0 = imputed (never scored: a model would be graded on the imputer's guess). */
 export type Mask = ArrayLike<number>;
 
 /** Targets and forecasts of `windows` windows × `horizon` steps, in one unit. */

@@ -289,7 +289,7 @@ export interface ForecastExampleData {
   level: number | null;
 }
 
-/** History solid, actual future dotted, forecast with its interval band, origin marked (DESIGN.md §9). */
+/** History solid, actual future dotted, forecast with its interval band, origin marked: distinct without colour. */
 export function forecastChart(e: ForecastExampleData, unit: GlucoseUnit, title: string): SafeHtml {
   const H = e.forecastMgdl.length;
   const L = e.historyMgdl.length;

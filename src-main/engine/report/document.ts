@@ -38,7 +38,7 @@ export function renderDocument(doc: ReportDocument): string {
 
 export interface Column {
   label: string;
-  /** Right-aligned numbers (DESIGN.md §9). */
+  /** Right-aligned numbers, so digits line up for comparison down a column. */
   num?: boolean;
   /** Unit shown under the header, e.g. "mg/dL". */
   unit?: string;

@@ -1,7 +1,7 @@
 /**
  * Number and unit formatting for reports. Every glucose figure is stored in mg/dL in the
  * report inputs and converted once here, so one setting (mg/dL or mmol/L) drives every
- * number and axis (DESIGN.md §9). Missing values print as an em dash, never as 0.
+ * number and axis. Missing values print as an em dash, never as 0.
  */
 import { CONSENSUS_TARGETS_PCT, type GlucoseUnit, mgdlToUnit, RANGE_EDGES_MGDL, RANGE_EDGES_MMOL } from '../units.js';
 

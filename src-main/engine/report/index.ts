@@ -1,4 +1,4 @@
-/** Reports (issue 8 §1): self-contained HTML with inline SVG, and PDF from the same file. */
+/** Reports: self-contained HTML with inline SVG (one file to mail or archive, no network), and PDF from the same file. */
 export { generateReport, renderReport, type GeneratedReport, type ReportRequest } from './generate.js';
 export { buildDataReportInput, type DataReportInput } from './data-input.js';
 export { renderDataReport, DATA_REPORT_SECTIONS } from './data-report.js';

@@ -1,6 +1,6 @@
 /**
  * Colours and line styles shared by every report chart and table. Glucose ranges use the
- * consensus colours (DESIGN.md §9); models are told apart by dash pattern as well as colour,
+ * consensus colours (the AGP report's, so clinicians read them at a glance); models are told apart by dash pattern as well as colour,
  * so a greyscale print still reads.
  */
 export const RANGE_COLORS = {

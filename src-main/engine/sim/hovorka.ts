@@ -1,6 +1,6 @@
 /**
  * The Hovorka 2004 glucose–insulin model (Hovorka et al., Physiol Meas 25:905) with the
- * equations and mean parameters of issue 5 §5. Units: time min, insulin input u mU/min,
+ * equations and mean parameters published with it. Units: time min, insulin input u mU/min,
  * meal input d mmol/min, Q1/Q2 mmol, I mU/L, G = Q1/(V_G·BW) mmol/L.
  *
  * Integration: fixed 1-minute steps of exponential Euler — each state's own first-order
@@ -52,7 +52,7 @@ export const MEAN_PARAMS: HovorkaParams = {
 /** mmol of glucose per gram of carbohydrate. */
 export const MMOL_PER_G = 1000 / 180.16;
 
-/** σ of ln for each parameter in the population (issue 5 §5). */
+/** σ of ln for each parameter in the population: inter-patient variability, so a cohort is not one person repeated. */
 const SIGMA: Partial<Record<keyof HovorkaParams, number>> = {
   k12: 0.4,
   ka1: 0.4,

@@ -1,6 +1,6 @@
 /**
  * Where a simulated cohort goes: the store (a dataset of source 'simulated' or 'demo', in
- * one transaction) or a CSV file in the seed's combined layout (one row per grid bin).
+ * one transaction) or a CSV file in the combined layout (`datetime,bg_mM,…,p_num`, one row per grid bin).
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';

@@ -2,7 +2,8 @@
  * A TTM ready for a study: the HF network plus the preprocessor that turns grid columns into
  * model channels (channel order targets → inputs, a global standard scaler fitted on the
  * training part). Standardising before the model matters even though TTM scales each
- * window itself: the exogenous mixer reads raw covariate values (DOMAIN-NOTES), and the
+ * window itself: the exogenous mixer reads the covariates' values as given (insulin in U
+ * and carbs in g would dwarf scaled glucose), and the
  * training loss is then comparable across patients.
  *
  * Also the batch plumbing shared by training, validation, prediction and evaluation:

@@ -1,9 +1,9 @@
 /**
- * The app-level TTM configuration (the seed's `TTMConfig`): what a user chooses for a run —
+ * The app-level TTM configuration (`TTMConfig`): what a user chooses for a run —
  * model source, window lengths, features, preprocessing and training settings. The HF
  * `config.json` (hf-config.ts) describes the network; this describes the experiment.
  *
- * JSON spelling: camelCase is canonical (what we write). Reading also accepts the seed's
+ * JSON spelling: camelCase is canonical (what we write). Reading also accepts Python-style
  * snake_case keys (`context_length`, `learning_rate`, …), at any nesting level; giving both
  * spellings of one key is an error. Unknown keys are errors (they are usually typos).
  *
@@ -181,7 +181,7 @@ export type TTMConfigInput = z.input<typeof TtmConfigSchema>;
 export type TTMConfig = z.output<typeof TtmConfigSchema>;
 export type SplitConfig = z.output<typeof SplitConfigSchema>;
 
-/** Training-side view (the seed's TTMTrainingConfig). */
+/** Training-side view (TTMTrainingConfig). */
 export interface TTMTrainingConfig {
   trainingMode: TTMConfig['trainingMode'];
   batchSize: number;
@@ -205,7 +205,7 @@ export interface TTMTrainingConfig {
   loggingDir: string | null;
 }
 
-/** Data-side view (the seed's TTMDataConfig). Channel order: targets, then inputs. */
+/** Data-side view (TTMDataConfig). Channel order: targets, then inputs. */
 export interface TTMDataConfig {
   inputFeatures: string[];
   targetFeatures: string[];
@@ -332,7 +332,7 @@ export function createDefaultTtmConfig(overrides: TTMConfigInput = {}): TTMConfi
   return parseTtmConfig({ ...overrides });
 }
 
-/** Fine-tuning defaults: lower learning rate, few epochs, warm-up (the seed's recipe). */
+/** Fine-tuning defaults: lower learning rate, few epochs, warm-up, so a pretrained model is adapted rather than overwritten. */
 export function createTtmFineTuningConfig(overrides: TTMConfigInput = {}): TTMConfig {
   return parseTtmConfig({ learningRate: 1e-5, numEpochs: 5, warmupSteps: 500, trainingMode: 'fine_tune', ...overrides });
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run dist` where Electron's binaries cannot be downloaded (issue 14 item 2): the
+ * `npm run dist` where Electron's binaries cannot be downloaded (an offline machine): the
  * packaging step (scripts/dist.mjs, what `npm run dist` runs after the build) must stop within
  * a minute with one clear line and a non-zero exit, before staging or rebuilding anything, and
  * leave the developer's node_modules as it was: the CLI still opens its SQLite store.

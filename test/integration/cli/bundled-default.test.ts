@@ -1,5 +1,5 @@
 /**
- * Issue 13 item 11: every start of the engine (the CLI included) registers the bundled
+ * Every start of the engine (the CLI included) registers the bundled
  * models, so a fresh --data-dir lists the default model, marks it, and `train --mode
  * fine_tune` without --model starts from it.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 13: sensor-limit markers in tabular files, and the Medtronic CareLink CSV and
+ * Sensor-limit markers in tabular files, and the Medtronic CareLink CSV and
  * Nightscout CSV entries formats, imported into a real SQLite store: one transaction,
  * file + line errors, re-import adds nothing.
  */

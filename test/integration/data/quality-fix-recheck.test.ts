@@ -1,8 +1,8 @@
 /**
  * Every automatic quality fix does what it says: for each finding that offers a fix, a
  * dataset with only that defect is checked, the finding's fix applied through the service,
- * and the re-check no longer reports it (issue 14 item 6: "Drop channel" used to answer
- * "1 record changed" while the finding stayed). A dropped channel is also gone from the
+ * and the re-check no longer reports it (a fix that answers "1 record changed" while
+ * the finding stays is the failure this guards against). A dropped channel is also gone from the
  * modelling view (grids) and from the patient trace.
  */
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Issue 13 item 8: hand-written Glucose-ML files in test/fixtures/quality/, one situation each,
+ * Hand-written Glucose-ML files in test/fixtures/quality/, one situation each,
  * imported through the CLI with their time zones; `check` names each situation (conflicting
  * duplicates, duplicate uploads, overlapping sensors, a DST hour only at DST, no time_backwards
  * from the importer's own spring-forward shift), and applying the fixes clears them.

@@ -111,7 +111,7 @@ describe('ttm-studio demo', () => {
     };
     expect(ev.demo.runs).toEqual(result.runs);
     expect(ev.zeroShot.groups[0]!.models.map((m) => m.model)).toContain('persistence');
-    // Models by their registered name in the JSON, never "ttm" (issue 14 item 3).
+    // Models by their registered name in the JSON, never "ttm" (two runs' "ttm" could not be told apart).
     expect(ev.zeroShot.groups[0]!.models[0]!.model).toBe(result.baseModel);
     expect(ev.fineTuned.groups[0]!.models[0]!.model).toBe(result.fineTune.modelName);
     // The fine-tune run's model report: titled with the fine-tuned model, compared with its base (zero-shot) on the same windows.

@@ -1,5 +1,5 @@
 /**
- * Forecasting on synthetic data through the seed's input forms: split-conformal intervals
+ * Forecasting on synthetic data through the forecaster API's input forms: split-conformal intervals
  * cover close to their nominal level on test windows; evaluation sees only the split's test
  * windows and never scores an imputed target; the baselines are always reported.
  */

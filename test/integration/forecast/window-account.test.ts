@@ -1,5 +1,5 @@
 /**
- * Issue 13 item 9: an evaluation says how many windows it scored against those the split's
+ * An evaluation says how many windows it scored against those the split's
  * part offers (at the shortest geometry, a 1-step context) and why fewer; a held-out patient
  * without any window long enough gets advice that fits (a shorter context or a longer record,
  * not a larger test fraction: its whole series is already test).

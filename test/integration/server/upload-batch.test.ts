@@ -1,7 +1,7 @@
 /**
  * Files picked together in the browser form one batch on the web host, so a Nightscout
- * export's entries, treatments and profile import together in any order (issue 14 item 5:
- * the browser used to import each upload alone: "no profile imported", no basal).
+ * export's entries, treatments and profile import together in any order (each
+ * upload imported alone would say "no profile imported" and leave out the basal).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';

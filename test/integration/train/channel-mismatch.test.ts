@@ -1,5 +1,5 @@
 /**
- * Issue 13 item 10 end to end: `evaluate` and `predict` with a mix-channel checkpoint made for
+ * End to end: `evaluate` and `predict` with a mix-channel checkpoint made for
  * 31 channels on 1-channel glucose data refuse (exit 2) with a message naming both channel
  * counts, instead of silently re-initialising its decoder.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 13 item 10: training may adapt a base model to the data's channels, but the run's
+ * Training may adapt a base model to the data's channels, but the run's
  * record lists the tensors it re-initialised (here the tiny common-channel model switches to
  * mix_channel decoding for covariates), and is empty when the model is used as it is.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 13 items 4, 5 and 6: the quality check names what really happened. Conflicting
+ * The quality check names what really happened. Conflicting
  * duplicates (same timestamp, different values) are a conflict with fixes to choose from;
  * readings seconds apart with equal values are duplicate uploads; two sensors worn at once
  * are overlapping sensors with the stretch's span and a fix that joins the trace on both

@@ -1,5 +1,5 @@
 /**
- * Issue 13 item 10: a base model whose channels differ from the data. Zero-shot (and so
+ * A base model whose channels differ from the data. Zero-shot (and so
  * predict/evaluate of a bare HF model) refuses a checkpoint that would need re-initialised
  * tensors, naming both channel counts; training adapts it and lists what was re-initialised.
  */

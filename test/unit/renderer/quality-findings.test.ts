@@ -1,4 +1,4 @@
-/** Issue 13 item 8: the Quality page names the new findings and describes each of their fixes in words. */
+/** The Quality page names the findings and describes each of their fixes in words. */
 import { describe, expect, it } from 'vitest';
 import { checkTitle, describeFix } from '../../../src-renderer/lib/fixes.js';
 

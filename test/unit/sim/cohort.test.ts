@@ -54,7 +54,7 @@ describe('simulator', () => {
     for (const r of profiled.readings) expect(Math.abs(r.bgMm - 6.5)).toBeLessThan(0.5);
   });
 
-  it('writes the seed CSV layout on the 5-minute grid', () => {
+  it('writes the combined CSV layout on the 5-minute grid', () => {
     const p = simulatePatient(SimulationSettingsSchema.parse({ days: 1, seed: 2 }), 0);
     const rows = patientCsvRows(p, 5);
     expect(rows.length).toBeGreaterThan(250);

@@ -29,7 +29,7 @@ function invalid(input: unknown): string {
 }
 
 describe('TTMConfig', () => {
-  it('has the seed defaults', () => {
+  it('has the documented defaults', () => {
     const c = createDefaultTtmConfig();
     expect(c).toMatchObject({
       modelPath: 'ibm-granite/granite-timeseries-ttm-r2',
@@ -59,7 +59,7 @@ describe('TTMConfig', () => {
     expect(() => createTtmZeroShotConfig({ numEpochs: 3 })).toThrow(/numEpochs: must be 0 for trainingMode "zero_shot"/);
   });
 
-  it('accepts the seed snake_case keys, nested too, and writes camelCase', () => {
+  it('accepts snake_case keys, nested too, and writes camelCase', () => {
     const c = parseTtmConfig({
       model_path: '/models/x',
       context_length: 1024,

@@ -15,7 +15,7 @@ export const CHANNEL_NAMES = CHANNELS;
 export { ChannelName };
 export const ImputeStrategyName = z.enum(['linear', 'mean', 'median', 'forward_fill', 'zero']);
 
-/** How raw readings become the regular grid (DESIGN.md §4). */
+/** How raw readings become the regular grid (docs/data-pipeline.md). */
 export const GridOptionsSchema = z
   .object({
     resolutionMin: z.number().int().min(1).max(1440).optional(),

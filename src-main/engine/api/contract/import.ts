@@ -32,7 +32,7 @@ export const FormatDetectionSchema = z.object({
 
 export const ImportWarningSchema = z.object({ code: z.string(), message: z.string(), count: z.number().int(), firstLine: z.number().int().nullable() });
 
-/** A record mapped to the canonical columns (DESIGN.md §4): `channel` is bg_mM, bolus, rate, dose_units, food_g, hr_bpm… */
+/** A record mapped to the canonical grid columns (data/grid/channels.ts): `channel` is bg_mM, bolus, rate, dose_units, food_g, hr_bpm… */
 export const PreviewRowSchema = z.object({
   datetime: z.string(),
   ts: z.number(),

@@ -11,7 +11,7 @@ const DataSelection = { dataset: EntityRef, split: EntityRef };
 export const TrainStartRequestSchema = z
   .object({
     ...DataSelection,
-    /** TTMConfig (camelCase or the seed's snake_case); validated by the engine. */
+    /** TTMConfig (camelCase or snake_case keys); validated by the engine. */
     config: z.record(z.string(), z.unknown()).default({}),
     /** Loop settings: schedule, validateEverySteps, checkpointEverySteps, trainStride, evalStride, maxTrainWindows, maxValWindows, maxSteps. */
     options: z.record(z.string(), z.unknown()).default({}),

@@ -1,5 +1,5 @@
 /**
- * Raw readings and events of one patient → a regular grid (DESIGN.md §4). Pure: no store,
+ * Raw readings and events of one patient → a regular grid. Pure: no store,
  * so the simulator and the CSV export reuse it on in-memory data.
  *
  * Bins are aligned to multiples of the resolution in UTC; bin i covers

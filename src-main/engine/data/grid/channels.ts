@@ -1,5 +1,5 @@
 /**
- * Canonical grid channels (DESIGN.md §4, the seed's column names) and what each one means
+ * Canonical grid channels (also the combined CSV layout's column names) and what each one means
  * on the grid. One list, so the grid builder, the store, the API and the CLI agree.
  */
 import { z } from 'zod';

@@ -2,7 +2,7 @@
  * Harmonised research CSVs, all read by the shared tabular reader:
  * - Glucose-ML: `timestamp,glucose_value_mg_dl`, one file per patient (id = file name);
  * - GluPredKit: `date,id,CGM,insulin,carbs,…,basal,bolus` (CGM mg/dL, doses U per row);
- * - the seed's combined layout: `datetime,bg_mM,…,p_num` (canonical column names).
+ * - the combined layout: `datetime,bg_mM,…,p_num` (canonical column names, as `simulate --out` writes).
  * Derived columns (iob, cob, availabilities, hour, is_test) are not imported: they are
  * recomputed from the raw doses and carbs.
  */
@@ -113,7 +113,7 @@ export const seedCsv: Importer = {
       format: 'seed-csv',
       score: 0.9,
       reasons: [
-        "header has datetime and bg_mM (the seed's canonical columns)",
+        'header has datetime and bg_mM (the canonical columns)',
         has(h, 'p_num') ? 'patients from p_num' : `no p_num column: one patient "${file.stem}"`,
       ],
     };

@@ -1,6 +1,6 @@
 /**
  * One row-per-timestamp CSV reader shared by the harmonised layouts (Glucose-ML,
- * GluPredKit, the seed's combined layout) and the generic CSV with a column mapping: a
+ * GluPredKit, the combined layout) and the generic CSV with a column mapping: a
  * timestamp column, an optional patient column, a glucose column and event columns.
  */
 import type { EventKind } from '../../store/events.js';

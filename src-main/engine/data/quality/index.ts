@@ -1,5 +1,5 @@
 /**
- * The dataset quality report (issue 5 §3): per-patient checks on raw readings and grids,
+ * The dataset quality report: per-patient checks on raw readings and grids,
  * cohort checks, stored in quality_reports; and explicit fixes, recorded in quality_fixes.
  */
 import { QualityFixSchema, QualityReportSchema, QualitySettingsSchema, type QualityFinding, type QualityFix, type QualityReport } from './schema.js';

@@ -1,4 +1,4 @@
-/** Baseline forecasters the TTM results are compared against (DESIGN.md §6–7). */
+/** Baseline forecasters the TTM results are compared against: a model is only worth using if it beats them. */
 export * from './types.js';
 export * from './persistence.js';
 export * from './ar2.js';

@@ -12,7 +12,7 @@ export function px(v: number): string {
 export interface Stroke {
   color: string;
   width?: number;
-  /** SVG dasharray, e.g. "6 3"; distinguishes series without colour (DESIGN.md §9). */
+  /** SVG dasharray, e.g. "6 3"; distinguishes series without colour (greyscale prints, colour-blind readers). */
   dash?: string;
   opacity?: number;
 }

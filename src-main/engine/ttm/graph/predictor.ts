@@ -5,7 +5,7 @@
  * be finite (NaN poisons the scaler even where masked), frequency tokens must be in the
  * vocabulary, and models with known-future covariates need future values.
  *
- * session.run blocks the calling thread: use this from a worker (see DESIGN.md §2).
+ * session.run blocks the calling thread: use this from a worker, or the UI and API stall.
  */
 import { cpus } from 'node:os';
 import { SessionPool, concatBatch, createSession, splitBatch, type EngineSession, type SessionOptions, type TensorData } from '../../onnx/index.js';

@@ -1,4 +1,4 @@
-/** The Medtronic CareLink CSV and Nightscout CSV entries importers (issue 13 §3). */
+/** The Medtronic CareLink CSV and Nightscout CSV entries importers. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -186,7 +186,7 @@ describe('markers in every tabular importer', () => {
     ]);
   });
 
-  it("the seed's combined CSV: markers in bg_mM, <2.2 mmol/L kept in its unit", async () => {
+  it('the combined CSV layout: markers in bg_mM, <2.2 mmol/L kept in its unit', async () => {
     const p = write('seed.csv', 'datetime,bg_mM,p_num\n2024-03-01 08:00:00,<2.2,p1\n2024-03-01 08:05:00,hi,p1\n2024-03-01 08:10:00,5.5,p1\n');
     const r = await readAll(p, { timeZone: 'UTC' });
     expect(r.decision.format).toBe('seed-csv');

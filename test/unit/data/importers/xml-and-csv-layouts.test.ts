@@ -72,7 +72,7 @@ describe('harmonised CSV importers', () => {
     expect(warningCodes(r).glucose_out_of_range ?? 0).toBe(outOfRange);
   });
 
-  it("reads the seed's combined layout: bg_mM, boluses, basal rate on change, carbs, heart rate; skips derived columns", async () => {
+  it('reads the combined layout: bg_mM, boluses, basal rate on change, carbs, heart rate; skips derived columns', async () => {
     const r = await readAll(join(LOCAL, 'seed-combined.csv'), { timeZone: 'UTC' });
     expect(r.decision.format).toBe('seed-csv');
     const p1 = r.rows.filter((x) => x.p_num === 'p01');
