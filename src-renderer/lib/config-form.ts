@@ -255,3 +255,18 @@ export function numericAttrs(f: ConfigField): { min?: number; max?: number; step
   if (f.max !== null && !f.exclusiveMax) out.max = f.max;
   return out;
 }
+
+/**
+ * The field's help text for the values in the form. The schema's examples for the window
+ * lengths name the defaults ("512 = 42.7 h at 5 min"); once the form holds another length
+ * (a 64→16 base model), the example follows it, so the help never contradicts the field.
+ */
+export function helpText(f: ConfigField, values: FormValues): string {
+  if (f.key !== 'contextLength' && f.key !== 'forecastLength') return f.description;
+  const steps = Number(values[f.key]);
+  const res = Number(values.resolutionMin);
+  if (!(Number.isInteger(steps) && steps > 0 && res > 0)) return f.description;
+  const hours = (steps * res) / 60;
+  const span = Number.isInteger(hours) ? `${hours} h` : hours >= 1 ? `${hours.toFixed(1)} h` : `${steps * res} min`;
+  return f.description.replace(/\(\d+ = [^)]*\)/, `(${steps} = ${span} at ${res} min)`);
+}

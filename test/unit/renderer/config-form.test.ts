@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OMITTED_FIELDS, configFields, configForRequest, numericAttrs, presetValues, validateForm } from '../../../src-renderer/lib/config-form.js';
+import { OMITTED_FIELDS, configFields, configForRequest, helpText, numericAttrs, presetValues, validateForm } from '../../../src-renderer/lib/config-form.js';
 import { TtmConfigSchema, createTtmFineTuningConfig } from '../../../src-main/engine/ttm/ttm-config.js';
 
 const field = (key: string) => {
@@ -105,5 +105,19 @@ describe('config form: validation', () => {
     const r = validateForm({ ...presetValues('fine-tune'), inputFeatures: ['iob', 'cob'], predictionFilterLength: '' });
     expect(r.config?.predictionFilterLength).toBeNull();
     expect(r.config?.inputFeatures).toEqual(['iob', 'cob']);
+  });
+});
+
+describe('config form: help text follows the window in the form', () => {
+  it('names the lengths the form holds, not the defaults', () => {
+    const v = presetValues('fine-tune');
+    expect(helpText(field('contextLength'), v)).toBe('Input time steps the model sees (512 = 42.7 h at 5 min).');
+    expect(helpText(field('contextLength'), { ...v, contextLength: '64' })).toBe('Input time steps the model sees (64 = 5.3 h at 5 min).');
+    expect(helpText(field('forecastLength'), { ...v, forecastLength: '16' })).toBe('Time steps to forecast (16 = 1.3 h at 5 min).');
+    expect(helpText(field('forecastLength'), { ...v, forecastLength: '6' })).toBe('Time steps to forecast (6 = 30 min at 5 min).');
+    expect(helpText(field('forecastLength'), { ...v, forecastLength: '12', resolutionMin: '15' })).toBe('Time steps to forecast (12 = 3 h at 15 min).');
+    // an unreadable value keeps the schema's words
+    expect(helpText(field('contextLength'), { ...v, contextLength: 'x' })).toBe(field('contextLength').description);
+    expect(helpText(field('batchSize'), v)).toBe(field('batchSize').description);
   });
 });
