@@ -1,4 +1,4 @@
-// Transpiles the Node-side TypeScript (src-main, bench) to build/ with esbuild, file by file
+// Transpiles the Node-side TypeScript (src-main, bench, scripts/models) to build/ with esbuild, file by file
 // (no bundling: native modules and worker entry points keep their paths). Type checking is
 // `npm run typecheck`'s job. The Electron preload is bundled to one CommonJS file because a
 // sandboxed preload cannot load ES modules or other files.
@@ -20,8 +20,10 @@ function tsFiles(dir) {
 
 rmSync(join(root, 'build/src-main'), { recursive: true, force: true });
 rmSync(join(root, 'build/bench'), { recursive: true, force: true });
+rmSync(join(root, 'build/scripts'), { recursive: true, force: true });
 
-const entryPoints = [...tsFiles('src-main'), ...tsFiles('bench')].filter((f) => !f.endsWith('preload.ts'));
+// scripts/models: the bundled models' training recipes (npm run model:train-bundled / model:train-sim).
+const entryPoints = [...tsFiles('src-main'), ...tsFiles('bench'), ...tsFiles('scripts/models')].filter((f) => !f.endsWith('preload.ts'));
 await build({
   absWorkingDir: root,
   entryPoints,

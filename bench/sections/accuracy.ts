@@ -1,6 +1,6 @@
 /**
  * Accuracy benchmark (`npm run bench -- accuracy`): the default bundled model on open real
- * type-1 CGM (../shared/fixtures/cgm-open, protocol in bench/cgm-open.ts), through the
+ * type-1 CGM (../shared/fixtures/cgm-open, protocol in scripts/models/cgm-open.ts), through the
  * StudioApi as a researcher would run it, every row beside persistence, ridge and log-AR2 on
  * the same windows:
  *
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { StudioService } from '../../src-main/engine/api/service.js';
 import { DEFAULT_BUNDLED_MODEL, registerBundledModels } from '../../src-main/engine/first-start.js';
 import { createLogger } from '../../src-main/engine/logger.js';
-import { accuracyRows, accuracyTable, ensureCohort, ratios, reportOf, type AccuracyRow } from '../cgm-open.js';
+import { accuracyRows, accuracyTable, ensureCohort, ratios, reportOf, type AccuracyRow } from '../../scripts/models/cgm-open.js';
 import type { BenchRow, BenchSection } from '../harness.js';
 
 export const accuracyBench: BenchSection = async (ctx) => {

@@ -14,10 +14,10 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ApiRequest, ApiResponse } from '../src-main/engine/api/contract.js';
-import type { StudioService } from '../src-main/engine/api/service.js';
-import type { EvaluationReport, GroupReport, ModelSummary } from '../src-main/engine/forecast/evaluation-report.js';
-import { repoRoot } from './script-support.js';
+import type { ApiRequest, ApiResponse } from '../../src-main/engine/api/contract.js';
+import type { StudioService } from '../../src-main/engine/api/service.js';
+import type { EvaluationReport, GroupReport, ModelSummary } from '../../src-main/engine/forecast/evaluation-report.js';
+import { repoRoot } from './support.js';
 
 /** ../shared/fixtures beside the repository; TTM_SHARED_FIXTURES overrides it. */
 export function fixturesDir(): string {

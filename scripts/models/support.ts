@@ -2,10 +2,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ApiEvent } from '../src-main/engine/api/contract.js';
-import type { StudioService } from '../src-main/engine/api/service.js';
+import type { ApiEvent } from '../../src-main/engine/api/contract.js';
+import type { StudioService } from '../../src-main/engine/api/service.js';
 
-/** The repository root (build/bench/… at run time, bench/… in the sources). */
+/** The repository root (build/scripts/models/… at run time, scripts/models/… in the sources). */
 export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {

@@ -4,7 +4,7 @@
  * The TTM r2 512-96 architecture (granite-tsfm config keys, 805k parameters) trained from a
  * seeded random initialisation with the app's own trainer, through the StudioApi (the same
  * worker processes, loop and evaluation the app uses), on the 15 BrisT1D-Open training people
- * of the protocol in bench/cgm-open.ts. Recipe choices are made on the validation part of
+ * of the protocol in cgm-open.ts (beside this script). Recipe choices are made on the validation part of
  * those 15 people (`--select-only` trains and scores there, writing nothing); the held-out
  * people and the left-out cohorts (HUPA-UCM, D1NAMO) are scored once, for the card.
  *
@@ -17,13 +17,13 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { StudioService } from '../src-main/engine/api/service.js';
-import { createLogger } from '../src-main/engine/logger.js';
-import { saveCheckpoint } from '../src-main/engine/ttm/checkpoint.js';
-import { r2TtmConfig } from '../src-main/engine/ttm/adapt.js';
-import { initializeTtmWeights } from '../src-main/engine/ttm/init.js';
+import { StudioService } from '../../src-main/engine/api/service.js';
+import { createLogger } from '../../src-main/engine/logger.js';
+import { saveCheckpoint } from '../../src-main/engine/ttm/checkpoint.js';
+import { r2TtmConfig } from '../../src-main/engine/ttm/adapt.js';
+import { initializeTtmWeights } from '../../src-main/engine/ttm/init.js';
 import { accuracyRows, accuracyTable, COHORTS, cohortFiles, ensureCohort, HELD_OUT_PEOPLE, reportOf, type AccuracyRow } from './cgm-open.js';
-import { logRunProgress, prettifyModelDir, repoRoot } from './script-support.js';
+import { logRunProgress, prettifyModelDir, repoRoot } from './support.js';
 
 /** The recipe. Every number that shapes the model is here and in training-summary.json. */
 export const REAL_RECIPE = {

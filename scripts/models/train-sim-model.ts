@@ -23,14 +23,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ApiResponse } from '../src-main/engine/api/contract.js';
-import { StudioService } from '../src-main/engine/api/service.js';
-import type { EvaluationReport } from '../src-main/engine/forecast/evaluation-report.js';
-import { createLogger } from '../src-main/engine/logger.js';
-import { saveCheckpoint } from '../src-main/engine/ttm/checkpoint.js';
-import { r2TtmConfig } from '../src-main/engine/ttm/adapt.js';
-import { logRunProgress, prettifyModelDir, repoRoot } from './script-support.js';
-import { initializeTtmWeights } from '../src-main/engine/ttm/init.js';
+import type { ApiResponse } from '../../src-main/engine/api/contract.js';
+import { StudioService } from '../../src-main/engine/api/service.js';
+import type { EvaluationReport } from '../../src-main/engine/forecast/evaluation-report.js';
+import { createLogger } from '../../src-main/engine/logger.js';
+import { saveCheckpoint } from '../../src-main/engine/ttm/checkpoint.js';
+import { r2TtmConfig } from '../../src-main/engine/ttm/adapt.js';
+import { logRunProgress, prettifyModelDir, repoRoot } from './support.js';
+import { initializeTtmWeights } from '../../src-main/engine/ttm/init.js';
 
 /** The recipe. Every number that shapes the model is here, and is copied into the card. */
 export const BUNDLED_RECIPE = {
@@ -342,7 +342,7 @@ deviation over the observed context), so the global scaling does not change its 
 - Time: simulation ${min(s.timings.simulateS)}, training ${min(s.timings.trainS)} (${n(s.result.samplesPerSecond, 0)} samples/s), held-out
   evaluation ${min(s.timings.evalS)}; ${min(s.timings.totalS)} in all, CPU, ${s.threads} onnxruntime threads on a shared 2-core
   VM, Node ${s.node}, ${s.createdAt.slice(0, 10)}.
-- Reproduce: \`npm run model:train-sim\` (\`bench/train-sim-model.ts\`). Seeds fix the data, the
+- Reproduce: \`npm run model:train-sim\` (\`scripts/models/train-sim-model.ts\`). Seeds fix the data, the
   initialisation, the window subsample, the batch order and the schedule; multi-threaded
   float reductions may still differ in the last bits between machines.
 
