@@ -59,6 +59,147 @@ const MIME: Record<string, string> = {
   '.map': 'application/json',
 };
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function send(res: ServerResponse, status: number, body: string, type = JSON_TYPE, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Cache-Control': 'no-store', ...extra });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, err: StudioError): void {
+  const status = typeof err.details?.httpStatus === 'number' ? err.details.httpStatus : (STATUS[err.code] ?? 500);
+  send(res, status, JSON.stringify({ ok: false, error: { code: err.code, message: renderErrorMessage(err.message) } }));
+}
+
+function readBody(req: IncomingMessage, maxBody: number): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let overflow = declared > maxBody;
+    // An oversized body is drained (up to a bound) before answering, so the client reads
+    // the 413 instead of a connection reset; a sender of endless data is cut off.
+    const tooLarge = (): StudioError =>
+      new StudioError('INVALID_INPUT', `Request body of ${Math.max(declared, size)} bytes is over the ${maxBody}-byte limit.`, { httpStatus: 413 });
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > maxBody) overflow = true;
+      if (overflow) {
+        if (size > 16 * maxBody) req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => (overflow ? reject(tooLarge()) : resolveBody(Buffer.concat(chunks).toString('utf8'))));
+    req.on('close', () => reject(tooLarge()));
+    req.on('error', reject);
+  });
+}
+
+function serveStatic(res: ServerResponse, staticRoot: string, pathname: string): void {
+  const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+  let file = join(staticRoot, rel);
+  if (file !== staticRoot && !file.startsWith(staticRoot + sep)) {
+    send(res, 404, 'Not found', 'text/plain; charset=utf-8');
+    return;
+  }
+  if (!existsSync(file) || statSync(file).isDirectory()) file = join(staticRoot, 'index.html');
+  if (!existsSync(file)) {
+    send(res, 503, 'The renderer is not built: run `npm run build:renderer`.', 'text/plain; charset=utf-8');
+    return;
+  }
+  const type = MIME[extname(file)] ?? 'application/octet-stream';
+  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Security-Policy': webContentSecurityPolicy() };
+  headers['Cache-Control'] = file.includes(`${sep}assets${sep}`) ? 'private, max-age=31536000, immutable' : 'no-store';
+  res.writeHead(200, headers);
+  createReadStream(file).pipe(res);
+}
+
+/** What an API route needs besides its request. */
+interface RouteContext {
+  service: StudioService;
+  maxBody: number;
+  maxUpload: number;
+  pathPolicy: PathPolicy;
+}
+
+interface ApiRoute {
+  path: RegExp;
+  /** Methods the route answers; any other gets 405 naming the first. */
+  methods: readonly string[];
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, match: RegExpExecArray, ctx: RouteContext): Promise<void> | void;
+}
+
+/** POST /api/upload?name=…[&batch=…]: one file streamed into the uploads folder. */
+async function uploadRoute(req: IncomingMessage, res: ServerResponse, url: URL, _match: RegExpExecArray, ctx: RouteContext): Promise<void> {
+  // A non-simple content type: a cross-site form cannot send it without a preflight.
+  if (!(req.headers['content-type'] ?? '').startsWith('application/octet-stream')) {
+    return sendError(res, new StudioError('INVALID_INPUT', 'Content-Type must be application/octet-stream.'));
+  }
+  try {
+    const batch = url.searchParams.get('batch');
+    if (batch !== null && !UPLOAD_BATCH.test(batch)) {
+      return sendError(res, new StudioError('INVALID_INPUT', 'The upload batch must be 8–64 letters, digits, "-" or "_".'));
+    }
+    const saved = await receiveUpload(req, url.searchParams.get('name') ?? '', ctx.service.layout.uploads, ctx.maxUpload, batch);
+    send(res, 200, JSON.stringify({ ok: true, result: saved }));
+  } catch (e) {
+    const err = toStudioError(e);
+    if (err.details?.httpStatus === 413) {
+      res.setHeader('Connection', 'close');
+      req.resume();
+    }
+    sendError(res, err);
+  }
+}
+
+/** GET|HEAD /api/reports/<file>[?inline=1]: a generated report, as a sandboxed document. */
+function reportRoute(req: IncomingMessage, res: ServerResponse, url: URL, match: RegExpExecArray, ctx: RouteContext): void {
+  const file = reportFile(ctx.service.layout.reports, match[1]!);
+  if (file === null) return sendError(res, new StudioError('NOT_FOUND', `No report ${match[1]!}: generate it on the Reports page first.`));
+  const inline = url.searchParams.get('inline') === '1';
+  const pdf = file.endsWith('.pdf');
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': pdf ? 'application/pdf' : 'text/html; charset=utf-8',
+    'Content-Length': String(statSync(file).size),
+    'Cache-Control': 'no-store',
+    // Opened in a tab: a sandboxed, script-less document (the report is self-contained: inline styles and SVG).
+    'Content-Security-Policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:",
+    'Content-Disposition': `${inline ? 'inline' : 'attachment'}; filename="${basename(file)}"`,
+  });
+  if (req.method === 'HEAD') return void res.end();
+  createReadStream(file).pipe(res);
+}
+
+/** POST /api/call/<method> with a JSON body: one StudioApi call. */
+async function callRoute(req: IncomingMessage, res: ServerResponse, _url: URL, match: RegExpExecArray, ctx: RouteContext): Promise<void> {
+  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+    return sendError(res, new StudioError('INVALID_INPUT', 'Content-Type must be application/json.'));
+  }
+  try {
+    const text = await readBody(req, ctx.maxBody);
+    let payload: unknown;
+    try {
+      payload = text === '' ? {} : JSON.parse(text);
+    } catch {
+      throw new StudioError('INVALID_INPUT', 'Request body is not valid JSON.');
+    }
+    checkWebRequestPaths(match[1]!, payload, ctx.pathPolicy);
+    const result = await ctx.service.call(match[1]!, payload);
+    send(res, 200, JSON.stringify({ ok: true, result }));
+  } catch (e) {
+    sendError(res, toStudioError(e));
+  }
+}
+
+/** The API's HTTP routes (events are the WebSocket upgrade of /api/events); other /api/ paths are 404. */
+const API_ROUTES: readonly ApiRoute[] = [
+  { path: /^\/api\/upload$/, methods: ['POST'], handle: uploadRoute },
+  { path: /^\/api\/reports\/([^/]+)$/, methods: ['GET', 'HEAD'], handle: reportRoute },
+  { path: /^\/api\/call\/([A-Za-z0-9_.]+)$/, methods: ['POST'], handle: callRoute },
+];
+
 /**
  * Serves the renderer and StudioApi (POST /api/call/<method>, WebSocket /api/events) on
  * loopback. Every request needs the per-start token (Bearer header or the cookie set by
@@ -73,12 +214,15 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   // Uploads left by abandoned imports or a crash; an import removes its own when it ends.
   await sweepStaleUploads(options.service.layout.uploads, options.staleUploadMs ?? STALE_UPLOAD_MS);
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
-  const maxUpload = options.maxUploadBytes ?? 2 * 1024 ** 3;
   const staticRoot = resolve(options.staticDir);
   const service = options.service;
-  // Server-side paths in requests: uploaded files to read, the reports folder to write.
-  const pathPolicy: PathPolicy = { readRoots: [service.layout.uploads], writeRoots: [service.layout.reports] };
+  const routeContext: RouteContext = {
+    service,
+    maxBody: options.maxBodyBytes ?? 1024 * 1024,
+    maxUpload: options.maxUploadBytes ?? 2 * 1024 ** 3,
+    // Server-side paths in requests: uploaded files to read, the reports folder to write.
+    pathPolicy: { readRoots: [service.layout.uploads], writeRoots: [service.layout.reports] },
+  };
   let port = 0;
 
   const allowedHosts = (): Set<string> => {
@@ -100,58 +244,6 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     return q !== null && tokensEqual(q, token);
   };
 
-  const send = (res: ServerResponse, status: number, body: string, type = 'application/json; charset=utf-8', extra: Record<string, string> = {}): void => {
-    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Cache-Control': 'no-store', ...extra });
-    res.end(body);
-  };
-  const sendError = (res: ServerResponse, err: StudioError): void => {
-    const status = typeof err.details?.httpStatus === 'number' ? err.details.httpStatus : (STATUS[err.code] ?? 500);
-    send(res, status, JSON.stringify({ ok: false, error: { code: err.code, message: renderErrorMessage(err.message) } }));
-  };
-
-  const readBody = (req: IncomingMessage): Promise<string> =>
-    new Promise((resolveBody, reject) => {
-      const declared = Number(req.headers['content-length'] ?? '0');
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let overflow = declared > maxBody;
-      // An oversized body is drained (up to a bound) before answering, so the client reads
-      // the 413 instead of a connection reset; a sender of endless data is cut off.
-      const tooLarge = (): StudioError =>
-        new StudioError('INVALID_INPUT', `Request body of ${Math.max(declared, size)} bytes is over the ${maxBody}-byte limit.`, { httpStatus: 413 });
-      req.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > maxBody) overflow = true;
-        if (overflow) {
-          if (size > 16 * maxBody) req.destroy();
-          return;
-        }
-        chunks.push(c);
-      });
-      req.on('end', () => (overflow ? reject(tooLarge()) : resolveBody(Buffer.concat(chunks).toString('utf8'))));
-      req.on('close', () => reject(tooLarge()));
-      req.on('error', reject);
-    });
-
-  const serveStatic = (res: ServerResponse, pathname: string): void => {
-    const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
-    let file = join(staticRoot, rel);
-    if (file !== staticRoot && !file.startsWith(staticRoot + sep)) {
-      send(res, 404, 'Not found', 'text/plain; charset=utf-8');
-      return;
-    }
-    if (!existsSync(file) || statSync(file).isDirectory()) file = join(staticRoot, 'index.html');
-    if (!existsSync(file)) {
-      send(res, 503, 'The renderer is not built: run `npm run build:renderer`.', 'text/plain; charset=utf-8');
-      return;
-    }
-    const type = MIME[extname(file)] ?? 'application/octet-stream';
-    const headers: Record<string, string> = { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Security-Policy': webContentSecurityPolicy() };
-    headers['Cache-Control'] = file.includes(`${sep}assets${sep}`) ? 'private, max-age=31536000, immutable' : 'no-store';
-    res.writeHead(200, headers);
-    createReadStream(file).pipe(res);
-  };
-
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://placeholder');
@@ -164,7 +256,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
           req.method === 'GET' && !url.pathname.startsWith('/api/')
             ? '<!doctype html><title>TTM Studio</title><p>TTM Studio needs its access token: open the URL that <code>ttm-studio serve</code> printed.</p>'
             : JSON.stringify({ ok: false, error: { code: 'UNAUTHORIZED', message: 'Missing or wrong token.' } }),
-          req.method === 'GET' && !url.pathname.startsWith('/api/') ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
+          req.method === 'GET' && !url.pathname.startsWith('/api/') ? 'text/html; charset=utf-8' : JSON_TYPE,
         );
       }
       if (url.searchParams.has('token') && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
@@ -178,77 +270,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         res.end();
         return;
       }
-      if (url.pathname === '/api/upload') {
-        if (req.method !== 'POST')
-          return send(res, 405, JSON.stringify({ ok: false, error: { code: 'INVALID_INPUT', message: 'Use POST.' } }), undefined, { Allow: 'POST' });
-        // A non-simple content type: a cross-site form cannot send it without a preflight.
-        if (!(req.headers['content-type'] ?? '').startsWith('application/octet-stream')) {
-          return sendError(res, new StudioError('INVALID_INPUT', 'Content-Type must be application/octet-stream.'));
-        }
-        try {
-          const batch = url.searchParams.get('batch');
-          if (batch !== null && !UPLOAD_BATCH.test(batch)) {
-            return sendError(res, new StudioError('INVALID_INPUT', 'The upload batch must be 8–64 letters, digits, "-" or "_".'));
-          }
-          const saved = await receiveUpload(req, url.searchParams.get('name') ?? '', service.layout.uploads, maxUpload, batch);
-          send(res, 200, JSON.stringify({ ok: true, result: saved }));
-        } catch (e) {
-          const err = toStudioError(e);
-          if (err.details?.httpStatus === 413) {
-            res.setHeader('Connection', 'close');
-            req.resume();
-          }
-          sendError(res, err);
-        }
-        return;
-      }
-      const reportMatch = /^\/api\/reports\/([^/]+)$/.exec(url.pathname);
-      if (reportMatch !== null) {
-        if (req.method !== 'GET' && req.method !== 'HEAD')
-          return send(res, 405, JSON.stringify({ ok: false, error: { code: 'INVALID_INPUT', message: 'Use GET.' } }), undefined, { Allow: 'GET' });
-        const file = reportFile(service.layout.reports, reportMatch[1]!);
-        if (file === null) return sendError(res, new StudioError('NOT_FOUND', `No report ${reportMatch[1]!}: generate it on the Reports page first.`));
-        const inline = url.searchParams.get('inline') === '1';
-        const pdf = file.endsWith('.pdf');
-        res.writeHead(200, {
-          ...SECURITY_HEADERS,
-          'Content-Type': pdf ? 'application/pdf' : 'text/html; charset=utf-8',
-          'Content-Length': String(statSync(file).size),
-          'Cache-Control': 'no-store',
-          // Opened in a tab: a sandboxed, script-less document (the report is self-contained: inline styles and SVG).
-          'Content-Security-Policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:",
-          'Content-Disposition': `${inline ? 'inline' : 'attachment'}; filename="${basename(file)}"`,
-        });
-        if (req.method === 'HEAD') return void res.end();
-        createReadStream(file).pipe(res);
-        return;
-      }
-      const callMatch = /^\/api\/call\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
-      if (callMatch !== null) {
-        if (req.method !== 'POST')
-          return send(res, 405, JSON.stringify({ ok: false, error: { code: 'INVALID_INPUT', message: 'Use POST.' } }), undefined, { Allow: 'POST' });
-        if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
-          return sendError(res, new StudioError('INVALID_INPUT', 'Content-Type must be application/json.'));
-        }
-        try {
-          const text = await readBody(req);
-          let payload: unknown;
-          try {
-            payload = text === '' ? {} : JSON.parse(text);
-          } catch {
-            throw new StudioError('INVALID_INPUT', 'Request body is not valid JSON.');
-          }
-          checkWebRequestPaths(callMatch[1]!, payload, pathPolicy);
-          const result = await service.call(callMatch[1]!, payload);
-          send(res, 200, JSON.stringify({ ok: true, result }));
-        } catch (e) {
-          sendError(res, toStudioError(e));
-        }
-        return;
+      for (const route of API_ROUTES) {
+        const match = route.path.exec(url.pathname);
+        if (match === null) continue;
+        const allow = route.methods[0]!;
+        if (!route.methods.includes(req.method ?? ''))
+          return send(res, 405, JSON.stringify({ ok: false, error: { code: 'INVALID_INPUT', message: `Use ${allow}.` } }), undefined, { Allow: allow });
+        return route.handle(req, res, url, match, routeContext);
       }
       if (url.pathname.startsWith('/api/')) return sendError(res, new StudioError('NOT_FOUND', `No API route ${url.pathname}.`));
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed', 'text/plain; charset=utf-8');
-      serveStatic(res, url.pathname);
+      serveStatic(res, staticRoot, url.pathname);
     })().catch((e: unknown) => {
       if (!res.headersSent) sendError(res, toStudioError(e));
       else res.destroy();
@@ -306,7 +338,6 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
 }
 
-/** A file name safe to create: the last path part, odd characters replaced, no leading dots. */
 /**
  * The path of a report under `reportsDir` for a URL segment, or null: only plain names
  * (letters, digits, dot, dash, underscore) ending .html/.pdf, that resolve inside the folder
@@ -333,6 +364,7 @@ export function reportFile(reportsDir: string, segment: string): string | null {
   }
 }
 
+/** A file name safe to create: the last path part, odd characters replaced, no leading dots. */
 export function sanitiseUploadName(name: string): string {
   const base = basename(name.replace(/\\/g, '/'))
     .replace(/[^A-Za-z0-9._ ()-]/g, '_')

@@ -114,6 +114,21 @@ describe('web host', () => {
     ws.close();
   });
 
+  it('routes by path, then method: 405 with Allow for a known route, 404 for an unknown API path', async () => {
+    const wrongMethod = await raw('/api/call/datasets.list', { method: 'GET', headers: auth() });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.allow).toBe('POST');
+    expect(JSON.parse(wrongMethod.body)).toEqual({ ok: false, error: { code: 'INVALID_INPUT', message: 'Use POST.' } });
+    const upload = await raw('/api/upload', { method: 'PUT', headers: auth() });
+    expect([upload.status, upload.headers.allow]).toEqual([405, 'POST']);
+    const report = await raw('/api/reports/x.html', { method: 'DELETE', headers: auth() });
+    expect([report.status, report.headers.allow, JSON.parse(report.body).error.message]).toEqual([405, 'GET', 'Use GET.']);
+    const unknown = await raw('/api/nothing', { method: 'POST', headers: auth(), body: '{}' });
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body).error.message).toBe('No API route /api/nothing.');
+    expect((await raw('/index.html', { method: 'POST', headers: auth() })).status).toBe(405);
+  });
+
   it('refuses to bind to a non-loopback address without allowRemote', async () => {
     await expect(startWebHost({ service, staticDir: tmp.dir, host: '0.0.0.0' })).rejects.toThrow(/--allow-remote/);
   });
