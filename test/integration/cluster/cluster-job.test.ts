@@ -215,6 +215,7 @@ describe.skipIf(!hasTorch)('cluster job: export â†’ torchrun DDP (2 processes) â
       .find((m) => m.name === 'eval/loss' && m.step === 0)!.value;
     // Same windows, same starting weights: the validation loss before training agrees closely.
     expect(Math.abs(appValid0 - ddpValid0) / appValid0).toBeLessThan(1e-5);
+    console.log(`cluster equivalence: initial validation loss app ${appValid0} vs DDP ${ddpValid0}`);
     let worst = 0;
     for (let step = 1; step <= COMPARED_STEPS; step++) {
       const a = appLoss.get(step)!;
@@ -259,6 +260,7 @@ describe.skipIf(!hasTorch)('cluster job: export â†’ torchrun DDP (2 processes) â
     expect(summary.modelName).toBe('tiny-cluster');
     expect(summary.check.windows).toBeGreaterThan(0);
     expect(summary.check.maxAbsDiff).toBeLessThanOrEqual(1e-4);
+    console.log(`cluster import check: ${summary.check.windows} windows, max |app âˆ’ PyTorch| = ${summary.check.maxAbsDiff.toExponential(2)}`);
     const run = await service.invoke('runs.get', { run: summary.runId });
     expect(run).toMatchObject({ kind: 'external', status: 'completed' });
     expect(run.datasetId).not.toBeNull();
