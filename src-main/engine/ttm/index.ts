@@ -80,11 +80,13 @@ export { initializeTtmWeights, sincosPositionalEncoding, type ModelWeights, type
 export {
   CHECKPOINT_FILES,
   ChannelRoleSchema,
+  MAX_JSON_FILE_BYTES,
   PreprocessorSchema,
   RunInfoSchema,
   ScalerStateSchema,
   checkWeightsMatchConfig,
   loadCheckpoint,
+  readRegularFile,
   saveCheckpoint,
   type LoadedCheckpoint,
   type Preprocessor,

@@ -7,7 +7,7 @@
  * copied); pulled models live in `<dataDir>/models/hub/<owner>/<name>/<revision>/`.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
-import { basename, isAbsolute, relative, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { StudioError } from '../../errors.js';
 import { isDefaultModel } from '../../ttm/bundled-models.js';
 import type { ModelRow } from '../../store/models.js';
@@ -17,7 +17,10 @@ import {
   buildTtmInferenceModel,
   loadCheckpoint,
   loadModelSource,
+  MAX_JSON_FILE_BYTES,
   outputLength,
+  parseHfConfigJson,
+  readRegularFile,
   withHfConfigOverrides,
   writeFileAtomic,
   type HfTtmConfig,
@@ -52,6 +55,24 @@ function summary(m: ModelRow) {
     channels: num(c.num_input_channels),
     default: isDefaultModel(m),
   };
+}
+
+/**
+ * A trained model's row records how it was trained, not its shape; the run wrote the HF
+ * config.json into the model's folder. Read the window and channels from there, so the lists
+ * (and the Train page, which takes a base model's window) know a trained model's shape as
+ * they know an imported one's. A folder that cannot be read leaves the row as it is.
+ */
+async function withFolderShape(m: ModelRow): Promise<ModelRow> {
+  if (num(m.config.context_length) !== null) return m;
+  try {
+    const file = join(m.path, 'config.json');
+    const raw = await readRegularFile(file, MAX_JSON_FILE_BYTES);
+    if (raw === null) return m;
+    return { ...m, config: { ...configRecord(parseHfConfigJson(raw.toString('utf8'), file)), ...m.config } };
+  } catch {
+    return m;
+  }
 }
 
 async function listFiles(dir: string): Promise<{ name: string; bytes: number }[]> {
@@ -132,7 +153,7 @@ function hubModelName(repo: string, revision: string, key: string | null): strin
 }
 
 export const modelHandlers = {
-  'models.list': (_req, ctx) => ctx.store.models.list().map(summary),
+  'models.list': async (_req, ctx) => (await Promise.all(ctx.store.models.list().map(withFolderShape))).map(summary),
 
   'models.show': async (req, ctx) => detail(ctx.store.models.resolve(req.model)),
 
