@@ -175,21 +175,8 @@ interface Planned {
   report: FileReport;
 }
 
-/**
- * Imports `req.paths` into one dataset in one transaction on its own connection to
- * `databaseFile`. Throws (and writes nothing) on any error; the message names the file
- * and line.
- */
-export async function importFiles(databaseFile: string, req: ImportRequest, progress: ImportProgress = {}): Promise<ImportReport> {
-  const started = performance.now();
-  const { options, zone } = resolveOptions(req);
-  const signal = progress.signal;
-  const candidates = await expandPaths(req.paths);
-
-  // 1. Detect and hash every file before touching the database.
-  const planned: Planned[] = [];
-  const skipped: FileReport[] = [];
-  const blank = (f: SourceFile, decision: FormatDecision, status: FileStatus, reason: string | null, hash: string | null): FileReport => ({
+function blankReport(f: SourceFile, decision: FormatDecision, status: FileStatus, reason: string | null, hash: string | null): FileReport {
+  return {
     path: f.path,
     file: f.name,
     format: decision.format,
@@ -203,8 +190,18 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
     patients: [],
     warnings: [],
     notes: [],
-  });
-  for (const c of candidates) {
+  };
+}
+
+/**
+ * Step 1, before the database is touched: detect and hash every file. Unrecognised files found
+ * in a folder and second copies are reported as skipped; an unrecognised file named explicitly,
+ * or nothing to import at all, is an error.
+ */
+async function planImport(req: ImportRequest, options: ImportOptions, progress: ImportProgress): Promise<{ planned: Planned[]; skipped: FileReport[] }> {
+  const planned: Planned[] = [];
+  const skipped: FileReport[] = [];
+  for (const c of await expandPaths(req.paths)) {
     const file = await loadSourceFile(c.path);
     const decision = decideFormat(file, req.format ?? null, options.mapping);
     if (decision.format === null) {
@@ -215,12 +212,12 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
           { file: file.path },
         );
       }
-      skipped.push(blank(file, decision, 'skipped', 'format not recognised', null));
+      skipped.push(blankReport(file, decision, 'skipped', 'format not recognised', null));
       continue;
     }
     progress.update?.(0, null, `checking ${file.name}`);
-    const hash = await hashFile(file.path, signal);
-    const report = blank(file, decision, 'imported', null, hash);
+    const hash = await hashFile(file.path, progress.signal);
+    const report = blankReport(file, decision, 'imported', null, hash);
     if (planned.some((p) => p.hash === hash)) {
       report.status = 'duplicate';
       report.reason = `same content as ${planned.find((p) => p.hash === hash)!.file.name}`;
@@ -229,21 +226,115 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
     }
     planned.push({ file, explicit: c.explicit, decision, hash, report });
   }
-
   if (planned.length === 0) {
     throw new StudioError(
       'UNSUPPORTED',
       `No file in ${req.paths.join(', ')} was recognised as a glucose export (${skipped.map((f) => f.file).join(', ')}). Name the format with --format, or give --mapping for a generic CSV.`,
     );
   }
+  return { planned, skipped };
+}
 
-  // 2. One transaction on the import's own connection, on a worker thread.
+function checkNewDatasetName(req: ImportRequest): void {
   if (req.create === true && typeof req.dataset === 'string' && !/^\d+$/.test(req.dataset) && !DATASET_NAME_PATTERN.test(req.dataset)) {
     throw new StudioError(
       'INVALID_INPUT',
       `"${req.dataset}" is not a valid dataset name: use 1–100 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit.`,
     );
   }
+}
+
+type Sinks = Map<SourceFile, { sink: RecordSink; key: number | null }>;
+
+/** A sink per file: the database for new content, a discarding one for files the dataset already holds. */
+function sinksFor(
+  planned: readonly Planned[],
+  begun: BegunImport,
+  client: DbWorkerClient,
+  timeZone: string | null,
+  latest: Map<number, { ts: number; off: number | null }>,
+): Sinks {
+  const sinks: Sinks = new Map();
+  planned.forEach((p, key) => {
+    const before = begun.existing.get(p.hash);
+    if (before !== undefined) {
+      p.report.status = 'already imported';
+      p.report.reason = `already imported into "${begun.datasetName}" (as ${before}); nothing added`;
+      sinks.set(p.file, { sink: new DiscardSink(), key: null });
+      return;
+    }
+    client.addImport(key, p.file.name, p.hash, p.file.size, p.decision.format!);
+    sinks.set(p.file, { sink: new DbSink(client, key, timeZone, latest), key });
+  });
+  return sinks;
+}
+
+/** Files that import together (a Nightscout export's collections), in order. */
+function importGroups(planned: readonly Planned[]): Planned[][] {
+  const groups = new Map<string, Planned[]>();
+  for (const p of planned) {
+    const imp = importerFor(p.decision.format!);
+    const k = `${imp.id}\u0000${imp.groupKey?.(p.file) ?? p.file.path}`;
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, [p]);
+    else g.push(p);
+  }
+  return [...groups.values()];
+}
+
+/** Runs one group's importer; a parse error names the file where the importer did not. */
+async function runGroup(group: readonly Planned[], ctx: ImportContext): Promise<void> {
+  const imp = importerFor(group[0]!.decision.format!);
+  try {
+    await imp.run(
+      group.map((p) => p.file),
+      ctx,
+    );
+  } catch (e) {
+    const err = toStudioError(e, 'PARSE');
+    // Importers name the file in their messages; add it where a helper did not.
+    if (group.length === 1 && !err.message.includes(group[0]!.file.name)) {
+      throw new StudioError(err.code, `${group[0]!.file.name}: ${err.message}`, { ...(err.details ?? {}), file: group[0]!.file.path }, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Copies what each file of an imported group added into its report and its imports row; returns the rows added. */
+function recordGroup(group: readonly Planned[], sinks: Sinks, client: DbWorkerClient): number {
+  const imp = importerFor(group[0]!.decision.format!);
+  let rows = 0;
+  for (const p of group) {
+    const s = sinks.get(p.file)!;
+    if (s.sink instanceof DbSink && s.key !== null) {
+      p.report.readings = s.sink.readings;
+      p.report.events = s.sink.events;
+      p.report.patients = [...s.sink.patientIds].sort();
+      p.report.warnings = s.sink.list();
+      p.report.notes = s.sink.notes;
+      client.finishImport(s.key, s.sink.readings, s.sink.events, JSON.stringify(p.report.warnings));
+      rows += s.sink.readings + s.sink.events;
+      if (s.sink.readings + s.sink.events === 0 && p.report.notes.length === 0 && imp.id !== 'nightscout') {
+        p.report.warnings.push({ code: 'empty', message: `${p.file.name} held no readings or events.`, count: 1, firstLine: null });
+      }
+    }
+  }
+  return rows;
+}
+
+/**
+ * Imports `req.paths` into one dataset in one transaction on its own connection to
+ * `databaseFile`. Throws (and writes nothing) on any error; the message names the file
+ * and line.
+ */
+export async function importFiles(databaseFile: string, req: ImportRequest, progress: ImportProgress = {}): Promise<ImportReport> {
+  const started = performance.now();
+  const { options, zone } = resolveOptions(req);
+  const signal = progress.signal;
+  const { planned, skipped } = await planImport(req, options, progress);
+
+  // 2. One transaction on the import's own connection, on a worker thread.
+  checkNewDatasetName(req);
   // Migrates a new file (and refuses one written by a newer app) before the worker opens it.
   Store.open(databaseFile).close();
   const client = new DbWorkerClient(databaseFile);
@@ -255,36 +346,13 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
       req.create === true,
       planned.map((p) => p.hash),
     );
-    const sinks = new Map<SourceFile, { sink: RecordSink; key: number | null }>();
-    planned.forEach((p, key) => {
-      const before = begun!.existing.get(p.hash);
-      if (before !== undefined) {
-        p.report.status = 'already imported';
-        p.report.reason = `already imported into "${begun!.datasetName}" (as ${before}); nothing added`;
-        sinks.set(p.file, { sink: new DiscardSink(), key: null });
-        return;
-      }
-      client.addImport(key, p.file.name, p.hash, p.file.size, p.decision.format!);
-      sinks.set(p.file, { sink: new DbSink(client, key, options.timeZone, latest), key });
-    });
-
-    // Group files that import together (a Nightscout export's collections), keeping order.
-    const groups = new Map<string, Planned[]>();
-    for (const p of planned) {
-      const imp = importerFor(p.decision.format!);
-      const k = `${imp.id}\u0000${imp.groupKey?.(p.file) ?? p.file.path}`;
-      const g = groups.get(k);
-      if (g === undefined) groups.set(k, [p]);
-      else g.push(p);
-    }
-
+    const sinks = sinksFor(planned, begun, client, options.timeZone, latest);
     const total = planned.filter((p) => p.report.status === 'imported').reduce((a, p) => a + p.file.size, 0);
     let doneBefore = 0;
     let rows = 0;
-    for (const group of groups.values()) {
+    for (const group of importGroups(planned)) {
       if (group.every((p) => p.report.status !== 'imported')) continue;
-      const imp = importerFor(group[0]!.decision.format!);
-      const ctx: ImportContext = {
+      await runGroup(group, {
         options,
         zone,
         signal,
@@ -298,36 +366,9 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
           const current = s instanceof DbSink ? s.readings + s.events : 0;
           progress.update?.(doneBefore + Math.min(bytes, f.size), total, `${f.name} ${(rows + current).toLocaleString('en-US')} rows`);
         },
-      };
-      try {
-        await imp.run(
-          group.map((p) => p.file),
-          ctx,
-        );
-      } catch (e) {
-        const err = toStudioError(e, 'PARSE');
-        // Importers name the file in their messages; add it where a helper did not.
-        if (group.length === 1 && !err.message.includes(group[0]!.file.name)) {
-          throw new StudioError(err.code, `${group[0]!.file.name}: ${err.message}`, { ...(err.details ?? {}), file: group[0]!.file.path }, { cause: err });
-        }
-        throw err;
-      }
-      for (const p of group) {
-        const s = sinks.get(p.file)!;
-        if (s.sink instanceof DbSink && s.key !== null) {
-          p.report.readings = s.sink.readings;
-          p.report.events = s.sink.events;
-          p.report.patients = [...s.sink.patientIds].sort();
-          p.report.warnings = s.sink.list();
-          p.report.notes = s.sink.notes;
-          client.finishImport(s.key, s.sink.readings, s.sink.events, JSON.stringify(p.report.warnings));
-          rows += s.sink.readings + s.sink.events;
-          if (s.sink.readings + s.sink.events === 0 && p.report.notes.length === 0 && imp.id !== 'nightscout') {
-            p.report.warnings.push({ code: 'empty', message: `${p.file.name} held no readings or events.`, count: 1, firstLine: null });
-          }
-        }
-        if (p.report.status === 'imported') doneBefore += p.file.size;
-      }
+      });
+      rows += recordGroup(group, sinks, client);
+      for (const p of group) if (p.report.status === 'imported') doneBefore += p.file.size;
       if (signal?.aborted === true) throw signal.reason instanceof Error ? signal.reason : new StudioError('CANCELLED', 'Import was cancelled.');
       // surfaces a write error of the database thread at the group that caused it
       await client.sync();
@@ -341,15 +382,12 @@ export async function importFiles(databaseFile: string, req: ImportRequest, prog
   } finally {
     await client.close();
   }
-  const datasetName = begun.datasetName;
-  const datasetId = begun.datasetId;
-  const createdDataset = begun.created;
 
   const files = [...planned.map((p) => p.report), ...skipped];
   return {
-    dataset: datasetName,
-    datasetId,
-    createdDataset,
+    dataset: begun.datasetName,
+    datasetId: begun.datasetId,
+    createdDataset: begun.created,
     files,
     readings: files.reduce((a, f) => a + f.readings, 0),
     events: files.reduce((a, f) => a + f.events, 0),
