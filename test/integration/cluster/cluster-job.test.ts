@@ -277,6 +277,17 @@ describe.skipIf(!hasTorch)('cluster job: export â†’ torchrun DDP (2 processes) â
     expect(res.status).toBe('completed');
     const report = res.result?.report as { model: { name: string }; models: { name: string }[] };
     expect(report.model.name).toBe('tiny-cluster');
+    // The model report of the external run: its model, its loss curve, this evaluation.
+    const run = store.runs.list({ kind: 'external' })[0]!;
+    const doc = await service.invoke('reports.generate', { run: run.id });
+    expect(doc.kind).toBe('model');
+    expect(doc.title).toContain('tiny-cluster');
+    const html = readFileSync(doc.path, 'utf8');
+    expect(html).toContain('Model trained by this run');
+    // The training-curves section draws the job's curves (no "not available" in it).
+    const training = html.slice(html.indexOf('id="training"'), html.indexOf('</section>', html.indexOf('id="training"')));
+    expect(training).toContain('Steps recorded');
+    expect(training).not.toMatch(/not available/);
   }, 120_000);
 
   it('refuses a tampered checkpoint: its forecasts no longer match the job', async () => {
