@@ -15,7 +15,14 @@ async function load(component: string, libs: string[]): Promise<unknown> {
   const { transform } = await import('esbuild');
   for (const lib of libs) {
     const ts = readFileSync(new URL(`src-renderer/lib/${lib}.ts`, root), 'utf8');
-    const js = (await transform(ts, { loader: 'ts', format: 'esm' })).code.replace(/from '\.\/(\w[\w-]*)(\.js)?'/g, "from './$1.js'");
+    let js = (await transform(ts, { loader: 'ts', format: 'esm' })).code.replace(/from '\.\/(\w[\w-]*)(\.js)?'/g, "from './$1.js'");
+    // Shared engine modules the lib imports (plain code such as engine/units.ts): transpiled beside it.
+    for (const m of js.matchAll(/from ["']\.\.\/\.\.\/src-main\/([\w/.-]+)\.js["']/g)) {
+      const flat = `src-main--${m[1]!.replace(/\//g, '--')}.js`;
+      const engineTs = readFileSync(new URL(`src-main/${m[1]!}.ts`, root), 'utf8');
+      writeFileSync(join(dir, flat), (await transform(engineTs, { loader: 'ts', format: 'esm' })).code);
+      js = js.replace(m[0], `from './${flat}'`);
+    }
     writeFileSync(join(dir, `${lib}.js`), js);
   }
   const source = readFileSync(new URL(`src-renderer/components/${component}.svelte`, root), 'utf8');
