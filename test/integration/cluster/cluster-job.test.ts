@@ -72,7 +72,12 @@ print(json.dumps(out))
   });
 });
 
-describe.skipIf(!hasTorch)('cluster job: export → torchrun DDP (2 processes) → import → evaluate', () => {
+// Glucose alone (a common-channel decoder), and with insulin and carbs on board as covariates
+// (the app switches the decoder to mix_channel and forecasts channel 0 only).
+describe.skipIf(!hasTorch).each([
+  { variant: 'glucose only', inputFeatures: [] as string[] },
+  { variant: 'with iob and cob (mix-channel decoder)', inputFeatures: ['iob', 'cob'] },
+])('cluster job, $variant: export → torchrun DDP (2 processes) → import → evaluate', ({ inputFeatures }) => {
   const tmp = tempDir();
   let service: StudioService;
   let store: Store;
@@ -88,6 +93,7 @@ describe.skipIf(!hasTorch)('cluster job: export → torchrun DDP (2 processes) �
     freezeBackbone: false,
     lossHorizonSteps: 8,
     lossTailWeight: 0.1,
+    inputFeatures,
   };
   const optionsInput = { validateEverySteps: 5, checkpointEverySteps: 5, trainStride: 6, evalStride: 6, maxSteps: 12, maxValWindows: 96 };
   const config = parseTtmConfig({ ...configInput, modelPath: TINY_MODEL_DIR });
