@@ -45,9 +45,6 @@ export async function runTrainJob(job: TrainJob, hooks: JobHooks): Promise<JobOu
       base = { config: ck.config, weights: ck.weights };
     }
     const network = initialNetwork(config, base);
-    const insertCheckpoint = store.db.prepare(
-      'INSERT INTO checkpoints (run_id, step, epoch, path, is_best, metrics_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
     const result = await runTrainingLoop({
       config,
       options: job.options,
@@ -62,13 +59,13 @@ export async function runTrainJob(job: TrainJob, hooks: JobHooks): Promise<JobOu
         metrics: (points) => store.runs.addMetrics(job.runId, points),
         progress: (p) => hooks.progress(p),
         checkpoint: (c) => {
-          insertCheckpoint.run(job.runId, c.step, c.epoch, c.path, c.best ? 1 : 0, JSON.stringify({ validLoss: c.validLoss }), new Date().toISOString());
+          store.checkpoints.add({ runId: job.runId, step: c.step, epoch: c.epoch, path: c.path, best: c.best, validLoss: c.validLoss });
           hooks.checkpoint(c);
         },
         started: (s) => {
           // Steps after the checkpoint we resume from are trained again: drop their old metrics
           // so the curve has one point per step.
-          if (job.resume) store.db.prepare('DELETE FROM run_metrics WHERE run_id = ? AND step > ?').run(job.runId, s.startStep);
+          if (job.resume) store.runs.deleteMetricsAfter(job.runId, s.startStep);
           hooks.started({ device: s.device, fallbackMessage: s.fallbackMessage, totalSteps: s.totalSteps });
         },
       },
@@ -155,8 +152,8 @@ export async function runPredictJob(job: PredictJob, hooks: JobHooks): Promise<J
 /** A model's registered name (the directory's name when the job names no registered model). */
 function registeredName(store: Store, modelId: number | null, modelDir: string): string {
   if (modelId !== null) {
-    const row = store.db.prepare('SELECT name FROM models WHERE id = ?').get(modelId) as { name: string } | undefined;
-    if (row !== undefined) return row.name;
+    const name = store.models.nameOf(modelId);
+    if (name !== null) return name;
   }
   return basename(modelDir);
 }
@@ -202,10 +199,8 @@ export async function runEvaluateJob(job: EvaluateJob, hooks: JobHooks): Promise
       });
       report.notes.push(...notes);
       report.model = { id: job.modelId, name: modelName, zeroShot };
-      const info = store.db
-        .prepare('INSERT INTO evaluations (run_id, model_id, dataset_id, split_id, metrics_json, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(job.runId, job.modelId, data.datasetId, data.splitId, JSON.stringify(report), new Date().toISOString());
-      return { status: 'completed', result: { evaluationId: Number(info.lastInsertRowid), report } };
+      const evaluationId = store.evaluations.add({ runId: job.runId, modelId: job.modelId, datasetId: data.datasetId, splitId: data.splitId, report });
+      return { status: 'completed', result: { evaluationId, report } };
     } finally {
       await predictor.release();
     }

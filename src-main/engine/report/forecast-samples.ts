@@ -9,16 +9,6 @@ import { MGDL_PER_MMOL } from '../units.js';
 import type { Store } from '../store/index.js';
 import type { ExampleForecast } from './model-schema.js';
 
-interface ForecastDbRow {
-  patient_id: number;
-  origin_ts: number;
-  step_min: number;
-  values_blob: Buffer;
-  lower_blob: Buffer | null;
-  upper_blob: Buffer | null;
-  meta_json: string | null;
-}
-
 function floats(b: Buffer): Float32Array {
   // Copy: SQLite buffers need not be 4-byte aligned.
   const c = new Uint8Array(b.byteLength);
@@ -38,15 +28,11 @@ export interface ForecastSamples {
 }
 
 export function forecastRowCount(store: Store, runId: number): number {
-  return (store.db.prepare('SELECT COUNT(*) AS n FROM forecasts WHERE run_id = ?').get(runId) as { n: number }).n;
+  return store.forecasts.count(runId);
 }
 
 export function sampleForecasts(store: Store, runId: number): ForecastSamples | null {
-  const rows = store.db
-    .prepare(
-      'SELECT patient_id, origin_ts, step_min, values_blob, lower_blob, upper_blob, meta_json FROM forecasts WHERE run_id = ? ORDER BY patient_id, origin_ts LIMIT ?',
-    )
-    .all(runId, MAX_FORECAST_ROWS) as ForecastDbRow[];
+  const rows = store.forecasts.firstOfRun(runId, MAX_FORECAST_ROWS);
   if (rows.length === 0) return null;
   const grids = new Map<string, PatientGrid>();
   const gridOf = (pid: number, step: number): PatientGrid => {
@@ -68,10 +54,10 @@ export function sampleForecasts(store: Store, runId: number): ForecastSamples | 
   const pred: number[] = [];
   const scored: { i: number; rmse: number }[] = [];
   const parsed = rows.map((r, i) => {
-    const g = gridOf(r.patient_id, r.step_min);
-    const f = floats(r.values_blob);
-    const stepMs = r.step_min * 60_000;
-    const originBin = Math.round((r.origin_ts - g.startTs) / stepMs);
+    const g = gridOf(r.patientId, r.stepMin);
+    const f = floats(r.values);
+    const stepMs = r.stepMin * 60_000;
+    const originBin = Math.round((r.originTs - g.startTs) / stepMs);
     const bg = g.channels.bg_mM;
     const mask = g.masks.bg_mM;
     let sq = 0;
@@ -121,16 +107,16 @@ export function sampleForecasts(store: Store, runId: number): ForecastSamples | 
       // ±Infinity bounds (too few calibration residuals) cannot be drawn: show no band.
       return v.every(Number.isFinite) ? v : null;
     };
-    const lower = bounds(r.lower_blob);
-    const upper = bounds(r.upper_blob);
-    const meta = r.meta_json === null ? {} : (JSON.parse(r.meta_json) as { level?: number | null });
-    const info = patientInfo(r.patient_id);
+    const lower = bounds(r.lower);
+    const upper = bounds(r.upper);
+    const meta = r.meta === null ? {} : (JSON.parse(r.meta) as { level?: number | null });
+    const info = patientInfo(r.patientId);
     return {
       label,
       patient: info.name,
-      originTs: r.origin_ts,
+      originTs: r.originTs,
       utcOffsetMin: info.offset,
-      stepMin: r.step_min,
+      stepMin: r.stepMin,
       rmseMgdl: rmse,
       historyMgdl: Array.from({ length: histLen }, (_, j) => val(originBin - histLen + 1 + j)),
       actualMgdl: Array.from({ length: H }, (_, h) => val(originBin + h + 1)),

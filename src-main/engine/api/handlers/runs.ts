@@ -27,15 +27,7 @@ export const runHandlers = {
   },
   'runs.get': (req, ctx) => {
     const r = ctx.store.runs.get(req.run);
-    const checkpoints = (
-      ctx.store.db.prepare('SELECT step, epoch, path, is_best, created_at FROM checkpoints WHERE run_id = ? ORDER BY id').all(r.id) as {
-        step: number;
-        epoch: number | null;
-        path: string;
-        is_best: number;
-        created_at: string;
-      }[]
-    ).map((c) => ({ step: c.step, epoch: c.epoch, path: c.path, best: c.is_best === 1, createdAt: c.created_at }));
+    const checkpoints = ctx.store.checkpoints.list(r.id).map((c) => ({ step: c.step, epoch: c.epoch, path: c.path, best: c.best, createdAt: c.createdAt }));
     const lastMetrics = ctx.store.runs.latestMetrics(r.id);
     return {
       ...runSummary(r),
