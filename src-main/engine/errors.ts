@@ -95,10 +95,6 @@ export function renderError(e: unknown): { code: StudioErrorCode; message: strin
   return { code: err.code, message: renderErrorMessage(err.message) };
 }
 
-export function isStudioError(e: unknown): e is StudioError {
-  return e instanceof StudioError;
-}
-
 /**
  * Programming errors (TypeError, ReferenceError, RangeError…) are bugs, not bad input: they are
  * INTERNAL whatever fallback a caller asks for, so a crash in an importer never reaches the

@@ -1,5 +1,5 @@
 // The unit type, factor and conversions live in the engine (shared with reports and metrics).
-import { MGDL_PER_MMOL, mgdlToUnit, mmolToUnit, RANGE_EDGES_MGDL, rangeLabels, type GlucoseUnit } from '../../src-main/engine/units.js';
+import { MGDL_PER_MMOL, mmolToUnit, RANGE_EDGES_MGDL, rangeLabels, type GlucoseUnit } from '../../src-main/engine/units.js';
 
 export { MGDL_PER_MMOL, mgdlToUnit, toMmol, type GlucoseUnit } from '../../src-main/engine/units.js';
 
@@ -22,11 +22,6 @@ export function formatGlucoseWithUnit(valueMmol: number | null, unit: GlucoseUni
   return s === '—' ? s : `${s} ${unit}`;
 }
 
-/** A threshold defined in mg/dL (the consensus bands) shown in the display unit. */
-export function formatMgdlThreshold(mgdl: number, unit: GlucoseUnit): string {
-  return unit === 'mg/dL' ? `${mgdl}` : mgdlToUnit(mgdl, unit).toFixed(1);
-}
-
 /** Consensus glucose ranges; `below` is the first whole mg/dL outside the band (high edges are inclusive). */
 export const RANGES = [
   { key: 'veryLow', label: 'Very low', cssVar: '--range-very-low', below: RANGE_EDGES_MGDL.veryLow },
@@ -35,7 +30,6 @@ export const RANGES = [
   { key: 'high', label: 'High', cssVar: '--range-high', below: RANGE_EDGES_MGDL.veryHigh + 1 },
   { key: 'veryHigh', label: 'Very high', cssVar: '--range-very-high', below: Infinity },
 ] as const;
-export type RangeKey = (typeof RANGES)[number]['key'];
 
 /** Band index 0 (very low) … 4 (very high) of a value in mmol/L, after rounding to whole mg/dL as meters do. */
 export function rangeIndex(valueMmol: number): number {

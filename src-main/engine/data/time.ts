@@ -327,7 +327,3 @@ export function parseClockDuration(s: string): number {
   const nums = parts.map((p) => (p.length > 0 && /^\d+$/.test(p) ? Number(p) : Number.NaN));
   return nums[0]! * 60 + nums[1]! + (nums.length === 3 ? nums[2]! / 60 : 0);
 }
-
-export function isoFromMs(ms: number): string {
-  return new Date(ms).toISOString();
-}

@@ -10,7 +10,7 @@
  * still owns the run's status (running → completed / failed / cancelled / interrupted),
  * because only it can notice that the worker died.
  */
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { checkChannelsPresent, prepareData, type PreparedData } from '../data/prepared-data.js';
 import { baselineModels, evaluateModels } from '../forecast/evaluate.js';
 import type { EvaluationReport } from '../forecast/evaluation-report.js';
@@ -207,10 +207,4 @@ export async function runEvaluateJob(job: EvaluateJob, hooks: JobHooks): Promise
   } finally {
     store.close();
   }
-}
-
-/** Default run directory layout under the data dir. */
-export function runDirs(runsRoot: string, runId: number): { outputDir: string; loggingDir: string } {
-  const outputDir = join(runsRoot, String(runId));
-  return { outputDir, loggingDir: join(outputDir, 'logs') };
 }

@@ -579,16 +579,11 @@ function matchSoftmaxGate(b: GraphBuilder, n: GraphNode, private1: (v: Value) =>
   return null;
 }
 
-export interface GradientOptions {
-  /** Name prefix for the gradient tensors (as seen in error messages and outputs). */
-  prefix?: string;
-}
-
 /**
  * Appends d loss / d t for every t in `wrt` to the graph and returns them (same order).
  * `loss` must be a float scalar; every `wrt` must influence it through differentiable ops.
  */
-export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[], _options: GradientOptions = {}): Value[] {
+export function gradients(b: GraphBuilder, loss: Value, wrt: readonly Value[]): Value[] {
   if (!(loss instanceof Value) || !b.has(loss.name) || b.get(loss.name) !== loss) gfail(`gradients: the loss is not a tensor of graph '${b.name}'.`);
   if (!isFloat(loss.dtype) || loss.rank !== 0)
     gfail(`gradients: the loss must be a float scalar (shape []), got ${loss.toString()}. Reduce it first (e.g. reduceMean).`);

@@ -72,8 +72,3 @@ export function typedArrayOf<D extends DType>(dtype: D, values: ArrayLike<number
   }
   return out as TypedArrayFor[D];
 }
-
-/** Reads element i of any typed array as a JS number (int64 converted, may lose precision > 2^53). */
-export function elementAsNumber(a: AnyTypedArray, i: number): number {
-  return Number(a[i]!);
-}

@@ -14,9 +14,6 @@ export const RANGE_COLORS = {
 export const TARGET_BAND_FILL = '#2f9e44';
 export const TARGET_BAND_OPACITY = 0.1;
 
-export const INK = '#222222';
-export const MUTED = '#6b6b6b';
-
 export interface SeriesStyle {
   color: string;
   dash?: string;

@@ -36,7 +36,6 @@ export const SimulationSettingsSchema = z
   .strict();
 
 export type SimulationSettings = z.output<typeof SimulationSettingsSchema>;
-export type SimulationSettingsInput = z.input<typeof SimulationSettingsSchema>;
 
 /** The bundled demo cohort's file (resources/demo-cohort.json). */
 export const DemoRecipeSchema = z

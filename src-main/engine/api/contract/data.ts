@@ -23,7 +23,6 @@ export const GridOptionsSchema = z
     imputation: z.partialRecord(ChannelName, ImputeStrategyName).optional(),
   })
   .strict();
-export type GridOptionsInput = z.infer<typeof GridOptionsSchema>;
 
 const SegmentSchema = z.object({ start: z.number().int(), end: z.number().int() });
 

@@ -48,7 +48,6 @@ export const DataChangedEventSchema = z.object({
 
 export const ApiEventSchema = z.discriminatedUnion('type', [ProgressEventSchema, OperationEndEventSchema, RunEventSchema, DataChangedEventSchema]);
 export type ApiEvent = z.infer<typeof ApiEventSchema>;
-export type ProgressEvent = z.infer<typeof ProgressEventSchema>;
 
 // ---------- errors on the wire ----------
 
@@ -57,7 +56,6 @@ export const WireErrorSchema = z.object({
   message: z.string(),
   details: z.record(z.string(), z.unknown()).optional(),
 });
-export type WireError = z.infer<typeof WireErrorSchema>;
 
 /** Thrown by clients when the service answered with an error. */
 export class ApiError extends Error {

@@ -80,4 +80,3 @@ export const ImportReportSchema = z.object({
   warnings: z.number().int(),
   durationMs: z.number(),
 });
-export type ImportReportWire = z.infer<typeof ImportReportSchema>;

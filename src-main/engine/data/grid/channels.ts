@@ -28,21 +28,5 @@ export function isChannel(name: string): name is Channel {
   return (CHANNELS as readonly string[]).includes(name);
 }
 
-/** Units per channel, for charts, exports and reports. */
-export const CHANNEL_UNITS: Record<Channel, string> = {
-  bg_mM: 'mmol/L',
-  dose_units: 'U per bin',
-  bolus: 'U per bin',
-  rate: 'U/h',
-  food_g: 'g per bin',
-  iob: 'U',
-  cob: 'g',
-  insulin_availability: 'U',
-  carb_availability: 'g/min',
-  hr_bpm: 'bpm',
-  steps: 'count per bin',
-  cals: 'kcal per bin',
-};
-
 /** Channels built from insulin and carb events; present when the patient has any such event. */
 export const TREATMENT_CHANNELS: readonly Channel[] = ['dose_units', 'bolus', 'rate', 'food_g', 'iob', 'cob', 'insulin_availability', 'carb_availability'];
