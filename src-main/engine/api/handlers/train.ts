@@ -10,16 +10,10 @@ import { isDefaultModel } from '../../ttm/bundled-models.js';
 import { TrainJobSchema, TrainOptionsSchema, type TrainJob, type TrainOptions } from '../../jobs/protocol.js';
 import type { ModelRow } from '../../store/index.js';
 import { parseTtmConfig, type TTMConfig } from '../../ttm/ttm-config.js';
+import { formatZodIssues } from '../../util/json.js';
 import type { CallContext, Handlers } from './context.js';
 import { readSettings } from './core.js';
 import { finished, runEnd } from './run-end.js';
-
-function formatIssues(e: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
-  return e.issues
-    .slice(0, 6)
-    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
-}
 
 function startTrain(ctx: CallContext, job: TrainJob, wait: boolean): Promise<ReturnType<typeof runEnd>> | ReturnType<typeof runEnd> {
   const handle = ctx.training.start(job);
@@ -69,7 +63,7 @@ export function resolveTrainingRequest(
       `trainingMode "${config.trainingMode}" needs a base model: pass model (see \`ttm-studio models list\`), or use from_scratch.`,
     );
   const options = TrainOptionsSchema.safeParse(req.options);
-  if (!options.success) throw new StudioError('INVALID_INPUT', `Invalid training options: ${formatIssues(options.error)}`);
+  if (!options.success) throw new StudioError('INVALID_INPUT', `Invalid training options: ${formatZodIssues(options.error, { max: 6 })}`);
   return { datasetId: ds.id, splitId, model, config, options: options.data };
 }
 
