@@ -12,7 +12,7 @@
  * schedule; the data files are hashed into training-summary.json.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ import { saveCheckpoint } from '../../src-main/engine/ttm/checkpoint.js';
 import { r2TtmConfig } from '../../src-main/engine/ttm/adapt.js';
 import { initializeTtmWeights } from '../../src-main/engine/ttm/init.js';
 import { accuracyRows, accuracyTable, COHORTS, cohortFiles, ensureCohort, HELD_OUT_PEOPLE, reportOf, type AccuracyRow } from './cgm-open.js';
+import { replaceDirectory } from '../../src-main/engine/util/atomic-write.js';
 import { logRunProgress, prettifyModelDir, repoRoot } from './support.js';
 
 /** The recipe. Every number that shapes the model is here and in training-summary.json. */
@@ -222,8 +223,8 @@ async function main(): Promise<void> {
     await prettifyModelDir(staging);
     // The card is written by hand from the summary and docs/accuracy.md: keep it.
     if (existsSync(join(out, 'MODEL_CARD.md'))) cpSync(join(out, 'MODEL_CARD.md'), join(staging, 'MODEL_CARD.md'));
-    rmSync(out, { recursive: true, force: true });
-    renameSync(staging, out);
+    // The previous model stays in place until the new one is complete, and comes back if the swap fails.
+    await replaceDirectory(staging, out);
     log(`wrote ${out}`);
   } finally {
     service.close();

@@ -18,7 +18,7 @@
  * Reproducible: seeds for the cohorts, the initialisation, the window subsample, the epoch
  * order and the schedule are fixed; the step budget is a count, not a time limit.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ import type { EvaluationReport } from '../../src-main/engine/forecast/evaluation
 import { createLogger } from '../../src-main/engine/logger.js';
 import { saveCheckpoint } from '../../src-main/engine/ttm/checkpoint.js';
 import { r2TtmConfig } from '../../src-main/engine/ttm/adapt.js';
+import { replaceDirectory } from '../../src-main/engine/util/atomic-write.js';
 import { logRunProgress, prettifyModelDir, repoRoot } from './support.js';
 import { initializeTtmWeights } from '../../src-main/engine/ttm/init.js';
 
@@ -234,8 +235,8 @@ async function main(): Promise<void> {
     writeFileSync(join(staging, 'training-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     if (!values['no-card']) writeFileSync(join(staging, 'MODEL_CARD.md'), modelCard(summary, table));
     await prettifyModelDir(staging);
-    rmSync(out, { recursive: true, force: true });
-    renameSync(staging, out);
+    // The previous model stays in place until the new one is complete, and comes back if the swap fails.
+    await replaceDirectory(staging, out);
     log(`wrote ${out}`);
   } finally {
     service.close();
