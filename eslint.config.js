@@ -69,6 +69,21 @@ export default ts.config(
       'no-restricted-imports': ['error', { patterns: [...ENGINE_BOUNDARY, ...LOWER_LAYER_BOUNDARY] }],
     },
   },
+  // SQL lives in engine/store: everything else asks a repository.
+  {
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/engine/store/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "ImportDeclaration[source.value='better-sqlite3']", message: 'Only engine/store opens SQLite; add a repository method there.' },
+        {
+          selector: "CallExpression > MemberExpression.callee[object.property.name='db'][property.name=/^(prepare|exec|pragma|transaction)$/]",
+          message: 'SQL lives in engine/store: add a repository method there (store.transaction wraps several calls).',
+        },
+      ],
+    },
+  },
   {
     files: ['src-renderer/**/*.ts', 'src-renderer/**/*.svelte', 'src-renderer/**/*.svelte.ts'],
     rules: {

@@ -35,6 +35,28 @@ describe('layer boundaries (eslint no-restricted-imports)', () => {
     );
   });
 
+  it('SQL stays in engine/store', async () => {
+    const sqlErrors = async (filePath: string, code: string): Promise<number> => {
+      const [result] = await eslint.lintText(code, { filePath });
+      return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-syntax').length;
+    };
+    const query = "import type { Store } from '../store/index.js';\nexport const n = (s: Store): unknown => s.db.prepare('SELECT 1').get();\n";
+    expect(await sqlErrors('src-main/engine/report/x.ts', query)).toBe(1);
+    expect(await sqlErrors('src-main/engine/api/handlers/x.ts', "import Database from 'better-sqlite3';\nexport const d = Database;\n")).toBe(1);
+    expect(
+      await sqlErrors(
+        'src-main/engine/store/x.ts',
+        "import type { Db } from './database.js';\nexport const n = (o: { db: Db }): unknown => o.db.prepare('SELECT 1').get();\n",
+      ),
+    ).toBe(0);
+    expect(
+      await sqlErrors(
+        'src-main/engine/report/x.ts',
+        "import type { Store } from '../store/index.js';\nexport const n = (s: Store): number => s.forecasts.count(1);\n",
+      ),
+    ).toBe(0);
+  });
+
   it('the renderer imports from src-main only the declared shared modules', async () => {
     const file = 'src-renderer/lib/x.ts';
     expect(await boundaryErrors(file, "import { Store } from '../../src-main/engine/store/index.js';\nexport const a = Store;\n")).toHaveLength(1);

@@ -15,7 +15,7 @@ import { StudioError, toStudioError } from '../errors.js';
 import { Store } from '../store/store.js';
 import { DATASET_NAME_PATTERN } from '../store/datasets.js';
 import { DbSink, DiscardSink, PreviewSink, type PreviewRow } from './import-writer.js';
-import { DbWorkerClient, type BegunImport } from './import-db-worker.js';
+import { DbWorkerClient, type BegunImport } from '../store/import-db-worker.js';
 import { decideFormat, importerFor, loadSourceFile, type FormatDecision } from './importers/index.js';
 import type { GenericMapping } from './importers/mapping.js';
 import type { FormatId, ImportContext, ImportOptions, ImportWarning, RecordSink, SourceFile } from './importers/types.js';

@@ -1,9 +1,9 @@
 /**
  * Record sinks: `DbSink` hands records to the import's database thread (see
- * import-db-worker.ts), `PreviewSink` keeps the first rows mapped to canonical columns,
+ * store/import-db-worker.ts), `PreviewSink` keeps the first rows mapped to canonical columns,
  * `DiscardSink` drops records of files already imported.
  */
-import type { DbWorkerClient } from './import-db-worker.js';
+import type { DbWorkerClient } from '../store/import-db-worker.js';
 import type { EventKind } from '../store/events.js';
 import type { ReadingKind } from '../store/readings.js';
 import { checkEvent, checkGlucose, type ImportWarning, type RecordSink } from './importers/types.js';

@@ -10,7 +10,6 @@ import { StudioError } from '../errors.js';
 import { Sfc32 } from '../util/rng.js';
 import type { Store } from '../store/index.js';
 import type { SplitRow } from '../store/splits.js';
-import { READING_FLAGS } from '../store/readings.js';
 
 export type { SplitContent, SplitSpec };
 export type SplitPart = 'train' | 'val' | 'test';
@@ -25,14 +24,7 @@ export interface PatientSpan {
 
 /** Data spans of every patient of a dataset (usable CGM/scan readings only). */
 export function patientSpans(store: Store, datasetId: number): PatientSpan[] {
-  return store.db
-    .prepare(
-      `SELECT p.id AS patientId, p.external_id AS externalId,
-         (SELECT MIN(ts) FROM readings r WHERE r.patient_id = p.id AND r.kind IN ('cgm', 'scan') AND (r.flags & ?) = 0) AS firstTs,
-         (SELECT MAX(ts) FROM readings r WHERE r.patient_id = p.id AND r.kind IN ('cgm', 'scan') AND (r.flags & ?) = 0) AS lastTs
-       FROM patients p WHERE p.dataset_id = ? ORDER BY p.external_id`,
-    )
-    .all(READING_FLAGS.removed, READING_FLAGS.removed, datasetId) as PatientSpan[];
+  return store.patients.glucoseSpans(datasetId);
 }
 
 /** Whole minutes make boundaries readable and grid-aligned at 1-minute resolution. */

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { READING_FLAGS } from './readings.js';
 
 /**
  * Event kinds and their units: bolus (U), basal_rate (U/h from ts, for duration_min or until
@@ -53,6 +54,23 @@ export class EventRepository {
       n++;
     }
     return n;
+  }
+
+  /** The events a grid is built from: those not removed by a fix, in no particular order. */
+  forGrid(patientId: number): EventRow[] {
+    return this.db
+      .prepare(`SELECT ts, kind, value, duration_min AS durationMin, flags FROM events WHERE patient_id = ? AND (flags & ${READING_FLAGS.removed}) = 0`)
+      .all(patientId) as EventRow[];
+  }
+
+  /** Every event of a patient in insertion order, removed ones included, for the quality checks. */
+  inFileOrder(patientId: number): { ts: number; kind: EventKind; value: number; flags: number }[] {
+    return this.db.prepare('SELECT ts, kind, value, flags FROM events WHERE patient_id = ? ORDER BY id').all(patientId) as {
+      ts: number;
+      kind: EventKind;
+      value: number;
+      flags: number;
+    }[];
   }
 
   forPatient(patientId: number, range: { from?: number; to?: number; kinds?: readonly EventKind[] } = {}): EventRow[] {

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { READING_FLAGS } from './readings.js';
 
 export interface PatientRow {
   id: number;
@@ -61,6 +62,30 @@ export class PatientRepository {
   find(datasetId: number, externalId: string): PatientRow | undefined {
     const r = this.db.prepare('SELECT * FROM patients WHERE dataset_id = ? AND external_id = ?').get(datasetId, externalId) as PatientDbRow | undefined;
     return r === undefined ? undefined : toPatient(r);
+  }
+
+  /** First and last usable glucose reading (CGM or scan, not removed) of each patient of a dataset, by external id. */
+  glucoseSpans(datasetId: number): { patientId: number; externalId: string; firstTs: number | null; lastTs: number | null }[] {
+    return this.db
+      .prepare(
+        `SELECT p.id AS patientId, p.external_id AS externalId,
+         (SELECT MIN(ts) FROM readings r WHERE r.patient_id = p.id AND r.kind IN ('cgm', 'scan') AND (r.flags & ?) = 0) AS firstTs,
+         (SELECT MAX(ts) FROM readings r WHERE r.patient_id = p.id AND r.kind IN ('cgm', 'scan') AND (r.flags & ?) = 0) AS lastTs
+       FROM patients p WHERE p.dataset_id = ? ORDER BY p.external_id`,
+      )
+      .all(READING_FLAGS.removed, READING_FLAGS.removed, datasetId) as {
+      patientId: number;
+      externalId: string;
+      firstTs: number | null;
+      lastTs: number | null;
+    }[];
+  }
+
+  /** The meta of the dataset a patient belongs to, as stored (JSON text), or null. */
+  datasetMetaOf(patientId: number): string | null {
+    const r = this.db.prepare('SELECT d.meta_json AS meta FROM datasets d JOIN patients p ON p.dataset_id = d.id WHERE p.id = ?').get(patientId) as
+      { meta: string | null } | undefined;
+    return r?.meta ?? null;
   }
 
   list(datasetId: number): PatientRow[] {

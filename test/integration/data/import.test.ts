@@ -224,7 +224,7 @@ describe('datasets.detect and datasets.preview', () => {
 
 describe('the import database thread', () => {
   it('reports a write failure at the next sync and rolls everything back', async () => {
-    const { DbWorkerClient } = await import('../../../src-main/engine/data/import-db-worker.js');
+    const { DbWorkerClient } = await import('../../../src-main/engine/store/import-db-worker.js');
     await service.invoke('datasets.import', { paths: [join(LOCAL, 'ohio-559.xml')], dataset: 'kept', create: true });
     const before = snapshot(dbFile());
     const client = new DbWorkerClient(dbFile());

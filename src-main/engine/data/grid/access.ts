@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { StudioError } from '../../errors.js';
-import { READING_FLAGS, type Store } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 import { segmentsOf } from '../impute.js';
 import { buildPatientGrid, DEFAULT_GRID_SETTINGS, type GridSettings, type PatientGrid, type RawEvent, type RawReading } from './build.js';
 import { CHANNELS, isChannel, type Channel } from './channels.js';
@@ -45,25 +45,14 @@ function settingsHash(settings: GridSettings, fingerprint: string): string {
 
 /** Raw inputs of one patient as the grid builder wants them. */
 export function loadRawPatient(store: Store, patientId: number): { readings: RawReading[]; events: RawEvent[] } {
-  // Reading rows dominate the grid build's time: filter in SQL to the rows the grid uses
-  // (CGM/scan, not removed by a fix) and fetch them as arrays, which is ~1.5× faster.
-  const rows = store.db
-    .prepare(`SELECT ts, bg_mM, flags, kind FROM readings WHERE patient_id = ? AND kind IN ('cgm', 'scan') AND (flags & ${READING_FLAGS.removed}) = 0`)
-    .raw()
-    .all(patientId) as [number, number, number, RawReading['kind']][];
-  const readings = rows.map((r): RawReading => ({ ts: r[0], bgMm: r[1], flags: r[2], kind: r[3] }));
-  const events = store.db
-    .prepare(`SELECT ts, kind, value, duration_min AS durationMin, flags FROM events WHERE patient_id = ? AND (flags & ${READING_FLAGS.removed}) = 0`)
-    .all(patientId) as RawEvent[];
-  return { readings, events };
+  return { readings: store.readings.forGrid(patientId), events: store.events.forGrid(patientId) };
 }
 
 /** Channels a quality fix dropped from the patient's dataset (`droppedChannels` in its meta); never glucose. */
 function droppedChannels(store: Store, patientId: number): Channel[] {
-  const r = store.db.prepare('SELECT d.meta_json AS meta FROM datasets d JOIN patients p ON p.dataset_id = d.id WHERE p.id = ?').get(patientId) as
-    { meta: string | null } | undefined;
-  if (r?.meta === undefined || r.meta === null) return [];
-  const meta = JSON.parse(r.meta) as { droppedChannels?: unknown };
+  const text = store.patients.datasetMetaOf(patientId);
+  if (text === null) return [];
+  const meta = JSON.parse(text) as { droppedChannels?: unknown };
   return Array.isArray(meta.droppedChannels) ? meta.droppedChannels.filter((c): c is Channel => typeof c === 'string' && isChannel(c) && c !== 'bg_mM') : [];
 }
 

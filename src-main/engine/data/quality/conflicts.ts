@@ -5,7 +5,6 @@
  * neighbouring readings, their mean, or drop them all.
  */
 import type { Store } from '../../store/index.js';
-import { READING_FLAGS } from '../../store/readings.js';
 import { MGDL_PER_MMOL } from '../../units.js';
 
 /** Values closer than 1 mg/dL are the same reading (unit rounding), not a conflict. */
@@ -57,10 +56,7 @@ export function resolveConflicts(
   to = MAX_TS,
   timestamps?: readonly number[],
 ): number {
-  const REMOVED = READING_FLAGS.removed;
-  const rows = store.db
-    .prepare(`SELECT id, ts, bg_mM AS bgMm FROM readings WHERE patient_id = ? AND (flags & ${REMOVED}) = 0 AND kind IN ('cgm', 'scan') ORDER BY ts, id`)
-    .all(patientId) as Row[];
+  const rows: Row[] = store.readings.liveGlucose(patientId);
   const finite = rows.filter((r) => Number.isFinite(r.bgMm));
   const only = timestamps === undefined ? null : new Set(timestamps);
   const groups = conflictGroups(finite).filter((g) => g[0]!.ts >= from && g[0]!.ts < to && (only === null || only.has(g[0]!.ts)));
@@ -74,18 +70,17 @@ export function resolveConflicts(
   }
   const conflictTs = new Set(groups.map((g) => g[0]!.ts));
   const index = new Map(byTs.map((b, i) => [b.ts, i]));
-  const remove = store.db.prepare(`UPDATE readings SET flags = flags | ${REMOVED} WHERE id = ?`);
-  const setValue = store.db.prepare('UPDATE readings SET bg_mM = ? WHERE id = ?');
   let changed = 0;
+  const remove: number[] = [];
   for (const g of groups) {
     if (strategy === 'drop') {
-      for (const r of g) changed += remove.run(r.id).changes;
+      for (const r of g) remove.push(r.id);
       continue;
     }
     if (strategy === 'mean') {
       const mean = g.reduce((a, r) => a + r.bgMm, 0) / g.length;
-      changed += setValue.run(mean, g[0]!.id).changes;
-      for (const r of g.slice(1)) changed += remove.run(r.id).changes;
+      changed += store.readings.setGlucose(g[0]!.id, mean);
+      for (const r of g.slice(1)) remove.push(r.id);
       continue;
     }
     // Nearest timestamps before and after that are not conflicts themselves (or, failing that, any).
@@ -103,7 +98,7 @@ export function resolveConflicts(
     const ref = refs.length === 0 ? median(g.map((r) => r.bgMm)) : refs.reduce((a, b) => a + b, 0) / refs.length;
     let keep = g[0]!;
     for (const r of g) if (Math.abs(r.bgMm - ref) < Math.abs(keep.bgMm - ref)) keep = r;
-    for (const r of g) if (r.id !== keep.id) changed += remove.run(r.id).changes;
+    for (const r of g) if (r.id !== keep.id) remove.push(r.id);
   }
-  return changed;
+  return changed + store.readings.markRemoved(remove);
 }

@@ -34,14 +34,12 @@ export function qualitySettingsFor(store: Store, datasetId: number, input: unkno
 export async function runQualityCheck(store: Store, datasetId: number, settings: QualitySettings, progress: CheckProgress = {}): Promise<QualityReport> {
   const dataset = store.datasets.get(datasetId);
   const patients = store.patients.list(datasetId);
-  const readStmt = store.db.prepare('SELECT id, ts, bg_mM AS bgMm, flags, kind, utc_offset_min AS offsetMin FROM readings WHERE patient_id = ? ORDER BY id');
-  const eventStmt = store.db.prepare('SELECT ts, kind, value, flags FROM events WHERE patient_id = ? ORDER BY id');
   const results: PatientCheckResult[] = [];
   for (const [i, p] of patients.entries()) {
     if (progress.signal?.aborted === true) throw new StudioError('CANCELLED', 'Quality check was cancelled.');
-    const readings = readStmt.all(p.id) as QualityReading[];
+    const readings: QualityReading[] = store.readings.inFileOrder(p.id);
     const grid = loadPatientGrid(store, p.id, { resolutionMin: settings.resolutionMin, maxGapMin: settings.maxGapMin });
-    const events = eventStmt.all(p.id) as QualityEvent[];
+    const events: QualityEvent[] = store.events.inFileOrder(p.id);
     results.push(checkPatient({ patientId: p.id, externalId: p.externalId, timeZone: p.timeZone }, readings, grid, settings, events));
     progress.onProgress?.(i + 1, patients.length);
     await new Promise((resolve) => setImmediate(resolve));

@@ -12,8 +12,8 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { StudioError, type StudioErrorCode } from '../errors.js';
-import type { EventKind } from '../store/events.js';
-import type { ReadingKind } from '../store/readings.js';
+import type { EventKind } from './events.js';
+import type { ReadingKind } from './readings.js';
 
 export const READING_KINDS: readonly ReadingKind[] = ['cgm', 'scan', 'smbg'];
 export const EVENT_KINDS: readonly EventKind[] = ['bolus', 'basal_rate', 'basal_dose', 'carbs', 'exercise', 'hr', 'steps', 'cals', 'ketone', 'note'];
