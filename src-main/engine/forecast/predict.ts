@@ -10,13 +10,11 @@
  * UTC); values in mmol/L; `lower`/`upper` at the widest calibrated level (95 % by default);
  * `actual` empty where the target was not observed (imputed or missing).
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { StudioError } from '../errors.js';
 import type { SplitPart } from '../data/splits.js';
 import type { WindowDescriptor } from '../data/windows.js';
 import type { Store } from '../store/index.js';
+import { writeStreamAtomic } from '../util/atomic-write.js';
 import { calibrateConformal, conformalIntervals } from './conformal.js';
 import { partWindows, type PreparedData } from '../data/prepared-data.js';
 import { glucoseWindows } from '../ttm/study-model.js';
@@ -88,32 +86,28 @@ const fmt = (v: number): string => (Number.isFinite(v) ? String(Math.round(v * 1
 
 /** Writes the long-form CSV atomically (temp file + rename). Returns the number of rows. */
 export async function writeForecastCsv(path: string, data: PreparedData, r: RollingForecasts, contextLength: number): Promise<number> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.partial`;
-  const out = createWriteStream(tmp);
   const widest = r.intervals.length === 0 ? null : r.intervals.reduce((a, b) => (b.level > a.level ? b : a));
   const stepMs = r.stepMin * 60_000;
   let rows = 0;
-  const write = (s: string): Promise<void> => (out.write(s) ? Promise.resolve() : new Promise((res) => out.once('drain', () => res())));
-  await write('datetime,p_num,origin,horizon_min,forecast,lower,upper,actual\n');
-  for (let w = 0; w < r.windows.length; w++) {
-    const win = r.windows[w]!;
-    const grid = data.grids.get(win.patientId)!;
-    const name = data.names.get(win.patientId) ?? String(win.patientId);
-    const originTs = grid.startTs + (win.start + contextLength - 1) * stepMs;
-    const origin = new Date(originTs).toISOString();
-    let chunk = '';
-    for (let h = 0; h < r.horizon; h++) {
-      const i = w * r.horizon + h;
-      const ts = new Date(originTs + (h + 1) * stepMs).toISOString();
-      const actual = r.targetMask[i] === 1 ? fmt(r.target[i]!) : '';
-      chunk += `${ts},${name},${origin},${(h + 1) * r.stepMin},${fmt(r.forecast[i]!)},${widest === null ? '' : fmt(widest.lower[i]!)},${widest === null ? '' : fmt(widest.upper[i]!)},${actual}\n`;
-      rows++;
+  await writeStreamAtomic(path, async (write) => {
+    await write('datetime,p_num,origin,horizon_min,forecast,lower,upper,actual\n');
+    for (let w = 0; w < r.windows.length; w++) {
+      const win = r.windows[w]!;
+      const grid = data.grids.get(win.patientId)!;
+      const name = data.names.get(win.patientId) ?? String(win.patientId);
+      const originTs = grid.startTs + (win.start + contextLength - 1) * stepMs;
+      const origin = new Date(originTs).toISOString();
+      let chunk = '';
+      for (let h = 0; h < r.horizon; h++) {
+        const i = w * r.horizon + h;
+        const ts = new Date(originTs + (h + 1) * stepMs).toISOString();
+        const actual = r.targetMask[i] === 1 ? fmt(r.target[i]!) : '';
+        chunk += `${ts},${name},${origin},${(h + 1) * r.stepMin},${fmt(r.forecast[i]!)},${widest === null ? '' : fmt(widest.lower[i]!)},${widest === null ? '' : fmt(widest.upper[i]!)},${actual}\n`;
+        rows++;
+      }
+      await write(chunk);
     }
-    await write(chunk);
-  }
-  await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
-  await rename(tmp, path);
+  });
   return rows;
 }
 

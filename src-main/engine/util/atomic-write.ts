@@ -6,7 +6,7 @@
  * rename, the previous copy moved aside first and put back if the swap fails.
  */
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StudioError } from '../errors.js';
@@ -45,6 +45,26 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * A file too large to build in memory (a forecast CSV), written chunk by chunk through a temp
+ * sibling and renamed into place when `fill` is done; on any error the temp file is removed.
+ */
+export async function writeStreamAtomic(path: string, fill: (write: (chunk: string) => Promise<void>) => Promise<void>): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = tempSiblingPath(path);
+  const out = createWriteStream(tmp);
+  try {
+    const write = (chunk: string): Promise<void> => (out.write(chunk) ? Promise.resolve() : new Promise((res) => out.once('drain', () => res())));
+    await fill(write);
+    await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
+    await rename(tmp, path);
+  } catch (e) {
+    out.destroy();
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw e;
   }
 }

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { replaceDirectory, writeFileAtomic, writeFileAtomicSync } from '../../../src-main/engine/util/atomic-write.js';
+import { replaceDirectory, writeFileAtomic, writeFileAtomicSync, writeStreamAtomic } from '../../../src-main/engine/util/atomic-write.js';
 
 describe('atomic writes', () => {
   let root: string;
@@ -20,6 +20,22 @@ describe('atomic writes', () => {
     writeFileAtomicSync(join(root, 'b.json'), 'three');
     expect(await readFile(f, 'utf8')).toBe('two');
     expect((await readdir(root)).sort()).toEqual(['a.json', 'b.json']);
+  });
+
+  it('streams a file into place, and leaves neither it nor a temp file when the writer fails', async () => {
+    const f = join(root, 'forecasts.csv');
+    await writeStreamAtomic(f, async (write) => {
+      for (let i = 0; i < 1000; i++) await write(`${i},${'x'.repeat(100)}\n`);
+    });
+    expect((await readFile(f, 'utf8')).split('\n')).toHaveLength(1001);
+    const g = join(root, 'broken.csv');
+    await expect(
+      writeStreamAtomic(g, async (write) => {
+        await write('a,b\n');
+        throw new Error('cut');
+      }),
+    ).rejects.toThrow('cut');
+    expect((await readdir(root)).sort()).toEqual(['forecasts.csv']);
   });
 
   it('swaps a directory in and removes the previous copy', async () => {
