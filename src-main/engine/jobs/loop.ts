@@ -23,7 +23,7 @@ import { appVersion, onnxruntimeVersion } from '../system.js';
 import type { WindowDescriptor } from '../data/windows.js';
 import { partWindows, type PreparedData } from '../data/prepared-data.js';
 import { fitPreprocessor, horizonLossWeights, scaledBatch, weightFutureMask, type TtmModelState } from '../ttm/study-model.js';
-import { loadCheckpoint, saveCheckpoint, type Preprocessor } from '../ttm/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint, type Preprocessor } from '../ttm/checkpoint.js';
 import { effectiveContextLength, outputLength, type HfTtmConfig } from '../ttm/hf-config.js';
 import type { ModelWeights } from '../ttm/init.js';
 import { TtmPredictor } from '../ttm/graph/predictor.js';
@@ -248,23 +248,203 @@ export function windowsFingerprint(ws: readonly WindowDescriptor[]): string {
   return `${ws.length}:${h.toString(16)}`;
 }
 
+/** Where a run starts: the base network with a preprocessor fitted now, or (resume) the last checkpoint. */
+async function startingPoint(
+  input: TrainLoopInput,
+  lastDir: string,
+): Promise<{ network: { config: HfTtmConfig; weights: ModelWeights }; preprocessor: Preprocessor; resumeState: LoadedCheckpoint | null }> {
+  if (!input.resume) return { network: input.network, preprocessor: fitPreprocessor(input.config, input.data, input.network.config), resumeState: null };
+  if (!existsSync(lastDir))
+    throw new StudioError('NOT_FOUND', `Run ${input.runId ?? ''} has no checkpoint to resume from (${lastDir}); start it again instead.`);
+  const resumeState = await loadCheckpoint(lastDir);
+  if (resumeState.trainingState === null || resumeState.preprocessor === null)
+    throw new StudioError('MODEL', `The checkpoint ${lastDir} has no optimizer state; it cannot be resumed.`);
+  return { network: { config: resumeState.config, weights: resumeState.weights }, preprocessor: resumeState.preprocessor, resumeState };
+}
+
+/** The early-stopping tracker and the last validation loss, as a resumed checkpoint left them. */
+function restoredProgress(
+  resumeState: LoadedCheckpoint | null,
+  fingerprint: string,
+  runId: number | null,
+  patience: number,
+): { early: EarlyStopping; lastValid: number | null } {
+  // Patience 0 = never stop early; the tracker still keeps the best step.
+  let early = new EarlyStopping({ patience: patience > 0 ? patience : Number.MAX_SAFE_INTEGER });
+  let lastValid: number | null = null;
+  if (resumeState === null) return { early, lastValid };
+  const meta: ResumeMeta = resumeState.trainingState!.metadata ?? {};
+  if (meta.earlyStopping !== undefined) early = new EarlyStopping({ state: EarlyStoppingStateSchema.parse(JSON.parse(meta.earlyStopping)) });
+  if (meta.lastValidLoss !== undefined && meta.lastValidLoss !== 'null') lastValid = Number(meta.lastValidLoss);
+  if (meta.trainWindows !== undefined && meta.trainWindows !== fingerprint) {
+    throw new StudioError(
+      'CONFLICT',
+      `The training data changed since run ${runId ?? ''} was checkpointed (windows ${meta.trainWindows} then, ${fingerprint} now): resuming would not continue the same data order. Start a new run instead.`,
+    );
+  }
+  return { early, lastValid };
+}
+
+/** Metric points on their way to the sink (batched) and to TensorBoard. */
+class MetricLog {
+  private pending: MetricPoint[] = [];
+
+  constructor(
+    private readonly sink: TrainingSink,
+    private readonly tb: TensorBoardWriter,
+  ) {}
+
+  add(step: number, epoch: number, name: string, value: number): void {
+    this.pending.push({ step, epoch, name, value, ts: Date.now() });
+    this.tb.addScalar(name, value, step);
+  }
+
+  get backlog(): number {
+    return this.pending.length;
+  }
+
+  flush(): void {
+    if (this.pending.length > 0) this.sink.metrics(this.pending);
+    this.tb.flush();
+    this.pending = [];
+  }
+}
+
+/** The inputs of the step after `k` steps: a pure function of k (data order, dropout masks). */
+class BatchFeeder {
+  private order: Uint32Array;
+  private orderEpoch: number;
+
+  constructor(
+    private readonly r: {
+      data: PreparedData;
+      windows: readonly WindowDescriptor[];
+      preprocessor: Preprocessor;
+      hf: HfTtmConfig;
+      seed: number;
+      batchSize: number;
+      stepsPerEpoch: number;
+      stepWeights: Float32Array | null;
+      dropoutInputs: DropoutInput[] | null;
+      nanAtStep: number | undefined;
+    },
+    startStep: number,
+  ) {
+    this.orderEpoch = Math.floor(startStep / r.stepsPerEpoch);
+    this.order = epochOrder(r.windows.length, r.seed, this.orderEpoch);
+  }
+
+  feeds(k: number): Record<string, TensorData> {
+    const { data, preprocessor, batchSize: B, stepsPerEpoch } = this.r;
+    const epochIdx = Math.floor(k / stepsPerEpoch);
+    if (epochIdx !== this.orderEpoch) {
+      this.order = epochOrder(this.r.windows.length, this.r.seed, epochIdx);
+      this.orderEpoch = epochIdx;
+    }
+    const pos = k % stepsPerEpoch;
+    const idx = this.order.subarray(pos * B, Math.min((pos + 1) * B, this.r.windows.length));
+    const windows = Array.from(idx, (i) => this.r.windows[i]!);
+    const sb = scaledBatch(data, windows, preprocessor);
+    if (this.r.nanAtStep === k + 1) sb.past[0] = Number.NaN;
+    const C = preprocessor.channels.length;
+    const L = preprocessor.contextLength;
+    const P = preprocessor.predictionLength;
+    weightFutureMask(sb.futureMask, this.r.stepWeights, P, C);
+    const feeds: Record<string, TensorData> = {
+      [TTM_TRAIN_IO.pastValues]: { data: sb.past, dims: [windows.length, L, C] },
+      [TTM_TRAIN_IO.futureValues]: { data: sb.future, dims: [windows.length, P, C] },
+      [TTM_TRAIN_IO.futureObservedMask]: { data: sb.futureMask, dims: [windows.length, P, C] },
+    };
+    if (this.r.hf.resolution_prefix_tuning) {
+      feeds[TTM_TRAIN_IO.freqToken] = { data: new BigInt64Array(windows.length).fill(BigInt(preprocessor.frequencyToken ?? 0)), dims: [windows.length] };
+    }
+    if (this.r.dropoutInputs !== null) {
+      const rng = new Rng((this.r.seed * 0x85ebca6b + (k + 1) * 0x27d4eb2f) >>> 0);
+      for (const d of this.r.dropoutInputs) {
+        const dims = resolveDims(d.shape, windows.length);
+        feeds[d.name] = {
+          data: dropoutMask(
+            rng,
+            dims.reduce((a, b) => a * b, 1),
+            d.p,
+          ),
+          dims,
+        };
+      }
+    }
+    return feeds;
+  }
+}
+
+function nonFiniteError(config: TTMConfig, lastDir: string, step: number, epoch: number, what: string): StudioError {
+  const kept = existsSync(lastDir) ? `The last good checkpoint is kept in ${lastDir}.` : 'No checkpoint had been written yet.';
+  return new StudioError(
+    'RUNTIME',
+    `Training diverged: the ${what} became NaN or infinite at step ${step} (epoch ${epoch.toFixed(2)}). ${kept} Lower the learning rate (now ${config.learningRate}) or check the data for extreme values.`,
+    { step, epoch },
+  );
+}
+
+/** The optimizer-step trainer of a run: its network, frozen parts, dropout, clipping, weight decay and β1 input. */
+function createRunTrainer(network: { config: HfTtmConfig; weights: ModelWeights }, config: TTMConfig, schedule: TrainOptions['schedule'], threads: number) {
+  return createTtmTrainer(
+    network.config,
+    network.weights,
+    {
+      freezeBackbone: config.freezeBackbone,
+      futureObservedMask: true,
+      dropout: network.config.dropout > 0 || network.config.head_dropout > 0,
+      optimizer: {
+        weightDecay: config.weightDecay,
+        ...(config.gradientClipVal > 0 ? { maxGradNorm: config.gradientClipVal } : {}),
+        beta1Input: schedule === 'one-cycle',
+      },
+    },
+    { threads, device: config.device, batchSize: config.batchSize },
+  );
+}
+
+/** A checkpoint of the run as it stands: weights, preprocessor, optimizer state with the resume metadata, provenance. */
+async function writeRunCheckpoint(
+  dir: string,
+  c: {
+    network: { config: HfTtmConfig; weights: ModelWeights };
+    built: Awaited<ReturnType<typeof createRunTrainer>>;
+    preprocessor: Preprocessor;
+    meta: Record<string, string>;
+    config: TTMConfig;
+    runId: number | null;
+    splitId: number | null;
+    fingerprint: string;
+  },
+): Promise<void> {
+  const s = c.built.trainer.getState();
+  await saveCheckpoint(
+    dir,
+    {
+      config: c.network.config,
+      weights: weightsFromFlat(c.network.weights, c.built.graph, s.params),
+      preprocessor: c.preprocessor,
+      trainingState: trainingStateFromOptimizer(c.built.graph, s, c.meta),
+      run: {
+        formatVersion: 1,
+        runId: c.runId === null ? null : String(c.runId),
+        createdAt: new Date().toISOString(),
+        seed: c.config.seed,
+        splitId: c.splitId === null ? null : String(c.splitId),
+        dataHashes: { trainWindows: c.fingerprint },
+        versions: { ttmStudio: appVersion(), onnxruntime: onnxruntimeVersion(), node: process.versions.node },
+        trainingConfig: c.config,
+      },
+    },
+    { overwrite: true },
+  );
+}
+
 export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopResult> {
   const { config, options: o, data, sink } = input;
   const dirs = checkpointDirs(input.outputDir);
-  let network = input.network;
-  let preprocessor: Preprocessor;
-  let resumeState: Awaited<ReturnType<typeof loadCheckpoint>> | null = null;
-  if (input.resume) {
-    if (!existsSync(dirs.last))
-      throw new StudioError('NOT_FOUND', `Run ${input.runId ?? ''} has no checkpoint to resume from (${dirs.last}); start it again instead.`);
-    resumeState = await loadCheckpoint(dirs.last);
-    if (resumeState.trainingState === null || resumeState.preprocessor === null)
-      throw new StudioError('MODEL', `The checkpoint ${dirs.last} has no optimizer state; it cannot be resumed.`);
-    network = { config: resumeState.config, weights: resumeState.weights };
-    preprocessor = resumeState.preprocessor;
-  } else {
-    preprocessor = fitPreprocessor(config, data, network.config);
-  }
+  const { network, preprocessor, resumeState } = await startingPoint(input, dirs.last);
   const L = effectiveContextLength(network.config);
   const P = outputLength(network.config);
   const stepWeights = horizonLossWeights(config, P);
@@ -274,21 +454,7 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
 
   const dropoutOn = network.config.dropout > 0 || network.config.head_dropout > 0;
   const threads = config.threads ?? 2;
-  const built = await createTtmTrainer(
-    network.config,
-    network.weights,
-    {
-      freezeBackbone: config.freezeBackbone,
-      futureObservedMask: true,
-      dropout: dropoutOn,
-      optimizer: {
-        weightDecay: config.weightDecay,
-        ...(config.gradientClipVal > 0 ? { maxGradNorm: config.gradientClipVal } : {}),
-        beta1Input: o.schedule === 'one-cycle',
-      },
-    },
-    { threads, device: config.device, batchSize: config.batchSize },
-  );
+  const built = await createRunTrainer(network, config, o.schedule, threads);
   const trainer = built.trainer;
   const device = trainer.fallbackMessage === undefined ? config.device : 'cpu';
   const tb = TensorBoardWriter.open(input.loggingDir);
@@ -300,21 +466,11 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
     const schedule = scheduleFor(o, config, totalSteps);
     const validateEvery = o.validateEverySteps ?? stepsPerEpoch;
     const checkpointEvery = o.checkpointEverySteps ?? stepsPerEpoch;
-    // Patience 0 = never stop early; the tracker still keeps the best step.
-    let early = new EarlyStopping({ patience: config.earlyStoppingPatience > 0 ? config.earlyStoppingPatience : Number.MAX_SAFE_INTEGER });
-    let lastValid: number | null = null;
-    if (resumeState !== null) {
-      trainer.setState(optimizerStateFromCheckpoint(built.graph, resumeState.weights, resumeState.trainingState!));
-      const meta: ResumeMeta = resumeState.trainingState!.metadata ?? {};
-      if (meta.earlyStopping !== undefined) early = new EarlyStopping({ state: EarlyStoppingStateSchema.parse(JSON.parse(meta.earlyStopping)) });
-      if (meta.lastValidLoss !== undefined && meta.lastValidLoss !== 'null') lastValid = Number(meta.lastValidLoss);
-      if (meta.trainWindows !== undefined && meta.trainWindows !== windowsFingerprint(trainWindows)) {
-        throw new StudioError(
-          'CONFLICT',
-          `The training data changed since run ${input.runId ?? ''} was checkpointed (windows ${meta.trainWindows} then, ${windowsFingerprint(trainWindows)} now): resuming would not continue the same data order. Start a new run instead.`,
-        );
-      }
-    }
+    const fingerprint = windowsFingerprint(trainWindows);
+    if (resumeState !== null) trainer.setState(optimizerStateFromCheckpoint(built.graph, resumeState.weights, resumeState.trainingState!));
+    const restored = restoredProgress(resumeState, fingerprint, input.runId, config.earlyStoppingPatience);
+    const early = restored.early;
+    let lastValid = restored.lastValid;
     sink.started?.({
       device,
       fallbackMessage: trainer.fallbackMessage ?? null,
@@ -324,68 +480,44 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       valWindows: valWindows.length,
     });
 
-    const fingerprint = windowsFingerprint(trainWindows);
     const stateOf = (): TtmModelState => ({ config: network.config, weights: weightsFromFlat(network.weights, built.graph, trainer.params), preprocessor });
+    const nonFinite = (step: number, epoch: number, what: string): StudioError => nonFiniteError(config, dirs.last, step, epoch, what);
     const save = async (dir: string, step: number, epoch: number): Promise<void> => {
       if (!allFinite(trainer.params)) throw nonFinite(step, epoch, 'parameters');
-      const s = trainer.getState();
       const meta = { epoch: String(epoch), earlyStopping: JSON.stringify(early.toJSON()), lastValidLoss: String(lastValid), trainWindows: fingerprint };
-      await saveCheckpoint(
-        dir,
-        {
-          config: network.config,
-          weights: weightsFromFlat(network.weights, built.graph, s.params),
-          preprocessor,
-          trainingState: trainingStateFromOptimizer(built.graph, s, meta),
-          run: {
-            formatVersion: 1,
-            runId: input.runId === null ? null : String(input.runId),
-            createdAt: new Date().toISOString(),
-            seed: config.seed,
-            splitId: data.splitId === null ? null : String(data.splitId),
-            dataHashes: { trainWindows: fingerprint },
-            versions: { ttmStudio: appVersion(), onnxruntime: onnxruntimeVersion(), node: process.versions.node },
-            trainingConfig: config,
-          },
-        },
-        { overwrite: true },
-      );
+      await writeRunCheckpoint(dir, { network, built, preprocessor, meta, config, runId: input.runId, splitId: data.splitId, fingerprint });
     };
-    const nonFinite = (step: number, epoch: number, what: string): StudioError => {
-      const kept = existsSync(dirs.last) ? `The last good checkpoint is kept in ${dirs.last}.` : 'No checkpoint had been written yet.';
-      return new StudioError(
-        'RUNTIME',
-        `Training diverged: the ${what} became NaN or infinite at step ${step} (epoch ${epoch.toFixed(2)}). ${kept} Lower the learning rate (now ${config.learningRate}) or check the data for extreme values.`,
-        { step, epoch },
-      );
-    };
+    const validate = (): Promise<number> => validationLoss(stateOf(), data, valWindows, Math.max(B, 256), threads, stepWeights);
 
-    const rngFor = (step: number): Rng => new Rng((config.seed * 0x85ebca6b + step * 0x27d4eb2f) >>> 0);
     const startStep = trainer.stepCount;
     const t0 = performance.now();
+    const log = new MetricLog(sink, tb);
+    const feeder = new BatchFeeder(
+      {
+        data,
+        windows: trainWindows,
+        preprocessor,
+        hf: network.config,
+        seed: config.seed,
+        batchSize: B,
+        stepsPerEpoch,
+        stepWeights,
+        dropoutInputs: dropoutOn ? (built.dropoutInputs as DropoutInput[]) : null,
+        nanAtStep: o.faultInjection?.nanAtStep,
+      },
+      startStep,
+    );
     let lastLoss: number | null = null;
-    let pending: MetricPoint[] = [];
-    let order = epochOrder(trainWindows.length, config.seed, Math.floor(startStep / stepsPerEpoch));
-    let orderEpoch = Math.floor(startStep / stepsPerEpoch);
     let lastProgress = -Infinity;
     let status: TrainLoopResult['status'] = 'completed';
     let earlyStopped = false;
-    const flush = (): void => {
-      if (pending.length > 0) sink.metrics(pending);
-      tb.flush();
-      pending = [];
-    };
-    const metric = (step: number, epoch: number, name: string, value: number): void => {
-      pending.push({ step, epoch, name, value, ts: Date.now() });
-      tb.addScalar(name, value, step);
-    };
 
     // Validation loss of the starting model (step 0): what fine-tuning has to beat.
     let initialValidLoss: number | null = null;
     if (startStep === 0 && valWindows.length > 0) {
-      initialValidLoss = await validationLoss(stateOf(), data, valWindows, Math.max(B, 256), threads, stepWeights);
-      metric(0, 0, 'eval/loss', initialValidLoss);
-      flush();
+      initialValidLoss = await validate();
+      log.add(0, 0, 'eval/loss', initialValidLoss);
+      log.flush();
       // The starting model is the first candidate for "best": a run whose every validation is
       // worse than where it started hands back its starting weights, never a worse model.
       if (Number.isFinite(initialValidLoss) && early.update(0, initialValidLoss).improved) {
@@ -394,57 +526,18 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       }
     }
 
-    /** The inputs of the step after `k` steps: a pure function of k (data order, dropout masks). */
-    const batchFor = (k: number): Record<string, TensorData> => {
-      const epochIdx = Math.floor(k / stepsPerEpoch);
-      if (epochIdx !== orderEpoch) {
-        order = epochOrder(trainWindows.length, config.seed, epochIdx);
-        orderEpoch = epochIdx;
-      }
-      const pos = k % stepsPerEpoch;
-      const idx = order.subarray(pos * B, Math.min((pos + 1) * B, trainWindows.length));
-      const windows = Array.from(idx, (i) => trainWindows[i]!);
-      const sb = scaledBatch(data, windows, preprocessor);
-      if (o.faultInjection?.nanAtStep === k + 1) sb.past[0] = Number.NaN;
-      const C = preprocessor.channels.length;
-      weightFutureMask(sb.futureMask, stepWeights, P, C);
-      const feeds: Record<string, TensorData> = {
-        [TTM_TRAIN_IO.pastValues]: { data: sb.past, dims: [windows.length, L, C] },
-        [TTM_TRAIN_IO.futureValues]: { data: sb.future, dims: [windows.length, P, C] },
-        [TTM_TRAIN_IO.futureObservedMask]: { data: sb.futureMask, dims: [windows.length, P, C] },
-      };
-      if (network.config.resolution_prefix_tuning) {
-        feeds[TTM_TRAIN_IO.freqToken] = { data: new BigInt64Array(windows.length).fill(BigInt(preprocessor.frequencyToken ?? 0)), dims: [windows.length] };
-      }
-      if (dropoutOn) {
-        const rng = rngFor(k + 1);
-        for (const d of built.dropoutInputs as DropoutInput[]) {
-          const dims = resolveDims(d.shape, windows.length);
-          feeds[d.name] = {
-            data: dropoutMask(
-              rng,
-              dims.reduce((a, b) => a * b, 1),
-              d.p,
-            ),
-            dims,
-          };
-        }
-      }
-      return feeds;
-    };
-
     let prepared: { k: number; feeds: Record<string, TensorData> } | null = null;
     /** The latest progress sent, repeated with a stage message while validation or saving runs. */
     let lastReport: TrainProgress | null = null;
     while (trainer.stepCount < totalSteps) {
       const k = trainer.stepCount; // steps taken so far; this step is k + 1
-      const feeds = prepared?.k === k ? prepared.feeds : batchFor(k);
+      const feeds = prepared?.k === k ? prepared.feeds : feeder.feeds(k);
       const sv = scheduleAt(schedule, Math.min(k, schedule.kind === 'constant' ? k : schedule.totalSteps));
       const stepping = trainer.step(feeds, { lr: sv.lr, ...(sv.beta1 !== null ? { beta1: sv.beta1 } : {}) });
       // Data-parallel steps run in worker threads: build the next batch meanwhile (~1.5 ms
       // of a 15–35 ms step on 2 cores). A failure here is retried (and reported) next step.
       try {
-        prepared = k + 1 < totalSteps ? { k: k + 1, feeds: batchFor(k + 1) } : null;
+        prepared = k + 1 < totalSteps ? { k: k + 1, feeds: feeder.feeds(k + 1) } : null;
       } catch {
         prepared = null;
       }
@@ -452,25 +545,25 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       const step = k + 1;
       const epoch = step / stepsPerEpoch;
       if (!Number.isFinite(res.loss)) {
-        flush();
+        log.flush();
         throw nonFinite(step, epoch, 'training loss');
       }
       if (res.gradNorm !== undefined && !Number.isFinite(res.gradNorm)) {
-        flush();
+        log.flush();
         throw nonFinite(step, epoch, 'gradient');
       }
       lastLoss = res.loss;
-      metric(step, epoch, 'train/loss', res.loss);
-      metric(step, epoch, 'train/learning_rate', sv.lr);
-      if (res.gradNorm !== undefined) metric(step, epoch, 'train/grad_norm', res.gradNorm);
+      log.add(step, epoch, 'train/loss', res.loss);
+      log.add(step, epoch, 'train/learning_rate', sv.lr);
+      if (res.gradNorm !== undefined) log.add(step, epoch, 'train/grad_norm', res.gradNorm);
 
       if (valWindows.length > 0 && (step % validateEvery === 0 || step === totalSteps)) {
         if (lastReport !== null) sink.progress({ ...lastReport, message: `validating on ${valWindows.length.toLocaleString('en-US')} windows` });
-        const vl = await validationLoss(stateOf(), data, valWindows, Math.max(B, 256), threads, stepWeights);
+        const vl = await validate();
         lastValid = vl;
-        metric(step, epoch, 'eval/loss', vl);
+        log.add(step, epoch, 'eval/loss', vl);
         if (!Number.isFinite(vl)) {
-          flush();
+          log.flush();
           throw nonFinite(step, epoch, 'validation loss');
         }
         const u = early.update(step, vl);
@@ -490,7 +583,7 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
       const finalStep = step === totalSteps || earlyStopped || cancel;
       if (step % checkpointEvery === 0 || finalStep) {
         if (finalStep && lastReport !== null) sink.progress({ ...lastReport, message: 'saving the checkpoint and the TensorBoard events' });
-        flush();
+        log.flush();
         await save(dirs.last, step, epoch);
         sink.checkpoint({ step, epoch, path: dirs.last, best: false, validLoss: lastValid });
       }
@@ -511,14 +604,14 @@ export async function runTrainingLoop(input: TrainLoopInput): Promise<TrainLoopR
         };
         sink.progress(lastReport);
       }
-      if (pending.length >= 200) flush();
+      if (log.backlog >= 200) log.flush();
       if (cancel) {
         status = 'cancelled';
         break;
       }
       if (earlyStopped) break;
     }
-    flush();
+    log.flush();
     const elapsedMs = performance.now() - t0;
     const steps = trainer.stepCount;
     return {
