@@ -9,7 +9,7 @@
  * their context from before the validation part (as in the app), which is training data;
  * nothing of the test part enters the folder.
  */
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioError } from '../errors.js';
@@ -38,6 +38,7 @@ import {
   type SeriesEntry,
 } from './job-files.js';
 import { jobReadme } from './job-readme.js';
+import { replaceDirectory } from '../util/atomic-write.js';
 
 export interface ExportJobInput {
   store: Store;
@@ -223,6 +224,7 @@ export async function exportClusterJob(input: ExportJobInput): Promise<ExportJob
   // Written beside the target and renamed into place: an interrupted export leaves no half job.
   const staging = `${input.outDir}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
+  mkdirSync(dirname(input.outDir), { recursive: true });
   const dataDir = join(staging, JOB_FILES.data);
   mkdirSync(dataDir, { recursive: true });
   try {
@@ -273,9 +275,8 @@ export async function exportClusterJob(input: ExportJobInput): Promise<ExportJob
       jobReadme({ job, index, bytes, patients: new Set([...train.index.series, ...(val?.index.series ?? [])].map((s) => s.patient)).size }),
     );
 
-    rmSync(input.outDir, { recursive: true, force: true });
-    mkdirSync(dirname(input.outDir), { recursive: true });
-    renameSync(staging, input.outDir);
+    // An earlier job in the folder stays in place until the new one is complete.
+    await replaceDirectory(staging, input.outDir);
     return {
       dir: input.outDir,
       trainWindows: windows.train.length,
