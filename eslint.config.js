@@ -9,7 +9,7 @@ const ENGINE_BOUNDARY = [
   { group: ['**/app/*', '**/app'], message: 'The engine must not import src-main/app (Electron main process).' },
 ];
 
-/** data, metrics, onnx, ttm, sim, store, forecast, jobs, report and util sit below the API. */
+/** data, metrics, onnx, ttm, sim, store, forecast, jobs, cluster, report and util sit below the API. */
 const LOWER_LAYER_BOUNDARY = [
   {
     group: ['**/api/*', '**/api/**', '**/api'],
@@ -64,7 +64,7 @@ export default ts.config(
     },
   },
   {
-    files: ['src-main/engine/{data,metrics,onnx,ttm,sim,store,forecast,jobs,report,util}/**/*.ts'],
+    files: ['src-main/engine/{data,metrics,onnx,ttm,sim,store,forecast,jobs,cluster,report,util}/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [...ENGINE_BOUNDARY, ...LOWER_LAYER_BOUNDARY] }],
     },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REPO_ROOT, SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
-import { apiCall, launchChromium, shotAtSizes, startServe, watchProblems, type RunningHost } from './helpers.js';
+import { apiCall, openApp, type RunningHost, shotAtSizes, startServe } from './helpers.js';
 
 // "Run on a cluster…" on the Train page through the web host in Debian chromium: the run the
 // form describes is written as a job folder and the page shows the commands; importing a
@@ -32,12 +32,7 @@ beforeAll(async () => {
     name: 's1',
     spec: { kind: 'temporal', testFraction: 0.2, valFraction: 0.2, gapMin: 0, holdoutFraction: 0.1, seed: 1 },
   });
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-  page = await context.newPage();
-  problems = watchProblems(page);
-  await page.goto(host.loginUrl);
-  await page.getByTestId('page-data').waitFor();
+  ({ browser, context, page, problems } = await openApp(host));
 }, 120_000);
 
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REPO_ROOT, SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
-import { apiCall, launchChromium, paintedPixels, SCREENSHOT_DIR, shotAtSizes, startServe, watchProblems, type RunningHost } from './helpers.js';
+import { apiCall, openApp, paintedPixels, type RunningHost, SCREENSHOT_DIR, shotAtSizes, startServe } from './helpers.js';
 
 // The Data and Quality pages and the unit setting, driven through the web host in Debian
 // chromium as a user would: import a real export, read its quality report, apply a fix, see
@@ -23,12 +23,7 @@ const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SCR
 beforeAll(async () => {
   tmp = tempDir();
   host = await startServe(join(tmp.dir, 'data'));
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-  page = await context.newPage();
-  problems = watchProblems(page);
-  await page.goto(host.loginUrl);
-  await page.getByTestId('page-data').waitFor();
+  ({ browser, context, page, problems } = await openApp(host));
 });
 
 afterAll(async () => {

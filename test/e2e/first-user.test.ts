@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { importFiles } from '../../src-main/engine/data/import-service.js';
 import { SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
-import { apiCall, launchChromium, shotAtSizes, startServe, watchProblems, type RunningHost } from './helpers.js';
+import { apiCall, openApp, type RunningHost, shotAtSizes, startServe } from './helpers.js';
 
 const NS = join(SHARED_FIXTURES, 'formats/nightscout');
 
@@ -27,12 +27,7 @@ const shot = (name: string, subject?: Locator): Promise<void> => shotAtSizes(pag
 beforeAll(async () => {
   tmp = tempDir();
   host = await startServe(join(tmp.dir, 'data'));
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-  page = await context.newPage();
-  problems = watchProblems(page);
-  await page.goto(host.loginUrl);
-  await page.getByTestId('page-data').waitFor();
+  ({ browser, context, page, problems } = await openApp(host, { height: 800 }));
 });
 
 afterAll(async () => {

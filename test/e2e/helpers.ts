@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { REPO_ROOT } from '../helpers/tmp.js';
 
@@ -71,6 +71,31 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-quic',
     ],
   });
+}
+
+/** A browser logged in to the web host, on the Data page, collecting console problems. */
+export interface AppSession {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  problems: string[];
+}
+
+export async function openApp(
+  host: Pick<RunningHost, 'loginUrl'>,
+  o: { width?: number; height?: number; acceptDownloads?: boolean } = {},
+): Promise<AppSession> {
+  const browser = await launchChromium();
+  const context = await browser.newContext({
+    viewport: { width: o.width ?? 1280, height: o.height ?? 900 },
+    colorScheme: 'light',
+    ...(o.acceptDownloads === true ? { acceptDownloads: true } : {}),
+  });
+  const page = await context.newPage();
+  const problems = watchProblems(page);
+  await page.goto(host.loginUrl);
+  await page.getByTestId('page-data').waitFor();
+  return { browser, context, page, problems };
 }
 
 /** Calls StudioApi on a running host directly (test set-up that is not under test). */

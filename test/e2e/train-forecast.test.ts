@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REPO_ROOT, SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
-import { apiCall, launchChromium, paintedPixels, SCREENSHOT_DIR, shotAtSizes, startServe, watchProblems, type RunningHost } from './helpers.js';
+import { apiCall, openApp, paintedPixels, type RunningHost, SCREENSHOT_DIR, shotAtSizes, startServe } from './helpers.js';
 
 // The Train, Forecast, Evaluate and Reports pages through the web host in Debian chromium:
 // a small simulated cohort and the tiny TTM fixture (context 64, horizon 16), created through
@@ -40,12 +40,7 @@ beforeAll(async () => {
   host = await startServe(join(tmp.dir, 'data'));
   await apiCall(host, 'settings.update', { threads: 1 });
   await apiCall(host, 'datasets.simulate', { name: 'cohort', patients: 3, days: 10, seed: 3 });
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', acceptDownloads: true });
-  page = await context.newPage();
-  problems = watchProblems(page);
-  await page.goto(host.loginUrl);
-  await page.getByTestId('page-data').waitFor();
+  ({ browser, context, page, problems } = await openApp(host, { acceptDownloads: true }));
 }, 120_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { ApiResponse } from '../../engine/api/contract.js';
 import { StudioError } from '../../engine/errors.js';
 import { contextFrom } from '../context.js';
-import { addTrainConfigOptions, configFrom, type TrainConfigOpts } from './train-config.js';
+import { addRunDataOptions, addTrainConfigOptions, configFrom, type TrainConfigOpts } from './train-config.js';
 
 interface ExportOpts extends TrainConfigOpts {
   dataset?: string;
@@ -42,11 +42,8 @@ export function register(program: Command): void {
 
   const exp = jobs
     .command('export')
-    .description('Write a self-contained job folder (training + validation data, base model, config, train_ttm.py, launch scripts)')
-    .option('--dataset <dataset>', 'dataset name or id')
-    .option('--split <split>', 'split name or id (its test part is never exported)')
-    .option('--model <model>', 'base model (registered name or id) for fine_tune (default: the bundled default model)');
-  addTrainConfigOptions(exp)
+    .description('Write a self-contained job folder (training + validation data, never the test part; base model, config, train_ttm.py, launch scripts)');
+  addTrainConfigOptions(addRunDataOptions(exp))
     .option('--name <name>', 'name of the model the job will produce (default: cluster-<dataset>-<split>)')
     .option('--out <dir>', 'folder to write (created; must be empty or hold an earlier job)')
     .option('--force', 'replace an earlier job in --out (its output/ goes too)')

@@ -64,6 +64,45 @@ export function addTrainConfigOptions(command: Command): Command {
     .option('--threads <n>', 'onnxruntime threads', intArg('--threads'));
 }
 
+/** Flag → TTMConfig key. */
+const CONFIG_FLAGS: readonly (readonly [keyof TrainConfigOpts, string])[] = [
+  ['mode', 'trainingMode'],
+  ['epochs', 'numEpochs'],
+  ['lr', 'learningRate'],
+  ['batchSize', 'batchSize'],
+  ['context', 'contextLength'],
+  ['horizon', 'forecastLength'],
+  ['freeze', 'freezeBackbone'],
+  ['targets', 'targetFeatures'],
+  ['inputs', 'inputFeatures'],
+  ['patience', 'earlyStoppingPatience'],
+  ['seed', 'seed'],
+  ['lossHorizon', 'lossHorizonSteps'],
+  ['lossTailWeight', 'lossTailWeight'],
+  ['windowScaling', 'windowScaling'],
+  ['architecture', 'scratchArchitecture'],
+  ['device', 'device'],
+  ['threads', 'threads'],
+];
+
+/** Flag → TrainOptions key (the loop's settings). */
+const OPTION_FLAGS: readonly (readonly [keyof TrainConfigOpts, string])[] = [
+  ['schedule', 'schedule'],
+  ['validateEvery', 'validateEverySteps'],
+  ['checkpointEvery', 'checkpointEverySteps'],
+  ['trainStride', 'trainStride'],
+  ['maxTrainWindows', 'maxTrainWindows'],
+  ['maxSteps', 'maxSteps'],
+];
+
+/** The data and base model of a run: --dataset, --split, --model (train and jobs export). */
+export function addRunDataOptions(command: Command): Command {
+  return command
+    .option('--dataset <dataset>', 'dataset name or id')
+    .option('--split <split>', 'split name or id (see `ttm-studio splits list`)')
+    .option('--model <model>', 'base model (registered name or id) for fine_tune (default: the bundled default model, see models list)');
+}
+
 /** Flags override the config file; both are validated by the engine (TTMConfig, TrainOptions). */
 export async function configFrom(opts: TrainConfigOpts): Promise<{ config: Record<string, unknown>; options: Record<string, unknown> }> {
   let fileConfig: Record<string, unknown> = {};
@@ -84,26 +123,7 @@ export async function configFrom(opts: TrainConfigOpts): Promise<{ config: Recor
     fileOptions = (o ?? {}) as Record<string, unknown>;
   }
   const config: Record<string, unknown> = { ...fileConfig };
-  const set = (k: string, v: unknown): void => {
-    if (v !== undefined) config[k] = v;
-  };
-  set('trainingMode', opts.mode);
-  set('numEpochs', opts.epochs);
-  set('learningRate', opts.lr);
-  set('batchSize', opts.batchSize);
-  set('contextLength', opts.context);
-  set('forecastLength', opts.horizon);
-  set('freezeBackbone', opts.freeze);
-  set('targetFeatures', opts.targets);
-  set('inputFeatures', opts.inputs);
-  set('earlyStoppingPatience', opts.patience);
-  set('seed', opts.seed);
-  set('lossHorizonSteps', opts.lossHorizon);
-  set('lossTailWeight', opts.lossTailWeight);
-  set('windowScaling', opts.windowScaling);
-  set('scratchArchitecture', opts.architecture);
-  set('device', opts.device);
-  set('threads', opts.threads);
+  for (const [flag, key] of CONFIG_FLAGS) if (opts[flag] !== undefined) config[key] = opts[flag];
   if (
     config.trainingMode === 'from_scratch' &&
     opts.freeze === undefined &&
@@ -112,14 +132,6 @@ export async function configFrom(opts: TrainConfigOpts): Promise<{ config: Recor
   )
     config.freezeBackbone = false;
   const options: Record<string, unknown> = { ...fileOptions };
-  const setO = (k: string, v: unknown): void => {
-    if (v !== undefined) options[k] = v;
-  };
-  setO('schedule', opts.schedule);
-  setO('validateEverySteps', opts.validateEvery);
-  setO('checkpointEverySteps', opts.checkpointEvery);
-  setO('trainStride', opts.trainStride);
-  setO('maxTrainWindows', opts.maxTrainWindows);
-  setO('maxSteps', opts.maxSteps);
+  for (const [flag, key] of OPTION_FLAGS) if (opts[flag] !== undefined) options[key] = opts[flag];
   return { config, options };
 }

@@ -5,7 +5,7 @@ import type { StudioService } from '../../engine/api/service.js';
 import { StudioError } from '../../engine/errors.js';
 import { contextFrom, type CliContext } from '../context.js';
 import { intArg } from './train-args.js';
-import { addTrainConfigOptions, configFrom, type TrainConfigOpts } from './train-config.js';
+import { addRunDataOptions, addTrainConfigOptions, configFrom, type TrainConfigOpts } from './train-config.js';
 
 interface TrainOpts extends TrainConfigOpts {
   dataset?: string;
@@ -58,11 +58,8 @@ function describeEnd(r: ApiResponse<'train.start'>): string {
 export function register(program: Command): void {
   const command = program
     .command('train')
-    .description('Fine-tune (or train from scratch) a TTM in a worker process, with a progress bar; Ctrl+C stops after the current step')
-    .option('--dataset <dataset>', 'dataset name or id')
-    .option('--split <split>', 'split name or id (see `ttm-studio splits list`)')
-    .option('--model <model>', 'base model (registered name or id) for fine_tune (default: the bundled default model, see models list)');
-  addTrainConfigOptions(command)
+    .description('Fine-tune (or train from scratch) a TTM in a worker process, with a progress bar; Ctrl+C stops after the current step');
+  addTrainConfigOptions(addRunDataOptions(command))
     .option('--name <name>', 'name of the trained model to register')
     .option('--resume <run>', 'resume an interrupted or cancelled run from its last checkpoint', intArg('--resume'))
     .addHelpText(

@@ -3,28 +3,16 @@
  * models, so a fresh --data-dir lists the default model, marks it, and `train --mode
  * fine_tune` without --model starts from it.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BUNDLED_MODEL } from '../../../src-main/engine/first-start.js';
 import { Store } from '../../../src-main/engine/store/index.js';
-import { REPO_ROOT, tempDir } from '../../helpers/tmp.js';
+import { cli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
 import { cohortStore } from '../train/helpers.js';
 
-const run = promisify(execFile);
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-
-async function cli(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [join(REPO_ROOT, 'bin/ttm-studio.js'), '--data-dir', dataDir, ...args], { cwd: REPO_ROOT });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe('the bundled default model in every data directory', () => {
   it('a fresh --data-dir lists the bundled model, marked as the default', async () => {

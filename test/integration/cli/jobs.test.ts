@@ -3,28 +3,16 @@
  * exactly as they configure a local run, the output names the next commands, and an import of
  * a job that has not run fails in one line with the not-found exit code.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JobFileSchema } from '../../../src-main/engine/cluster/job-files.js';
-import { REPO_ROOT, tempDir } from '../../helpers/tmp.js';
+import { cli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
 import { cohortStore, TINY_MODEL_DIR } from '../train/helpers.js';
 
-const run = promisify(execFile);
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-
-async function cli(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [join(REPO_ROOT, 'bin/ttm-studio.js'), '--data-dir', dataDir, ...args], { cwd: REPO_ROOT });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe('ttm-studio jobs', () => {
   it('export takes the train flags and prints the commands; import of an unfinished job exits 3 in one line', async () => {
