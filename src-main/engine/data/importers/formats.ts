@@ -1,12 +1,13 @@
 /**
  * The import formats by id and the column mapping of generic CSVs: the importers own them
- * (index.ts keeps its FORMAT_IDS in step with ImportFormat, mapping.ts parses mappings); the
+ * (FORMAT_IDS is the one list of formats, mapping.ts parses mappings); the
  * API contract re-exports them. Only zod, so the renderer can import it through the contract.
  */
 import { z } from 'zod';
 import { GLUCOSE_UNITS } from '../../units.js';
 
-export const ImportFormat = z.enum([
+/** Every import format, by id (the importers' registry in index.ts covers each). */
+export const FORMAT_IDS = [
   'dexcom-clarity',
   'libreview',
   'nightscout',
@@ -18,7 +19,10 @@ export const ImportFormat = z.enum([
   'medtronic-carelink',
   'nightscout-csv',
   'generic-csv',
-]);
+] as const;
+export type FormatId = (typeof FORMAT_IDS)[number];
+
+export const ImportFormat = z.enum(FORMAT_IDS);
 export const DateOrderSchema = z.enum(['ymd', 'dmy', 'mdy']);
 
 /** Column mapping for generic CSVs (the import wizard writes it; `--mapping file.json` in the CLI). */

@@ -11,20 +11,9 @@ import { LOCAL_TIME_STATUS, type DateOrder, type ZoneResolver } from '../time.js
 import type { GenericMapping } from './mapping.js';
 import { type GlucoseUnit, toMgdl } from '../../units.js';
 
-export const FORMAT_IDS = [
-  'dexcom-clarity',
-  'libreview',
-  'nightscout',
-  'tidepool',
-  'ohiot1dm-xml',
-  'glucose-ml',
-  'glupredkit',
-  'seed-csv',
-  'medtronic-carelink',
-  'nightscout-csv',
-  'generic-csv',
-] as const;
-export type FormatId = (typeof FORMAT_IDS)[number];
+import type { FormatId } from './formats.js';
+
+export { FORMAT_IDS, type FormatId } from './formats.js';
 
 /** CGM sensor reporting limits used for "Low"/"High" readings (Dexcom, mg/dL). */
 export const SENSOR_LOW_MGDL = 40;
