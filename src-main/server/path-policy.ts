@@ -7,7 +7,9 @@
  * - files read (datasets.detect / preview / import, models.import, a local modelPath) must lie
  *   inside the upload area (`<dataDir>/uploads`, where POST /api/upload puts files);
  * - files written (reports.generate out, forecast.predict out, models.exportOnnx path, a
- *   training loggingDir) must lie inside the data directory's reports folder.
+ *   training loggingDir) must lie inside the data directory's reports folder;
+ * - cluster jobs are written (jobs.export out) and read back (jobs.import dir) only inside the
+ *   data directory's cluster-jobs folder: a job folder holds patient data and a script.
  *
  * Paths are compared after resolving symlinks (of the path itself, or of its deepest existing
  * ancestor for files still to be written), so a link inside the upload area cannot point out.
@@ -21,6 +23,8 @@ export interface PathPolicy {
   readRoots: readonly string[];
   /** Folders a request may write into (the reports folder). */
   writeRoots: readonly string[];
+  /** Folders cluster jobs are exported to and imported from (`<dataDir>/cluster-jobs`). */
+  jobRoots: readonly string[];
 }
 
 /** realpath of the path, or of its deepest existing ancestor joined with the rest. */
@@ -45,14 +49,17 @@ export function isInside(root: string, p: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-function refuse(kind: 'read' | 'write', method: string): StudioError {
-  return new StudioError(
-    'INVALID_INPUT',
-    kind === 'read'
-      ? `${method} through the web host reads uploaded files only: upload the file (the import wizard does) and use the path it returns. Use the ttm-studio command line on the server for other folders.`
-      : `${method} through the web host writes into the data directory's reports folder only; leave the output path out to use the default.`,
-    { httpStatus: 403 },
-  );
+const REFUSALS = {
+  read: (method: string) =>
+    `${method} through the web host reads uploaded files only: upload the file (the import wizard does) and use the path it returns. Use the ttm-studio command line on the server for other folders.`,
+  write: (method: string) =>
+    `${method} through the web host writes into the data directory's reports folder only; leave the output path out to use the default.`,
+  job: (method: string) =>
+    `${method} through the web host works in the data directory's cluster-jobs folder only: leave the folder out to use the default, and copy a finished job back into that folder to import it. Use the ttm-studio command line on the server for other folders.`,
+} as const;
+
+function refuse(kind: keyof typeof REFUSALS, method: string): StudioError {
+  return new StudioError('INVALID_INPUT', REFUSALS[kind](method), { httpStatus: 403 });
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -71,6 +78,21 @@ export function checkWebRequestPaths(method: string, payload: unknown, policy: P
     if (typeof p !== 'string') return;
     if (!policy.writeRoots.some((r) => isInside(r, p))) throw refuse('write', method);
   };
+  const job = (p: unknown): void => {
+    if (typeof p !== 'string') return;
+    if (!policy.jobRoots.some((r) => isInside(r, p))) throw refuse('job', method);
+  };
+  /** A training config's local base model is read, its logging folder written. */
+  const trainingConfig = (config: unknown): void => {
+    if (!isObject(config)) return;
+    for (const key of ['modelPath', 'model_path']) {
+      const v = config[key];
+      if (typeof v === 'string' && !looksLikeRepo(v)) read(v);
+    }
+    for (const key of ['loggingDir', 'logging_dir']) {
+      if (config[key] !== undefined && config[key] !== null) write(config[key]);
+    }
+  };
   switch (method) {
     case 'datasets.detect':
     case 'datasets.import':
@@ -87,18 +109,16 @@ export function checkWebRequestPaths(method: string, payload: unknown, policy: P
     case 'forecast.predict':
       if (payload.out !== undefined) write(payload.out);
       break;
-    case 'train.start': {
-      const config = payload.config;
-      if (!isObject(config)) break;
-      for (const key of ['modelPath', 'model_path']) {
-        const v = config[key];
-        if (typeof v === 'string' && !looksLikeRepo(v)) read(v);
-      }
-      for (const key of ['loggingDir', 'logging_dir']) {
-        if (config[key] !== undefined && config[key] !== null) write(config[key]);
-      }
+    case 'train.start':
+      trainingConfig(payload.config);
       break;
-    }
+    case 'jobs.export':
+      trainingConfig(payload.config);
+      if (payload.out !== undefined) job(payload.out);
+      break;
+    case 'jobs.import':
+      job(payload.dir);
+      break;
     default:
       break;
   }

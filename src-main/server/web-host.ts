@@ -221,7 +221,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     maxBody: options.maxBodyBytes ?? 1024 * 1024,
     maxUpload: options.maxUploadBytes ?? 2 * 1024 ** 3,
     // Server-side paths in requests: uploaded files to read, the reports folder to write.
-    pathPolicy: { readRoots: [service.layout.uploads], writeRoots: [service.layout.reports] },
+    pathPolicy: { readRoots: [service.layout.uploads], writeRoots: [service.layout.reports], jobRoots: [service.layout.clusterJobs] },
   };
   let port = 0;
 

@@ -7,8 +7,9 @@ import { REPO_ROOT, SHARED_FIXTURES, tempDir } from '../helpers/tmp.js';
 import { apiCall, openApp, type RunningHost, shotAtSizes, startServe } from './helpers.js';
 
 // "Run on a cluster…" on the Train page through the web host in Debian chromium: the run the
-// form describes is written as a job folder and the page shows the commands; importing a
-// folder whose job has not run says so. The PyTorch side is covered by
+// form describes is written as a job folder (in <data dir>/cluster-jobs, the only folder the web
+// host lets a job go to) and the page shows the commands; importing a folder whose job has not
+// run says so. The PyTorch side is covered by
 // test/integration/cluster/cluster-job.test.ts.
 
 let tmp: { dir: string; cleanup: () => void };
@@ -50,12 +51,16 @@ describe('Train page: run on a cluster', () => {
     await page.getByTestId('cfg-batchSize').fill('16');
     const panel = page.getByTestId('cluster-panel');
     await panel.locator('summary').click();
-    const out = join(tmp.dir, 'job');
-    await page.getByTestId('cluster-out').fill(out);
+    // Through the web host a job goes into <data dir>/cluster-jobs only: another folder is refused.
+    await page.getByTestId('cluster-out').fill(join(tmp.dir, 'elsewhere'));
+    await page.getByTestId('cluster-export').click();
+    await expect(page.locator('.error-banner').first().textContent()).resolves.toMatch(/cluster-jobs folder only/);
+    await page.getByTestId('cluster-out').fill('');
     await page.getByTestId('cluster-export').click();
     await page.getByTestId('cluster-commands').waitFor({ timeout: 30_000 });
     const commands = (await page.getByTestId('cluster-commands').textContent()) ?? '';
     expect(commands).toContain('torchrun');
+    const out = join(tmp.dir, 'data', 'cluster-jobs', 'cluster-cohort-s1');
     expect(commands).toContain(`ttm-studio jobs import "${out}"`);
     await expect(page.getByTestId('cluster-exported').textContent()).resolves.toMatch(/training and\s+\d+ validation windows/);
     expect(existsSync(join(out, 'job.json'))).toBe(true);
@@ -65,7 +70,7 @@ describe('Train page: run on a cluster', () => {
     await page.getByTestId('cluster-import').click();
     await expect(page.locator('.error-banner').first().textContent()).resolves.toMatch(/has not finished/);
     await shotAtSizes(page, 'cluster-panel', panel);
-    // The refused import answers 404 (result.json not found), which the browser logs; nothing else.
-    expect(problems.filter((p) => !/status of 404/.test(p))).toEqual([]);
+    // The refused folder answers 403 and the unfinished import 404, which the browser logs; nothing else.
+    expect(problems.filter((p) => !/status of (403|404)/.test(p))).toEqual([]);
   }, 120_000);
 });

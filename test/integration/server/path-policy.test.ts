@@ -85,11 +85,24 @@ describe('web host path policy', () => {
     expect(modelPath.status).toBe(403);
   });
 
+  it('cluster jobs: written and imported only inside the cluster-jobs folder', async () => {
+    const out = await call('jobs.export', { dataset: 'd', split: 's', out: join(tmp.dir, 'elsewhere') });
+    expect(out.status).toBe(403);
+    expect(out.body).toMatch(/cluster-jobs folder only/);
+    expect((await call('jobs.export', { dataset: 'd', split: 's', config: { modelPath: '/etc' } })).status).toBe(403);
+    expect((await call('jobs.import', { dir: '/etc' })).status).toBe(403);
+    expect((await call('jobs.import', { dir: join(service.layout.clusterJobs, '..', 'runs') })).status).toBe(403);
+    // Inside the folder the request reaches the service (which then says the job is missing).
+    const inside = await call('jobs.import', { dir: join(service.layout.clusterJobs, 'job-1') });
+    expect(inside.status).toBe(404);
+    expect((await call('jobs.export', { dataset: 'nope', split: 's', out: join(service.layout.clusterJobs, 'j') })).status).toBe(404);
+  });
+
   it('isInside compares resolved paths', () => {
     expect(isInside('/a/b', '/a/b/c')).toBe(true);
     expect(isInside('/a/b', '/a/b/../c')).toBe(false);
     expect(isInside('/a/b', '/a/bc')).toBe(false);
-    const policy = { readRoots: ['/srv/up'], writeRoots: ['/srv/rep'] };
+    const policy = { readRoots: ['/srv/up'], writeRoots: ['/srv/rep'], jobRoots: ['/srv/jobs'] };
     expect(() => checkWebRequestPaths('train.start', { config: { modelPath: 'ibm-granite/granite-timeseries-ttm-r2' } }, policy)).not.toThrow();
     expect(() => checkWebRequestPaths('reports.generate', { dataset: 'd' }, policy)).not.toThrow();
     expect(() => checkWebRequestPaths('reports.generate', { dataset: 'd', out: '/srv/rep/x.html' }, policy)).not.toThrow();
