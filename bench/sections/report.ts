@@ -44,14 +44,14 @@ export async function seedReportFixture(store: Store, o: { name?: string; patien
     SplitSpecSchema.parse({ kind: 'hybrid', testFraction: 0.25, valFraction: 0.15, holdoutPatients: [patients[patients.length - 1]!] }),
   );
   const contextLength = 48;
-  const horizon = 24;
+  const forecastLength = 24;
   const model = store.models.upsert({
     name: `${name}-model`,
     source: 'trained',
     path: '/nonexistent/checkpoints/best',
     config: {
       context_length: contextLength,
-      prediction_length: horizon,
+      prediction_length: forecastLength,
       num_input_channels: 1,
       patch_length: 8,
       d_model: 16,
@@ -67,7 +67,7 @@ export async function seedReportFixture(store: Store, o: { name?: string; patien
     seed: 42,
     device: 'cpu',
     config: {
-      config: { contextLength, predictionLength: horizon, learningRate: 0.001, batchSize: 64, trainingMode: 'fine_tune' },
+      config: { contextLength, forecastLength, learningRate: 0.001, batchSize: 64, trainingMode: 'fine_tune' },
       options: { schedule: 'one-cycle' },
     },
   });
@@ -85,7 +85,7 @@ export async function seedReportFixture(store: Store, o: { name?: string; patien
   store.runs.finish(run.id, 'completed', { result: { modelId: model.id, modelName: model.name, samplesPerSecond: 812, steps } });
 
   const data = prepareData({ dataset: dataset.id, split: split.id }, { store });
-  const geometry = { contextLength, horizon };
+  const geometry = { contextLength, forecastLength };
   const notes: string[] = [];
   const mut: WindowModel = { ...ridgeWindowModel(fitRidgeOnSplit(data, geometry, { lags: 24 }).model), name: `${name}-model` };
   const report = await evaluateModels(data, [mut, ...baselineModels(data, geometry, notes)], { ...geometry, stride: 3 });
@@ -93,7 +93,7 @@ export async function seedReportFixture(store: Store, o: { name?: string; patien
   store.db
     .prepare('INSERT INTO evaluations (run_id, model_id, dataset_id, split_id, metrics_json, created_at) VALUES (?, ?, ?, ?, ?, ?)')
     .run(run.id, model.id, dataset.id, split.id, JSON.stringify(report), new Date().toISOString());
-  const forecasts = await rollingForecasts(mut, data, { contextLength, horizon, every: 6 });
+  const forecasts = await rollingForecasts(mut, data, { contextLength, forecastLength, every: 6 });
   const forecastRows = storeForecasts(store, run.id, data, forecasts, contextLength);
   return { datasetName: name, runId: run.id, modelId: model.id, evaluationWindows: report.groups.reduce((a, g) => a + g.windows, 0), forecastRows };
 }

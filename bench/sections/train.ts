@@ -141,7 +141,7 @@ export const trainBench: BenchSection = async (ctx) => {
       for (let r = 0; r < rounds; r++) {
         const t0 = performance.now();
         const notes: string[] = [];
-        const geometry = { contextLength: 512, horizon: 96 };
+        const geometry = { contextLength: 512, forecastLength: 96 };
         const report = await evaluateModels(data, [ttmWindowModel(state, predictor, 256), ...baselineModels(data, geometry, notes)], {
           ...geometry,
           stride: 2,

@@ -251,7 +251,7 @@ class WindowShards(Dataset):
         self.series_offset = np.asarray([s["offset"] for s in info["series"]], dtype=np.int64)
         self.order = None
         self.L = index["contextLength"]
-        self.P = index["predictionLength"]
+        self.P = index["forecastLength"]
 
     def __len__(self):
         return self.windows.shape[0]

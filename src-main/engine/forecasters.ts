@@ -38,7 +38,7 @@ export interface FitOptions {
   train?: TrainOptionsInput;
 }
 
-export interface PredictOptions extends Partial<Omit<RollingForecastOptions, 'contextLength' | 'horizon'>> {
+export interface PredictOptions extends Partial<Omit<RollingForecastOptions, 'contextLength' | 'forecastLength'>> {
   batchSize?: number;
 }
 
@@ -73,7 +73,7 @@ export interface ForecasterContext {
 abstract class WindowForecaster implements Forecaster {
   abstract readonly name: string;
   protected abstract readonly contextLength: number;
-  protected abstract readonly horizon: number;
+  protected abstract readonly forecastLength: number;
 
   constructor(protected readonly ctx: ForecasterContext = {}) {}
 
@@ -90,7 +90,7 @@ abstract class WindowForecaster implements Forecaster {
     const prepared = this.prepare(data);
     const { model, release } = await this.windowModel(prepared, options.batchSize ?? 256);
     try {
-      return await rollingForecasts(model, prepared, { ...options, contextLength: this.contextLength, horizon: this.horizon });
+      return await rollingForecasts(model, prepared, { ...options, contextLength: this.contextLength, forecastLength: this.forecastLength });
     } finally {
       await release?.();
     }
@@ -99,7 +99,7 @@ abstract class WindowForecaster implements Forecaster {
   async evaluate(data: ForecastData, options: EvaluateOptions = {}): Promise<EvaluationReport> {
     const prepared = this.prepare(data);
     const { model, release } = await this.windowModel(prepared, 256);
-    const geometry = { contextLength: this.contextLength, horizon: this.horizon };
+    const geometry = { contextLength: this.contextLength, forecastLength: this.forecastLength };
     const notes: string[] = [];
     const baselines = options.baselines === false ? [] : baselineModels(prepared, geometry, notes).filter((b) => b.name !== model.name);
     try {
@@ -116,12 +116,12 @@ abstract class WindowForecaster implements Forecaster {
   }
 }
 
-/** Last observed value, repeated over the horizon. Nothing to fit. */
+/** Last observed value, repeated over the forecast. Nothing to fit. */
 export class PersistenceForecaster extends WindowForecaster {
   readonly name = 'persistence';
   constructor(
     protected readonly contextLength = 12,
-    protected readonly horizon = 24,
+    protected readonly forecastLength = 24,
     ctx: ForecasterContext = {},
   ) {
     super(ctx);
@@ -134,7 +134,10 @@ export class PersistenceForecaster extends WindowForecaster {
   }
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'forecaster.json'), JSON.stringify({ kind: 'persistence', contextLength: this.contextLength, horizon: this.horizon }) + '\n');
+    await writeFile(
+      join(dir, 'forecaster.json'),
+      JSON.stringify({ kind: 'persistence', contextLength: this.contextLength, forecastLength: this.forecastLength }) + '\n',
+    );
   }
   load(): Promise<void> {
     return Promise.resolve();
@@ -147,13 +150,13 @@ export class LinearForecaster extends WindowForecaster {
   private model: RidgeModel | null = null;
   constructor(
     protected readonly contextLength = 12,
-    protected readonly horizon = 24,
+    protected readonly forecastLength = 24,
     ctx: ForecasterContext = {},
   ) {
     super(ctx);
   }
   fit(data: ForecastData): Promise<FitResult> {
-    this.model = fitRidgeOnSplit(this.prepare(data), { contextLength: this.contextLength, horizon: this.horizon }).model;
+    this.model = fitRidgeOnSplit(this.prepare(data), { contextLength: this.contextLength, forecastLength: this.forecastLength }).model;
     return Promise.resolve({ model: this.name });
   }
   protected windowModel(): Promise<{ model: WindowModel }> {
@@ -189,8 +192,8 @@ export class TTMForecaster extends WindowForecaster {
   protected get contextLength(): number {
     return this.state === null ? this.config.contextLength : this.state.preprocessor.contextLength;
   }
-  protected get horizon(): number {
-    return this.state === null ? this.config.forecastLength : this.state.preprocessor.predictionLength;
+  protected get forecastLength(): number {
+    return this.state === null ? this.config.forecastLength : this.state.preprocessor.forecastLength;
   }
 
   /** The model directory named by modelPath (HF layout), loaded once. Hub ids need a prior download. */
@@ -271,8 +274,8 @@ export class TTMForecaster extends WindowForecaster {
     this.state = { config: ck.config, weights: ck.weights, preprocessor: ck.preprocessor };
   }
 
-  /** Geometry of the loaded model (context, horizon) once known. */
-  get geometry(): { contextLength: number; horizon: number } | null {
-    return this.state === null ? null : { contextLength: effectiveContextLength(this.state.config), horizon: outputLength(this.state.config) };
+  /** Geometry of the loaded model (context and forecast length) once known. */
+  get geometry(): { contextLength: number; forecastLength: number } | null {
+    return this.state === null ? null : { contextLength: effectiveContextLength(this.state.config), forecastLength: outputLength(this.state.config) };
   }
 }

@@ -17,11 +17,17 @@ export const GROUP_TITLES: Record<GroupReport['group'], string> = {
   unseen_patients: 'Unseen patients (held out)',
 };
 
-/** A run's `result.report`, when it looks like an evaluation report; null otherwise. */
+/**
+ * A run's `result.report`, when it looks like an evaluation report; null otherwise. Reports
+ * stored before the forecast length was named `forecastLength` call it `horizon`.
+ */
 export function reportOf(result: Record<string, unknown> | null): EvaluationReport | null {
-  const r = result?.report as Partial<EvaluationReport> | undefined;
-  if (r === undefined || r === null || !Array.isArray(r.groups) || typeof r.horizon !== 'number') return null;
-  return r as EvaluationReport;
+  const r = result?.report as (Partial<EvaluationReport> & { horizon?: unknown }) | undefined;
+  if (r === undefined || r === null || !Array.isArray(r.groups)) return null;
+  if (typeof r.forecastLength === 'number') return r as EvaluationReport;
+  if (typeof r.horizon !== 'number') return null;
+  const { horizon, ...rest } = r;
+  return { ...rest, forecastLength: horizon } as EvaluationReport;
 }
 
 /** A glucose error (RMSE, MAE, bias) in the display unit from its mg/dL and mmol/L figures. */

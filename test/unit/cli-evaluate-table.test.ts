@@ -31,7 +31,7 @@ describe('ttm-studio evaluate table', () => {
     const report: EvaluationReport = {
       resolutionMin: 5,
       contextLength: 24,
-      horizon: H,
+      forecastLength: H,
       stride: 1,
       levels: [],
       calibrationWindows: 0,

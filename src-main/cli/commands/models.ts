@@ -26,7 +26,7 @@ function describe(m: ModelDetail): string {
     `${m.name} (id ${m.id}, ${m.source})`,
     `  path:        ${m.path}`,
     ...(m.repo !== null ? [`  hub:         ${m.repo}@${m.revision ?? 'main'}`] : []),
-    `  window:      context ${m.contextLength ?? '?'} → forecast ${m.predictionLength ?? '?'}, ${m.channels ?? '?'} channel(s)`,
+    `  window:      context ${m.contextLength ?? '?'} → forecast ${m.forecastLength ?? '?'}, ${m.channels ?? '?'} channel(s)`,
     `  parameters:  ${m.parameters.total.toLocaleString('en-US')} (${m.parameters.trainableFrozenBackbone.toLocaleString('en-US')} trainable with a frozen backbone)`,
     `  files:       ${m.files.map((f) => `${f.name} (${mib(f.bytes)})`).join(', ') || 'none'}`,
   ];
@@ -60,7 +60,7 @@ export function register(program: Command): void {
                 m.default ? `${m.name} (default)` : m.name,
                 m.source,
                 m.contextLength ?? '',
-                m.predictionLength ?? '',
+                m.forecastLength ?? '',
                 m.channels ?? '',
                 m.repo !== null ? `${m.repo}@${m.revision ?? 'main'}` : '',
                 m.path,
@@ -112,7 +112,7 @@ export function register(program: Command): void {
           s.invoke('models.pull', {
             repo,
             ...(opts.context !== undefined ? { contextLength: opts.context } : {}),
-            ...(opts.forecast !== undefined ? { predictionLength: opts.forecast } : {}),
+            ...(opts.forecast !== undefined ? { forecastLength: opts.forecast } : {}),
             ...(opts.revision !== undefined ? { revision: opts.revision } : {}),
             ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint } : {}),
             ...(opts.token !== undefined ? { token: opts.token } : {}),

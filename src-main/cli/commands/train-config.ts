@@ -14,7 +14,7 @@ export interface TrainConfigOpts {
   lr?: number;
   batchSize?: number;
   context?: number;
-  horizon?: number;
+  forecast?: number;
   freeze?: boolean;
   targets?: string[];
   inputs?: string[];
@@ -43,7 +43,7 @@ export function addTrainConfigOptions(command: Command): Command {
     .option('--lr <x>', 'peak learning rate', numArg('--lr'))
     .option('--batch-size <n>', 'windows per step', intArg('--batch-size'))
     .option('--context <n>', 'context length (from_scratch)', intArg('--context'))
-    .option('--horizon <n>', 'forecast length (from_scratch)', intArg('--horizon'))
+    .option('--forecast <n>', 'forecast length in steps (from_scratch)', intArg('--forecast'))
     .option('--freeze', 'freeze the backbone (train decoder and head only)')
     .option('--no-freeze', 'train every parameter')
     .option('--targets <cols>', 'target channels (default bg_mM)', listArg)
@@ -71,7 +71,7 @@ const CONFIG_FLAGS: readonly (readonly [keyof TrainConfigOpts, string])[] = [
   ['lr', 'learningRate'],
   ['batchSize', 'batchSize'],
   ['context', 'contextLength'],
-  ['horizon', 'forecastLength'],
+  ['forecast', 'forecastLength'],
   ['freeze', 'freezeBackbone'],
   ['targets', 'targetFeatures'],
   ['inputs', 'inputFeatures'],

@@ -64,7 +64,7 @@ export function register(program: Command): void {
     .option('--resume <run>', 'resume an interrupted or cancelled run from its last checkpoint', intArg('--resume'))
     .addHelpText(
       'after',
-      '\nExamples:\n  ttm-studio train --dataset demo --split s1 --model tiny --epochs 3 --freeze\n  ttm-studio train --dataset demo --split s1 --mode from_scratch --context 96 --horizon 24 --epochs 5\n  ttm-studio train --resume 12',
+      '\nExamples:\n  ttm-studio train --dataset demo --split s1 --model tiny --epochs 3 --freeze\n  ttm-studio train --dataset demo --split s1 --mode from_scratch --context 96 --forecast 24 --epochs 5\n  ttm-studio train --resume 12',
     )
     .action(async (opts: TrainOpts, command: Command) => {
       const ctx = contextFrom(command);

@@ -91,7 +91,7 @@ export const METHODS = {
       .object({
         repo: z.string().min(3).max(200).optional(),
         contextLength: z.number().int().positive().max(100_000).optional(),
-        predictionLength: z.number().int().positive().max(100_000).optional(),
+        forecastLength: z.number().int().positive().max(100_000).optional(),
         revision: z.string().min(1).max(200).optional(),
         endpoint: z.string().min(1).max(2000).optional(),
         token: z.string().min(1).max(1000).optional(),

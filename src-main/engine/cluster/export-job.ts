@@ -97,7 +97,7 @@ function writePart(
   pre: Preprocessor,
 ): { index: PartIndex; bytes: number } {
   const L = pre.contextLength;
-  const P = pre.predictionLength;
+  const P = pre.forecastLength;
   const channels = pre.channels.map((c) => c.name as Channel);
   const C = channels.length;
   // One series per (patient, segment), spanning its windows; series appear in window order.
@@ -236,11 +236,11 @@ export async function exportClusterJob(input: ExportJobInput): Promise<ExportJob
       formatVersion: JOB_FORMAT_VERSION,
       layout:
         '<part>.values.f32: [rows, channels] little-endian float32, raw values (scale with scaler: (v - mean) / std); <part>.mask.u8: [rows, channels] 1 = observed; ' +
-        '<part>.windows.i32: [windows, 2] (series, first context row within the series); a window is rows offset+start … +contextLength+predictionLength of its series.',
+        '<part>.windows.i32: [windows, 2] (series, first context row within the series); a window is rows offset+start … +contextLength+forecastLength of its series.',
       channels: pre.channels.map((c) => ({ name: c.name, role: c.role })),
       scaler: { type: 'standard', mean: pre.scaler.mean, std: pre.scaler.std },
       contextLength: L,
-      predictionLength: P,
+      forecastLength: P,
       resolutionMin: pre.resolutionMin,
       frequencyToken: pre.frequencyToken,
       parts: { train: train.index, ...(val !== null ? { val: val.index } : {}) },

@@ -11,7 +11,7 @@
  * and the best checkpoint is registered as a model.
  */
 import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { StudioError } from '../errors.js';
 import type { Store } from '../store/index.js';
@@ -109,7 +109,7 @@ export function jobWindowInputs(dir: string, index: DataIndex, part: JobPart, n:
   if (p === undefined) throw new StudioError('PARSE', `data/index.json has no ${part} part.`);
   const C = index.channels.length;
   const L = index.contextLength;
-  const P = index.predictionLength;
+  const P = index.forecastLength;
   const dataDir = join(dir, JOB_FILES.data);
   const values = readArray(join(dataDir, p.values), Float32Array, p.rows * C);
   const windows = readArray(join(dataDir, p.windows), Int32Array, p.windowCount * 2);
@@ -205,7 +205,8 @@ export async function importClusterJob(input: ImportJobInput): Promise<ImportJob
       `The job ended "${result.status}" at step ${result.steps}: nothing to import. Its log says why; lower the learning rate and run it again.`,
     );
   const modelDir = resolve(outDir, result.modelDir);
-  if (!modelDir.startsWith(outDir)) throw new StudioError('PARSE', `result.json points outside output/ (${result.modelDir}).`);
+  const rel = relative(outDir, modelDir);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new StudioError('PARSE', `result.json points outside output/ (${result.modelDir}).`);
   const notes: string[] = [];
   const name = input.name ?? job.name;
   if (store.models.list().some((m) => m.name === name))

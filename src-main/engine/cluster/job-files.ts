@@ -119,7 +119,7 @@ export const DataIndexSchema = z.strictObject({
   channels: z.array(z.strictObject({ name: z.string().min(1), role: z.string().min(1) })).min(1),
   scaler: z.strictObject({ type: z.literal('standard'), mean: z.array(finite), std: z.array(finite) }),
   contextLength: z.number().int().min(1),
-  predictionLength: z.number().int().min(1),
+  forecastLength: z.number().int().min(1),
   resolutionMin: z.number().int().min(1),
   frequencyToken: z.number().int().min(0).nullable(),
   parts: z.strictObject({ train: PartIndexSchema, val: PartIndexSchema.optional() }),

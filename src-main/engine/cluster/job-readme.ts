@@ -39,7 +39,7 @@ Exported by TTM Studio ${job.appVersion} on ${job.createdAt}.
 ## The run
 
 ${t.mode === 'fine_tune' ? `Fine-tune of "${job.source.model?.name ?? 'the base model'}"${t.freezeBackbone ? ' with a frozen backbone' : ''}` : 'Training from scratch'}:
-${index.parts.train.windowCount.toLocaleString('en-US')} training windows of ${index.contextLength} + ${index.predictionLength} steps, batch ${t.batchSize} windows per
+${index.parts.train.windowCount.toLocaleString('en-US')} training windows of ${index.contextLength} + ${index.forecastLength} steps, batch ${t.batchSize} windows per
 optimizer step over all processes (${t.stepsPerEpoch.toLocaleString('en-US')} steps per epoch), ${t.numEpochs} epoch${t.numEpochs === 1 ? '' : 's'}${
     t.maxSteps !== null ? ` capped at ${t.maxSteps} steps` : ''
   } (${t.totalSteps.toLocaleString('en-US')} steps), AdamW at ${t.learningRate} with a ${t.schedule} schedule,

@@ -19,7 +19,7 @@ import { ar2Model, fitRidgeOnSplit, persistenceModel, ridgeWindowModel, type Win
 
 export interface EvaluateModelsOptions {
   contextLength: number;
-  horizon: number;
+  forecastLength: number;
   /** Bins between test windows (1 = every window). */
   stride?: number;
   levels?: readonly number[];
@@ -29,7 +29,7 @@ export interface EvaluateModelsOptions {
    * validation part is what calibrates them).
    */
   part?: 'test' | 'val';
-  /** Report at these minutes (those on the grid within the horizon). */
+  /** Report at these minutes (those on the grid within the forecast length). */
   minutes?: readonly number[];
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, what: string) => void;
@@ -67,7 +67,7 @@ function summarize(model: string, windows: number, r: EvaluationResult, persiste
 }
 
 /** The baselines every evaluation reports; ridge is fitted on the training part here. */
-export function baselineModels(data: PreparedData, geometry: { contextLength: number; horizon: number }, notes: string[]): WindowModel[] {
+export function baselineModels(data: PreparedData, geometry: { contextLength: number; forecastLength: number }, notes: string[]): WindowModel[] {
   const models: WindowModel[] = [persistenceModel];
   try {
     models.push(ridgeWindowModel(fitRidgeOnSplit(data, geometry).model));
@@ -84,36 +84,36 @@ export function baselineModels(data: PreparedData, geometry: { contextLength: nu
  * is calibrated on the validation part (conformal, per step) before it is scored.
  */
 export async function evaluateModels(data: PreparedData, models: readonly WindowModel[], o: EvaluateModelsOptions): Promise<EvaluationReport> {
-  const geometry = { contextLength: o.contextLength, horizon: o.horizon };
+  const geometry = { contextLength: o.contextLength, forecastLength: o.forecastLength };
   const stride = o.stride ?? 1;
   const levels = [...(o.levels ?? [0.8, 0.95])];
   const minutes = o.minutes ?? REPORT_MINUTES;
   const notes: string[] = [];
   const part = o.part ?? 'test';
-  const cal = part === 'val' ? [] : partWindows(data, 'val', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'train' });
-  const calTruth = glucoseWindows(data, cal, o.contextLength, o.horizon);
+  const cal = part === 'val' ? [] : partWindows(data, 'val', { contextLength: o.contextLength, forecastLength: o.forecastLength, stride, role: 'train' });
+  const calTruth = glucoseWindows(data, cal, o.contextLength, o.forecastLength);
   const groups: { group: GroupReport['group']; role: 'train' | 'holdout'; windows: WindowDescriptor[] }[] =
     part === 'val'
       ? [
           {
             group: 'in_distribution',
             role: 'train',
-            windows: partWindows(data, 'val', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'train' }),
+            windows: partWindows(data, 'val', { contextLength: o.contextLength, forecastLength: o.forecastLength, stride, role: 'train' }),
           },
         ]
       : [
           {
             group: 'in_distribution',
             role: 'train',
-            windows: partWindows(data, 'test', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'train' }),
+            windows: partWindows(data, 'test', { contextLength: o.contextLength, forecastLength: o.forecastLength, stride, role: 'train' }),
           },
           {
             group: 'unseen_patients',
             role: 'holdout',
-            windows: partWindows(data, 'test', { contextLength: o.contextLength, forecastLength: o.horizon, stride, role: 'holdout' }),
+            windows: partWindows(data, 'test', { contextLength: o.contextLength, forecastLength: o.forecastLength, stride, role: 'holdout' }),
           },
         ];
-  const accounts = groups.map((g) => windowAccount(data, part, g.group, g.role, g.windows, o.contextLength, o.horizon, stride));
+  const accounts = groups.map((g) => windowAccount(data, part, g.group, g.role, g.windows, o.contextLength, o.forecastLength, stride));
   for (const a of accounts) if (a.reason !== null) notes.push(a.reason);
   if (groups.every((g) => g.windows.length === 0)) {
     const unseen = accounts.find((a) => a.group === 'unseen_patients' && a.patientsWithoutWindows.length > 0);
@@ -131,7 +131,7 @@ export async function evaluateModels(data: PreparedData, models: readonly Window
           ].join('; ') || 'use a shorter context';
     throw new StudioError(
       'INVALID_INPUT',
-      `The split's ${part === 'val' ? 'validation' : 'test'} part holds no window of ${o.contextLength} + ${o.horizon} steps; ${advice}.`,
+      `The split's ${part === 'val' ? 'validation' : 'test'} part holds no window of ${o.contextLength} + ${o.forecastLength} steps; ${advice}.`,
       { windowAccount: accounts },
     );
   }
@@ -151,7 +151,10 @@ export async function evaluateModels(data: PreparedData, models: readonly Window
       const f = await m.forecast(data, cal, geometry);
       calibrations.set(
         m.name,
-        calibrateConformal({ windows: cal.length, horizon: o.horizon, target: calTruth.target, forecast: f, targetMask: calTruth.targetMask }, { levels }),
+        calibrateConformal(
+          { windows: cal.length, horizon: o.forecastLength, target: calTruth.target, forecast: f, targetMask: calTruth.targetMask },
+          { levels },
+        ),
       );
     }
     tick(`calibrating ${m.name}`);
@@ -163,7 +166,7 @@ export async function evaluateModels(data: PreparedData, models: readonly Window
       done += models.length;
       continue;
     }
-    const truth = glucoseWindows(data, g.windows, o.contextLength, o.horizon);
+    const truth = glucoseWindows(data, g.windows, o.contextLength, o.forecastLength);
     const results: { name: string; r: EvaluationResult }[] = [];
     for (const m of models) {
       const f = await m.forecast(data, g.windows, geometry);
@@ -172,7 +175,7 @@ export async function evaluateModels(data: PreparedData, models: readonly Window
       results.push({
         name: m.name,
         r: evaluateForecastSet(
-          { windows: g.windows.length, horizon: o.horizon, target: truth.target, forecast: f, targetMask: truth.targetMask, unit: 'mmol/L' },
+          { windows: g.windows.length, horizon: o.forecastLength, target: truth.target, forecast: f, targetMask: truth.targetMask, unit: 'mmol/L' },
           { resolutionMin: data.resolutionMin, intervals, minutes },
         ),
       });
@@ -191,7 +194,7 @@ export async function evaluateModels(data: PreparedData, models: readonly Window
   return {
     resolutionMin: data.resolutionMin,
     contextLength: o.contextLength,
-    horizon: o.horizon,
+    forecastLength: o.forecastLength,
     stride,
     levels,
     calibrationWindows: cal.length,
@@ -205,7 +208,7 @@ const GROUP_WORDS: Record<GroupReport['group'], string> = { in_distribution: 'in
 
 /**
  * Windows of one group scored at the model's geometry against those the part offers with a
- * 1-step context (same horizon and stride), the patients left without any window, and a
+ * 1-step context (same forecast length and stride), the patients left without any window, and a
  * sentence saying why when the model's context leaves fewer.
  */
 function windowAccount(
@@ -215,10 +218,10 @@ function windowAccount(
   role: 'train' | 'holdout',
   scoredWindows: readonly WindowDescriptor[],
   contextLength: number,
-  horizon: number,
+  forecastLength: number,
   stride: number,
 ): WindowAccount {
-  const offeredWindows = partWindows(data, part, { contextLength: 1, forecastLength: horizon, stride, role });
+  const offeredWindows = partWindows(data, part, { contextLength: 1, forecastLength, stride, role });
   const scoredBy = new Set(scoredWindows.map((w) => w.patientId));
   const offeredBy = new Set(offeredWindows.map((w) => w.patientId));
   const patientsWithoutWindows = partRanges(data.split, part)
@@ -235,7 +238,7 @@ function windowAccount(
       patientsWithoutWindows.length === 0
         ? ''
         : role === 'holdout'
-          ? ` Held-out patient${patientsWithoutWindows.length === 1 ? '' : 's'} ${patientsWithoutWindows.join(', ')} ha${patientsWithoutWindows.length === 1 ? 's' : 've'} no stretch without a long gap of ${contextLength + horizon} steps; ` +
+          ? ` Held-out patient${patientsWithoutWindows.length === 1 ? '' : 's'} ${patientsWithoutWindows.join(', ')} ha${patientsWithoutWindows.length === 1 ? 's' : 've'} no stretch without a long gap of ${contextLength + forecastLength} steps; ` +
             `the whole series of a held-out patient is already test, so a shorter context or a longer record would score ${patientsWithoutWindows.length === 1 ? 'it' : 'them'}.`
           : ` Patient${patientsWithoutWindows.length === 1 ? '' : 's'} ${patientsWithoutWindows.join(', ')} ha${patientsWithoutWindows.length === 1 ? 's' : 've'} no window at all: a shorter context, or a larger ${partName} fraction, would score ${patientsWithoutWindows.length === 1 ? 'it' : 'them'}.`;
     reason =

@@ -30,11 +30,11 @@ export interface ModelSummary {
 
 export interface GroupReport {
   group: 'in_distribution' | 'unseen_patients';
-  /** Windows scored: those with the model's whole context (and the horizon) in one segment. */
+  /** Windows scored: those with the model's whole context (and forecast) in one segment. */
   windows: number;
   /**
-   * Windows the part offers at the shortest geometry (a 1-step context, the same horizon and
-   * stride): what a model with a shorter context could score. Absent from older reports.
+   * Windows the part offers at the shortest geometry (a 1-step context, the same forecast length
+   * and stride): what a model with a shorter context could score. Absent from older reports.
    */
   offeredWindows?: number;
   /** Patients of this group with targets in the part but no window of the model's geometry. */
@@ -54,7 +54,7 @@ export interface WindowAccount {
 export interface EvaluationReport {
   resolutionMin: number;
   contextLength: number;
-  horizon: number;
+  forecastLength: number;
   stride: number;
   levels: number[];
   calibrationWindows: number;

@@ -22,7 +22,7 @@ import type { WindowModel } from './window-models.js';
 
 export interface RollingForecastOptions {
   contextLength: number;
-  horizon: number;
+  forecastLength: number;
   part?: SplitPart;
   /** Every k-th window origin (1 = every window). */
   every?: number;
@@ -34,7 +34,7 @@ export interface RollingForecastOptions {
 
 export interface RollingForecasts {
   windows: WindowDescriptor[];
-  horizon: number;
+  forecastLength: number;
   stepMin: number;
   /** [W, H] mmol/L. */
   forecast: Float64Array;
@@ -47,25 +47,25 @@ export interface RollingForecasts {
 }
 
 export async function rollingForecasts(model: WindowModel, data: PreparedData, o: RollingForecastOptions): Promise<RollingForecasts> {
-  const geometry = { contextLength: o.contextLength, horizon: o.horizon };
+  const geometry = { contextLength: o.contextLength, forecastLength: o.forecastLength };
   const levels = o.levels ?? [0.8, 0.95];
   const windows = partWindows(data, o.part ?? 'test', {
     contextLength: o.contextLength,
-    forecastLength: o.horizon,
+    forecastLength: o.forecastLength,
     stride: o.every ?? 1,
     ...(o.patients !== undefined ? { patients: o.patients } : {}),
     ...(o.fromTs !== undefined ? { fromTs: o.fromTs } : {}),
     ...(o.toTs !== undefined ? { toTs: o.toTs } : {}),
   });
   if (windows.length === 0) throw new StudioError('INVALID_INPUT', 'No forecast origin fits the chosen patients, part and time range.');
-  const truth = glucoseWindows(data, windows, o.contextLength, o.horizon);
+  const truth = glucoseWindows(data, windows, o.contextLength, o.forecastLength);
   const forecast = await model.forecast(data, windows, geometry);
-  const cal = partWindows(data, 'val', { contextLength: o.contextLength, forecastLength: o.horizon, role: 'train' });
+  const cal = partWindows(data, 'val', { contextLength: o.contextLength, forecastLength: o.forecastLength, role: 'train' });
   let intervals: RollingForecasts['intervals'] = [];
   if (cal.length > 0 && levels.length > 0) {
-    const ct = glucoseWindows(data, cal, o.contextLength, o.horizon);
+    const ct = glucoseWindows(data, cal, o.contextLength, o.forecastLength);
     const cf = await model.forecast(data, cal, geometry);
-    const c = calibrateConformal({ windows: cal.length, horizon: o.horizon, target: ct.target, forecast: cf, targetMask: ct.targetMask }, { levels });
+    const c = calibrateConformal({ windows: cal.length, horizon: o.forecastLength, target: ct.target, forecast: cf, targetMask: ct.targetMask }, { levels });
     intervals = conformalIntervals(c, forecast, windows.length);
   }
   const coverage = intervals.map((iv) => {
@@ -79,7 +79,7 @@ export async function rollingForecasts(model: WindowModel, data: PreparedData, o
     return { level: iv.level, coverage: n === 0 ? null : inside / n, n };
   });
   const stepMin = data.resolutionMin;
-  return { windows, horizon: o.horizon, stepMin, forecast, target: truth.target, targetMask: truth.targetMask, intervals, coverage };
+  return { windows, forecastLength: o.forecastLength, stepMin, forecast, target: truth.target, targetMask: truth.targetMask, intervals, coverage };
 }
 
 const fmt = (v: number): string => (Number.isFinite(v) ? String(Math.round(v * 1e4) / 1e4) : '');
@@ -98,8 +98,8 @@ export async function writeForecastCsv(path: string, data: PreparedData, r: Roll
       const originTs = grid.startTs + (win.start + contextLength - 1) * stepMs;
       const origin = new Date(originTs).toISOString();
       let chunk = '';
-      for (let h = 0; h < r.horizon; h++) {
-        const i = w * r.horizon + h;
+      for (let h = 0; h < r.forecastLength; h++) {
+        const i = w * r.forecastLength + h;
         const ts = new Date(originTs + (h + 1) * stepMs).toISOString();
         const actual = r.targetMask[i] === 1 ? fmt(r.target[i]!) : '';
         chunk += `${ts},${name},${origin},${(h + 1) * r.stepMin},${fmt(r.forecast[i]!)},${widest === null ? '' : fmt(widest.lower[i]!)},${widest === null ? '' : fmt(widest.upper[i]!)},${actual}\n`;
@@ -114,8 +114,8 @@ export async function writeForecastCsv(path: string, data: PreparedData, r: Roll
 /** Stores the forecasts of a run (one row per patient × origin), in one transaction. */
 export function storeForecasts(store: Store, runId: number, data: PreparedData, r: RollingForecasts, contextLength: number): number {
   const widest = r.intervals.length === 0 ? null : r.intervals.reduce((a, b) => (b.level > a.level ? b : a));
-  const blob = (a: Float64Array, w: number): Buffer => Buffer.from(Float32Array.from(a.subarray(w * r.horizon, (w + 1) * r.horizon)).buffer);
-  const meta = JSON.stringify({ unit: 'mmol/L', level: widest?.level ?? null, horizon: r.horizon });
+  const blob = (a: Float64Array, w: number): Buffer => Buffer.from(Float32Array.from(a.subarray(w * r.forecastLength, (w + 1) * r.forecastLength)).buffer);
+  const meta = JSON.stringify({ unit: 'mmol/L', level: widest?.level ?? null, forecastLength: r.forecastLength });
   store.transaction(() =>
     store.forecasts.addMany(
       r.windows.map((win, w) => {

@@ -1,5 +1,5 @@
 /**
- * Window forecasters: anything that maps a list of windows (same context and horizon for
+ * Window forecasters: anything that maps a list of windows (same context and forecast length for
  * every model, so they are scored on identical targets) to glucose forecasts [W, H] in
  * mmol/L. TTM and the three baselines share this shape, so prediction, conformal calibration
  * and evaluation are written once.
@@ -14,23 +14,25 @@ import { glucoseWindows, ttmForecastWindows, type TtmModelState } from '../ttm/s
 
 export interface WindowModel {
   readonly name: string;
-  forecast(data: PreparedData, windows: readonly WindowDescriptor[], geometry: { contextLength: number; horizon: number }): Promise<Float64Array>;
+  forecast(data: PreparedData, windows: readonly WindowDescriptor[], geometry: { contextLength: number; forecastLength: number }): Promise<Float64Array>;
 }
 
 export const persistenceModel: WindowModel = {
   name: 'persistence',
-  forecast: (data, windows, { contextLength, horizon }) => {
-    const g = glucoseWindows(data, windows, contextLength, horizon);
-    return Promise.resolve(persistenceForecast({ windows: windows.length, contextLength, context: g.context, contextMask: g.contextMask }, horizon));
+  forecast: (data, windows, { contextLength, forecastLength }) => {
+    const g = glucoseWindows(data, windows, contextLength, forecastLength);
+    return Promise.resolve(persistenceForecast({ windows: windows.length, contextLength, context: g.context, contextMask: g.contextMask }, forecastLength));
   },
 };
 
 export const ar2Model: WindowModel = {
   name: 'ar2',
-  forecast: (data, windows, { contextLength, horizon }) => {
-    const g = glucoseWindows(data, windows, contextLength, horizon);
+  forecast: (data, windows, { contextLength, forecastLength }) => {
+    const g = glucoseWindows(data, windows, contextLength, forecastLength);
     return Promise.resolve(
-      ar2Forecast({ windows: windows.length, contextLength, context: g.context, contextMask: g.contextMask }, horizon, { resolutionMin: data.resolutionMin }),
+      ar2Forecast({ windows: windows.length, contextLength, context: g.context, contextMask: g.contextMask }, forecastLength, {
+        resolutionMin: data.resolutionMin,
+      }),
     );
   },
 };
@@ -38,13 +40,13 @@ export const ar2Model: WindowModel = {
 export function ridgeWindowModel(model: RidgeModel): WindowModel {
   return {
     name: 'ridge',
-    forecast: (data, windows, { contextLength, horizon }) => {
-      const g = glucoseWindows(data, windows, contextLength, horizon);
+    forecast: (data, windows, { contextLength, forecastLength }) => {
+      const g = glucoseWindows(data, windows, contextLength, forecastLength);
       const f = ridgeForecast(model, { windows: windows.length, contextLength, context: g.context, contextMask: g.contextMask });
-      if (model.horizon === horizon) return Promise.resolve(f);
-      // A ridge fitted for a longer horizon: keep the first steps.
-      const out = new Float64Array(windows.length * horizon);
-      for (let w = 0; w < windows.length; w++) out.set(f.subarray(w * model.horizon, w * model.horizon + horizon), w * horizon);
+      if (model.horizon === forecastLength) return Promise.resolve(f);
+      // A ridge fitted for a longer forecast: keep the first steps.
+      const out = new Float64Array(windows.length * forecastLength);
+      for (let w = 0; w < windows.length; w++) out.set(f.subarray(w * model.horizon, w * model.horizon + forecastLength), w * forecastLength);
       return Promise.resolve(out);
     },
   };
@@ -56,25 +58,25 @@ export function ridgeWindowModel(model: RidgeModel): WindowModel {
  */
 export function fitRidgeOnSplit(
   data: PreparedData,
-  geometry: { contextLength: number; horizon: number },
+  geometry: { contextLength: number; forecastLength: number },
   options: { stride?: number; lags?: number } = {},
 ): { model: RidgeModel; trainWindows: number } {
-  const { contextLength, horizon } = geometry;
+  const { contextLength, forecastLength } = geometry;
   const lags = Math.min(options.lags ?? 12, contextLength);
   const stride = options.stride ?? 3;
-  const train = partWindows(data, 'train', { contextLength: lags, forecastLength: horizon, stride });
-  const valAll = partWindows(data, 'val', { contextLength: lags, forecastLength: horizon, stride, role: 'train' });
-  const gt = glucoseWindows(data, train, lags, horizon);
+  const train = partWindows(data, 'train', { contextLength: lags, forecastLength, stride });
+  const valAll = partWindows(data, 'val', { contextLength: lags, forecastLength, stride, role: 'train' });
+  const gt = glucoseWindows(data, train, lags, forecastLength);
   const trainBatch = { windows: train.length, contextLength: lags, context: gt.context, contextMask: gt.contextMask };
-  const trainTargets = { windows: train.length, horizon, target: gt.target, targetMask: gt.targetMask };
+  const trainTargets = { windows: train.length, horizon: forecastLength, target: gt.target, targetMask: gt.targetMask };
   // Without validation windows, choose λ on the training windows themselves (still closed form).
   const val = valAll.length > 0 ? valAll : train;
-  const gv = glucoseWindows(data, val, lags, horizon);
+  const gv = glucoseWindows(data, val, lags, forecastLength);
   const sel = fitRidgeSelectLambda(
     trainBatch,
     trainTargets,
     { windows: val.length, contextLength: lags, context: gv.context, contextMask: gv.contextMask },
-    { windows: val.length, horizon, target: gv.target, targetMask: gv.targetMask },
+    { windows: val.length, horizon: forecastLength, target: gv.target, targetMask: gv.targetMask },
     { lags },
   );
   return { model: sel.model, trainWindows: train.length };

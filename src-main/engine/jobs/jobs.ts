@@ -130,7 +130,7 @@ export async function runPredictJob(job: PredictJob, hooks: JobHooks): Promise<J
       const L = state.preprocessor.contextLength;
       const r = await rollingForecasts(ttmWindowModel(state, predictor, job.batchSize), data, {
         contextLength: L,
-        horizon: state.preprocessor.predictionLength,
+        forecastLength: state.preprocessor.forecastLength,
         part: job.part,
         every: job.every,
         levels: job.levels,
@@ -140,7 +140,10 @@ export async function runPredictJob(job: PredictJob, hooks: JobHooks): Promise<J
       });
       const stored = storeForecasts(store, job.runId, data, r, L);
       const csvRows = job.csvPath === null ? 0 : await writeForecastCsv(job.csvPath, data, r, L);
-      return { status: 'completed', result: { origins: stored, csvPath: job.csvPath, csvRows, horizon: r.horizon, coverage: r.coverage, zeroShot } };
+      return {
+        status: 'completed',
+        result: { origins: stored, csvPath: job.csvPath, csvRows, forecastLength: r.forecastLength, coverage: r.coverage, zeroShot },
+      };
     } finally {
       await predictor.release();
     }
@@ -170,7 +173,7 @@ export async function runEvaluateJob(job: EvaluateJob, hooks: JobHooks): Promise
     });
     const t0 = performance.now();
     try {
-      const geometry = { contextLength: state.preprocessor.contextLength, horizon: state.preprocessor.predictionLength };
+      const geometry = { contextLength: state.preprocessor.contextLength, forecastLength: state.preprocessor.forecastLength };
       const notes: string[] = [];
       if (zeroShot) notes.push('The model has no preprocessor: it was evaluated zero-shot (glucose only, scaler fitted on the training part).');
       // The model's row carries its registered name (as models.list shows it), never a generic "ttm".

@@ -348,7 +348,7 @@ class BatchFeeder {
     if (this.r.nanAtStep === k + 1) sb.past[0] = Number.NaN;
     const C = preprocessor.channels.length;
     const L = preprocessor.contextLength;
-    const P = preprocessor.predictionLength;
+    const P = preprocessor.forecastLength;
     weightFutureMask(sb.futureMask, this.r.stepWeights, P, C);
     const feeds: Record<string, TensorData> = {
       [TTM_TRAIN_IO.pastValues]: { data: sb.past, dims: [windows.length, L, C] },

@@ -47,16 +47,24 @@ const StoredModel = z.looseObject({
     coverage: z.record(z.string(), Coverage),
   }),
 });
-export const StoredEvaluationSchema = z.looseObject({
+/** Evaluations stored before the forecast length was named `forecastLength` called it `horizon`. */
+function withForecastLength(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || 'forecastLength' in raw) return raw;
+  const { horizon, ...rest } = raw as Record<string, unknown>;
+  return { ...rest, forecastLength: horizon };
+}
+
+const StoredEvaluationV2Schema = z.looseObject({
   resolutionMin: z.number(),
   contextLength: z.number(),
-  horizon: z.number(),
+  forecastLength: z.number(),
   stride: z.number(),
   levels: z.array(z.number()),
   calibrationWindows: z.number(),
   groups: z.array(z.looseObject({ group: z.string(), windows: z.number(), patients: z.number().optional(), models: z.array(StoredModel) })),
   notes: z.array(z.string()),
 });
+export const StoredEvaluationSchema = z.preprocess(withForecastLength, StoredEvaluationV2Schema);
 
 export const BASELINE_NAMES: ReadonlySet<string> = new Set(['persistence', 'ridge', 'ar2', 'linear', 'log-ar2']);
 
@@ -142,7 +150,7 @@ export function evaluationFromJson(json: unknown, createdAt: string | null, mode
     evaluation: {
       resolutionMin: e.resolutionMin,
       contextLength: e.contextLength,
-      horizon: e.horizon,
+      forecastLength: e.forecastLength,
       stride: e.stride,
       levels: e.levels,
       calibrationWindows: e.calibrationWindows,

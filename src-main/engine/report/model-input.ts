@@ -98,7 +98,7 @@ function baseComparison(
   const same =
     b.resolutionMin === evaluation.resolutionMin &&
     b.contextLength === evaluation.contextLength &&
-    b.horizon === evaluation.horizon &&
+    b.forecastLength === evaluation.forecastLength &&
     b.stride === evaluation.stride &&
     b.groups.length === evaluation.groups.length &&
     b.groups.every((g) => evaluation.groups.some((t) => t.group === g.group && t.windows === g.windows));

@@ -222,7 +222,7 @@ function training(input: ModelReportInput): SafeHtml {
 
 function horizonRows(e: ReportEvaluation): number[] {
   // Every 15 min when the grid divides it (a 96-step table would fill pages), else every step.
-  const steps = e.horizon;
+  const steps = e.forecastLength;
   const every = 15 % e.resolutionMin === 0 && steps * e.resolutionMin > 60 ? 15 / e.resolutionMin : 1;
   const out: number[] = [];
   for (let s = every; s <= steps; s += every) out.push(s * e.resolutionMin);
@@ -233,7 +233,7 @@ function evaluationSection(input: ModelReportInput, unit: GlucoseUnit): SafeHtml
   const e = input.evaluation;
   if (e === null) return unavailable('Evaluation tables', input.unavailable.evaluation ?? 'no evaluation is stored.');
   const parts: SafeHtml[] = [
-    markup`<p>Test windows of ${e.contextLength} + ${e.horizon} steps at ${e.resolutionMin} min (${e.horizon * e.resolutionMin} min ahead), every ${e.stride} step(s); intervals calibrated on ${int(e.calibrationWindows)} validation windows. Only observed targets are scored; every model is scored on the same windows.</p>`,
+    markup`<p>Test windows of ${e.contextLength} + ${e.forecastLength} steps at ${e.resolutionMin} min (${e.forecastLength * e.resolutionMin} min ahead), every ${e.stride} step(s); intervals calibrated on ${int(e.calibrationWindows)} validation windows. Only observed targets are scored; every model is scored on the same windows.</p>`,
   ];
   for (const g of e.groups) {
     const p = persistenceOf(g.models);

@@ -89,7 +89,7 @@ export const EvaluationGroupSchema = z.object({
 export const EvaluationSchema = z.object({
   resolutionMin: z.number().int().min(1),
   contextLength: z.number().int().min(1),
-  horizon: z.number().int().min(1),
+  forecastLength: z.number().int().min(1),
   stride: z.number().int().min(1),
   levels: z.array(z.number()),
   calibrationWindows: z.number().int().min(0),

@@ -101,7 +101,7 @@ export function hfOverridesForTtmConfig(ttm: TTMConfig, options: TtmConfigBridge
  * from TinyTimeMixerConfig's defaults are listed; parseHfConfig fills the rest as
  * `from_pretrained` would.
  */
-export function r2TtmConfig(contextLength: number, predictionLength: number, extra: Partial<HfTtmConfigInput> = {}): HfTtmConfig {
+export function r2TtmConfig(contextLength: number, forecastLength: number, extra: Partial<HfTtmConfigInput> = {}): HfTtmConfig {
   if (!Number.isInteger(contextLength) || contextLength < 64 || contextLength % 64 !== 0) {
     throw new StudioError(
       'INVALID_INPUT',
@@ -111,7 +111,7 @@ export function r2TtmConfig(contextLength: number, predictionLength: number, ext
   const patch = contextLength / 8;
   return parseHfConfig({
     context_length: contextLength,
-    prediction_length: predictionLength,
+    prediction_length: forecastLength,
     patch_length: patch,
     patch_stride: patch,
     num_patches: 8,
@@ -141,7 +141,7 @@ export type RandomTtmSize = 'small' | 'medium' | 'large';
 /** granite-tsfm's get_random_ttm sizing: patch length doubles while it divides the (even) context into ≥ 8 patches. */
 export function randomTtmConfig(
   contextLength: number,
-  predictionLength: number,
+  forecastLength: number,
   size: RandomTtmSize = 'small',
   extra: Partial<HfTtmConfigInput> = {},
 ): HfTtmConfig {
@@ -156,7 +156,7 @@ export function randomTtmConfig(
   const dModel = size === 'small' ? 2 * pl : 16 * 2 ** apl;
   return parseHfConfig({
     context_length: cl,
-    prediction_length: predictionLength,
+    prediction_length: forecastLength,
     patch_length: pl,
     patch_stride: pl,
     d_model: dModel,

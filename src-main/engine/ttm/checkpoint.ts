@@ -47,16 +47,31 @@ export const ScalerStateSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
 ]);
 
+/** The preprocessor.json version this app writes. */
+export const PREPROCESSOR_FORMAT_VERSION = 2;
+
+/**
+ * Version 1 named the forecast length `predictionLength`; version 2 uses the app's name,
+ * `forecastLength`. Checkpoints trained before the rename stay loadable: a version 1 object
+ * becomes version 2 before validation, so the rest of the app only sees `forecastLength`.
+ */
+function upgradePreprocessor(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const { formatVersion, predictionLength, ...rest } = raw as Record<string, unknown>;
+  if (formatVersion !== 1) return raw;
+  return { ...rest, formatVersion: PREPROCESSOR_FORMAT_VERSION, forecastLength: predictionLength };
+}
+
 /** preprocessor.json: how raw grid columns become model channels (channel order = model order). */
-export const PreprocessorSchema = z
+const PreprocessorV2Schema = z
   .strictObject({
-    formatVersion: z.literal(1),
+    formatVersion: z.literal(PREPROCESSOR_FORMAT_VERSION),
     channels: z.array(z.strictObject({ name: z.string().min(1), role: ChannelRoleSchema })).min(1),
     scaler: ScalerStateSchema,
     resolutionMin: z.number().int().min(1),
     frequencyToken: z.number().int().min(0).nullable(),
     contextLength: z.number().int().min(1),
-    predictionLength: z.number().int().min(1),
+    forecastLength: z.number().int().min(1),
     glucoseUnit: z.enum(GLUCOSE_UNITS).optional(),
     imputationStrategy: z.string().optional(),
   })
@@ -77,7 +92,9 @@ export const PreprocessorSchema = z
     if (dup !== undefined) ctx.addIssue({ code: 'custom', path: ['channels'], message: `channel "${dup}" appears twice` });
     if (!p.channels.some((c) => c.role === 'target')) ctx.addIssue({ code: 'custom', path: ['channels'], message: 'needs at least one target channel' });
   });
-export type Preprocessor = z.output<typeof PreprocessorSchema>;
+/** Reads version 1 and 2; always yields (and saveCheckpoint always writes) version 2. */
+export const PreprocessorSchema = z.preprocess(upgradePreprocessor, PreprocessorV2Schema);
+export type Preprocessor = z.output<typeof PreprocessorV2Schema>;
 
 /** run.json: provenance. Unknown keys are kept (newer versions may add some). */
 export const RunInfoSchema = z.looseObject({

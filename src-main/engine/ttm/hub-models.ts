@@ -15,14 +15,14 @@ export interface HubModelEntry {
   repo: string;
   revision: string;
   contextLength: number;
-  predictionLength: number;
+  forecastLength: number;
 }
 
 export const TTM_R1_REPO = 'ibm-granite/granite-timeseries-ttm-r1';
 export const TTM_R2_REPO = 'ibm-granite/granite-timeseries-ttm-r2';
 
-function entry(key: string, release: TtmRelease, revision: string, contextLength: number, predictionLength: number): HubModelEntry {
-  return { key, release, repo: release === 'r1' ? TTM_R1_REPO : TTM_R2_REPO, revision, contextLength, predictionLength };
+function entry(key: string, release: TtmRelease, revision: string, contextLength: number, forecastLength: number): HubModelEntry {
+  return { key, release, repo: release === 'r1' ? TTM_R1_REPO : TTM_R2_REPO, revision, contextLength, forecastLength };
 }
 
 const r2 = (c: number, p: number): HubModelEntry => entry(`${c}-${p}-r2`, 'r2', c === 512 && p === 96 ? 'main' : `${c}-${p}-r2`, c, p);
@@ -52,7 +52,7 @@ export interface ResolveHubModelOptions {
   /** Repository the user named; r1 aliases select r1 models, the r2 repo selects r2 and r2.1. */
   repo?: string;
   contextLength: number;
-  predictionLength: number;
+  forecastLength: number;
   /** Data frequency as in granite-tsfm ('5min', 'h', 'D', …); daily and coarser need r2.1. */
   freq?: string;
   freqPrefixTuning?: boolean;
@@ -84,9 +84,9 @@ export function resolveTtmHubModel(options: ResolveHubModelOptions): ResolvedHub
   const family = ttmRepoFamily(repo);
   if (family === null)
     throw new StudioError('INVALID_INPUT', `${repo} is not a TinyTimeMixer repository known to the model table (expected ${TTM_R2_REPO} or ${TTM_R1_REPO}).`);
-  const { contextLength, predictionLength } = options;
-  if (!Number.isInteger(contextLength) || contextLength < 1 || !Number.isInteger(predictionLength) || predictionLength < 1) {
-    throw new StudioError('INVALID_INPUT', 'contextLength and predictionLength must be positive integers.');
+  const { contextLength, forecastLength } = options;
+  if (!Number.isInteger(contextLength) || contextLength < 1 || !Number.isInteger(forecastLength) || forecastLength < 1) {
+    throw new StudioError('INVALID_INPUT', 'contextLength and forecastLength must be positive integers.');
   }
   const preferLonger = options.preferLongerContext ?? true;
   const available = TTM_HUB_MODELS.filter((m) => (family === 'r1' ? m.release.startsWith('r1') : m.release.startsWith('r2')));
@@ -132,20 +132,20 @@ export function resolveTtmHubModel(options: ResolveHubModelOptions): ResolvedHub
   const sign = preferLonger ? -1 : 1;
   models = models
     .map((m, i) => ({ m, i }))
-    .sort((a, b) => sign * a.m.contextLength - sign * b.m.contextLength || a.m.predictionLength - b.m.predictionLength || a.i - b.i)
+    .sort((a, b) => sign * a.m.contextLength - sign * b.m.contextLength || a.m.forecastLength - b.m.forecastLength || a.i - b.i)
     .map((x) => x.m);
 
   // 6. Drop models that forecast less than asked (that would need rolling forecasts).
   if (models.length > 0) {
-    const longEnough = models.filter((m) => m.predictionLength >= predictionLength);
+    const longEnough = models.filter((m) => m.forecastLength >= forecastLength);
     if (longEnough.length === 0) {
       if (options.forceReturn !== 'rolling') {
         throw notFound(
-          `No TTM forecasts ${predictionLength} steps with a context of ${contextLength}; the longest available forecast is ${Math.max(...models.map((m) => m.predictionLength))}. Shorten the forecast or allow rolling forecasts.`,
+          `No TTM forecasts ${forecastLength} steps with a context of ${contextLength}; the longest available forecast is ${Math.max(...models.map((m) => m.forecastLength))}. Shorten the forecast or allow rolling forecasts.`,
         );
       }
       let best = models[0];
-      for (const m of models) if (m.predictionLength > best.predictionLength) best = m;
+      for (const m of models) if (m.forecastLength > best.forecastLength) best = m;
       models = [best];
     } else {
       models = longEnough;
@@ -155,9 +155,9 @@ export function resolveTtmHubModel(options: ResolveHubModelOptions): ResolvedHub
   // 7. An unknown frequency with frequency tuning requested matches nothing.
   if (options.freqPrefixTuning && options.freq !== undefined && !(options.freq in FREQUENCY_TOKENS)) models = [];
 
-  if (models.length === 0) throw notFound(`No published TTM fits context ${contextLength} and forecast ${predictionLength}.`);
+  if (models.length === 0) throw notFound(`No published TTM fits context ${contextLength} and forecast ${forecastLength}.`);
   const chosen = models[0];
-  return { ...chosen, predictionFilterLength: chosen.predictionLength > predictionLength ? predictionLength : null };
+  return { ...chosen, predictionFilterLength: chosen.forecastLength > forecastLength ? forecastLength : null };
 }
 
 /** granite-tsfm's frequency string for a grid resolution in minutes (undefined when it has none). */

@@ -43,7 +43,7 @@ export function modelSourceFromTtmConfig(config: TTMConfig): ModelSource {
       kind: 'hub-auto',
       repo: p,
       contextLength: config.contextLength,
-      predictionLength: config.forecastLength,
+      forecastLength: config.forecastLength,
       freq: freqStringForMinutes(config.resolutionMin),
     };
   }

@@ -14,7 +14,7 @@ import { isChannel, type Channel } from '../data/grid/channels.js';
 import { fitScaler } from '../data/scalers.js';
 import { materializeBatch, type Batch, type WindowDescriptor } from '../data/windows.js';
 import { adaptPretrained, hfOverridesForTtmConfig, r2TtmConfig, randomTtmConfig } from './adapt.js';
-import type { Preprocessor } from './checkpoint.js';
+import { PREPROCESSOR_FORMAT_VERSION, type Preprocessor } from './checkpoint.js';
 import { effectiveContextLength, frequencyTokenForMinutes, outputLength, type HfTtmConfig } from './hf-config.js';
 import { initializeTtmWeights, type ModelWeights } from './init.js';
 import type { TtmPredictor } from './graph/predictor.js';
@@ -41,13 +41,13 @@ export function fitPreprocessor(config: TTMConfig, data: PreparedData, hf: HfTtm
   // 0 is the reference's out-of-vocabulary token (resolutions without a token of their own).
   const token = frequencyTokenForMinutes(data.resolutionMin);
   return {
-    formatVersion: 1,
+    formatVersion: PREPROCESSOR_FORMAT_VERSION,
     channels: channels.map((name) => ({ name, role: config.targetFeatures.includes(name) ? 'target' : 'conditional' })),
     scaler: { type: 'standard', mean: channels.map((c) => g[c]?.loc ?? 0), std: channels.map((c) => g[c]?.scale ?? 1) },
     resolutionMin: data.resolutionMin,
     frequencyToken: token,
     contextLength: effectiveContextLength(hf),
-    predictionLength: outputLength(hf),
+    forecastLength: outputLength(hf),
     glucoseUnit: 'mmol/L',
     imputationStrategy: config.imputationStrategy,
   };
@@ -138,7 +138,7 @@ export function scaledBatch(data: PreparedData, windows: readonly WindowDescript
   const index = new Map(channels.map((c, i) => [c, i]));
   const batch = materializeBatch(data.grids, windows, {
     contextLength: pre.contextLength,
-    forecastLength: pre.predictionLength,
+    forecastLength: pre.forecastLength,
     inputChannels: channels,
     targetChannels: channels,
     transform: (_p, c, v) => (v - mean[index.get(c)!]!) / std[index.get(c)!]!,
@@ -197,7 +197,7 @@ export async function ttmForecastWindows(
   batchSize: number,
   signal?: AbortSignal,
 ): Promise<Float64Array> {
-  const P = pre.predictionLength;
+  const P = pre.forecastLength;
   const gi = glucoseOutputIndex(pre);
   const ch = pre.channels.findIndex((c) => c.name === 'bg_mM');
   const { mean, std } = scalerOf(pre);
@@ -223,10 +223,10 @@ export async function ttmForecastWindows(
 }
 
 /** Unscaled glucose context and targets of windows (what baselines and metrics read). */
-export function glucoseWindows(data: PreparedData, windows: readonly WindowDescriptor[], contextLength: number, horizon: number): WindowForecast {
-  const b = materializeBatch(data.grids, windows, { contextLength, forecastLength: horizon, inputChannels: ['bg_mM'], targetChannels: ['bg_mM'] });
+export function glucoseWindows(data: PreparedData, windows: readonly WindowDescriptor[], contextLength: number, forecastLength: number): WindowForecast {
+  const b = materializeBatch(data.grids, windows, { contextLength, forecastLength, inputChannels: ['bg_mM'], targetChannels: ['bg_mM'] });
   return {
-    forecast: new Float64Array(windows.length * horizon),
+    forecast: new Float64Array(windows.length * forecastLength),
     target: Float64Array.from(b.future),
     targetMask: b.futureMask,
     context: Float64Array.from(b.past),

@@ -156,7 +156,7 @@ describe.skipIf(!hasTorch).each([
       for (let w = 0; w < p.windowCount; w++) {
         const s = p.series[windows[w * 2]!]!;
         const first = s.startTs + (windows[w * 2 + 1]! + index.contextLength) * stepMs;
-        const last = first + (index.predictionLength - 1) * stepMs;
+        const last = first + (index.forecastLength - 1) * stepMs;
         expect(ranges.some((r) => r.externalId === s.patient && first >= r.fromTs && last < r.toTs)).toBe(true);
       }
     }

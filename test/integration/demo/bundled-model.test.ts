@@ -112,7 +112,7 @@ describe('bundled model', () => {
     const prepare = { splitSpec: { kind: 'temporal' as const, testFraction: 0.3, valFraction: 0.1 } };
     const explicit = new TTMForecaster({ modelPath: MODEL_DIR, trainingMode: 'zero_shot', numEpochs: 0, threads: 1 }, { prepare });
     const r = await explicit.predictZeroShot(data, { every: 24 });
-    expect(r.horizon).toBe(96);
+    expect(r.forecastLength).toBe(96);
     expect(r.windows.length).toBeGreaterThan(0);
     expect(r.forecast.length).toBe(r.windows.length * 96);
     let outOfRange = 0;

@@ -44,14 +44,14 @@ describe('forecasting on synthetic data', () => {
     // Every 7th reading missing: short gaps are imputed and must not be scored.
     const byPatient = { p1: arSeries('p1', 3000, 3, 7), p2: arSeries('p2', 3000, 4, 7), p3: arSeries('p3', 3000, 5, 7) };
     const data = prepareData(byPatient, { splitSpec: { kind: 'hybrid', testFraction: 0.25, valFraction: 0.2, holdoutPatients: ['p3'] } });
-    const geometry = { contextLength: 24, horizon: 12 };
+    const geometry = { contextLength: 24, forecastLength: 12 };
     const seen: WindowDescriptor[][] = [];
     // Exact at observed targets, wildly wrong at imputed ones: any scored imputed target shows.
     const oracle: WindowModel = {
       name: 'oracle',
       forecast: (d, windows) => {
         seen.push([...windows]);
-        const g = glucoseWindows(d, windows, geometry.contextLength, geometry.horizon);
+        const g = glucoseWindows(d, windows, geometry.contextLength, geometry.forecastLength);
         return Promise.resolve(g.target.map((v, i) => (g.targetMask[i] === 1 ? v : v + 100)));
       },
     };

@@ -30,7 +30,7 @@ describe('TTMForecaster', () => {
   it('zero-shot predicts without training; fine-tuning lowers the validation loss; save/load round-trips', async () => {
     const zs = new TTMForecaster({ ...base, trainingMode: 'zero_shot', numEpochs: 0 }, { prepare });
     const z = await zs.predictZeroShot(data, { every: 16 });
-    expect(z.horizon).toBe(16);
+    expect(z.forecastLength).toBe(16);
     expect(z.forecast.every(Number.isFinite)).toBe(true);
 
     const ft = new TTMForecaster({ ...base, trainingMode: 'fine_tune', numEpochs: 2, learningRate: 3e-3, freezeBackbone: true }, { prepare });

@@ -29,8 +29,8 @@ describe('windows scored vs windows offered', () => {
   it('a long context scores fewer windows than the part offers, and the report says how many and why', async () => {
     const byPatient = { p1: series('p1', 3000, 1, 200), p2: series('p2', 3000, 2, 200), p3: series('p3', 3000, 3, 200) };
     const data = prepareData(byPatient, { splitSpec: { kind: 'hybrid', testFraction: 0.25, valFraction: 0.2, holdoutPatients: ['p3'] } });
-    const short = await evaluateModels(data, [persistenceModel], { contextLength: 2, horizon: 12 });
-    const long = await evaluateModels(data, [persistenceModel], { contextLength: 96, horizon: 12 });
+    const short = await evaluateModels(data, [persistenceModel], { contextLength: 2, forecastLength: 12 });
+    const long = await evaluateModels(data, [persistenceModel], { contextLength: 96, forecastLength: 12 });
     for (const group of ['in_distribution', 'unseen_patients'] as const) {
       const s = short.groups.find((g) => g.group === group)!;
       const l = long.groups.find((g) => g.group === group)!;
@@ -50,7 +50,7 @@ describe('windows scored vs windows offered', () => {
   it('a held-out patient whose record is too short: advice is a shorter context or a longer record', async () => {
     const byPatient = { p1: series('p1', 3000, 1), p2: series('p2', 3000, 2), p3: series('p3', 150, 3) };
     const data = prepareData(byPatient, { splitSpec: { kind: 'hybrid', testFraction: 0.25, valFraction: 0.2, holdoutPatients: ['p3'] } });
-    const report = await evaluateModels(data, [persistenceModel], { contextLength: 200, horizon: 12 });
+    const report = await evaluateModels(data, [persistenceModel], { contextLength: 200, forecastLength: 12 });
     const unseen = report.windowAccount!.find((a) => a.group === 'unseen_patients')!;
     expect(unseen.scored).toBe(0);
     expect(unseen.offered).toBeGreaterThan(0);
@@ -63,9 +63,9 @@ describe('windows scored vs windows offered', () => {
   it('when no window fits anywhere and only a held-out patient is short, the error does not ask for a larger test fraction', async () => {
     const byPatient = { p1: series('p1', 150, 1), p3: series('p3', 150, 3) };
     const data = prepareData(byPatient, { splitSpec: { kind: 'patient_holdout', valFraction: 0.2, holdoutPatients: ['p3'] } });
-    await expect(evaluateModels(data, [persistenceModel], { contextLength: 200, horizon: 12 })).rejects.toThrow(
+    await expect(evaluateModels(data, [persistenceModel], { contextLength: 200, forecastLength: 12 })).rejects.toThrow(
       /held-out patient p3 \(whose whole series is already test\), a shorter context or a longer record/,
     );
-    await expect(evaluateModels(data, [persistenceModel], { contextLength: 200, horizon: 12 })).rejects.not.toThrow(/test fraction/);
+    await expect(evaluateModels(data, [persistenceModel], { contextLength: 200, forecastLength: 12 })).rejects.not.toThrow(/test fraction/);
   });
 });

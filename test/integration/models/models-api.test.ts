@@ -50,7 +50,7 @@ describe('models.pull', () => {
       const res = await s.invoke('models.pull', {
         repo: R2_REPO,
         contextLength: 512,
-        predictionLength: 96,
+        forecastLength: 96,
         endpoint: hub.endpoint,
         operationId: 'pull-test-1',
       });
@@ -62,7 +62,7 @@ describe('models.pull', () => {
         repo: R2_REPO,
         revision: 'main',
         contextLength: 512,
-        predictionLength: 96,
+        forecastLength: 96,
         channels: 1,
       });
       expect(res.model.path).toBe(join(dataDir, 'models', 'hub', 'ibm-granite', 'granite-timeseries-ttm-r2', 'main'));
@@ -82,7 +82,7 @@ describe('models.pull', () => {
       expect((await s.invoke('models.list', {})).map((m) => m.name)).toEqual(['ttm-r2-512-96']);
       // Second pull: served from the cache, no requests.
       hub.seen = [];
-      const again = await s.invoke('models.pull', { repo: R2_REPO, contextLength: 600, predictionLength: 96, endpoint: hub.endpoint });
+      const again = await s.invoke('models.pull', { repo: R2_REPO, contextLength: 600, forecastLength: 96, endpoint: hub.endpoint });
       expect(again.fromCache).toBe(true);
       expect(hub.seen).toEqual([]);
       expect((await s.invoke('models.list', {})).length).toBe(1);
@@ -175,7 +175,7 @@ describe('models.pull', () => {
       expect(e404.message).toContain(R2_REPO);
       expect(e404.message).toContain('1536-720-r2');
       expect(e404.message).toContain('config.json');
-      const short = await rejection(s.invoke('models.pull', { contextLength: 40, predictionLength: 16, endpoint: hub.endpoint }));
+      const short = await rejection(s.invoke('models.pull', { contextLength: 40, forecastLength: 16, endpoint: hub.endpoint }));
       expect(short.code).toBe('NOT_FOUND');
       expect(short.message).toMatch(/No TTM takes a context as short as 40/);
       const none = await rejection(s.invoke('models.pull', { endpoint: hub.endpoint }));
@@ -193,7 +193,7 @@ describe('models.import / show / delete', () => {
     const { s } = service();
     try {
       const m = await s.invoke('models.import', { path: fixturePath('r2_mixchannel_exog', ''), name: 'exog' });
-      expect(m).toMatchObject({ name: 'exog', source: 'local', contextLength: 512, predictionLength: 96, channels: 4, available: true, problem: null });
+      expect(m).toMatchObject({ name: 'exog', source: 'local', contextLength: 512, forecastLength: 96, channels: 4, available: true, problem: null });
       expect(m.path).toBe(fixturePath('r2_mixchannel_exog', '').replace(/\/$/, ''));
       expect(m.files.map((f) => f.name)).toContain('model.safetensors');
       expect(m.config.exogenous_channel_indices).toEqual([1, 2]);

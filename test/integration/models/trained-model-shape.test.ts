@@ -33,8 +33,8 @@ describe('models.list and trained models', () => {
         store.close();
       }
       const list = await s.invoke('models.list', {});
-      expect(list.find((m) => m.name === 'tiny-ft')).toMatchObject({ source: 'trained', contextLength: 64, predictionLength: 16, channels: 2 });
-      expect(list.find((m) => m.name === 'lost')).toMatchObject({ source: 'trained', contextLength: null, predictionLength: null, channels: null });
+      expect(list.find((m) => m.name === 'tiny-ft')).toMatchObject({ source: 'trained', contextLength: 64, forecastLength: 16, channels: 2 });
+      expect(list.find((m) => m.name === 'lost')).toMatchObject({ source: 'trained', contextLength: null, forecastLength: null, channels: null });
     } finally {
       s.close();
     }

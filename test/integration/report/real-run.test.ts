@@ -54,7 +54,7 @@ describe('model report of a real run', () => {
       'from_scratch',
       '--context',
       '64',
-      '--horizon',
+      '--forecast',
       '24',
       '--epochs',
       '1',

@@ -103,7 +103,7 @@ describe('training and forecasting API', () => {
       metrics_json: string;
     };
     expect(row.run_id).toBe(e.runId);
-    expect(JSON.parse(row.metrics_json)).toMatchObject({ horizon: 16 });
+    expect(JSON.parse(row.metrics_json)).toMatchObject({ forecastLength: 16 });
   });
 
   it('refuses a covariate the dataset does not have, with a message naming it', async () => {

@@ -36,7 +36,7 @@ async function rejection(p: Promise<unknown>): Promise<StudioError> {
 }
 
 const preprocessor: Preprocessor = {
-  formatVersion: 1,
+  formatVersion: 2,
   channels: [
     { name: 'bg_mM', role: 'target' },
     { name: 'iob', role: 'conditional' },
@@ -45,7 +45,7 @@ const preprocessor: Preprocessor = {
   resolutionMin: 5,
   frequencyToken: 3,
   contextLength: 64,
-  predictionLength: 16,
+  forecastLength: 16,
   glucoseUnit: 'mmol/L',
 };
 
@@ -88,6 +88,7 @@ describe('checkpoints', () => {
     await saveCheckpoint(dir, { config, weights, preprocessor, trainingState: state, run });
     const back = await loadCheckpoint(dir);
     expect(back.preprocessor).toEqual(preprocessor);
+    expect(JSON.parse(await readFile(join(dir, 'preprocessor.json'), 'utf8'))).toMatchObject({ formatVersion: 2, forecastLength: 16 });
     expect(back.run).toEqual(run);
     expect(back.trainingState?.step).toBe(123);
     expect(back.trainingState?.metadata).toMatchObject({ format: 'ttm-studio-adamw', beta1: '0.9' });
@@ -134,6 +135,10 @@ describe('checkpoints', () => {
     expect((await rejection(loadCheckpoint(empty))).code).toBe('PARSE');
     await writeFile(join(empty, 'preprocessor.json'), JSON.stringify({ ...preprocessor, scaler: { type: 'standard', mean: [1], std: [1] } }));
     expect((await rejection(loadCheckpoint(empty))).message).toMatch(/scaler.mean: has 1 values for 2 channels/);
+    // A checkpoint trained before the rename (version 1, `predictionLength`) still loads.
+    const { forecastLength, ...shared } = preprocessor;
+    await writeFile(join(empty, 'preprocessor.json'), JSON.stringify({ ...shared, formatVersion: 1, predictionLength: forecastLength }));
+    expect((await loadCheckpoint(empty)).preprocessor).toEqual(preprocessor);
     await rm(join(empty, 'preprocessor.json'));
     await writeFile(
       join(empty, 'training_state.safetensors'),

@@ -256,7 +256,7 @@ describe('hub download', () => {
     handler = (req, res, file) => serve(req, res, file);
     const cacheRoot = freshCache();
     const src = modelSourceFromTtmConfig(createDefaultTtmConfig({ forecastLength: 72 }));
-    expect(src).toMatchObject({ kind: 'hub-auto', repo: REPO, contextLength: 512, predictionLength: 72, freq: '5min' });
+    expect(src).toMatchObject({ kind: 'hub-auto', repo: REPO, contextLength: 512, forecastLength: 72, freq: '5min' });
     const m = await loadModelSource(src, { cacheRoot, endpoint });
     expect(m.origin).toMatchObject({ kind: 'hub', repo: REPO, revision: 'main', key: '512-96-r2' });
     expect(m.checkpoint.config.prediction_filter_length).toBe(72);

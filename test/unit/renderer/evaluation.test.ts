@@ -58,10 +58,13 @@ describe('evaluation helpers', () => {
   it('reads a run result as a report only when it has one', () => {
     expect(reportOf(null)).toBeNull();
     expect(reportOf({ evaluationId: 1 })).toBeNull();
-    const r = reportOf({
-      report: { horizon: 16, resolutionMin: 5, groups: [{ group: 'in_distribution', windows: 1, models: [{ model: 'ttm' }, { model: 'persistence' }] }] },
-    });
+    const groups = [{ group: 'in_distribution', windows: 1, models: [{ model: 'ttm' }, { model: 'persistence' }] }];
+    expect(reportOf({ report: { forecastLength: 16, resolutionMin: 5, groups } })?.forecastLength).toBe(16);
+    // A report stored before the rename names the forecast length `horizon`.
+    const r = reportOf({ report: { horizon: 16, resolutionMin: 5, groups } });
     expect(r).not.toBeNull();
+    expect(r!.forecastLength).toBe(16);
+    expect(r).not.toHaveProperty('horizon');
     expect(modelNames(r!)).toEqual(['ttm', 'persistence']);
     // A report stored before models were named shows the run's registered model name instead of "ttm".
     expect(modelNames(withModelName(r!, 'demo-fine-tuned'))).toEqual(['demo-fine-tuned', 'persistence']);

@@ -26,7 +26,7 @@ const stored = (f: unknown) =>
     JSON.stringify({
       resolutionMin: 5,
       contextLength: 96,
-      horizon: 12,
+      forecastLength: 12,
       stride: 1,
       levels: [0.8],
       calibrationWindows: 10,
@@ -42,6 +42,14 @@ function read(json: unknown): ReportEvaluation {
 }
 
 describe('stored evaluation → report', () => {
+  it('reads the forecast length, also from evaluations stored when it was named `horizon`', () => {
+    const f = full();
+    expect(read(stored(f)).forecastLength).toBe(12);
+    const { forecastLength, ...legacy } = stored(f) as Record<string, unknown>;
+    expect(read({ ...legacy, horizon: forecastLength }).forecastLength).toBe(12);
+    expect('reason' in evaluationFromJson(legacy, null)).toBe(true);
+  });
+
   it('carries hypoglycaemia detection per level and horizon', () => {
     const m = read(stored(full())).groups[0]!.models[0]!;
     expect(m.hypoByHorizon.map((h) => [h.level, h.minutes, h.thresholdMgdl])).toEqual([

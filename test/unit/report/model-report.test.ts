@@ -123,7 +123,7 @@ describe('model report', () => {
     input.evaluation = {
       resolutionMin: 5,
       contextLength: 96,
-      horizon: 24,
+      forecastLength: 24,
       stride: 1,
       levels: [0.8],
       calibrationWindows: 50,
@@ -183,7 +183,7 @@ describe('model report', () => {
     input.evaluation = {
       resolutionMin: 5,
       contextLength: 96,
-      horizon: 24,
+      forecastLength: 24,
       stride: 1,
       levels: [0.8],
       calibrationWindows: 50,

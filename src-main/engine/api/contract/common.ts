@@ -85,7 +85,7 @@ export const ModelSummarySchema = z.object({
   createdAt: z.string(),
   /** Window geometry from the registered config.json (null when it was not recorded). */
   contextLength: z.number().int().nullable(),
-  predictionLength: z.number().int().nullable(),
+  forecastLength: z.number().int().nullable(),
   channels: z.number().int().nullable(),
   /** The app's default model (the bundled one used when no model is chosen). */
   default: z.boolean(),

@@ -51,7 +51,7 @@ function summary(m: ModelRow) {
     revision: m.revision,
     createdAt: m.createdAt,
     contextLength: num(c.context_length),
-    predictionLength: pfl ?? num(c.prediction_length),
+    forecastLength: pfl ?? num(c.prediction_length),
     channels: num(c.num_input_channels),
     default: isDefaultModel(m),
   };
@@ -118,7 +118,7 @@ async function detail(m: ModelRow, loaded?: LoadedCheckpoint): Promise<ModelDeta
   const base = summary(cfg === null ? m : { ...m, config: configRecord(cfg) });
   return {
     ...base,
-    predictionLength: cfg === null ? base.predictionLength : outputLength(cfg),
+    forecastLength: cfg === null ? base.forecastLength : outputLength(cfg),
     config: cfg === null ? m.config : configRecord(cfg),
     meta: m.meta,
     parameters: { total: counts?.total ?? 0, trainableFrozenBackbone: counts?.trainable ?? 0 },
@@ -193,13 +193,13 @@ export const modelHandlers = {
     if (req.revision !== undefined) {
       source = { kind: 'hub', repo, revision: req.revision };
     } else {
-      if (req.contextLength === undefined || req.predictionLength === undefined) {
+      if (req.contextLength === undefined || req.forecastLength === undefined) {
         throw new StudioError(
           'INVALID_INPUT',
           'Give the context and forecast lengths (--context 512 --forecast 96) so the right model is chosen, or an explicit --revision.',
         );
       }
-      source = { kind: 'hub-auto', repo, contextLength: req.contextLength, predictionLength: req.predictionLength };
+      source = { kind: 'hub-auto', repo, contextLength: req.contextLength, forecastLength: req.forecastLength };
     }
     const loaded = await ctx.operations.run('Downloading model', 'bytes', req.operationId, async (p) => {
       // Bytes over both files: config.json is tiny, so the bar follows model.safetensors.
