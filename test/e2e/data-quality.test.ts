@@ -126,7 +126,7 @@ describe('Data and Quality pages in Debian chromium', () => {
     expect(await paintedPixels(page, '[data-testid="trace-chart"]')).toBeGreaterThan(2000);
     await expect(page.getByTestId('mean-glucose').textContent()).resolves.toMatch(/mg\/dL/);
     await shot('quality-d1namo');
-    // issue 14 item 6: the fix says what it did and the finding is gone
+    // The applied fix says what it changed, and its finding is gone from the list.
     await shotAtSizes(page, 'dq-fix-applied', page.getByTestId('fix-applied'));
   });
 
@@ -172,7 +172,7 @@ describe('Data and Quality pages in Debian chromium', () => {
     expect(mg).toMatch(/^\d+ mg\/dL$/);
     await expect(page.getByTestId('time-in-ranges').textContent()).resolves.toContain('70–180 mg/dL');
     await shot('quality-demo');
-    // issue 14 item 12: bolus and carb markers with their scales; legends without "—"
+    // The trace shows bolus and carb markers with their scales, and no legend shows a "—" value.
     await expect(page.locator('.u-legend .u-value').count()).resolves.toBe(0);
     await shotAtSizes(page, 'dq-trace-markers', page.getByTestId('trace-chart'));
     await shotAtSizes(page, 'dq-agp', page.getByTestId('agp-chart'));

@@ -1,9 +1,8 @@
 /**
- * Issue 14, walked in Debian chromium against `ttm-studio serve` as a first user would:
- * a Clarity export whose header says mmol/L over mg/dL values stops at the preview with a
- * question (item 7); a Nightscout export's three files picked together import as the CLI
- * imports their folder, whatever their order (item 5); the data report prints the consensus
- * targets (item 4). Screenshots at 1280×800 and 1024×700: test/e2e/screenshots/fu-*-{1280,1024}.png.
+ * A first user's path, walked in Debian chromium against `ttm-studio serve`: a Clarity export
+ * whose header says mmol/L over mg/dL values stops at the preview with a question; a Nightscout
+ * export's three files picked together import as the CLI imports their folder, whatever their
+ * order; the data report prints the consensus targets. Screenshots at 1280×800 and 1024×700: test/e2e/screenshots/fu-*-{1280,1024}.png.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,7 +36,7 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-describe('a first user in Debian chromium (issue 14)', () => {
+describe('a first user in Debian chromium', () => {
   it('a Clarity file labelled mmol/L with mg/dL values: the preview stops and asks before anything is written', async () => {
     const file = join(tmp.dir, 'clarity-mislabelled.csv');
     writeFileSync(

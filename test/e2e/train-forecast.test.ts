@@ -119,7 +119,7 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     await until('the history to say completed', async () => ((await runRow.textContent()) ?? '').includes('completed'), 10_000);
     await shot('train-completed');
 
-    // Issue 14 item 9: when the run ends the page still shows the user's dataset, split and base
+    // When the run ends the page still shows the user's dataset, split and base
     // model (never "No split yet"), and they survive a trip to another page and a reload.
     const selection = (): Promise<string[]> =>
       Promise.all(
@@ -142,7 +142,7 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     await page.reload();
     await page.getByTestId('page-train').waitFor();
     await expect.poll(selection).toEqual(after);
-    // item 10: the run table says when in words, not ISO timestamps
+    // The run table says when in words, not as ISO timestamps.
     const runs = page.getByTestId('runs-table');
     await expect(runs.textContent()).resolves.not.toMatch(/\d{4}-\d\d-\d\dT/);
     await shotAtSizes(page, 'tf-train-after-run', runs);
@@ -215,7 +215,7 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     const cell = page.locator('[data-testid$="-persistence-30"]').first();
     const mg = Number(await cell.textContent());
     expect(mg).toBeGreaterThan(0);
-    // Issue 14 item 11: a page in mg/dL explains the hypo threshold in mg/dL only.
+    // A page in mg/dL explains the hypo threshold in mg/dL only (no mmol/L in the heading or the note).
     const hypoHeading = page.locator('h3', { hasText: 'Hypoglycaemia detection' }).first();
     const hypoNote = page.locator('p', { hasText: 'a window is a low' }).first();
     await expect(hypoHeading.textContent()).resolves.toContain('< 70 mg/dL');
@@ -251,7 +251,7 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
     expect(res.status()).toBe(200);
     expect(await res.text()).toContain('<html');
     await shot('reports');
-    // Issue 14 item 3: the fine-tune run's report is titled with the model it produced.
+    // The fine-tune run's report is titled with the model it produced, not the base model.
     await page.goto(new URL(`${href!}?inline=1`, host.url).toString());
     await expect(page.locator('h1').first().textContent()).resolves.toContain('tiny-ft');
     await shotAtSizes(page, 'tf-model-report');
@@ -269,7 +269,7 @@ describe('Train, Forecast, Evaluate and Reports pages in Debian chromium', () =>
       await page.setViewportSize({ width: w, height: h });
       await page.getByTestId('nav-train').click();
       await page.getByTestId('page-train').waitFor();
-      // the split chosen earlier, never a blank select or "No split yet" (issue 14 item 9)
+      // the split chosen earlier stays selected: never a blank select or "No split yet"
       await expect.poll(async () => page.getByTestId('train-split').locator('option:checked').textContent()).toContain('t1 v1');
       await expect.poll(sideways).toBeLessThanOrEqual(0);
       await page.screenshot({ path: join(SCREENSHOT_DIR, `tf-train-${w}.png`) });

@@ -28,7 +28,7 @@ function run(readings: QualityReading[], timeZone: string | null = null) {
   return checkPatient({ patientId: 1, externalId: 'p1', timeZone }, readings, grid, settings);
 }
 
-describe('conflicting duplicates (item 4)', () => {
+describe('conflicting duplicates', () => {
   it('same timestamp, different values: a conflict with its spread and three fixes, not "keep the first"', () => {
     const rs = trace(Date.UTC(2024, 1, 1));
     const extra: QualityReading[] = [];
@@ -52,7 +52,7 @@ describe('conflicting duplicates (item 4)', () => {
   });
 });
 
-describe('duplicate uploads and DST (item 6)', () => {
+describe('duplicate uploads and DST', () => {
   it('double uploads 6 s apart with equal values, in a zone without DST, on 1 February, are duplicate uploads', () => {
     const rs = trace(Date.UTC(2024, 1, 1));
     const start = 200;
@@ -102,7 +102,7 @@ describe('duplicate uploads and DST (item 6)', () => {
   });
 });
 
-describe('two sensors overlapping (item 5)', () => {
+describe('two sensors overlapping', () => {
   it('readings seconds apart 40–100 mg/dL apart: overlapping sensors with the span, and a fix that joins the trace before and after', () => {
     const t0 = Date.UTC(2024, 1, 1);
     const rs = trace(t0);
