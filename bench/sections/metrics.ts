@@ -8,7 +8,7 @@ import { fitRidge, ridgeForecast } from '../../src-main/engine/forecast/baseline
 import { rateRow, timeRepeats, type BenchRow, type BenchSection } from '../harness.js';
 
 /** Deterministic glucose-like data: a random walk in mmol/L with ~1 % imputed targets. */
-function syntheticSet(windows: number, horizon: number, contextLength: number) {
+function syntheticSet(windows: number, forecastLength: number, contextLength: number) {
   let s = 12345;
   const rand = () => {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
@@ -16,20 +16,20 @@ function syntheticSet(windows: number, horizon: number, contextLength: number) {
   };
   const L = contextLength;
   const context = new Float32Array(windows * L);
-  const target = new Float32Array(windows * horizon);
-  const forecast = new Float32Array(windows * horizon);
-  const mask = new Uint8Array(windows * horizon);
+  const target = new Float32Array(windows * forecastLength);
+  const forecast = new Float32Array(windows * forecastLength);
+  const mask = new Uint8Array(windows * forecastLength);
   for (let w = 0; w < windows; w++) {
     let g = 3 + 12 * rand();
     for (let j = 0; j < L; j++) {
       g = Math.min(22, Math.max(2.2, g + (rand() - 0.5) * 0.4));
       context[w * L + j] = g;
     }
-    for (let h = 0; h < horizon; h++) {
+    for (let h = 0; h < forecastLength; h++) {
       g = Math.min(22, Math.max(2.2, g + (rand() - 0.5) * 0.4));
-      target[w * horizon + h] = g;
-      forecast[w * horizon + h] = g + (rand() - 0.5) * 0.3 * (h + 1);
-      mask[w * horizon + h] = rand() < 0.01 ? 0 : 1;
+      target[w * forecastLength + h] = g;
+      forecast[w * forecastLength + h] = g + (rand() - 0.5) * 0.3 * (h + 1);
+      mask[w * forecastLength + h] = rand() < 0.01 ? 0 : 1;
     }
   }
   return { context, target, forecast, mask };
@@ -42,13 +42,13 @@ function syntheticSet(windows: number, horizon: number, contextLength: number) {
  */
 export const metricsBench: BenchSection = async (ctx) => {
   const windows = ctx.quick ? 10_000 : 100_000;
-  const horizon = 24;
+  const forecastLength = 24;
   const contextLength = 24;
   const repeats = ctx.quick ? 3 : 5;
-  const data = syntheticSet(windows, horizon, contextLength);
-  const set: ForecastSet = { windows, horizon, target: data.target, forecast: data.forecast, targetMask: data.mask, unit: 'mmol/L' };
+  const data = syntheticSet(windows, forecastLength, contextLength);
+  const set: ForecastSet = { windows, forecastLength, target: data.target, forecast: data.forecast, targetMask: data.mask, unit: 'mmol/L' };
   const rows: BenchRow[] = [];
-  const note = `${windows.toLocaleString('en-US')} windows × ${horizon} steps`;
+  const note = `${windows.toLocaleString('en-US')} windows × ${forecastLength} steps`;
   const measure = async (name: string, fn: () => unknown, unit = 'windows/s', work = windows) => {
     const d = await timeRepeats(fn, repeats);
     rows.push(rateRow('metrics', name, unit, work, d, note));
@@ -67,8 +67,8 @@ export const metricsBench: BenchSection = async (ctx) => {
   await measure('hypo detection (L1, 30/60/120 min)', () => hypoByHorizon(set, 5, REPORT_MINUTES, [1]));
 
   const batch = { windows, contextLength, context: data.context };
-  const targets = { windows, horizon, target: data.target, targetMask: data.mask };
-  await measure('persistence forecast', () => persistenceForecast(batch, horizon));
+  const targets = { windows, forecastLength, target: data.target, targetMask: data.mask };
+  await measure('persistence forecast', () => persistenceForecast(batch, forecastLength));
   await measure('ridge fit (12 lags)', () => fitRidge(batch, targets, { lags: 12 }));
   const model = fitRidge(batch, targets, { lags: 12 });
   await measure('ridge predict (12 lags)', () => ridgeForecast(model, batch));

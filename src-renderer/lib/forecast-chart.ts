@@ -51,7 +51,7 @@ export function forecastAt(items: readonly StoredForecast[], originTs: number): 
 
 /**
  * Builds the chart's aligned series for one origin: `historyMin` minutes of history, the
- * horizon of the longest forecast after it; values converted by `convert` (mmol/L → display).
+ * steps of the longest forecast after it; values converted by `convert` (mmol/L → display).
  */
 export function forecastChartData(
   trace: TraceData,
@@ -62,13 +62,13 @@ export function forecastChartData(
 ): ForecastChartData {
   const stepMin = trace.stepMin;
   const found = models.map((m) => forecastAt(m.items, originTs));
-  const horizon = Math.max(0, ...found.map((f) => f?.values.length ?? 0));
+  const forecastLength = Math.max(0, ...found.map((f) => f?.values.length ?? 0));
   const before = Math.floor(historyMin / stepMin);
   const x: number[] = [];
   const history: (number | null)[] = [];
   const actual: (number | null)[] = [];
   const conv = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : convert(v));
-  for (let k = -before; k <= horizon; k++) {
+  for (let k = -before; k <= forecastLength; k++) {
     const t = originTs + k * stepMin * 60_000;
     const g = conv(traceValueAt(trace, t));
     x.push(k * stepMin);
@@ -79,7 +79,7 @@ export function forecastChartData(
     const forecast: (number | null)[] = [];
     const lower: (number | null)[] = [];
     const upper: (number | null)[] = [];
-    for (let k = -before; k <= horizon; k++) {
+    for (let k = -before; k <= forecastLength; k++) {
       const h = k - 1; // step k forecasts index k-1
       // the forecast line starts at the last observed value, so it visibly leaves the origin
       forecast.push(f === null ? null : k === 0 ? history[before]! : h >= 0 && h < f.values.length ? conv(f.values[h]) : null);

@@ -13,7 +13,7 @@ describe('ttm-studio evaluate table', () => {
     forecast[0 * H + 5] = 3.4;
     target[1 * H + 11] = 3.2;
     forecast[2 * H + 11] = 3.3;
-    const full = evaluateForecastSet({ windows: 4, horizon: H, target, forecast, unit: 'mmol/L' }, { resolutionMin: 5 });
+    const full = evaluateForecastSet({ windows: 4, forecastLength: H, target, forecast, unit: 'mmol/L' }, { resolutionMin: 5 });
     const model: ModelSummary = {
       model: 'ttm',
       windows: 4,

@@ -18,7 +18,7 @@
  */
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
-import { formatZodIssues } from '../util/json.js';
+import { formatZodIssues, withRenamedKey } from '../util/json.js';
 import { assertShape, type FloatArray, type Mask, nonFiniteError } from '../metrics/types.js';
 
 export const DEFAULT_CONFORMAL_LEVELS = [0.8, 0.95] as const;
@@ -27,7 +27,7 @@ export const ConformalCalibrationSchema = z.object({
   kind: z.literal('split-conformal'),
   version: z.literal(1),
   mode: z.enum(['symmetric', 'asymmetric']),
-  horizon: z.number().int().min(1),
+  forecastLength: z.number().int().min(1),
   /** Calibration scores per step. */
   counts: z.array(z.number().int().nonnegative()),
   intervals: z.array(
@@ -44,7 +44,7 @@ export type ConformalCalibration = z.infer<typeof ConformalCalibrationSchema>;
 
 export interface CalibrationSet {
   windows: number;
-  horizon: number;
+  forecastLength: number;
   target: FloatArray;
   forecast: FloatArray;
   targetMask?: Mask;
@@ -65,7 +65,7 @@ export function conformalQuantile(sorted: ArrayLike<number>, alpha: number): num
 }
 
 export function calibrateConformal(set: CalibrationSet, options: ConformalOptions = {}): ConformalCalibration {
-  const { windows: W, horizon: H, target, forecast, targetMask } = set;
+  const { windows: W, forecastLength: H, target, forecast, targetMask } = set;
   assertShape('target', target, W, H);
   assertShape('forecast', forecast, W, H);
   if (targetMask !== undefined) assertShape('targetMask', targetMask, W, H);
@@ -103,7 +103,7 @@ export function calibrateConformal(set: CalibrationSet, options: ConformalOption
     }
     return { level, lower, upper };
   });
-  return { kind: 'split-conformal', version: 1, mode, horizon: H, counts: residuals.map((r) => r.length), intervals };
+  return { kind: 'split-conformal', version: 1, mode, forecastLength: H, counts: residuals.map((r) => r.length), intervals };
 }
 
 export interface ConformalInterval {
@@ -112,9 +112,9 @@ export interface ConformalInterval {
   upper: Float64Array;
 }
 
-/** Intervals around `forecast` ([windows, horizon]) for every calibrated level. */
+/** Intervals around `forecast` ([windows, forecastLength]) for every calibrated level. */
 export function conformalIntervals(cal: ConformalCalibration, forecast: FloatArray, windows: number): ConformalInterval[] {
-  const H = cal.horizon;
+  const H = cal.forecastLength;
   assertShape('forecast', forecast, windows, H);
   return cal.intervals.map(({ level, lower, upper }) => {
     const lo = new Float64Array(windows * H);
@@ -135,11 +135,12 @@ export function conformalIntervals(cal: ConformalCalibration, forecast: FloatArr
 
 /** Parses a saved calibration (e.g. from preprocessor.json); throws PARSE when invalid. */
 export function parseConformalCalibration(raw: unknown): ConformalCalibration {
-  const r = ConformalCalibrationSchema.safeParse(raw);
+  // Calibrations saved before the rename name the forecast length `horizon`.
+  const r = ConformalCalibrationSchema.safeParse(withRenamedKey(raw, 'horizon', 'forecastLength'));
   if (!r.success) throw new StudioError('PARSE', `Conformal calibration is invalid: ${formatZodIssues(r.error)}.`);
   const c = r.data;
-  if (c.counts.length !== c.horizon || c.intervals.some((iv) => iv.lower.length !== c.horizon || iv.upper.length !== c.horizon)) {
-    throw new StudioError('PARSE', `Conformal calibration is invalid: per-step arrays must have ${c.horizon} entries.`);
+  if (c.counts.length !== c.forecastLength || c.intervals.some((iv) => iv.lower.length !== c.forecastLength || iv.upper.length !== c.forecastLength)) {
+    throw new StudioError('PARSE', `Conformal calibration is invalid: per-step arrays must have ${c.forecastLength} entries.`);
   }
   return c;
 }

@@ -152,7 +152,7 @@ export async function evaluateModels(data: PreparedData, models: readonly Window
       calibrations.set(
         m.name,
         calibrateConformal(
-          { windows: cal.length, horizon: o.forecastLength, target: calTruth.target, forecast: f, targetMask: calTruth.targetMask },
+          { windows: cal.length, forecastLength: o.forecastLength, target: calTruth.target, forecast: f, targetMask: calTruth.targetMask },
           { levels },
         ),
       );
@@ -175,7 +175,7 @@ export async function evaluateModels(data: PreparedData, models: readonly Window
       results.push({
         name: m.name,
         r: evaluateForecastSet(
-          { windows: g.windows.length, horizon: o.forecastLength, target: truth.target, forecast: f, targetMask: truth.targetMask, unit: 'mmol/L' },
+          { windows: g.windows.length, forecastLength: o.forecastLength, target: truth.target, forecast: f, targetMask: truth.targetMask, unit: 'mmol/L' },
           { resolutionMin: data.resolutionMin, intervals, minutes },
         ),
       });

@@ -65,7 +65,10 @@ export async function rollingForecasts(model: WindowModel, data: PreparedData, o
   if (cal.length > 0 && levels.length > 0) {
     const ct = glucoseWindows(data, cal, o.contextLength, o.forecastLength);
     const cf = await model.forecast(data, cal, geometry);
-    const c = calibrateConformal({ windows: cal.length, horizon: o.forecastLength, target: ct.target, forecast: cf, targetMask: ct.targetMask }, { levels });
+    const c = calibrateConformal(
+      { windows: cal.length, forecastLength: o.forecastLength, target: ct.target, forecast: cf, targetMask: ct.targetMask },
+      { levels },
+    );
     intervals = conformalIntervals(c, forecast, windows.length);
   }
   const coverage = intervals.map((iv) => {

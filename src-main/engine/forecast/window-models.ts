@@ -43,10 +43,10 @@ export function ridgeWindowModel(model: RidgeModel): WindowModel {
     forecast: (data, windows, { contextLength, forecastLength }) => {
       const g = glucoseWindows(data, windows, contextLength, forecastLength);
       const f = ridgeForecast(model, { windows: windows.length, contextLength, context: g.context, contextMask: g.contextMask });
-      if (model.horizon === forecastLength) return Promise.resolve(f);
+      if (model.forecastLength === forecastLength) return Promise.resolve(f);
       // A ridge fitted for a longer forecast: keep the first steps.
       const out = new Float64Array(windows.length * forecastLength);
-      for (let w = 0; w < windows.length; w++) out.set(f.subarray(w * model.horizon, w * model.horizon + forecastLength), w * forecastLength);
+      for (let w = 0; w < windows.length; w++) out.set(f.subarray(w * model.forecastLength, w * model.forecastLength + forecastLength), w * forecastLength);
       return Promise.resolve(out);
     },
   };
@@ -68,7 +68,7 @@ export function fitRidgeOnSplit(
   const valAll = partWindows(data, 'val', { contextLength: lags, forecastLength, stride, role: 'train' });
   const gt = glucoseWindows(data, train, lags, forecastLength);
   const trainBatch = { windows: train.length, contextLength: lags, context: gt.context, contextMask: gt.contextMask };
-  const trainTargets = { windows: train.length, horizon: forecastLength, target: gt.target, targetMask: gt.targetMask };
+  const trainTargets = { windows: train.length, forecastLength: forecastLength, target: gt.target, targetMask: gt.targetMask };
   // Without validation windows, choose λ on the training windows themselves (still closed form).
   const val = valAll.length > 0 ? valAll : train;
   const gv = glucoseWindows(data, val, lags, forecastLength);
@@ -76,7 +76,7 @@ export function fitRidgeOnSplit(
     trainBatch,
     trainTargets,
     { windows: val.length, contextLength: lags, context: gv.context, contextMask: gv.contextMask },
-    { windows: val.length, horizon: forecastLength, target: gv.target, targetMask: gv.targetMask },
+    { windows: val.length, forecastLength: forecastLength, target: gv.target, targetMask: gv.targetMask },
     { lags },
   );
   return { model: sel.model, trainWindows: train.length };

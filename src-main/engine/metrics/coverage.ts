@@ -8,7 +8,7 @@ import { assertShape, type FloatArray, type Mask, nonFiniteError } from './types
 
 export interface IntervalSet {
   windows: number;
-  horizon: number;
+  forecastLength: number;
   target: FloatArray;
   lower: FloatArray;
   upper: FloatArray;
@@ -30,17 +30,17 @@ export interface CoverageResult {
 }
 
 export function intervalCoverage(set: IntervalSet): CoverageResult {
-  const { windows, horizon, target, lower, upper, targetMask } = set;
-  assertShape('target', target, windows, horizon);
-  assertShape('lower', lower, windows, horizon);
-  assertShape('upper', upper, windows, horizon);
-  if (targetMask !== undefined) assertShape('targetMask', targetMask, windows, horizon);
-  const n = new Float64Array(horizon);
-  const inside = new Float64Array(horizon);
-  const width = new Float64Array(horizon);
+  const { windows, forecastLength, target, lower, upper, targetMask } = set;
+  assertShape('target', target, windows, forecastLength);
+  assertShape('lower', lower, windows, forecastLength);
+  assertShape('upper', upper, windows, forecastLength);
+  if (targetMask !== undefined) assertShape('targetMask', targetMask, windows, forecastLength);
+  const n = new Float64Array(forecastLength);
+  const inside = new Float64Array(forecastLength);
+  const width = new Float64Array(forecastLength);
   for (let w = 0; w < windows; w++) {
-    for (let h = 0; h < horizon; h++) {
-      const i = w * horizon + h;
+    for (let h = 0; h < forecastLength; h++) {
+      const i = w * forecastLength + h;
       if (targetMask !== undefined && targetMask[i] === 0) continue;
       const y = target[i]!;
       const lo = lower[i]!;
@@ -58,7 +58,7 @@ export function intervalCoverage(set: IntervalSet): CoverageResult {
   let tn = 0;
   let ti = 0;
   let tw = 0;
-  for (let h = 0; h < horizon; h++) {
+  for (let h = 0; h < forecastLength; h++) {
     tn += n[h]!;
     ti += inside[h]!;
     tw += width[h]!;

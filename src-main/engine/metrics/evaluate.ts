@@ -38,7 +38,7 @@ export interface EvaluateOptions {
 export function evaluateForecastSet(set: ForecastSet, options: EvaluateOptions): EvaluationResult {
   const coverage: Record<string, CoverageResult> = {};
   for (const iv of options.intervals ?? []) {
-    const base = { windows: set.windows, horizon: set.horizon, target: set.target, lower: iv.lower, upper: iv.upper };
+    const base = { windows: set.windows, forecastLength: set.forecastLength, target: set.target, lower: iv.lower, upper: iv.upper };
     coverage[String(iv.level)] = intervalCoverage(set.targetMask === undefined ? base : { ...base, targetMask: set.targetMask });
   }
   return {

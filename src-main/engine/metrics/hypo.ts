@@ -99,13 +99,13 @@ function checkLevel(level: HypoLevel): void {
 
 /** Scores one level at one 1-based horizon step; the set must already be validated. */
 function scoreStep(set: ForecastSet, step: number, level: HypoLevel, resolutionMin: number): HypoAtHorizon {
-  const { windows, horizon, target, forecast, targetMask, unit } = set;
+  const { windows, forecastLength, target, forecast, targetMask, unit } = set;
   const thr = hypoThreshold(level, unit);
   const h = step - 1;
   const c: ConfusionCounts = { tp: 0, fp: 0, tn: 0, fn: 0 };
   let skipped = 0;
   for (let w = 0; w < windows; w++) {
-    const i = w * horizon + h;
+    const i = w * forecastLength + h;
     if (targetMask !== undefined && targetMask[i] === 0) {
       skipped++;
       continue;
@@ -141,7 +141,7 @@ function scoreStep(set: ForecastSet, step: number, level: HypoLevel, resolutionM
 export function hypoDetectionAt(set: ForecastSet, minutes: number, resolutionMin: number, level: HypoLevel = 1): HypoAtHorizon {
   validateForecastSet(set);
   checkLevel(level);
-  return scoreStep(set, stepForMinutes(minutes, resolutionMin, set.horizon), level, resolutionMin);
+  return scoreStep(set, stepForMinutes(minutes, resolutionMin, set.forecastLength), level, resolutionMin);
 }
 
 /**
@@ -156,7 +156,7 @@ export function hypoByHorizon(
 ): HypoAtHorizon[] {
   validateForecastSet(set);
   for (const l of levels) checkLevel(l);
-  const steps = stepsForMinutes(minutes, resolutionMin, set.horizon);
+  const steps = stepsForMinutes(minutes, resolutionMin, set.forecastLength);
   return levels.flatMap((level) => steps.map((s) => scoreStep(set, s.step, level, resolutionMin)));
 }
 

@@ -69,15 +69,15 @@ function finish(acc: Acc, toMgdl: number): Omit<StepPointMetrics, 'step' | 'minu
 export function computePointMetrics(set: ForecastSet, resolutionMin: number): PointMetrics {
   validateForecastSet(set);
   if (!(resolutionMin > 0)) throw new StudioError('INVALID_INPUT', `Resolution must be a positive number of minutes, got ${resolutionMin}.`);
-  const { windows, horizon, target, forecast, targetMask } = set;
-  const n = new Float64Array(horizon);
-  const sq = new Float64Array(horizon);
-  const abs = new Float64Array(horizon);
-  const rel = new Float64Array(horizon);
-  const err = new Float64Array(horizon);
+  const { windows, forecastLength, target, forecast, targetMask } = set;
+  const n = new Float64Array(forecastLength);
+  const sq = new Float64Array(forecastLength);
+  const abs = new Float64Array(forecastLength);
+  const rel = new Float64Array(forecastLength);
+  const err = new Float64Array(forecastLength);
   for (let w = 0; w < windows; w++) {
-    const base = w * horizon;
-    for (let h = 0; h < horizon; h++) {
+    const base = w * forecastLength;
+    for (let h = 0; h < forecastLength; h++) {
       const i = base + h;
       if (targetMask !== undefined && targetMask[i] === 0) continue;
       const y = target[i]!;
@@ -96,7 +96,7 @@ export function computePointMetrics(set: ForecastSet, resolutionMin: number): Po
   const toMgdl = set.unit === 'mg/dL' ? 1 : MGDL_PER_MMOL;
   const perStep: StepPointMetrics[] = [];
   const total: Acc = { n: 0, sq: 0, abs: 0, rel: 0, err: 0 };
-  for (let h = 0; h < horizon; h++) {
+  for (let h = 0; h < forecastLength; h++) {
     const acc: Acc = { n: n[h]!, sq: sq[h]!, abs: abs[h]!, rel: rel[h]!, err: err[h]! };
     total.n += acc.n;
     total.sq += acc.sq;
@@ -151,7 +151,7 @@ export function skillScore(rmse: number | null, rmsePersistence: number | null):
 /** Per-step skill of `model` against `persistence`, both scored on the same windows. */
 export function skillPerStep(model: PointMetrics, persistence: PointMetrics): (number | null)[] {
   if (model.perStep.length !== persistence.perStep.length || model.resolutionMin !== persistence.resolutionMin) {
-    throw new StudioError('INVALID_INPUT', 'Skill needs the model and persistence scored on the same horizon and resolution.');
+    throw new StudioError('INVALID_INPUT', 'Skill needs the model and persistence scored on the same forecast length and resolution.');
   }
   return model.perStep.map((s, h) => skillScore(s.rmseMgdl, persistence.perStep[h]!.rmseMgdl));
 }

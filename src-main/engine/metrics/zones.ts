@@ -45,11 +45,11 @@ export interface ErrorGridResult {
 /** Classifies every scored (reference, forecast) pair of a forecast set with `zoneOf` (mg/dL). */
 export function errorGridOf(set: ForecastSet, zoneOf: (refMgdl: number, predMgdl: number) => number): ErrorGridResult {
   validateForecastSet(set);
-  const { windows, horizon, target, forecast, targetMask, unit } = set;
-  const counts = new Float64Array(horizon * 5);
+  const { windows, forecastLength, target, forecast, targetMask, unit } = set;
+  const counts = new Float64Array(forecastLength * 5);
   for (let w = 0; w < windows; w++) {
-    for (let h = 0; h < horizon; h++) {
-      const i = w * horizon + h;
+    for (let h = 0; h < forecastLength; h++) {
+      const i = w * forecastLength + h;
       if (targetMask !== undefined && targetMask[i] === 0) continue;
       const y = target[i]!;
       const f = forecast[i]!;
@@ -60,7 +60,7 @@ export function errorGridOf(set: ForecastSet, zoneOf: (refMgdl: number, predMgdl
   }
   const total = new Float64Array(5);
   const perStep: ZoneSummary[] = [];
-  for (let h = 0; h < horizon; h++) {
+  for (let h = 0; h < forecastLength; h++) {
     const c = counts.subarray(h * 5, h * 5 + 5);
     for (let z = 0; z < 5; z++) total[z]! += c[z]!;
     perStep.push(summarizeZoneCounts(c));

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { GLUCOSE_UNITS, type GlucoseUnit, toMgdl } from '../units.js';
-import { formatZodIssues } from '../util/json.js';
+import { formatZodIssues, withRenamedKey } from '../util/json.js';
 import type { ModelEvaluation, ReportEvaluation } from './model-schema.js';
 
 const n = z.number().nullable();
@@ -47,13 +47,6 @@ const StoredModel = z.looseObject({
     coverage: z.record(z.string(), Coverage),
   }),
 });
-/** Evaluations stored before the forecast length was named `forecastLength` called it `horizon`. */
-function withForecastLength(raw: unknown): unknown {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || 'forecastLength' in raw) return raw;
-  const { horizon, ...rest } = raw as Record<string, unknown>;
-  return { ...rest, forecastLength: horizon };
-}
-
 const StoredEvaluationV2Schema = z.looseObject({
   resolutionMin: z.number(),
   contextLength: z.number(),
@@ -64,7 +57,8 @@ const StoredEvaluationV2Schema = z.looseObject({
   groups: z.array(z.looseObject({ group: z.string(), windows: z.number(), patients: z.number().optional(), models: z.array(StoredModel) })),
   notes: z.array(z.string()),
 });
-export const StoredEvaluationSchema = z.preprocess(withForecastLength, StoredEvaluationV2Schema);
+/** Evaluations stored before the forecast length was named `forecastLength` call it `horizon`. */
+export const StoredEvaluationSchema = z.preprocess((raw) => withRenamedKey(raw, 'horizon', 'forecastLength'), StoredEvaluationV2Schema);
 
 export const BASELINE_NAMES: ReadonlySet<string> = new Set(['persistence', 'ridge', 'ar2', 'linear', 'log-ar2']);
 

@@ -151,7 +151,7 @@ export const ModelReportInputSchema = z.object({
       repo: z.string().nullable(),
       revision: z.string().nullable(),
       path: z.string().nullable(),
-      /** Architecture facts from config.json (context, horizon, parameters …). */
+      /** Architecture facts from config.json (context and forecast length, parameters …). */
       facts: z.array(z.tuple([z.string(), z.string()])),
     })
     .nullable(),

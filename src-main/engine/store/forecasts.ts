@@ -1,6 +1,6 @@
 import type { Db } from './database.js';
 
-/** One forecast from one origin: float32 blobs of the horizon's values (mmol/L) and interval. */
+/** One forecast from one origin: float32 blobs of the forecast's values (mmol/L) and interval. */
 export interface NewForecast {
   runId: number;
   patientId: number;

@@ -104,7 +104,7 @@ function invalid(message: string, details?: Record<string, unknown>): StudioErro
   return new StudioError('INVALID_INPUT', `Invalid TinyTimeMixer config: ${message}`, details);
 }
 
-/** The context the model patches: masked prediction appends the horizon to the context. */
+/** The context the model patches: masked prediction appends the forecast length to the context. */
 export function effectiveContextLength(cfg: Pick<HfTtmConfig, 'context_length' | 'masked_context_length'>): number {
   return cfg.masked_context_length ?? cfg.context_length;
 }

@@ -35,6 +35,17 @@ export function formatZodIssues(error: z.ZodError, o: ZodIssueFormat = {}): stri
     .join('; ');
 }
 
+/**
+ * A stored object with `legacyKey` renamed to `key`, for files and rows written before a
+ * field was renamed (read both, write only the new name). Anything else is returned as is,
+ * so the schema reports it.
+ */
+export function withRenamedKey(raw: unknown, legacyKey: string, key: string): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || key in raw || !(legacyKey in raw)) return raw;
+  const { [legacyKey]: value, ...rest } = raw as Record<string, unknown>;
+  return { ...rest, [key]: value };
+}
+
 export function nowIso(): string {
   return new Date().toISOString();
 }

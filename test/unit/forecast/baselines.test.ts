@@ -25,7 +25,7 @@ describe('persistence', () => {
 
   it('refuses a window without an observed value', () => {
     expect(() => persistenceForecast({ windows: 1, contextLength: 2, context: Float64Array.of(5, 6), contextMask: [0, 0] }, 3)).toThrow(/window 0/);
-    expect(() => persistenceForecast({ windows: 1, contextLength: 2, context: Float64Array.of(5, 6) }, 0)).toThrow(/horizon/);
+    expect(() => persistenceForecast({ windows: 1, contextLength: 2, context: Float64Array.of(5, 6) }, 0)).toThrow(/Forecast length must be/);
   });
 });
 
@@ -99,7 +99,7 @@ function linearProcess(windows: number, L: number, H: number, seed: number, targ
     }
   }
   const batch: ContextBatch = { windows, contextLength: L, context: ctx };
-  const targets: TargetBatch = { windows, horizon: H, target: tgt, targetMask: mask };
+  const targets: TargetBatch = { windows, forecastLength: H, target: tgt, targetMask: mask };
   return { batch, targets };
 }
 
@@ -108,7 +108,7 @@ describe('ridge on lags', () => {
     // levels 1, 2, 3 with Δ = level: z = (level − 2)/sqrt(2/3), b = 2, w = sqrt(2/3)/(1 + λ)
     const m = fitRidge(
       { windows: 3, contextLength: 1, context: Float64Array.of(1, 2, 3) },
-      { windows: 3, horizon: 1, target: Float64Array.of(2, 4, 6) },
+      { windows: 3, forecastLength: 1, target: Float64Array.of(2, 4, 6) },
       { lags: 1, lambda: 1 },
     );
     expect(m.intercepts[0]).toBeCloseTo(2, 12);
@@ -158,8 +158,11 @@ describe('ridge on lags', () => {
     expect(back).toEqual(m);
     expect(Array.from(ridgeForecast(back, t.batch))).toEqual(Array.from(ridgeForecast(m, t.batch)));
     expect(() => ridgeModelFromJson('{')).toThrow(/not JSON/);
-    expect(() => ridgeModelFromJson(JSON.stringify({ ...m, weights: m.weights.slice(1) }))).toThrow(/horizon/);
+    expect(() => ridgeModelFromJson(JSON.stringify({ ...m, weights: m.weights.slice(1) }))).toThrow(/forecastLength/);
     expect(() => ridgeModelFromJson(JSON.stringify({ ...m, kind: 'other' }))).toThrow(/invalid/);
+    // A ridge.json written when the forecast length was named `horizon` still loads.
+    const { forecastLength, ...shared } = m;
+    expect(ridgeModelFromJson(JSON.stringify({ ...shared, horizon: forecastLength }))).toEqual(m);
   });
 
   it('refuses short contexts, empty steps and non-finite context', () => {

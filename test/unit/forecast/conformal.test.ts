@@ -30,7 +30,7 @@ function synthetic(windows: number, H: number, seed: number, bias = 0) {
     target[i] = 6 + g();
     forecast[i] = target[i]! - (bias + (0.2 + 0.1 * (i % H)) * g());
   }
-  return { windows, horizon: H, target, forecast };
+  return { windows, forecastLength: H, target, forecast };
 }
 
 describe('split-conformal intervals', () => {
@@ -55,7 +55,7 @@ describe('split-conformal intervals', () => {
     const reps = 20_000;
     for (let r = 0; r < reps; r++) {
       const target = Float64Array.from({ length: 10 }, () => rand());
-      const c = calibrateConformal({ windows: 10, horizon: 1, target, forecast: new Float64Array(10) }, { levels: [0.8] });
+      const c = calibrateConformal({ windows: 10, forecastLength: 1, target, forecast: new Float64Array(10) }, { levels: [0.8] });
       sum += c.intervals[0]!.upper[0]!;
     }
     expect(Math.abs(sum / reps - 9 / 11)).toBeLessThan(0.003);
@@ -87,7 +87,7 @@ describe('split-conformal intervals', () => {
     const cal = calibrateConformal(
       {
         windows: 3,
-        horizon: 2,
+        forecastLength: 2,
         target: Float64Array.of(1, 2, 3, 4, 5, Number.NaN),
         forecast: Float64Array.of(0, 0, 0, 0, 0, 0),
         targetMask: [1, 1, 1, 1, 1, 0],
@@ -104,6 +104,9 @@ describe('split-conformal intervals', () => {
     expect(Array.from(half!.lower)).toEqual([7, 6]);
     expect(Array.from(wide!.upper)).toEqual([Infinity, Infinity]);
     expect(() => parseConformalCalibration({ ...cal, counts: [1] })).toThrow(/2 entries/);
+    // A calibration saved when the forecast length was named `horizon` still parses.
+    const { forecastLength, ...shared } = cal;
+    expect(parseConformalCalibration({ ...shared, horizon: forecastLength })).toEqual(cal);
   });
 });
 
@@ -115,10 +118,11 @@ describe('conformal guarantees (property)', () => {
         fc.constantFrom(0.5, 0.8, 0.9, 0.95),
         (res, level) => {
           const n = res.length;
-          const cal = calibrateConformal({ windows: n, horizon: 1, target: Float64Array.from(res), forecast: new Float64Array(n) }, { levels: [level] });
+          const cal = calibrateConformal({ windows: n, forecastLength: 1, target: Float64Array.from(res), forecast: new Float64Array(n) }, { levels: [level] });
           const [iv] = conformalIntervals(cal, new Float64Array(n), n);
           const k = Math.ceil(Math.round((n + 1) * level * 1e9) / 1e9);
-          const covered = intervalCoverage({ windows: n, horizon: 1, target: Float64Array.from(res), lower: iv!.lower, upper: iv!.upper }).overall.coverage!;
+          const covered = intervalCoverage({ windows: n, forecastLength: 1, target: Float64Array.from(res), lower: iv!.lower, upper: iv!.upper }).overall
+            .coverage!;
           if (k > n) expect(covered).toBe(1);
           else expect(covered * n).toBeGreaterThanOrEqual(k - 1e-9);
           expect(covered).toBeGreaterThanOrEqual(level);

@@ -62,7 +62,7 @@ describe('Clarke error grid', () => {
     // zones: A, B, E, E, C, D ; mask drops the last pair
     const set = {
       windows: 3,
-      horizon: 2,
+      forecastLength: 2,
       target: Float64Array.from(ref, (v) => v / MGDL_PER_MMOL),
       forecast: Float64Array.from(pred, (v) => v / MGDL_PER_MMOL),
       targetMask: Uint8Array.from([1, 1, 1, 1, 1, 0]),
@@ -80,7 +80,7 @@ describe('Clarke error grid', () => {
   });
 
   it('reports null percentages when nothing is scored', () => {
-    const g = clarkeErrorGrid({ windows: 1, horizon: 1, target: Float64Array.of(5), forecast: Float64Array.of(5), targetMask: [0], unit: 'mmol/L' });
+    const g = clarkeErrorGrid({ windows: 1, forecastLength: 1, target: Float64Array.of(5), forecast: Float64Array.of(5), targetMask: [0], unit: 'mmol/L' });
     expect(g.overall.n).toBe(0);
     expect(g.overall.percent.A).toBeNull();
     expect(g.overall.aPlusB).toBeNull();

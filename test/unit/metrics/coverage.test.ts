@@ -4,7 +4,7 @@ import { intervalCoverage } from '../../../src-main/engine/metrics/coverage.js';
 describe('interval coverage', () => {
   const base = {
     windows: 2,
-    horizon: 2,
+    forecastLength: 2,
     target: Float64Array.from([1, 2, 3, 4]),
     lower: Float64Array.from([0, 2, 3.5, 3]),
     upper: Float64Array.from([1, 3, 4, 5]),

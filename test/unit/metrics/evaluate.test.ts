@@ -11,7 +11,7 @@ describe('full evaluation', () => {
   it('bundles point metrics, both grids, hypo at both levels per horizon and coverage per level', () => {
     const set: ForecastSet = {
       windows: 2,
-      horizon: 2,
+      forecastLength: 2,
       target: Float64Array.from([100, 60, 200, 50]),
       forecast: Float64Array.from([110, 90, 150, 52]),
       targetMask: Uint8Array.from([1, 1, 1, 0]),
@@ -51,7 +51,7 @@ describe('metric properties', () => {
   const pairs = fc.array(fc.tuple(glucose, glucose), { minLength: 1, maxLength: 60 });
   const setOf = (ps: [number, number][], unit: 'mg/dL' | 'mmol/L' = 'mg/dL'): ForecastSet => ({
     windows: ps.length,
-    horizon: 1,
+    forecastLength: 1,
     target: Float64Array.from(ps, ([r]) => (unit === 'mg/dL' ? r : r / MGDL_PER_MMOL)),
     forecast: Float64Array.from(ps, ([, p]) => (unit === 'mg/dL' ? p : p / MGDL_PER_MMOL)),
     unit,

@@ -28,7 +28,7 @@ function horizonSet(): ForecastSet {
   targetMask[at(3, 30)] = 0;
   target[at(3, 120)] = 50;
   forecast[at(3, 120)] = 52;
-  return { windows: 4, horizon: H, target, forecast, targetMask, unit: 'mg/dL' };
+  return { windows: 4, forecastLength: H, target, forecast, targetMask, unit: 'mg/dL' };
 }
 
 describe('hypoglycaemia detection per horizon', () => {
@@ -91,14 +91,14 @@ describe('hypoglycaemia detection per horizon', () => {
     for (const w of lowAt60) target[w * H + 11] = 58;
     const perfect = Float64Array.from(target);
     const inverted = Float64Array.from(target, (y) => (y < 70 ? 140 : 62));
-    const good = hypoByHorizon({ windows: 6, horizon: H, target, forecast: perfect, unit: 'mg/dL' }, 5);
+    const good = hypoByHorizon({ windows: 6, forecastLength: H, target, forecast: perfect, unit: 'mg/dL' }, 5);
     // 120 min is beyond the 60-minute horizon: not scored
     expect(good.map((h) => `${h.level}@${h.minutes}`)).toEqual(['1@30', '1@60', '2@30', '2@60']);
     expect(counts(hypoAt(good, 30)!)).toEqual({ tp: 3, fp: 0, tn: 3, fn: 0 });
     expect(counts(hypoAt(good, 60)!)).toEqual({ tp: 2, fp: 0, tn: 4, fn: 0 });
     for (const m of [30, 60]) expect(hypoAt(good, m)).toMatchObject({ sensitivity: 1, precision: 1, specificity: 1, mcc: 1 });
 
-    const bad = hypoByHorizon({ windows: 6, horizon: H, target, forecast: inverted, unit: 'mg/dL' }, 5, [30, 60], [1]);
+    const bad = hypoByHorizon({ windows: 6, forecastLength: H, target, forecast: inverted, unit: 'mg/dL' }, 5, [30, 60], [1]);
     expect(counts(bad[0]!)).toEqual({ tp: 0, fp: 3, tn: 0, fn: 3 });
     expect(counts(bad[1]!)).toEqual({ tp: 0, fp: 4, tn: 0, fn: 2 });
     for (const h of bad) expect(h).toMatchObject({ sensitivity: 0, precision: 0, specificity: 0, mcc: -1 });
@@ -108,7 +108,7 @@ describe('hypoglycaemia detection per horizon', () => {
     // 6 windows × 2 steps of 30 min; window 4 fully imputed, window 5's step 2 imputed.
     const set: ForecastSet = {
       windows: 6,
-      horizon: 2,
+      forecastLength: 2,
       target: Float64Array.from([3.5, 4, 5, 6, 3.8, 5, 5, 5, 3.0, 2.9, 5, 3.0]),
       forecast: Float64Array.from([4, 3.8, 3.8, 6, 4, 4, 5, 5, 3, 3, 5, 2.0]),
       targetMask: Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0]),
@@ -135,13 +135,19 @@ describe('hypoglycaemia detection per horizon', () => {
     expect(hypoThreshold(2, 'mg/dL')).toBe(54);
     expect(hypoThreshold(1, 'mmol/L')).toBe(3.9);
     expect(hypoThreshold(2, 'mmol/L')).toBe(3.0);
-    const d = hypoDetectionAt({ windows: 2, horizon: 1, target: Float64Array.of(70, 69.9), forecast: Float64Array.of(70, 69.9), unit: 'mg/dL' }, 5, 5);
+    const d = hypoDetectionAt({ windows: 2, forecastLength: 1, target: Float64Array.of(70, 69.9), forecast: Float64Array.of(70, 69.9), unit: 'mg/dL' }, 5, 5);
     expect(counts(d)).toEqual({ tp: 1, tn: 1, fp: 0, fn: 0 });
     expect(d.mcc).toBe(1);
   });
 
   it('refuses minutes off the grid or beyond the horizon, bad levels and non-finite scored values; ignores NaN at imputed targets', () => {
-    const set: ForecastSet = { windows: 1, horizon: 12, target: new Float64Array(12).fill(100), forecast: new Float64Array(12).fill(100), unit: 'mg/dL' };
+    const set: ForecastSet = {
+      windows: 1,
+      forecastLength: 12,
+      target: new Float64Array(12).fill(100),
+      forecast: new Float64Array(12).fill(100),
+      unit: 'mg/dL',
+    };
     expect(() => hypoDetectionAt(set, 32, 5)).toThrow(/not a whole number/);
     expect(() => hypoDetectionAt(set, 120, 5)).toThrow(/beyond the forecast horizon/);
     expect(() => hypoByHorizon(set, 5, [30], [3 as 1])).toThrow(/level must be 1 or 2/);

@@ -77,7 +77,7 @@ describe('Parkes error grid, type 1', () => {
   it('counts zones over a forecast set', () => {
     const g = parkesErrorGrid({
       windows: 1,
-      horizon: 4,
+      forecastLength: 4,
       target: Float64Array.from([100, 85, 10, 250.01]),
       forecast: Float64Array.from([100, 110.01, 100.01, 20]),
       unit: 'mg/dL',

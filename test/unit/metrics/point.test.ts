@@ -13,7 +13,7 @@ import { MGDL_PER_MMOL } from '../../../src-main/engine/units.js';
 // 2 windows × 3 steps; the second window's step 2 is imputed (its error of 2 must not count).
 const base: ForecastSet = {
   windows: 2,
-  horizon: 3,
+  forecastLength: 3,
   target: Float64Array.from([5, 6, 7, 4, 5, 6]),
   forecast: Float64Array.from([6, 6, 5, 4, 7, 6]),
   targetMask: Uint8Array.from([1, 1, 1, 1, 0, 1]),

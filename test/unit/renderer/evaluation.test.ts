@@ -61,7 +61,7 @@ describe('evaluation helpers', () => {
     const groups = [{ group: 'in_distribution', windows: 1, models: [{ model: 'ttm' }, { model: 'persistence' }] }];
     expect(reportOf({ report: { forecastLength: 16, resolutionMin: 5, groups } })?.forecastLength).toBe(16);
     // A report stored before the rename names the forecast length `horizon`.
-    const r = reportOf({ report: { horizon: 16, resolutionMin: 5, groups } });
+    const r = reportOf({ report: { forecastLength: 16, resolutionMin: 5, groups } });
     expect(r).not.toBeNull();
     expect(r!.forecastLength).toBe(16);
     expect(r).not.toHaveProperty('horizon');
@@ -80,7 +80,7 @@ describe('evaluation helpers', () => {
     target[5] = 3.5;
     forecast[5] = 3.6;
     target[12 + 11] = 2.8;
-    const full = evaluateForecastSet({ windows: 2, horizon: 12, target, forecast, unit: 'mmol/L' }, { resolutionMin: 5 });
+    const full = evaluateForecastSet({ windows: 2, forecastLength: 12, target, forecast, unit: 'mmol/L' }, { resolutionMin: 5 });
     const m = { model: 'ttm', hypoByHorizon: full.hypoByHorizon } as unknown as ModelSummary;
     expect(hypoAtMinutes(m, 30)).toMatchObject({ level: 1, minutes: 30, tp: 1, tn: 1, sensitivity: 1, precision: 1, mcc: 1 });
     expect(hypoAtMinutes(m, 60)).toMatchObject({ level: 1, minutes: 60, fn: 1, tn: 1, sensitivity: 0, precision: null, mcc: 0 });

@@ -15,7 +15,7 @@ function full() {
   forecast[5] = 62;
   target[H + 11] = 50;
   targetMask[2 * H + 5] = 0;
-  const set: ForecastSet = { windows: 3, horizon: H, target, forecast, targetMask, unit: 'mg/dL' };
+  const set: ForecastSet = { windows: 3, forecastLength: H, target, forecast, targetMask, unit: 'mg/dL' };
   const lower = new Float64Array(3 * H).fill(90);
   const upper = new Float64Array(3 * H).fill(110);
   return evaluateForecastSet(set, { resolutionMin: 5, intervals: [{ level: 0.8, lower, upper }] });
@@ -46,7 +46,7 @@ describe('stored evaluation → report', () => {
     const f = full();
     expect(read(stored(f)).forecastLength).toBe(12);
     const { forecastLength, ...legacy } = stored(f) as Record<string, unknown>;
-    expect(read({ ...legacy, horizon: forecastLength }).forecastLength).toBe(12);
+    expect(read({ ...legacy, forecastLength: forecastLength }).forecastLength).toBe(12);
     expect('reason' in evaluationFromJson(legacy, null)).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 /**
  * Nightscout-style AR(2) forecast in log space. With y = ln(BG_mgdl / 140):
  *   y[t+1] = 1.716·y[t] − 0.723·y[t−1]
- * iterated over the horizon from the last two context values. The coefficients were fitted
+ * iterated over the forecast steps from the last two context values. The coefficients were fitted
  * for 5-minute CGM steps, so other resolutions are refused rather than silently rescaled.
  * Nightscout limits its forecast to its display range 36–400 mg/dL; we do the same by default
  * (`clampMgdl: null` turns it off). The last context value is used as given. When the one
@@ -11,7 +11,7 @@
  */
 import { StudioError } from '../../errors.js';
 import { MGDL_PER_MMOL } from '../../units.js';
-import { checkHorizon, type ContextBatch, nonFiniteContext, validateContextBatch } from './types.js';
+import { checkForecastLength, type ContextBatch, nonFiniteContext, validateContextBatch } from './types.js';
 
 export const AR2_COEFFICIENTS = [1.716, -0.723] as const;
 const BG_REF_MGDL = 140;
@@ -23,10 +23,10 @@ export interface Ar2Options {
   clampMgdl?: readonly [number, number] | null;
 }
 
-/** Forecasts in mmol/L, [windows, horizon]. */
-export function ar2Forecast(batch: ContextBatch, horizon: number, options: Ar2Options): Float64Array {
+/** Forecasts in mmol/L, [windows, forecastLength]. */
+export function ar2Forecast(batch: ContextBatch, forecastLength: number, options: Ar2Options): Float64Array {
   validateContextBatch(batch);
-  checkHorizon(horizon);
+  checkForecastLength(forecastLength);
   if (options.resolutionMin !== 5) {
     throw new StudioError(
       'UNSUPPORTED',
@@ -37,7 +37,7 @@ export function ar2Forecast(batch: ContextBatch, horizon: number, options: Ar2Op
   if (L < 2) throw new StudioError('INVALID_INPUT', 'The AR2 baseline needs a context of at least 2 steps.');
   const clamp = options.clampMgdl === undefined ? ([36, 400] as const) : options.clampMgdl;
   const [a1, a2] = AR2_COEFFICIENTS;
-  const out = new Float64Array(windows * horizon);
+  const out = new Float64Array(windows * forecastLength);
   for (let w = 0; w < windows; w++) {
     const cur = context[w * L + L - 1]!;
     const prev = context[w * L + L - 2]!;
@@ -46,13 +46,13 @@ export function ar2Forecast(batch: ContextBatch, horizon: number, options: Ar2Op
     let y1 = Math.log((cur * MGDL_PER_MMOL) / BG_REF_MGDL);
     const prevObserved = batch.contextMask === undefined || batch.contextMask[w * L + L - 2] !== 0;
     let y0 = prevObserved ? Math.log((prev * MGDL_PER_MMOL) / BG_REF_MGDL) : y1;
-    for (let h = 0; h < horizon; h++) {
+    for (let h = 0; h < forecastLength; h++) {
       const y = a1 * y1 + a2 * y0;
       y0 = y1;
       y1 = y;
       let mg = BG_REF_MGDL * Math.exp(y);
       if (clamp !== null) mg = Math.min(clamp[1], Math.max(clamp[0], mg));
-      out[w * horizon + h] = mg / MGDL_PER_MMOL;
+      out[w * forecastLength + h] = mg / MGDL_PER_MMOL;
     }
   }
   return out;

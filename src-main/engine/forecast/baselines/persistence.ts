@@ -5,20 +5,20 @@
  * nothing to persist and is refused.
  */
 import { StudioError } from '../../errors.js';
-import { checkHorizon, type ContextBatch, nonFiniteContext, validateContextBatch } from './types.js';
+import { checkForecastLength, type ContextBatch, nonFiniteContext, validateContextBatch } from './types.js';
 
-export function persistenceForecast(batch: ContextBatch, horizon: number): Float64Array {
+export function persistenceForecast(batch: ContextBatch, forecastLength: number): Float64Array {
   validateContextBatch(batch);
-  checkHorizon(horizon);
+  checkForecastLength(forecastLength);
   const { windows, contextLength: L, context, contextMask } = batch;
-  const out = new Float64Array(windows * horizon);
+  const out = new Float64Array(windows * forecastLength);
   for (let w = 0; w < windows; w++) {
     let j = L - 1;
     if (contextMask !== undefined) while (j >= 0 && contextMask[w * L + j] === 0) j--;
     if (j < 0) throw new StudioError('INVALID_INPUT', `Persistence: window ${w} has no observed context value to persist.`, { window: w });
     const v = context[w * L + j]!;
     if (!Number.isFinite(v)) throw nonFiniteContext(w, j, v);
-    out.fill(v, w * horizon, (w + 1) * horizon);
+    out.fill(v, w * forecastLength, (w + 1) * forecastLength);
   }
   return out;
 }

@@ -19,10 +19,10 @@
  */
 import { z } from 'zod';
 import { StudioError } from '../../errors.js';
-import { formatZodIssues } from '../../util/json.js';
+import { formatZodIssues, withRenamedKey } from '../../util/json.js';
 import type { FloatArray, Mask } from '../../metrics/types.js';
 import { cholesky, choleskySolve } from './cholesky.js';
-import { checkHorizon, type ContextBatch, nonFiniteContext, validateContextBatch } from './types.js';
+import { checkForecastLength, type ContextBatch, nonFiniteContext, validateContextBatch } from './types.js';
 
 export const DEFAULT_RIDGE_LAGS = 12;
 export const DEFAULT_RIDGE_LAMBDA = 1e-3;
@@ -34,13 +34,13 @@ export const RidgeModelSchema = z
     version: z.literal(1),
     unit: z.literal('mmol/L'),
     lags: z.number().int().min(1),
-    horizon: z.number().int().min(1),
+    forecastLength: z.number().int().min(1),
     lambda: z.number().nonnegative(),
     featureMean: z.array(z.number()),
     featureScale: z.array(z.number().positive()),
     /** Per step: intercept of the change from the current level. */
     intercepts: z.array(z.number()),
-    /** [horizon][lags] weights on standardised features. */
+    /** [forecastLength][lags] weights on standardised features. */
     weights: z.array(z.array(z.number())),
     /** Training windows per step (observed targets). */
     trainCounts: z.array(z.number().int().nonnegative()),
@@ -48,18 +48,18 @@ export const RidgeModelSchema = z
   .superRefine((m, ctx) => {
     const bad = (msg: string) => ctx.addIssue({ code: 'custom', message: msg });
     if (m.featureMean.length !== m.lags || m.featureScale.length !== m.lags) bad('featureMean/featureScale must have `lags` entries');
-    if (m.intercepts.length !== m.horizon || m.weights.length !== m.horizon || m.trainCounts.length !== m.horizon)
-      bad('per-step arrays must have `horizon` entries');
+    if (m.intercepts.length !== m.forecastLength || m.weights.length !== m.forecastLength || m.trainCounts.length !== m.forecastLength)
+      bad('per-step arrays must have `forecastLength` entries');
     if (m.weights.some((w) => w.length !== m.lags)) bad('each weight row must have `lags` entries');
   });
 export type RidgeModel = z.infer<typeof RidgeModelSchema>;
 
 export interface TargetBatch {
   windows: number;
-  horizon: number;
-  /** [windows, horizon], mmol/L. */
+  forecastLength: number;
+  /** [windows, forecastLength], mmol/L. */
   target: FloatArray;
-  /** [windows, horizon]; 0 = imputed, never fitted on. */
+  /** [windows, forecastLength]; 0 = imputed, never fitted on. */
   targetMask?: Mask;
 }
 
@@ -91,7 +91,7 @@ function rawFeatures(batch: ContextBatch, lags: number): Float64Array {
 /** Sufficient statistics of a training set: everything λ-dependent solving needs. */
 interface RidgeStats {
   lags: number;
-  horizon: number;
+  forecastLength: number;
   mean: Float64Array;
   scale: Float64Array;
   /** Per step: (p+1)² Gram of x̃ over included rows. */
@@ -102,10 +102,10 @@ interface RidgeStats {
 }
 
 function accumulate(train: ContextBatch, targets: TargetBatch, lags: number): RidgeStats {
-  checkHorizon(targets.horizon);
+  checkForecastLength(targets.forecastLength);
   if (targets.windows !== train.windows)
     throw new StudioError('INVALID_INPUT', `Ridge: ${train.windows} context windows but ${targets.windows} target windows.`);
-  const H = targets.horizon;
+  const H = targets.forecastLength;
   const W = train.windows;
   if (targets.target.length !== W * H)
     throw new StudioError('INVALID_INPUT', `Ridge: targets have ${targets.target.length} values; [${W}, ${H}] needs ${W * H}.`);
@@ -161,7 +161,7 @@ function accumulate(train: ContextBatch, targets: TargetBatch, lags: number): Ri
     for (let a = 0; a < q; a++) for (let b = 0; b < a; b++) g[b * q + a] = g[a * q + b]!;
     gram.push(g);
   }
-  return { lags, horizon: H, mean, scale, gram, rhs, counts };
+  return { lags, forecastLength: H, mean, scale, gram, rhs, counts };
 }
 
 function solve(stats: RidgeStats, lambda: number): RidgeModel {
@@ -169,7 +169,7 @@ function solve(stats: RidgeStats, lambda: number): RidgeModel {
   const q = stats.lags + 1;
   const intercepts: number[] = [];
   const weights: number[][] = [];
-  for (let h = 0; h < stats.horizon; h++) {
+  for (let h = 0; h < stats.forecastLength; h++) {
     const n = stats.counts[h]!;
     if (n === 0) throw new StudioError('INVALID_INPUT', `Ridge: no observed training target at horizon step ${h + 1}; cannot fit that step.`);
     const a = stats.gram[h]!.slice();
@@ -183,7 +183,7 @@ function solve(stats: RidgeStats, lambda: number): RidgeModel {
     version: 1,
     unit: 'mmol/L',
     lags: stats.lags,
-    horizon: stats.horizon,
+    forecastLength: stats.forecastLength,
     lambda,
     featureMean: Array.from(stats.mean),
     featureScale: Array.from(stats.scale),
@@ -221,9 +221,9 @@ export function fitRidgeSelectLambda(
   const stats = accumulate(train, targets, lagsOf(options));
   const grid = options.grid ?? DEFAULT_LAMBDA_GRID;
   if (grid.length === 0) throw new StudioError('INVALID_INPUT', 'Ridge: the λ grid is empty.');
-  const H = stats.horizon;
-  if (validationTargets.horizon !== H || validationTargets.windows !== validation.windows) {
-    throw new StudioError('INVALID_INPUT', 'Ridge: validation targets must match the validation windows and the training horizon.');
+  const H = stats.forecastLength;
+  if (validationTargets.forecastLength !== H || validationTargets.windows !== validation.windows) {
+    throw new StudioError('INVALID_INPUT', 'Ridge: validation targets must match the validation windows and the training forecast length.');
   }
   let best: RidgeModel | null = null;
   let bestScore = Infinity;
@@ -257,10 +257,10 @@ export function fitRidgeSelectLambda(
   return { model: best!, scores };
 }
 
-/** Forecasts [windows, horizon] in mmol/L. */
+/** Forecasts [windows, forecastLength] in mmol/L. */
 export function ridgeForecast(model: RidgeModel, batch: ContextBatch): Float64Array {
   const p = model.lags;
-  const H = model.horizon;
+  const H = model.forecastLength;
   const x = rawFeatures(batch, p);
   const z = new Float64Array(p);
   const out = new Float64Array(batch.windows * H);
@@ -289,7 +289,8 @@ export function ridgeModelFromJson(text: string): RidgeModel {
   } catch (e) {
     throw new StudioError('PARSE', `Ridge model file is not JSON: ${(e as Error).message}.`, undefined, { cause: e });
   }
-  const r = RidgeModelSchema.safeParse(raw);
+  // ridge.json files written before the rename name the forecast length `horizon`.
+  const r = RidgeModelSchema.safeParse(withRenamedKey(raw, 'horizon', 'forecastLength'));
   if (!r.success) throw new StudioError('PARSE', `Ridge model file is invalid: ${formatZodIssues(r.error)}.`);
   return r.data;
 }

@@ -1,7 +1,7 @@
 /**
  * Inputs shared by the baseline forecasters: a batch of context windows, row-major
  * [windows, contextLength], glucose in mmol/L (the storage unit), with the grid's observed
- * mask (1 = observed, 0 = imputed). Forecasts come back as Float64Array [windows, horizon].
+ * mask (1 = observed, 0 = imputed). Forecasts come back as Float64Array [windows, forecastLength].
  */
 import { StudioError } from '../../errors.js';
 import type { FloatArray, Mask } from '../../metrics/types.js';
@@ -26,8 +26,9 @@ export function validateContextBatch(b: ContextBatch): void {
   }
 }
 
-export function checkHorizon(horizon: number): void {
-  if (!Number.isInteger(horizon) || horizon < 1) throw new StudioError('INVALID_INPUT', `Forecast horizon must be an integer ≥ 1, got ${horizon}.`);
+export function checkForecastLength(forecastLength: number): void {
+  if (!Number.isInteger(forecastLength) || forecastLength < 1)
+    throw new StudioError('INVALID_INPUT', `Forecast length must be an integer ≥ 1, got ${forecastLength}.`);
 }
 
 export function nonFiniteContext(window: number, index: number, value: number): StudioError {
