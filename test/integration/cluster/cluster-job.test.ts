@@ -274,8 +274,9 @@ describe.skipIf(!hasTorch).each([
     expect(run.checkpoints.filter((c) => c.best)).toHaveLength(1);
     expect(store.runs.metrics(summary.runId, 'train/loss')).toHaveLength(12);
     expect(store.models.resolve('tiny-cluster').path).toContain(join('runs', String(summary.runId)));
-    // The same name twice is refused, not overwritten.
+    // The same name twice is refused, not overwritten; an imported run resumes where it ran.
     await expect(service.invoke('jobs.import', { dir: jobDir })).rejects.toThrow(/exists already/);
+    await expect(service.invoke('train.resume', { run: summary.runId })).rejects.toThrow(/resumes where it ran/);
   }, 120_000);
 
   it('evaluates the imported model like a local one', async () => {

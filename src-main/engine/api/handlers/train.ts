@@ -113,6 +113,11 @@ export const trainHandlers = {
   },
   'train.resume': (req, ctx) => {
     const run = ctx.store.runs.get(req.run);
+    if (run.kind === 'external')
+      throw new StudioError(
+        'INVALID_INPUT',
+        `Run ${run.id} is a cluster job imported from elsewhere; it resumes where it ran: start train_ttm.py again in its folder (it continues from output/checkpoints/last), then import it again.`,
+      );
     if (run.kind !== 'train') throw new StudioError('INVALID_INPUT', `Run ${run.id} is a ${run.kind} run; only training runs resume.`);
     if (!['interrupted', 'cancelled', 'failed'].includes(run.status))
       throw new StudioError('CONFLICT', `Run ${run.id} is ${run.status}; only interrupted, cancelled or failed runs can be resumed.`);
