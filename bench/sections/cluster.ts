@@ -84,6 +84,17 @@ export const clusterBench: BenchSection = async (ctx) => {
       if (r.status !== 0) throw new Error(`train_ttm.py on ${processes} process(es) failed:\n${r.stdout}\n${r.stderr}`);
       return JobResultSchema.parse(JSON.parse(readFileSync(join(jobDir, 'output', 'result.json'), 'utf8'))).samplesPerSecond;
     };
+    // Debian's torch uses the system BLAS: the reference libblas runs ~3 GFLOP/s, OpenBLAS
+    // (libopenblas0-pthread) 5–30× more. The row says which one these figures had.
+    const mm = spawnSync(
+      PYTHON,
+      [
+        '-c',
+        'import time, torch\na = torch.randn(4096, 512); b = torch.randn(512, 512); a @ b\nt = time.time()\nfor _ in range(5): a @ b\nprint(2 * 4096 * 512 * 512 * 5 / (time.time() - t) / 1e9)',
+      ],
+      { encoding: 'utf8' },
+    );
+    const torchGflops = Number(mm.stdout.trim());
     for (let r = 0; r < rounds; r++) {
       const data = prepareData({ dataset: ds.id, split: split.id }, { store, lockSplit: true });
       const res = await runTrainingLoop({
@@ -107,8 +118,17 @@ export const clusterBench: BenchSection = async (ctx) => {
     const note = `r2 512-96, ${config.freezeBackbone ? 'frozen backbone' : 'full model'}, batch ${batch}, ${steps} steps, this machine's CPUs`;
     return [
       row('app trainer (2 threads, data parallel)', app, note),
-      row('train_ttm.py, 1 process', one, `${note}; torch intra-op threads = cores`),
+      row('train_ttm.py, 1 process', one, `${note}; torch's threads and its BLAS's`),
       row('train_ttm.py, torchrun 2 processes (gloo)', two, `${note}; 1 thread per process`),
+      {
+        section: 'cluster',
+        name: 'torch MatMul [4096,512]×[512,512]',
+        value: torchGflops,
+        unit: 'GFLOP/s',
+        spread: 0,
+        repeats: 1,
+        note: 'the BLAS behind these torch figures (reference libblas ≈ 3)',
+      },
       {
         section: 'cluster',
         name: 'DDP 2 processes vs 1, speed-up',
