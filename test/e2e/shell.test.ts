@@ -80,7 +80,8 @@ describe('web host in Debian chromium', () => {
     await page.getByLabel('Glucose unit').selectOption('mmol/L');
     await page.getByText('Saved.').waitFor();
     await page.reload();
-    await expect(page.locator('.unit-badge').textContent()).resolves.toBe('mmol/L');
+    // The badge shows the default until the reloaded page has read the settings: wait for them.
+    await expect.poll(() => page.locator('.unit-badge').textContent(), { timeout: 10_000 }).toBe('mmol/L');
     await page.getByLabel('Glucose unit').selectOption('mg/dL');
     await page.getByText('Saved.').waitFor();
     await context.close();
