@@ -20,9 +20,9 @@ const LOWER_LAYER_BOUNDARY = [
 /**
  * The renderer may import from src-main only these shared modules (zod and plain code, no
  * Node): the API contract, the metrics it charts, the evaluation report shape, the TTMConfig
- * schema the Train page's form is generated from, glucose units.
+ * schema the Train page's form is generated from, glucose units, byte counts.
  */
-const RENDERER_SHARED = ['api/contract', 'metrics/[^/]+', 'forecast/evaluation-report', 'ttm/ttm-config', 'units'];
+const RENDERER_SHARED = ['api/contract', 'metrics/[^/]+', 'forecast/evaluation-report', 'ttm/ttm-config', 'units', 'util/bytes'];
 const RENDERER_BOUNDARY = [
   {
     regex: `(^|/)src-main/(?!engine/(${RENDERER_SHARED.join('|')})(\\.js)?$)`,

@@ -10,17 +10,7 @@ export function formatDuration(ms: number | null): string {
   return `${h} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+export { formatBytes } from '../../src-main/engine/util/bytes.js';
 
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');

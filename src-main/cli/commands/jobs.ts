@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { ApiResponse } from '../../engine/api/contract.js';
 import { StudioError } from '../../engine/errors.js';
+import { formatBytes } from '../../engine/util/bytes.js';
 import { contextFrom } from '../context.js';
 import { addRunDataOptions, addTrainConfigOptions, configFrom, type TrainConfigOpts } from './train-config.js';
 
@@ -14,13 +16,9 @@ interface ExportOpts extends TrainConfigOpts {
   force?: boolean;
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 function describeExport(r: ApiResponse<'jobs.export'>): string {
   return [
-    `Cluster job written to ${r.dir} (${mib(r.bytes)} of patient data: training and validation parts only).`,
+    `Cluster job written to ${r.dir} (${formatBytes(r.bytes)} of patient data: training and validation parts only).`,
     `  ${r.trainWindows.toLocaleString('en-US')} training and ${r.valWindows.toLocaleString('en-US')} validation windows; ${r.totalSteps.toLocaleString('en-US')} steps at the app's batch size`,
     '',
     'Run it (one process: python3 train_ttm.py; SLURM and several machines: README.md in the folder):',
@@ -64,6 +62,8 @@ export function register(program: Command): void {
           options,
           out: resolve(opts.out!),
           force: opts.force === true,
+          // An operation id turns on the progress line on stderr (loading, writing windows, the base model).
+          operationId: `export-${randomUUID()}`,
           ...(opts.model !== undefined ? { model: opts.model } : {}),
           ...(opts.name !== undefined ? { name: opts.name } : {}),
         }),

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ModelDetail } from '../../engine/api/contract.js';
+import { formatBytes } from '../../engine/util/bytes.js';
 import { contextFrom } from '../context.js';
 import { table } from '../output.js';
 
@@ -17,10 +18,6 @@ function positiveInt(v: string): number {
   return n;
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
-}
-
 function describe(m: ModelDetail): string {
   const lines = [
     `${m.name} (id ${m.id}, ${m.source})`,
@@ -28,7 +25,7 @@ function describe(m: ModelDetail): string {
     ...(m.repo !== null ? [`  hub:         ${m.repo}@${m.revision ?? 'main'}`] : []),
     `  window:      context ${m.contextLength ?? '?'} → forecast ${m.forecastLength ?? '?'}, ${m.channels ?? '?'} channel(s)`,
     `  parameters:  ${m.parameters.total.toLocaleString('en-US')} (${m.parameters.trainableFrozenBackbone.toLocaleString('en-US')} trainable with a frozen backbone)`,
-    `  files:       ${m.files.map((f) => `${f.name} (${mib(f.bytes)})`).join(', ') || 'none'}`,
+    `  files:       ${m.files.map((f) => `${f.name} (${formatBytes(f.bytes)})`).join(', ') || 'none'}`,
   ];
   const c = m.config;
   if (m.available) {
@@ -143,7 +140,7 @@ export function register(program: Command): void {
       const res = await ctx.withService((s) =>
         s.invoke('models.exportOnnx', { model: ref, path: resolve(file), observedMask: opts.observedMask === true, overwrite: opts.force === true }),
       );
-      ctx.out.result(res, () => `Wrote ${res.path} (${mib(res.bytes)}); inputs: ${res.inputs.join(', ')}; outputs: ${res.outputs.join(', ')}.`);
+      ctx.out.result(res, () => `Wrote ${res.path} (${formatBytes(res.bytes)}); inputs: ${res.inputs.join(', ')}; outputs: ${res.outputs.join(', ')}.`);
     });
 
   models

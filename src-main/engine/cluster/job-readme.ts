@@ -2,11 +2,8 @@
  * The README of an exported job folder: the first thing a cluster user (or their data
  * protection officer) reads, so it opens with what the folder contains about people.
  */
+import { formatBytes } from '../util/bytes.js';
 import type { DataIndex, JobFile } from './job-files.js';
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
 
 export function jobReadme(input: { job: JobFile; index: DataIndex; bytes: number; patients: number }): string {
   const { job, index } = input;
@@ -15,7 +12,7 @@ export function jobReadme(input: { job: JobFile; index: DataIndex; bytes: number
   const days = (rows: number) => ((rows * index.resolutionMin) / 1440).toFixed(1);
   return `# TTM Studio cluster job: ${job.name}
 
-**This folder contains patient data.** It holds glucose and treatment series of ${input.patients} people from the dataset
+**This folder contains patient data.** It holds glucose and treatment series of ${input.patients === 1 ? '1 person' : `${input.patients} people`} from the dataset
 "${job.source.dataset.name}" (split "${job.source.split.name}" v${job.source.split.version}): the split's training part
 (${index.parts.train.rows.toLocaleString('en-US')} rows of ${index.resolutionMin} minutes, ${days(index.parts.train.rows)} person-days)${
     val !== undefined ? ` and validation part (${val.rows.toLocaleString('en-US')} rows, ${days(val.rows)} person-days)` : ''
@@ -31,7 +28,7 @@ Exported by TTM Studio ${job.appVersion} on ${job.createdAt}.
 | \`job.json\` | the training configuration (the app's TTMConfig and loop options, and the derived settings below) |
 | \`base_model/\` | the network the job starts from, Hugging Face layout (config.json, model.safetensors) plus preprocessor.json |
 | \`data/index.json\` | channels (${index.channels.map((c) => c.name).join(', ')}), the scaler fitted on the training part, series and window tables |
-| \`data/*.values.f32\`, \`*.mask.u8\`, \`*.windows.i32\` | the series as raw little-endian arrays, readable with numpy alone (see \`layout\` in index.json); ${mib(input.bytes)} |
+| \`data/*.values.f32\`, \`*.mask.u8\`, \`*.windows.i32\` | the series as raw little-endian arrays, readable with numpy alone (see \`layout\` in index.json); ${formatBytes(input.bytes)} |
 | \`train_ttm.py\` | the training script (PyTorch DDP; granite-tsfm's TinyTimeMixerForPrediction) |
 | \`launch.sh\`, \`slurm.sbatch\` | launch examples for torchrun (one or several nodes) and SLURM |
 | \`requirements.txt\` | torch and granite-tsfm |

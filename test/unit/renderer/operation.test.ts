@@ -33,7 +33,12 @@ beforeAll(async () => {
     const js = (await transform(ts, { loader: 'ts', format: 'esm' })).code;
     return runes ? compileModule(js, { generate: 'client', filename: rel }).js.code : js;
   };
-  writeFileSync(join(dir, 'format.js'), await compileTs('src-renderer/lib/format.ts', false));
+  // format.ts re-exports the engine's byte formatter: put it beside the copy.
+  writeFileSync(join(dir, 'bytes.js'), await compileTs('src-main/engine/util/bytes.ts', false));
+  writeFileSync(
+    join(dir, 'format.js'),
+    (await compileTs('src-renderer/lib/format.ts', false)).replace(/from ['"]\.\.\/\.\.\/src-main\/engine\/util\/bytes(\.js)?['"]/, "from './bytes.js'"),
+  );
   writeFileSync(join(dir, 'contract.js'), `export class ApiError extends Error { constructor(code, message) { super(message); this.code = code; } }`);
   const op = (await compileTs('src-renderer/lib/operation.svelte.ts', true))
     .replace(/from ['"]\.\.\/\.\.\/src-main\/engine\/api\/contract(\.js)?['"]/, "from './contract.js'")
