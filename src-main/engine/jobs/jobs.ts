@@ -116,16 +116,26 @@ async function modelForJob(job: PredictJob | EvaluateJob, store: Store): Promise
   return { state: { ...net, preprocessor: fitPreprocessor(config, data, net.config) }, data, zeroShot: true };
 }
 
+/** The model, data and predictor of a predict or evaluate job; tells the host which device runs it. */
+async function openModelJob(
+  job: PredictJob | EvaluateJob,
+  store: Store,
+  hooks: JobHooks,
+): Promise<{ state: TtmModelState; data: PreparedData; zeroShot: boolean; predictor: TtmPredictor }> {
+  const { state, data, zeroShot } = await modelForJob(job, store);
+  const predictor = await TtmPredictor.create({ config: state.config, weights: state.weights }, { threads: job.threads, executionProvider: job.device });
+  hooks.started({
+    device: predictor.fallbackMessage === undefined ? job.device : 'cpu',
+    fallbackMessage: predictor.fallbackMessage ?? null,
+    totalSteps: null,
+  });
+  return { state, data, zeroShot, predictor };
+}
+
 export async function runPredictJob(job: PredictJob, hooks: JobHooks): Promise<JobOutcome> {
   const store = Store.open(job.databaseFile);
   try {
-    const { state, data, zeroShot } = await modelForJob(job, store);
-    const predictor = await TtmPredictor.create({ config: state.config, weights: state.weights }, { threads: job.threads, executionProvider: job.device });
-    hooks.started({
-      device: predictor.fallbackMessage === undefined ? job.device : 'cpu',
-      fallbackMessage: predictor.fallbackMessage ?? null,
-      totalSteps: null,
-    });
+    const { state, data, zeroShot, predictor } = await openModelJob(job, store, hooks);
     try {
       const L = state.preprocessor.contextLength;
       const r = await rollingForecasts(ttmWindowModel(state, predictor, job.batchSize), data, {
@@ -164,13 +174,7 @@ function registeredName(store: Store, modelId: number | null, modelDir: string):
 export async function runEvaluateJob(job: EvaluateJob, hooks: JobHooks): Promise<JobOutcome> {
   const store = Store.open(job.databaseFile);
   try {
-    const { state, data, zeroShot } = await modelForJob(job, store);
-    const predictor = await TtmPredictor.create({ config: state.config, weights: state.weights }, { threads: job.threads, executionProvider: job.device });
-    hooks.started({
-      device: predictor.fallbackMessage === undefined ? job.device : 'cpu',
-      fallbackMessage: predictor.fallbackMessage ?? null,
-      totalSteps: null,
-    });
+    const { state, data, zeroShot, predictor } = await openModelJob(job, store, hooks);
     const t0 = performance.now();
     try {
       const geometry = { contextLength: state.preprocessor.contextLength, forecastLength: state.preprocessor.forecastLength };
