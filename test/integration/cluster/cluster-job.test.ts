@@ -29,6 +29,8 @@ import { initialNetwork } from '../../../src-main/engine/ttm/study-model.js';
 import { parseTtmConfig } from '../../../src-main/engine/ttm/ttm-config.js';
 import { REPO_ROOT, SHARED_FIXTURES, tempDir } from '../../helpers/tmp.js';
 import { cohortStore, privateSpawn, TINY_CONFIG, TINY_MODEL_DIR } from '../train/helpers.js';
+import { readScalars } from '../train/tfevents.js';
+import { maskedCrc32c } from '../../../src-main/engine/jobs/crc32c.js';
 
 const PYTHON = '/usr/bin/python3';
 const REFERENCE = join(SHARED_FIXTURES, '..', 'reference', 'pytorch-ttm');
@@ -181,7 +183,19 @@ describe.skipIf(!hasTorch).each([
     expect(result).toMatchObject({ status: 'completed', steps: 12, processes: 2, globalBatchSize: 32, perDeviceBatchSize: 16 });
     for (const f of ['config.json', 'model.safetensors', 'preprocessor.json', 'training_state.safetensors', 'run.json'])
       expect(existsSync(join(jobDir, 'output', 'checkpoints', 'last', f))).toBe(true);
-    expect(readdirSync(join(jobDir, 'output', 'tensorboard')).some((f) => f.startsWith('events.out.tfevents.'))).toBe(true);
+    // The TensorBoard file: every record's two masked CRC-32Cs check out, and it holds the losses.
+    const tbDir = join(jobDir, 'output', 'tensorboard');
+    const events = readdirSync(tbDir).filter((f) => f.startsWith('events.out.tfevents.'));
+    expect(events).toHaveLength(1);
+    const tbBytes = new Uint8Array(readFileSync(join(tbDir, events[0]!)));
+    const dv = new DataView(tbBytes.buffer, tbBytes.byteOffset, tbBytes.byteLength);
+    for (let p = 0; p < tbBytes.length;) {
+      const len = Number(dv.getBigUint64(p, true));
+      expect(dv.getUint32(p + 8, true)).toBe(maskedCrc32c(tbBytes.subarray(p, p + 8)));
+      expect(dv.getUint32(p + 12 + len, true)).toBe(maskedCrc32c(tbBytes.subarray(p + 12, p + 12 + len)));
+      p += 16 + len;
+    }
+    expect(readScalars(tbBytes).filter((x) => x.tag === 'train/loss')).toHaveLength(12);
     const lines = readFileSync(join(jobDir, 'output', 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n');
