@@ -1,51 +1,11 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioService } from '../../../src-main/engine/api/service.js';
-import { silentLogger } from '../../../src-main/engine/logger.js';
+import { describe, expect, it } from 'vitest';
 import { checkWebRequestPaths, isInside } from '../../../src-main/server/path-policy.js';
-import { startWebHost, type WebHost } from '../../../src-main/server/web-host.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { callApi, useWebHost, type HttpReply } from './helpers.js';
 
-let tmp: { dir: string; cleanup: () => void };
-let service: StudioService;
-let host: WebHost;
-
-function call(method: string, body: unknown): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: host.port,
-        path: `/api/call/${method}`,
-        method: 'POST',
-        headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}
-
-beforeAll(async () => {
-  tmp = tempDir();
-  const staticDir = join(tmp.dir, 'static');
-  mkdirSync(staticDir);
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
-  service = new StudioService({ dataDir: join(tmp.dir, 'data'), logger: silentLogger });
-  host = await startWebHost({ service, staticDir });
-});
-afterAll(async () => {
-  await host.close();
-  service.close();
-  tmp.cleanup();
-});
+const web = useWebHost();
+const call = (method: string, body: unknown): Promise<HttpReply> => callApi(web.host, method, body);
 
 describe('web host path policy', () => {
   it('refuses to read files outside the upload area, without echoing their content', async () => {
@@ -59,25 +19,25 @@ describe('web host path policy', () => {
     expect(detect.body).not.toMatch(/passwd|hosts/);
     expect((await call('datasets.import', { paths: ['/etc/hosts'], dataset: 'x', create: true })).status).toBe(403);
     expect((await call('models.import', { path: '/tmp' })).status).toBe(403);
-    expect((await call('datasets.preview', { path: join(service.layout.uploads, '..', 'studio.sqlite') })).status).toBe(403);
+    expect((await call('datasets.preview', { path: join(web.service.layout.uploads, '..', 'studio.sqlite') })).status).toBe(403);
   });
 
   it('follows symlinks: a link inside the upload area to a file outside is refused', async () => {
-    const dir = join(service.layout.uploads, 'linked');
+    const dir = join(web.service.layout.uploads, 'linked');
     mkdirSync(dir, { recursive: true });
     symlinkSync('/etc/hosts', join(dir, 'hosts.csv'));
     expect((await call('datasets.preview', { path: join(dir, 'hosts.csv') })).status).toBe(403);
   });
 
   it('allows uploaded files; output paths only inside the reports folder', async () => {
-    const dir = join(service.layout.uploads, 'abc');
+    const dir = join(web.service.layout.uploads, 'abc');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'x.csv'), 'not,a,known\nformat,1,2\n');
     const res = await call('datasets.detect', { paths: [join(dir, 'x.csv')] });
     expect(res.status).toBe(200);
     const out = await call('reports.generate', { dataset: 'nope', out: '/tmp/evil.html' });
     expect(out.status).toBe(403);
-    const exp = await call('models.exportOnnx', { model: 'm', path: join(tmp.dir, 'm.onnx') });
+    const exp = await call('models.exportOnnx', { model: 'm', path: join(web.dir, 'm.onnx') });
     expect(exp.status).toBe(403);
     const train = await call('train.start', { dataset: 'd', split: 's', config: { loggingDir: '/tmp/x' } });
     expect(train.status).toBe(403);
@@ -86,16 +46,16 @@ describe('web host path policy', () => {
   });
 
   it('cluster jobs: written and imported only inside the cluster-jobs folder', async () => {
-    const out = await call('jobs.export', { dataset: 'd', split: 's', out: join(tmp.dir, 'elsewhere') });
+    const out = await call('jobs.export', { dataset: 'd', split: 's', out: join(web.dir, 'elsewhere') });
     expect(out.status).toBe(403);
     expect(out.body).toMatch(/cluster-jobs folder only/);
     expect((await call('jobs.export', { dataset: 'd', split: 's', config: { modelPath: '/etc' } })).status).toBe(403);
     expect((await call('jobs.import', { dir: '/etc' })).status).toBe(403);
-    expect((await call('jobs.import', { dir: join(service.layout.clusterJobs, '..', 'runs') })).status).toBe(403);
+    expect((await call('jobs.import', { dir: join(web.service.layout.clusterJobs, '..', 'runs') })).status).toBe(403);
     // Inside the folder the request reaches the service (which then says the job is missing).
-    const inside = await call('jobs.import', { dir: join(service.layout.clusterJobs, 'job-1') });
+    const inside = await call('jobs.import', { dir: join(web.service.layout.clusterJobs, 'job-1') });
     expect(inside.status).toBe(404);
-    expect((await call('jobs.export', { dataset: 'nope', split: 's', out: join(service.layout.clusterJobs, 'j') })).status).toBe(404);
+    expect((await call('jobs.export', { dataset: 'nope', split: 's', out: join(web.service.layout.clusterJobs, 'j') })).status).toBe(404);
   });
 
   it('isInside compares resolved paths', () => {

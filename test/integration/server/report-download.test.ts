@@ -1,50 +1,19 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioService } from '../../../src-main/engine/api/service.js';
-import { silentLogger } from '../../../src-main/engine/logger.js';
-import { reportFile, startWebHost, type WebHost } from '../../../src-main/server/web-host.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { reportFile } from '../../../src-main/server/web-host.js';
+import { authHeaders, send, useWebHost, type HttpReply } from './helpers.js';
 
-let tmp: { dir: string; cleanup: () => void };
-let service: StudioService;
-let host: WebHost;
+const web = useWebHost();
+const get = (path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<HttpReply> => send(web.host, path, { method, headers });
+const auth = (): Record<string, string> => authHeaders(web.host);
 
-function get(
-  path: string,
-  headers: Record<string, string> = {},
-  method = 'GET',
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: host.port, path, method, headers }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-const auth = (): Record<string, string> => ({ Authorization: `Bearer ${host.token}` });
-
-beforeAll(async () => {
-  tmp = tempDir();
-  const staticDir = join(tmp.dir, 'static');
-  mkdirSync(staticDir);
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
-  service = new StudioService({ dataDir: join(tmp.dir, 'data'), logger: silentLogger });
-  host = await startWebHost({ service, staticDir });
-  mkdirSync(service.layout.reports, { recursive: true });
-  writeFileSync(join(service.layout.reports, 'demo-data-report.html'), '<!doctype html><title>Report</title><p>hello</p>');
-  writeFileSync(join(tmp.dir, 'secret.html'), 'TOP-SECRET-CONTENT');
-  symlinkSync(join(tmp.dir, 'secret.html'), join(service.layout.reports, 'link.html'));
-});
-afterAll(async () => {
-  await host.close();
-  service.close();
-  tmp.cleanup();
+beforeAll(() => {
+  const reports = web.service.layout.reports;
+  mkdirSync(reports, { recursive: true });
+  writeFileSync(join(reports, 'demo-data-report.html'), '<!doctype html><title>Report</title><p>hello</p>');
+  writeFileSync(join(web.dir, 'secret.html'), 'TOP-SECRET-CONTENT');
+  symlinkSync(join(web.dir, 'secret.html'), join(reports, 'link.html'));
 });
 
 describe('GET /api/reports/<file>', () => {
@@ -79,7 +48,7 @@ describe('GET /api/reports/<file>', () => {
       expect(res.body).not.toContain('TOP-SECRET-CONTENT');
     }
     expect((await get('/api/reports/demo-data-report.html', auth(), 'POST')).status).toBe(405);
-    expect(reportFile(service.layout.reports, '..%2F..%2Fetc%2Fpasswd')).toBeNull();
-    expect(reportFile(service.layout.reports, 'demo-data-report.html')).toMatch(/demo-data-report\.html$/);
+    expect(reportFile(web.service.layout.reports, '..%2F..%2Fetc%2Fpasswd')).toBeNull();
+    expect(reportFile(web.service.layout.reports, 'demo-data-report.html')).toMatch(/demo-data-report\.html$/);
   });
 });

@@ -4,44 +4,18 @@
  * upload imported alone would say "no profile imported" and leave out the basal).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioService } from '../../../src-main/engine/api/service.js';
+import { describe, expect, it } from 'vitest';
 import { importFiles } from '../../../src-main/engine/data/import-service.js';
-import { silentLogger } from '../../../src-main/engine/logger.js';
-import { startWebHost, type WebHost } from '../../../src-main/server/web-host.js';
-import { SHARED_FIXTURES, tempDir } from '../../helpers/tmp.js';
+import { SHARED_FIXTURES } from '../../helpers/tmp.js';
+import { callResult, upload as uploadFile, useWebHost } from './helpers.js';
 
 const NS = join(SHARED_FIXTURES, 'formats/nightscout');
 const FILES = ['nightscout_entries.json', 'nightscout_treatments.json', 'nightscout_profiles.json'];
 
-let tmp: { dir: string; cleanup: () => void };
-let service: StudioService;
-let host: WebHost;
-
-function post(path: string, headers: Record<string, string>, body: Buffer | string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: host.port, path, method: 'POST', headers }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-const upload = async (name: string, batch?: string): Promise<{ status: number; path: string }> => {
-  const q = `/api/upload?name=${name}${batch === undefined ? '' : `&batch=${batch}`}`;
-  const res = await post(q, { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/octet-stream' }, readFileSync(join(NS, name)));
-  return { status: res.status, path: res.status === 200 ? (JSON.parse(res.body) as { result: { path: string } }).result.path : '' };
-};
-const call = async <T>(method: string, body: unknown): Promise<T> => {
-  const res = await post(`/api/call/${method}`, { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' }, JSON.stringify(body));
-  const env = JSON.parse(res.body) as { ok: boolean; result: T; error?: { message: string } };
-  if (!env.ok) throw new Error(env.error?.message ?? res.body);
-  return env.result;
-};
+const web = useWebHost();
+const upload = (name: string, batch?: string): Promise<{ status: number; path: string }> => uploadFile(web.host, name, readFileSync(join(NS, name)), batch);
+const call = <T>(method: string, body: unknown): Promise<T> => callResult<T>(web.host, method, body);
 
 interface Report {
   readings: number;
@@ -49,20 +23,9 @@ interface Report {
   files: { file: string; warnings: { code: string; message: string }[]; notes: string[] }[];
 }
 
-beforeAll(async () => {
-  tmp = tempDir();
-  service = new StudioService({ dataDir: join(tmp.dir, 'data'), logger: silentLogger });
-  host = await startWebHost({ service, staticDir: tmp.dir });
-});
-afterAll(async () => {
-  await host.close();
-  service.close();
-  tmp.cleanup();
-});
-
 describe('upload batches', () => {
   it('a Nightscout export picked together imports as the CLI imports its folder, in every order', async () => {
-    const cli = await importFiles(join(tmp.dir, 'cli.sqlite'), { paths: [NS], dataset: 'cli', create: true });
+    const cli = await importFiles(join(web.dir, 'cli.sqlite'), { paths: [NS], dataset: 'cli', create: true });
     expect(cli.events).toBeGreaterThan(0);
     const orders = [
       [0, 1, 2],
@@ -85,7 +48,7 @@ describe('upload batches', () => {
     // Delivered basal rebuilt from the profile is among the events, as from the command line.
     const basal = (name: string): number =>
       (
-        service.store.db
+        web.service.store.db
           .prepare(
             "SELECT COUNT(*) AS n FROM events e JOIN patients p ON p.id = e.patient_id JOIN datasets d ON d.id = p.dataset_id WHERE d.name = ? AND e.kind IN ('basal_rate', 'basal_dose')",
           )

@@ -1,43 +1,16 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioService } from '../../../src-main/engine/api/service.js';
-import { silentLogger } from '../../../src-main/engine/logger.js';
-import { sanitiseUploadName, startWebHost, type WebHost } from '../../../src-main/server/web-host.js';
-import { SHARED_FIXTURES, tempDir } from '../../helpers/tmp.js';
+import { describe, expect, it } from 'vitest';
+import { sanitiseUploadName } from '../../../src-main/server/web-host.js';
+import { SHARED_FIXTURES } from '../../helpers/tmp.js';
+import { authHeaders, send, useWebHost, type HttpReply } from './helpers.js';
 
-let tmp: { dir: string; cleanup: () => void };
-let service: StudioService;
-let host: WebHost;
+const web = useWebHost({ maxUploadBytes: 64 * 1024 });
+const post = (path: string, headers: Record<string, string>, body: Buffer | string): Promise<HttpReply> =>
+  send(web.host, path, { method: 'POST', headers, body });
 
-function post(path: string, headers: Record<string, string>, body: Buffer | string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: host.port, path, method: 'POST', headers }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-beforeAll(async () => {
-  tmp = tempDir();
-  const staticDir = join(tmp.dir, 'static');
-  mkdirSync(staticDir);
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
-  service = new StudioService({ dataDir: join(tmp.dir, 'data'), logger: silentLogger });
-  host = await startWebHost({ service, staticDir, maxUploadBytes: 64 * 1024 });
-});
-afterAll(async () => {
-  await host.close();
-  service.close();
-  tmp.cleanup();
-});
-
-const octet = (): Record<string, string> => ({ Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/octet-stream' });
+const octet = (): Record<string, string> => authHeaders(web.host, 'application/octet-stream');
 
 describe('POST /api/upload', () => {
   it('stores the body under <dataDir>/uploads/<random>/<name>; the path then imports like any file', async () => {
@@ -47,9 +20,9 @@ describe('POST /api/upload', () => {
     const { result } = JSON.parse(res.body) as { result: { path: string; name: string; bytes: number } };
     expect(result.name).toBe('001.csv');
     expect(result.bytes).toBe(sample.length);
-    expect(dirname(dirname(result.path))).toBe(join(tmp.dir, 'data', 'uploads'));
+    expect(dirname(dirname(result.path))).toBe(join(web.dir, 'data', 'uploads'));
     expect(readFileSync(result.path).equals(sample)).toBe(true);
-    const detected = await service.invoke('datasets.detect', { paths: [result.path] });
+    const detected = await web.service.invoke('datasets.detect', { paths: [result.path] });
     expect(detected[0]!.format).toBe('glucose-ml');
     const again = JSON.parse((await post('/api/upload?name=001.csv', octet(), sample)).body) as { result: { path: string } };
     expect(again.result.path).not.toBe(result.path); // each upload gets its own folder
@@ -63,7 +36,7 @@ describe('POST /api/upload', () => {
     expect(sanitiseUploadName('')).toBe('upload');
     const res = await post(`/api/upload?name=${encodeURIComponent('../../evil.csv')}`, octet(), 'x');
     const { result } = JSON.parse(res.body) as { result: { path: string } };
-    expect(dirname(dirname(result.path))).toBe(join(tmp.dir, 'data', 'uploads'));
+    expect(dirname(dirname(result.path))).toBe(join(web.dir, 'data', 'uploads'));
     expect(result.path.endsWith('evil.csv')).toBe(true);
   });
 
@@ -74,7 +47,7 @@ describe('POST /api/upload', () => {
     expect(JSON.parse(declared.body).error.message).toMatch(/upload limit/);
     const chunked = await post('/api/upload?name=big.csv', { ...octet(), 'Transfer-Encoding': 'chunked' }, big);
     expect(chunked.status).toBe(413);
-    const uploads = join(tmp.dir, 'data', 'uploads');
+    const uploads = join(web.dir, 'data', 'uploads');
     const leftovers = existsSync(uploads) ? readdirSync(uploads, { recursive: true }).filter((f) => String(f).endsWith('big.csv')) : [];
     expect(leftovers).toEqual([]);
   });
@@ -82,14 +55,14 @@ describe('POST /api/upload', () => {
   it('removes the partial file when the client goes away mid-upload', async () => {
     const req = request({
       host: '127.0.0.1',
-      port: host.port,
+      port: web.host.port,
       path: '/api/upload?name=interrupted.csv',
       method: 'POST',
       headers: { ...octet(), 'Content-Length': '50000' },
     });
     req.on('error', () => undefined);
     req.write(Buffer.alloc(1000, 66));
-    const uploads = join(tmp.dir, 'data', 'uploads');
+    const uploads = join(web.dir, 'data', 'uploads');
     const partial = (): unknown[] => readdirSync(uploads, { recursive: true }).filter((f) => String(f).endsWith('interrupted.csv'));
     await expect.poll(partial, { timeout: 5000 }).toHaveLength(1); // being written
     req.destroy();

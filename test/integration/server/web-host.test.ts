@@ -1,52 +1,16 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { StudioService } from '../../../src-main/engine/api/service.js';
-import { silentLogger } from '../../../src-main/engine/logger.js';
-import { startWebHost, type WebHost } from '../../../src-main/server/web-host.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { startWebHost } from '../../../src-main/server/web-host.js';
+import { authHeaders, send, useWebHost, type HttpReply } from './helpers.js';
 
-let tmp: { dir: string; cleanup: () => void };
-let service: StudioService;
-let host: WebHost;
+const web = useWebHost();
+const raw = (path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpReply> => send(web.host, path, init);
 
-function raw(
-  path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: host.port, path, method: init.method ?? 'GET', headers: init.headers }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
-    req.on('error', reject);
-    if (init.body !== undefined) req.write(init.body);
-    req.end();
-  });
-}
-
-beforeAll(async () => {
-  tmp = tempDir();
-  const staticDir = join(tmp.dir, 'static');
-  mkdirSync(staticDir);
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
-  service = new StudioService({ dataDir: join(tmp.dir, 'data'), logger: silentLogger });
-  host = await startWebHost({ service, staticDir });
-});
-afterAll(async () => {
-  await host.close();
-  service.close();
-  tmp.cleanup();
-});
-
-const auth = (): Record<string, string> => ({ Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' });
+const auth = (): Record<string, string> => authHeaders(web.host, 'application/json');
 
 describe('web host', () => {
   it('binds to loopback and answers an authorised call', async () => {
-    expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(web.host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     const res = await raw('/api/call/datasets.list', { method: 'POST', headers: auth(), body: '{}' });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ ok: true, result: [] });
@@ -61,9 +25,13 @@ describe('web host', () => {
   it('refuses a foreign Origin and an unexpected Host even with the token', async () => {
     const foreign = await raw('/api/call/datasets.list', { method: 'POST', headers: { ...auth(), Origin: 'http://evil.example' }, body: '{}' });
     expect(foreign.status).toBe(403);
-    const sameOrigin = await raw('/api/call/datasets.list', { method: 'POST', headers: { ...auth(), Origin: `http://127.0.0.1:${host.port}` }, body: '{}' });
+    const sameOrigin = await raw('/api/call/datasets.list', {
+      method: 'POST',
+      headers: { ...auth(), Origin: `http://127.0.0.1:${web.host.port}` },
+      body: '{}',
+    });
     expect(sameOrigin.status).toBe(200);
-    const rebinding = await raw('/api/call/datasets.list', { method: 'POST', headers: { ...auth(), Host: `attacker.example:${host.port}` }, body: '{}' });
+    const rebinding = await raw('/api/call/datasets.list', { method: 'POST', headers: { ...auth(), Host: `attacker.example:${web.host.port}` }, body: '{}' });
     expect(rebinding.status).toBe(403);
   });
 
@@ -81,7 +49,7 @@ describe('web host', () => {
   });
 
   it('trades the login token for an HttpOnly cookie and serves the page with a strict CSP', async () => {
-    const login = await raw(`/?token=${encodeURIComponent(host.token)}`);
+    const login = await raw(`/?token=${encodeURIComponent(web.host.token)}`);
     expect(login.status).toBe(302);
     const cookie = String(login.headers['set-cookie']);
     expect(cookie).toMatch(/HttpOnly/);
@@ -95,14 +63,14 @@ describe('web host', () => {
   });
 
   it('streams events over an authenticated WebSocket and rejects one without the token', async () => {
-    const refused = new WebSocket(`ws://127.0.0.1:${host.port}/api/events`);
+    const refused = new WebSocket(`ws://127.0.0.1:${web.host.port}/api/events`);
     const refusedResult = await new Promise<string>((resolve) => {
       refused.on('open', () => resolve('open'));
       refused.on('error', () => resolve('error'));
     });
     expect(refusedResult).toBe('error');
 
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api/events`, { headers: { Authorization: `Bearer ${host.token}` } });
+    const ws = new WebSocket(`ws://127.0.0.1:${web.host.port}/api/events`, { headers: { Authorization: `Bearer ${web.host.token}` } });
     await new Promise((resolve, reject) => {
       ws.on('open', resolve);
       ws.on('error', reject);
@@ -130,6 +98,6 @@ describe('web host', () => {
   });
 
   it('refuses to bind to a non-loopback address without allowRemote', async () => {
-    await expect(startWebHost({ service, staticDir: tmp.dir, host: '0.0.0.0' })).rejects.toThrow(/--allow-remote/);
+    await expect(startWebHost({ service: web.service, staticDir: web.dir, host: '0.0.0.0' })).rejects.toThrow(/--allow-remote/);
   });
 });
