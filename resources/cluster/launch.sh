@@ -16,7 +16,7 @@ if [ "$NNODES" = 1 ]; then
   # shellcheck disable=SC2086 # TORCHRUN_ARGS holds several words
   exec "$PYTHON" -m torch.distributed.run ${TORCHRUN_ARGS:-} --standalone --nnodes 1 --nproc_per_node "$NPROC_PER_NODE" train_ttm.py "$@"
 fi
-: "${MASTER_ADDR:?set MASTER_ADDR to the first node's host name}"
+: "${MASTER_ADDR:?set MASTER_ADDR to the host name of the first node}"
 # shellcheck disable=SC2086
 exec "$PYTHON" -m torch.distributed.run ${TORCHRUN_ARGS:-} \
   --nnodes "$NNODES" --node_rank "${NODE_RANK:?set NODE_RANK (0 … NNODES-1)}" --nproc_per_node "$NPROC_PER_NODE" \

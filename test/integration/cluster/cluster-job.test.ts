@@ -170,10 +170,10 @@ describe.skipIf(!hasTorch).each([
   let ddpLoss: Map<number, number>;
   it('trains with torchrun on 2 processes (gloo) and writes checkpoints, metrics and a result', () => {
     // --redirects 1 --tee 1: Debian's torch 1.13 on Python ≥ 3.11 cannot parse the default "0" (docs/cluster.md).
-    const torchrun = ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1'];
-    const r = spawnSync(PYTHON, [...torchrun, join(jobDir, 'train_ttm.py')], {
+    // Through the folder's own launch.sh (torchrun, one node, 2 processes).
+    const r = spawnSync('bash', [join(jobDir, 'launch.sh')], {
       cwd: jobDir,
-      env: { ...process.env, PYTHONPATH: REFERENCE, OMP_NUM_THREADS: '1' },
+      env: { ...process.env, PYTHON, PYTHONPATH: REFERENCE, OMP_NUM_THREADS: '1', NPROC_PER_NODE: '2', TORCHRUN_ARGS: '--redirects 1 --tee 1' },
       encoding: 'utf8',
       timeout: 240_000,
     });
