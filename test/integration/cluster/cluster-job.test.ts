@@ -135,6 +135,8 @@ describe.skipIf(!hasTorch).each([
     expect(summary.valWindows).toBeGreaterThan(10);
     for (const f of ['job.json', 'README.md', 'train_ttm.py', 'launch.sh', 'slurm.sbatch', 'requirements.txt']) expect(existsSync(join(jobDir, f))).toBe(true);
     expect(readFileSync(join(jobDir, 'README.md'), 'utf8').split('\n').slice(0, 4).join(' ')).toContain('contains patient data');
+    // The shell scripts parse (launch.sh also runs below; slurm.sbatch needs a cluster).
+    for (const script of ['launch.sh', 'slurm.sbatch']) expect(spawnSync('bash', ['-n', join(jobDir, script)]).status, script).toBe(0);
     expect(readdirSync(join(jobDir, 'data')).some((f) => f.includes('test'))).toBe(false);
 
     const index = DataIndexSchema.parse(JSON.parse(readFileSync(join(jobDir, 'data', 'index.json'), 'utf8')));
