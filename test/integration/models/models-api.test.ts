@@ -4,12 +4,12 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../../src-main/engine/api/contract.js';
 import { StudioService } from '../../../src-main/engine/api/service.js';
-import { StudioError } from '../../../src-main/engine/errors.js';
 import { createLogger } from '../../../src-main/engine/logger.js';
 import { parseSafetensors } from '../../../src-main/engine/ttm/safetensors.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { FIXTURE_CASES, fixtureBytes, fixturePath, type FixtureCase } from '../../unit/ttm/fixtures.js';
 import { R2_REPO, startHubServer, type HubServer } from './hub-server.js';
+import { rejection } from '../../helpers/rejection.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let hub: HubServer;
@@ -21,16 +21,6 @@ function service(): { s: StudioService; events: ApiEvent[]; dataDir: string } {
   const events: ApiEvent[] = [];
   s.subscribe((e) => events.push(e));
   return { s, events, dataDir };
-}
-
-async function rejection(p: Promise<unknown>): Promise<StudioError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StudioError);
-    return e as StudioError;
-  }
-  throw new Error('expected a rejection');
 }
 
 beforeAll(async () => {

@@ -1,53 +1,18 @@
-import { mkdtemp, readdir, readFile, rm, writeFile, mkdir, copyFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, writeFile, mkdir, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioError } from '../../../src-main/engine/errors.js';
-import {
-  checkWeightsMatchConfig,
-  loadCheckpoint,
-  saveCheckpoint,
-  type Preprocessor,
-  type RunInfo,
-  type TrainingState,
-} from '../../../src-main/engine/ttm/checkpoint.js';
+import { describe, expect, it } from 'vitest';
+import { checkWeightsMatchConfig, loadCheckpoint, saveCheckpoint, type RunInfo, type TrainingState } from '../../../src-main/engine/ttm/checkpoint.js';
 import { parseHfConfig } from '../../../src-main/engine/ttm/hf-config.js';
 import { initializeTtmWeights } from '../../../src-main/engine/ttm/init.js';
 import { trainableParameterSpecs } from '../../../src-main/engine/ttm/parameter-shapes.js';
 import { parseSafetensors, serializeSafetensors } from '../../../src-main/engine/ttm/safetensors.js';
-import { FIXTURE_CASES, fixtureBytes, fixtureConfigRaw, fixturePath } from '../../unit/ttm/fixtures.js';
+import { FIXTURE_CASES, fixtureBytes, fixtureConfigRaw, fixturePath, samplePreprocessor } from '../../unit/ttm/fixtures.js';
+import { rejection } from '../../helpers/rejection.js';
+import { useTempDir } from '../../helpers/temp-dir.js';
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'ttm-ckpt-'));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const scratch = useTempDir('ttm-ckpt-');
 
-async function rejection(p: Promise<unknown>): Promise<StudioError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StudioError);
-    return e as StudioError;
-  }
-  throw new Error('expected a rejection');
-}
-
-const preprocessor: Preprocessor = {
-  formatVersion: 2,
-  channels: [
-    { name: 'bg_mM', role: 'target' },
-    { name: 'iob', role: 'conditional' },
-  ],
-  scaler: { type: 'standard', mean: [7.5, 1.2], std: [2.1, 0.8] },
-  resolutionMin: 5,
-  frequencyToken: 3,
-  contextLength: 64,
-  forecastLength: 16,
-  glucoseUnit: 'mmol/L',
-};
+const preprocessor = samplePreprocessor();
 
 const run: RunInfo = {
   formatVersion: 1,
@@ -66,7 +31,7 @@ describe('checkpoints', () => {
       const ckpt = await loadCheckpoint(fixturePath(c, ''));
       expect(ckpt.preprocessor).toBeNull();
       expect(ckpt.trainingState).toBeNull();
-      const out = join(tmp, `rt-${c}`);
+      const out = join(scratch.dir, `rt-${c}`);
       await saveCheckpoint(out, ckpt);
       expect(Buffer.from(await readFile(join(out, 'model.safetensors'))).equals(Buffer.from(fixtureBytes(c, 'model.safetensors')))).toBe(true);
       expect(JSON.parse(await readFile(join(out, 'config.json'), 'utf8'))).toEqual(fixtureConfigRaw(c));
@@ -84,7 +49,7 @@ describe('checkpoints', () => {
       expAvgSq: new Map(trainable.map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1)).fill(0.25)])),
       metadata: { beta1: '0.9' },
     };
-    const dir = join(tmp, 'full');
+    const dir = join(scratch.dir, 'full');
     await saveCheckpoint(dir, { config, weights, preprocessor, trainingState: state, run });
     const back = await loadCheckpoint(dir);
     expect(back.preprocessor).toEqual(preprocessor);
@@ -99,7 +64,7 @@ describe('checkpoints', () => {
     expect(e.code).toBe('CONFLICT');
     await saveCheckpoint(dir, { config, weights }, { overwrite: true });
     expect((await readdir(dir)).sort()).toEqual(['config.json', 'model.safetensors']);
-    expect((await readdir(tmp)).filter((n) => n.includes('.staging-') || n.includes('.old-'))).toEqual([]);
+    expect((await readdir(scratch.dir)).filter((n) => n.includes('.staging-') || n.includes('.old-'))).toEqual([]);
   });
 
   it('rejects weights that do not match the config, naming each tensor with expected vs actual', async () => {
@@ -111,7 +76,7 @@ describe('checkpoints', () => {
     const patcher = tensors.get('backbone.encoder.patcher.weight');
     if (patcher === undefined) throw new Error('fixture lacks the patcher');
     tensors.set('backbone.encoder.patcher.weight', { ...patcher, shape: [8, 16] });
-    const dir = join(tmp, 'bad');
+    const dir = join(scratch.dir, 'bad');
     await mkdir(dir);
     await copyFile(fixturePath('tiny', 'config.json'), join(dir, 'config.json'));
     await writeFile(join(dir, 'model.safetensors'), serializeSafetensors(tensors));
@@ -125,7 +90,7 @@ describe('checkpoints', () => {
   });
 
   it('reports missing files, bad JSON and inconsistent app files clearly', async () => {
-    const empty = join(tmp, 'empty');
+    const empty = join(scratch.dir, 'empty');
     await mkdir(empty);
     expect((await rejection(loadCheckpoint(empty))).message).toMatch(/config.json is missing/);
     await copyFile(fixturePath('tiny', 'config.json'), join(empty, 'config.json'));
@@ -155,9 +120,9 @@ describe('checkpoints', () => {
     const config = parseHfConfig(fixtureConfigRaw('tiny'));
     const weights = initializeTtmWeights(config, 1);
     weights.delete('head.base_forecast_block.weight');
-    const dir = join(tmp, 'never');
+    const dir = join(scratch.dir, 'never');
     const e = await rejection(saveCheckpoint(dir, { config, weights }));
     expect(e.message).toMatch(/missing weight "head.base_forecast_block.weight"/);
-    expect((await readdir(tmp)).filter((n) => n.includes('never'))).toEqual([]);
+    expect((await readdir(scratch.dir)).filter((n) => n.includes('never'))).toEqual([]);
   });
 });

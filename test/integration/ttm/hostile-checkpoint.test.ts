@@ -3,38 +3,22 @@
  * refused quickly with a clear message (never a hang or gigabytes of memory).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioError } from '../../../src-main/engine/errors.js';
+import { describe, expect, it } from 'vitest';
 import { MAX_MODEL_PARAMETERS, checkModelSize, loadCheckpoint, maxWeightsFileBytes } from '../../../src-main/engine/ttm/checkpoint.js';
 import { parseHfConfig } from '../../../src-main/engine/ttm/hf-config.js';
 import { parseSafetensors, serializeSafetensors } from '../../../src-main/engine/ttm/safetensors.js';
 import { fixtureBytes, fixtureConfigRaw, fixturePath } from '../../unit/ttm/fixtures.js';
+import { rejection } from '../../helpers/rejection.js';
+import { useTempDir } from '../../helpers/temp-dir.js';
 
-let tmp: string;
+const scratch = useTempDir('ttm-hostile-');
 let n = 0;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'ttm-hostile-'));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
-
-async function rejection(p: Promise<unknown>): Promise<StudioError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StudioError);
-    return e as StudioError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A folder holding the tiny fixture's config.json; the caller adds model.safetensors. */
 async function folder(config: unknown = fixtureConfigRaw('tiny')): Promise<string> {
-  const dir = join(tmp, `m${n++}`);
+  const dir = join(scratch.dir, `m${n++}`);
   await mkdir(dir);
   await writeFile(join(dir, 'config.json'), JSON.stringify(config));
   return dir;
@@ -52,7 +36,7 @@ describe('hostile model folders', () => {
     const a = await folder();
     await symlink('/dev/zero', join(a, 'model.safetensors'));
     expect((await rejection(loadCheckpoint(a))).message).toMatch(/model\.safetensors is a device, not a regular file/);
-    const b = join(tmp, `m${n++}`);
+    const b = join(scratch.dir, `m${n++}`);
     await mkdir(b);
     await symlink('/dev/urandom', join(b, 'config.json'));
     expect((await rejection(loadCheckpoint(b))).message).toMatch(/config\.json is a device, not a regular file/);
@@ -103,7 +87,7 @@ describe('hostile model folders', () => {
   });
 
   it('still loads the fixture through a symlink to a regular file', async () => {
-    const dir = join(tmp, `m${n++}`);
+    const dir = join(scratch.dir, `m${n++}`);
     await mkdir(dir);
     await copyFile(fixturePath('tiny', 'config.json'), join(dir, 'config.json'));
     await symlink(fixturePath('tiny', 'model.safetensors'), join(dir, 'model.safetensors'));

@@ -5,9 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioError } from '../../../src-main/engine/errors.js';
 import { downloadHubModel } from '../../../src-main/engine/ttm/hub.js';
 import { fixtureBytes } from '../../unit/ttm/fixtures.js';
+import { rejection } from '../../helpers/rejection.js';
 
 let tmp: string;
 let server: Server;
@@ -54,16 +54,6 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
   await rm(tmp, { recursive: true, force: true });
 });
-
-async function rejection(p: Promise<unknown>): Promise<StudioError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StudioError);
-    return e as StudioError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('hub download limits', () => {
   it('stops an endless config.json at 1 MB', async () => {

@@ -4,11 +4,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { StudioError } from '../../../src-main/engine/errors.js';
 import { downloadHubModel, hubCacheDir, type DownloadProgress } from '../../../src-main/engine/ttm/hub.js';
 import { loadModelSource, modelSourceFromTtmConfig } from '../../../src-main/engine/ttm/model-source.js';
 import { createDefaultTtmConfig } from '../../../src-main/engine/ttm/ttm-config.js';
 import { fixtureBytes } from '../../unit/ttm/fixtures.js';
+import { rejection } from '../../helpers/rejection.js';
 
 const REPO = 'ibm-granite/granite-timeseries-ttm-r2';
 const files: Record<string, Buffer> = {
@@ -76,16 +76,6 @@ afterEach(() => {
 
 let n = 0;
 const freshCache = () => join(tmp, `cache-${n++}`);
-
-async function rejection(p: Promise<unknown>): Promise<StudioError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StudioError);
-    return e as StudioError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('hub download', () => {
   it('downloads, verifies and caches; reports progress; sends the token', async () => {

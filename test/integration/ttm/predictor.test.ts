@@ -4,21 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../../src-main/engine/onnx/index.js';
 import { exportTtmOnnx } from '../../../src-main/engine/ttm/graph/inference.js';
-import { StudioError } from '../../../src-main/engine/errors.js';
 import { loadCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
 import { TtmPredictor } from '../../../src-main/engine/ttm/graph/predictor.js';
 import { parseSafetensors } from '../../../src-main/engine/ttm/safetensors.js';
 import { fixtureBytes, fixturePath } from '../../unit/ttm/fixtures.js';
-
-async function rejection(p: Promise<unknown>): Promise<StudioError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StudioError);
-    return e as StudioError;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from '../../helpers/rejection.js';
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);

@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { PREPROCESSOR_FORMAT_VERSION, PreprocessorSchema, type Preprocessor } from '../../../src-main/engine/ttm/checkpoint.js';
+import { PREPROCESSOR_FORMAT_VERSION, PreprocessorSchema } from '../../../src-main/engine/ttm/checkpoint.js';
+import { samplePreprocessor } from './fixtures.js';
 
-const v2: Preprocessor = {
-  formatVersion: 2,
-  channels: [
-    { name: 'bg_mM', role: 'target' },
-    { name: 'iob', role: 'conditional' },
-  ],
-  scaler: { type: 'standard', mean: [7.5, 1.2], std: [2.1, 0.8] },
-  resolutionMin: 5,
-  frequencyToken: 3,
-  contextLength: 512,
-  forecastLength: 96,
-  glucoseUnit: 'mmol/L',
-  imputationStrategy: 'linear',
-};
+const v2 = samplePreprocessor({ contextLength: 512, forecastLength: 96, imputationStrategy: 'linear' });
 
 describe('preprocessor.json versions', () => {
   it('writes version 2, which round-trips through JSON unchanged', () => {
