@@ -1,22 +1,12 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../../src-main/engine/store/index.js';
-import { REPO_ROOT, tempDir } from '../../helpers/tmp.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { runCli, type CliResult } from '../../helpers/cli.js';
 
-const run = promisify(execFile);
 let tmp: { dir: string; cleanup: () => void };
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [join(REPO_ROOT, 'bin/ttm-studio.js'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> => runCli(args, { env });
 
 beforeAll(() => {
   tmp = tempDir();

@@ -4,26 +4,16 @@
  * duplicates, duplicate uploads, overlapping sensors, a DST hour only at DST, no time_backwards
  * from the importer's own spring-forward shift), and applying the fixes clears them.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QualityReport } from '../../../src-main/engine/api/contract.js';
 import { REPO_ROOT, tempDir } from '../../helpers/tmp.js';
+import { cli as studioCli, type CliResult } from '../../helpers/cli.js';
 
-const run = promisify(execFile);
 const tmp = tempDir();
 const DIR = join(REPO_ROOT, 'test', 'fixtures', 'quality');
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [join(REPO_ROOT, 'bin/ttm-studio.js'), '--data-dir', tmp.dir, ...args], { cwd: REPO_ROOT });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (args: readonly string[]): Promise<CliResult> => studioCli(tmp.dir, args);
 
 async function check(extra: string[] = []): Promise<QualityReport> {
   const r = await cli(['check', 'q', '--context', '24', '--forecast', '6', '--json', ...extra]);

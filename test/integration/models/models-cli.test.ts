@@ -1,28 +1,16 @@
-import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, tempDir } from '../../helpers/tmp.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { cli as studioCli, type CliResult } from '../../helpers/cli.js';
 import { fixturePath } from '../../unit/ttm/fixtures.js';
 import { R2_REPO, startHubServer, type HubServer } from './hub-server.js';
 
-const run = promisify(execFile);
 let tmp: { dir: string; cleanup: () => void };
 let hub: HubServer;
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [join(REPO_ROOT, 'bin/ttm-studio.js'), '--data-dir', join(tmp.dir, 'data'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, HF_ENDPOINT: '', HF_TOKEN: '', ...env },
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
+  studioCli(join(tmp.dir, 'data'), args, { env: { HF_ENDPOINT: '', HF_TOKEN: '', ...env } });
 
 beforeAll(async () => {
   tmp = tempDir('ttm-models-cli-');

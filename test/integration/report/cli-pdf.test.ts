@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedReportFixture, type ReportFixture } from '../../../bench/sections/report.js';
 import { checkReportHtml } from '../../../src-main/engine/report/validate.js';
 import { Store } from '../../../src-main/engine/store/index.js';
-import { REPO_ROOT, tempDir } from '../../helpers/tmp.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { cli as studioCli, type CliResult } from '../../helpers/cli.js';
 
 const run = promisify(execFile);
 const PDFTOPPM = '/usr/bin/pdftoppm';
@@ -19,19 +20,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let tmp: { dir: string; cleanup: () => void };
 let fixture: ReportFixture;
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [join(REPO_ROOT, 'bin/ttm-studio.js'), '--data-dir', tmp.dir, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      timeout: 170_000,
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> => studioCli(tmp.dir, args, { env, timeout: 170_000 });
 
 /** Binary greyscale PGM (P5, 8-bit) → width, height and pixels. */
 function parsePgm(buf: Buffer): { width: number; height: number; pixels: Uint8Array } {

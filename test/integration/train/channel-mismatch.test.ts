@@ -3,28 +3,18 @@
  * 31 channels on 1-channel glucose data refuse (exit 2) with a message naming both channel
  * counts, instead of silently re-initialising its decoder.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomTtmConfig } from '../../../src-main/engine/ttm/adapt.js';
 import { saveCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
 import { initializeTtmWeights } from '../../../src-main/engine/ttm/init.js';
-import { REPO_ROOT, tempDir } from '../../helpers/tmp.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { cli as studioCli, type CliResult } from '../../helpers/cli.js';
 import { cohortStore } from './helpers.js';
 
-const run = promisify(execFile);
 const tmp = tempDir();
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [join(REPO_ROOT, 'bin/ttm-studio.js'), '--data-dir', tmp.dir, ...args], { cwd: REPO_ROOT });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (args: readonly string[]): Promise<CliResult> => studioCli(tmp.dir, args);
 
 beforeAll(async () => {
   const config = randomTtmConfig(64, 16, 'small', { num_input_channels: 31, decoder_mode: 'mix_channel' });

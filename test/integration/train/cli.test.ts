@@ -3,27 +3,19 @@
  * back to CPU with a message where CUDA is absent, `runs list|show`, `predict --out`,
  * `evaluate --json`.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../../src-main/engine/store/index.js';
-import { REPO_ROOT, tempDir } from '../../helpers/tmp.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { cli as studioCli, type CliResult } from '../../helpers/cli.js';
 import { cohortStore, TINY_MODEL_DIR } from './helpers.js';
 
-const run = promisify(execFile);
 const tmp = tempDir();
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [join(REPO_ROOT, 'bin/ttm-studio.js'), '--data-dir', tmp.dir, ...args], { cwd: REPO_ROOT });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (args: readonly string[]): Promise<CliResult> => studioCli(tmp.dir, args);
+/** `train` on the cohort's hybrid split from the tiny model; each test adds its own flags. */
+const TRAIN_TINY = ['train', '--dataset', 'cohort', '--split', 'hyb', '--model', 'tiny'] as const;
 
 beforeAll(async () => {
   const store = await cohortStore(tmp.dir);
@@ -35,13 +27,7 @@ afterAll(() => tmp.cleanup());
 describe('ttm-studio train / predict / evaluate / runs', () => {
   it('trains with flags, shows the run and its model', async () => {
     const r = await cli([
-      'train',
-      '--dataset',
-      'cohort',
-      '--split',
-      'hyb',
-      '--model',
-      'tiny',
+      ...TRAIN_TINY,
       '--epochs',
       '1',
       '--batch-size',
@@ -68,23 +54,7 @@ describe('ttm-studio train / predict / evaluate / runs', () => {
   });
 
   it('--device cuda runs (on CUDA, or on the CPU with a message saying so)', async () => {
-    const r = await cli([
-      'train',
-      '--dataset',
-      'cohort',
-      '--split',
-      'hyb',
-      '--model',
-      'tiny',
-      '--epochs',
-      '1',
-      '--max-steps',
-      '2',
-      '--train-stride',
-      '6',
-      '--device',
-      'cuda',
-    ]);
+    const r = await cli([...TRAIN_TINY, '--epochs', '1', '--max-steps', '2', '--train-stride', '6', '--device', 'cuda']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/training on (cuda|cpu)/);
     if (/training on cpu/.test(r.stderr)) expect(r.stderr).toMatch(/CUDA/i);
@@ -117,7 +87,7 @@ describe('ttm-studio train / predict / evaluate / runs', () => {
         trainingOptions: { trainStride: 6, checkpointEverySteps: 2 },
       }),
     );
-    const training = cli(['train', '--dataset', 'cohort', '--split', 'hyb', '--model', 'tiny', '--config', cfg, '--name', 'cfg-model']);
+    const training = cli([...TRAIN_TINY, '--config', cfg, '--name', 'cfg-model']);
     // Wait until the worker has trained a few steps, then cancel from a second process.
     const store = Store.open(join(tmp.dir, 'studio.sqlite'));
     let runId = 0;
