@@ -5,6 +5,7 @@
  */
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { createSplit } from '../../../src-main/engine/data/splits.js';
 import { simulateIntoStore } from '../../../src-main/engine/sim/output.js';
 import { SimulationSettingsSchema } from '../../../src-main/engine/sim/settings.js';
@@ -13,7 +14,7 @@ import type { ApiEvent } from '../../../src-main/engine/api/contract.js';
 import { TrainingHost, nodeSpawn, type SpawnWorker } from '../../../src-main/engine/jobs/host.js';
 import type { TrainJob, TrainOptionsInput } from '../../../src-main/engine/jobs/protocol.js';
 import type { TTMConfigInput } from '../../../src-main/engine/ttm/ttm-config.js';
-import { REPO_ROOT, SHARED_FIXTURES } from '../../helpers/tmp.js';
+import { REPO_ROOT, SHARED_FIXTURES, tempDir } from '../../helpers/tmp.js';
 
 export const TINY_MODEL_DIR = join(SHARED_FIXTURES, 'ttm', 'tiny');
 
@@ -109,4 +110,41 @@ export const privateSpawn: SpawnWorker = () => nodeSpawn(privateWorkerScript());
 
 export function host(store: Store, events: ApiEvent[] = []): TrainingHost {
   return new TrainingHost({ store, emit: (e) => events.push(e), spawn: privateSpawn });
+}
+
+/**
+ * Registers beforeAll/afterAll hooks (in the enclosing describe) that open cohortStore in a
+ * fresh temporary folder, then close the store and remove the folder. `dir` is there at once;
+ * `store` from beforeAll on.
+ */
+export function useCohortStore(): { readonly dir: string; readonly store: Store } {
+  const tmp = tempDir();
+  let opened: Store | null = null;
+  beforeAll(async () => {
+    opened = await cohortStore(tmp.dir);
+  });
+  afterAll(() => {
+    opened?.close();
+    tmp.cleanup();
+  });
+  return {
+    dir: tmp.dir,
+    get store(): Store {
+      if (opened === null) throw new Error('the cohort store opens in beforeAll');
+      return opened;
+    },
+  };
+}
+
+/** A host like host() (events dropped) that cancels a run when the run writes its regular checkpoint at `step`. */
+export function cancellingHost(store: Store, step: number): TrainingHost {
+  const h: TrainingHost = new TrainingHost({
+    store,
+    spawn: privateSpawn,
+    emit: () => undefined,
+    onMessage: (id, m) => {
+      if (m.type === 'checkpoint' && !m.best && m.step === step) h.cancel(id);
+    },
+  });
+  return h;
 }

@@ -3,28 +3,19 @@
  * record lists the tensors it re-initialised (here the tiny common-channel model switches to
  * mix_channel decoding for covariates), and is empty when the model is used as it is.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../../src-main/engine/store/index.js';
-import { tempDir } from '../../helpers/tmp.js';
-import { cohortStore, host, trainJob } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { host, trainJob, useCohortStore } from './helpers.js';
 
 describe("a training run's record of re-initialised tensors", () => {
-  const tmp = tempDir();
-  let store: Store;
-  beforeAll(async () => {
-    store = await cohortStore(tmp.dir);
-  });
-  afterAll(() => {
-    store.close();
-    tmp.cleanup();
-  });
+  const cohort = useCohortStore();
 
   it('lists the decoder tensors re-initialised for covariates, with their shapes', async () => {
-    const run = store.runs.create({ kind: 'train', config: {} });
-    const end = await host(store).start(trainJob(store, tmp.dir, run.id, { config: { inputFeatures: ['iob', 'cob'], numEpochs: 1 }, options: { maxSteps: 1 } }))
-      .done;
+    const run = cohort.store.runs.create({ kind: 'train', config: {} });
+    const end = await host(cohort.store).start(
+      trainJob(cohort.store, cohort.dir, run.id, { config: { inputFeatures: ['iob', 'cob'], numEpochs: 1 }, options: { maxSteps: 1 } }),
+    ).done;
     expect(end.status, JSON.stringify(end)).toBe('completed');
-    const result = store.runs.get(run.id).result as {
+    const result = cohort.store.runs.get(run.id).result as {
       baseModelChannels: number;
       reinitializedTensors: { name: string; from: number[] | null; to: number[] }[];
     };
@@ -37,9 +28,9 @@ describe("a training run's record of re-initialised tensors", () => {
   }, 120_000);
 
   it('is empty when the base model fits the data as it is', async () => {
-    const run = store.runs.create({ kind: 'train', config: {} });
-    const end = await host(store).start(trainJob(store, tmp.dir, run.id, { config: { numEpochs: 1 }, options: { maxSteps: 1 } })).done;
+    const run = cohort.store.runs.create({ kind: 'train', config: {} });
+    const end = await host(cohort.store).start(trainJob(cohort.store, cohort.dir, run.id, { config: { numEpochs: 1 }, options: { maxSteps: 1 } })).done;
     expect(end.status, JSON.stringify(end)).toBe('completed');
-    expect((store.runs.get(run.id).result as { reinitializedTensors: unknown[] }).reinitializedTensors).toEqual([]);
+    expect((cohort.store.runs.get(run.id).result as { reinitializedTensors: unknown[] }).reinitializedTensors).toEqual([]);
   }, 120_000);
 });

@@ -5,42 +5,32 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../../src-main/engine/api/contract.js';
-import type { Store } from '../../../src-main/engine/store/index.js';
 import { loadCheckpoint } from '../../../src-main/engine/ttm/checkpoint.js';
-import { tempDir } from '../../helpers/tmp.js';
-import { cohortStore, host, trainJob } from './helpers.js';
+import { host, trainJob, useCohortStore } from './helpers.js';
 import { readScalars } from './tfevents.js';
 
 describe('training worker', () => {
-  const tmp = tempDir();
-  let store: Store;
-  beforeAll(async () => {
-    store = await cohortStore(tmp.dir);
-  });
-  afterAll(() => {
-    store.close();
-    tmp.cleanup();
-  });
+  const cohort = useCohortStore();
 
   it('trains in a child process, stores metrics, TensorBoard events and the trained model', async () => {
-    const run = store.runs.create({ kind: 'train', config: {} });
+    const run = cohort.store.runs.create({ kind: 'train', config: {} });
     const events: ApiEvent[] = [];
-    const h = host(store, events);
-    const handle = h.start(trainJob(store, tmp.dir, run.id));
+    const h = host(cohort.store, events);
+    const handle = h.start(trainJob(cohort.store, cohort.dir, run.id));
     expect(handle.pid).not.toBe(process.pid);
     const end = await handle.done;
     expect(end.status, JSON.stringify(end)).toBe('completed');
-    const row = store.runs.get(run.id);
+    const row = cohort.store.runs.get(run.id);
     expect(row.status).toBe('completed');
-    const losses = store.runs.metrics(run.id, 'train/loss');
+    const losses = cohort.store.runs.metrics(run.id, 'train/loss');
     const total = (end.status === 'completed' ? end.result.totalSteps : 0) as number;
     expect(total).toBeGreaterThan(4);
     expect(losses.map((m) => m.step)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
-    expect(store.runs.metrics(run.id, 'eval/loss').length).toBeGreaterThan(0);
-    expect(store.runs.metrics(run.id, 'train/learning_rate')).toHaveLength(total);
-    const logs = join(tmp.dir, 'runs', String(run.id), 'logs');
+    expect(cohort.store.runs.metrics(run.id, 'eval/loss').length).toBeGreaterThan(0);
+    expect(cohort.store.runs.metrics(run.id, 'train/learning_rate')).toHaveLength(total);
+    const logs = join(cohort.dir, 'runs', String(run.id), 'logs');
     const files = readdirSync(logs).filter((f) => f.startsWith('events.out.tfevents.'));
     expect(files).toHaveLength(1);
     // The event file holds the same curve as run_metrics (float32 there).
@@ -48,8 +38,8 @@ describe('training worker', () => {
     const tbLoss = scalars.filter((x) => x.tag === 'train/loss');
     expect(tbLoss.map((x) => x.step)).toEqual(losses.map((m) => m.step));
     tbLoss.forEach((x, i) => expect(x.value).toBe(Math.fround(losses[i]!.value)));
-    expect(scalars.filter((x) => x.tag === 'eval/loss').map((x) => x.step)).toEqual(store.runs.metrics(run.id, 'eval/loss').map((m) => m.step));
-    const model = store.models.resolve(`trained-${run.id}`);
+    expect(scalars.filter((x) => x.tag === 'eval/loss').map((x) => x.step)).toEqual(cohort.store.runs.metrics(run.id, 'eval/loss').map((m) => m.step));
+    const model = cohort.store.models.resolve(`trained-${run.id}`);
     expect(model.source).toBe('trained');
     expect(existsSync(join(model.path, 'model.safetensors'))).toBe(true);
     expect(existsSync(join(model.path, 'preprocessor.json'))).toBe(true);
@@ -66,24 +56,26 @@ describe('training worker', () => {
   it('gives the same loss curve for the same seed', async () => {
     const curves: number[][] = [];
     for (let k = 0; k < 2; k++) {
-      const run = store.runs.create({ kind: 'train', config: {} });
-      const end = await host(store).start(trainJob(store, tmp.dir, run.id, { options: { maxSteps: 6, validateEverySteps: 3 } })).done;
+      const run = cohort.store.runs.create({ kind: 'train', config: {} });
+      const end = await host(cohort.store).start(trainJob(cohort.store, cohort.dir, run.id, { options: { maxSteps: 6, validateEverySteps: 3 } })).done;
       expect(end.status, JSON.stringify(end)).toBe('completed');
-      curves.push(store.runs.metrics(run.id, 'train/loss').map((m) => m.value));
+      curves.push(cohort.store.runs.metrics(run.id, 'train/loss').map((m) => m.value));
     }
     expect(curves[0]).toHaveLength(6);
     expect(curves[1]).toEqual(curves[0]);
     // A different seed orders the batches differently.
-    const run = store.runs.create({ kind: 'train', config: {} });
-    await host(store).start(trainJob(store, tmp.dir, run.id, { config: { seed: 8 }, options: { maxSteps: 6, validateEverySteps: 3 } })).done;
-    expect(store.runs.metrics(run.id, 'train/loss').map((m) => m.value)).not.toEqual(curves[0]);
+    const run = cohort.store.runs.create({ kind: 'train', config: {} });
+    await host(cohort.store).start(trainJob(cohort.store, cohort.dir, run.id, { config: { seed: 8 }, options: { maxSteps: 6, validateEverySteps: 3 } })).done;
+    expect(cohort.store.runs.metrics(run.id, 'train/loss').map((m) => m.value)).not.toEqual(curves[0]);
   });
 
   it('trains with covariates through mix_channel decoding (input_features iob, cob)', async () => {
-    const run = store.runs.create({ kind: 'train', config: {} });
-    const end = await host(store).start(trainJob(store, tmp.dir, run.id, { config: { inputFeatures: ['iob', 'cob'] }, options: { maxSteps: 3 } })).done;
+    const run = cohort.store.runs.create({ kind: 'train', config: {} });
+    const end = await host(cohort.store).start(
+      trainJob(cohort.store, cohort.dir, run.id, { config: { inputFeatures: ['iob', 'cob'] }, options: { maxSteps: 3 } }),
+    ).done;
     expect(end.status, JSON.stringify(end)).toBe('completed');
-    const ck = await loadCheckpoint(join(tmp.dir, 'runs', String(run.id), 'checkpoints', 'last'));
+    const ck = await loadCheckpoint(join(cohort.dir, 'runs', String(run.id), 'checkpoints', 'last'));
     expect(ck.config.decoder_mode).toBe('mix_channel');
     expect(ck.config.num_input_channels).toBe(3);
     expect(ck.config.prediction_channel_indices).toEqual([0]);
@@ -91,10 +83,10 @@ describe('training worker', () => {
   });
 
   it('stops early when validation loss stops improving and keeps the best checkpoint', async () => {
-    const run = store.runs.create({ kind: 'train', config: {} });
+    const run = cohort.store.runs.create({ kind: 'train', config: {} });
     // lr 10 with a constant schedule makes every step after the first worse on validation.
-    const end = await host(store).start(
-      trainJob(store, tmp.dir, run.id, {
+    const end = await host(cohort.store).start(
+      trainJob(cohort.store, cohort.dir, run.id, {
         config: { learningRate: 10, earlyStoppingPatience: 2 },
         options: { schedule: 'constant', maxSteps: 30, validateEverySteps: 1 },
       }),
@@ -103,7 +95,7 @@ describe('training worker', () => {
     const r = end.status === 'completed' ? end.result : {};
     expect(r.earlyStopped).toBe(true);
     // The starting model (step 0) is a candidate too: "best" is the lowest of all validations.
-    const evals = store.runs.metrics(run.id, 'eval/loss');
+    const evals = cohort.store.runs.metrics(run.id, 'eval/loss');
     expect(evals[0]?.step).toBe(0);
     const best = evals.reduce((a, b) => (b.value < a.value ? b : a));
     expect(r.bestStep).toBe(best.step);
@@ -114,16 +106,16 @@ describe('training worker', () => {
   });
 
   it('hands back the starting weights when no step beats them on validation', async () => {
-    const run = store.runs.create({ kind: 'train', config: {} });
-    const end = await host(store).start(
-      trainJob(store, tmp.dir, run.id, {
+    const run = cohort.store.runs.create({ kind: 'train', config: {} });
+    const end = await host(cohort.store).start(
+      trainJob(cohort.store, cohort.dir, run.id, {
         config: { learningRate: 10, earlyStoppingPatience: 3 },
         options: { schedule: 'constant', maxSteps: 30, validateEverySteps: 1 },
       }),
     ).done;
     expect(end.status, JSON.stringify(end)).toBe('completed');
     const r = end.status === 'completed' ? end.result : {};
-    const evals = store.runs.metrics(run.id, 'eval/loss');
+    const evals = cohort.store.runs.metrics(run.id, 'eval/loss');
     const initial = evals.find((m) => m.step === 0)!.value;
     // lr 10 ruins the network at once: every later validation is worse than the start.
     expect(evals.filter((m) => m.step > 0).every((m) => m.value > initial)).toBe(true);
@@ -138,9 +130,9 @@ describe('training worker', () => {
   it('--max-steps caps the epochs, never extends them', async () => {
     const totals = [];
     for (const maxSteps of [null, 100_000]) {
-      const run = store.runs.create({ kind: 'train', config: {} });
-      const end = await host(store).start(
-        trainJob(store, tmp.dir, run.id, { config: { numEpochs: 1 }, options: { maxSteps, validateEverySteps: 1000, checkpointEverySteps: 1000 } }),
+      const run = cohort.store.runs.create({ kind: 'train', config: {} });
+      const end = await host(cohort.store).start(
+        trainJob(cohort.store, cohort.dir, run.id, { config: { numEpochs: 1 }, options: { maxSteps, validateEverySteps: 1000, checkpointEverySteps: 1000 } }),
       ).done;
       expect(end.status, JSON.stringify(end)).toBe('completed');
       totals.push(end.status === 'completed' ? end.result.totalSteps : null);
@@ -152,10 +144,10 @@ describe('training worker', () => {
   it('weighs the loss by horizon step when lossHorizonSteps is set, and validates with the same weights', async () => {
     const runs = [];
     for (const config of [{ lossHorizonSteps: null }, { lossHorizonSteps: 4, lossTailWeight: 0 }]) {
-      const run = store.runs.create({ kind: 'train', config: {} });
-      const end = await host(store).start(trainJob(store, tmp.dir, run.id, { config, options: { maxSteps: 2, validateEverySteps: 1 } })).done;
+      const run = cohort.store.runs.create({ kind: 'train', config: {} });
+      const end = await host(cohort.store).start(trainJob(cohort.store, cohort.dir, run.id, { config, options: { maxSteps: 2, validateEverySteps: 1 } })).done;
       expect(end.status, JSON.stringify(end)).toBe('completed');
-      runs.push(store.runs.metrics(run.id, 'eval/loss').find((m) => m.step === 0)!.value);
+      runs.push(cohort.store.runs.metrics(run.id, 'eval/loss').find((m) => m.step === 0)!.value);
     }
     // Same starting model and windows: only the loss weights differ, so the step-0 validation
     // losses differ (errors grow with the horizon, so the first 4 steps alone score lower).
