@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { expect } from 'vitest';
-import { REPO_ROOT } from '../helpers/tmp.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { REPO_ROOT, tempDir } from '../helpers/tmp.js';
 
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test/e2e/screenshots');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -96,6 +96,74 @@ export async function openApp(
   await page.goto(host.loginUrl);
   await page.getByTestId('page-data').waitFor();
   return { browser, context, page, problems };
+}
+
+/** Runs the built `ttm-studio` with `--data-dir` synchronously, output ignored (set-up done the way a user would at a shell). */
+export function cliSync(dataDir: string, args: readonly string[]): void {
+  execFileSync(process.execPath, [join(REPO_ROOT, 'bin/ttm-studio.js'), '--data-dir', dataDir, ...args], { stdio: 'ignore' });
+}
+
+/** What an e2e file drives: its temporary folder, the served host and a logged-in browser. */
+export interface ServedApp extends AppSession {
+  readonly dir: string;
+  readonly host: RunningHost;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks for an e2e file: a temporary folder, `prepare` with the
+ * data folder (`<tmp>/data`, e.g. a CLI import), `ttm-studio serve` on it, `setup` with the
+ * host (API calls), then a browser logged in to it (openApp's options). Afterwards the browser,
+ * the host and the folder go. `hookTimeout` is the beforeAll time limit (the project's when
+ * left out). The fields are read inside tests and later hooks.
+ */
+export function useServedApp(
+  o: {
+    prepare?: (dataDir: string) => void;
+    setup?: (host: RunningHost) => Promise<void>;
+    open?: Parameters<typeof openApp>[1];
+    hookTimeout?: number;
+  } = {},
+): ServedApp {
+  let tmp: { dir: string; cleanup: () => void } | undefined;
+  let host: RunningHost | undefined;
+  let session: AppSession | undefined;
+  beforeAll(async () => {
+    tmp = tempDir();
+    o.prepare?.(join(tmp.dir, 'data'));
+    host = await startServe(join(tmp.dir, 'data'));
+    await o.setup?.(host);
+    session = await openApp(host, o.open);
+  }, o.hookTimeout);
+  afterAll(async () => {
+    await session?.context.close();
+    await session?.browser.close();
+    await host?.stop();
+    tmp?.cleanup();
+  });
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`${what} starts in beforeAll`);
+    return v;
+  };
+  return {
+    get dir() {
+      return need(tmp, 'the temporary folder').dir;
+    },
+    get host() {
+      return need(host, 'the host');
+    },
+    get browser() {
+      return need(session, 'the browser').browser;
+    },
+    get context() {
+      return need(session, 'the browser').context;
+    },
+    get page() {
+      return need(session, 'the browser').page;
+    },
+    get problems() {
+      return need(session, 'the browser').problems;
+    },
+  };
 }
 
 /** Calls StudioApi on a running host directly (test set-up that is not under test). */
