@@ -69,6 +69,15 @@ afterAll(() => {
   tmp?.cleanup();
 });
 
+/** The evaluation row the fixture's train run stored (its dataset, split and metrics JSON). */
+function runEvaluation(store: Store): { dataset_id: number; split_id: number; metrics_json: string } {
+  return store.db.prepare('SELECT dataset_id, split_id, metrics_json FROM evaluations WHERE run_id = ?').get(fixture.runId) as {
+    dataset_id: number;
+    split_id: number;
+    metrics_json: string;
+  };
+}
+
 function cells(html: string, label: string): string[] {
   const row = [...html.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => m[1]!).find((r) => r.startsWith(`<td>${label}</td>`));
   if (row === undefined) throw new Error(`no row ${label}`);
@@ -159,11 +168,7 @@ describe('reports.generate', () => {
 
   it('a fine-tune run: titled with the fine-tuned model, compared with its base (zero-shot) on the same windows, every row under its registered name', async () => {
     const store = Store.open(join(tmp.dir, 'studio.sqlite'));
-    const ev = store.db.prepare('SELECT dataset_id, split_id, metrics_json FROM evaluations WHERE run_id = ?').get(fixture.runId) as {
-      dataset_id: number;
-      split_id: number;
-      metrics_json: string;
-    };
+    const ev = runEvaluation(store);
     const stored = JSON.parse(ev.metrics_json) as { groups: { models: { model: string; full: { point: { perStep: { rmseMgdl: number }[] } } }[] }[] };
     const base = store.models.upsert({ name: 'base-ttm', source: 'bundled', path: join(tmp.dir, 'nowhere-base'), config: {} });
     const tuned = store.models.upsert({ name: 'tuned-ttm', source: 'trained', path: join(tmp.dir, 'nowhere-tuned'), config: { trainingMode: 'fine_tune' } });
@@ -212,11 +217,7 @@ describe('reports.generate', () => {
 
   it('a fine-tune run whose base model was evaluated on other windows says so instead of comparing', async () => {
     const store = Store.open(join(tmp.dir, 'studio.sqlite'));
-    const ev = store.db.prepare('SELECT dataset_id, split_id, metrics_json FROM evaluations WHERE run_id = ?').get(fixture.runId) as {
-      dataset_id: number;
-      split_id: number;
-      metrics_json: string;
-    };
+    const ev = runEvaluation(store);
     const base = store.models.upsert({ name: 'base-2', source: 'bundled', path: join(tmp.dir, 'nowhere-b2'), config: {} });
     const tuned = store.models.upsert({ name: 'tuned-2', source: 'trained', path: join(tmp.dir, 'nowhere-t2'), config: {} });
     const ft = store.runs.create({ kind: 'train', datasetId: ev.dataset_id, splitId: ev.split_id, modelId: base.id, config: {} });

@@ -35,6 +35,21 @@ const base = (): ModelReportInput => ({
   },
 });
 
+/** A stored evaluation (5-min grid, context 96, forecast 24, level 0.8) of one in-distribution group: 100 windows from 3 patients. */
+function storedEvaluation(models: ModelEvaluation[], createdAt: string | null, notes: string[]): NonNullable<ModelReportInput['evaluation']> {
+  return {
+    resolutionMin: 5,
+    contextLength: 96,
+    forecastLength: 24,
+    stride: 1,
+    levels: [0.8],
+    calibrationWindows: 50,
+    createdAt,
+    notes,
+    groups: [{ group: 'in_distribution', windows: 100, patients: 3, models }],
+  };
+}
+
 /** A model whose RMSE at step s (5 min each) is s·18.018/6 mg/dL: 1.00 mmol/L at 30 min, 2.00 at 60, 4.00 at 120. */
 function evaluation(name: string, baseline: boolean, scale: number): ModelEvaluation {
   const perStep = Array.from({ length: 24 }, (_, i) => {
@@ -120,17 +135,9 @@ describe('model report', () => {
 
   it('prints the evaluation in the chosen unit beside the baselines, with skill against persistence', () => {
     const input = base();
-    input.evaluation = {
-      resolutionMin: 5,
-      contextLength: 96,
-      forecastLength: 24,
-      stride: 1,
-      levels: [0.8],
-      calibrationWindows: 50,
-      createdAt: '2024-01-31T10:02:05.000Z',
-      notes: ['log-AR2 baseline skipped: test note.'],
-      groups: [{ group: 'in_distribution', windows: 100, patients: 3, models: [evaluation('ttm', false, 1), evaluation('persistence', true, 2)] }],
-    };
+    input.evaluation = storedEvaluation([evaluation('ttm', false, 1), evaluation('persistence', true, 2)], '2024-01-31T10:02:05.000Z', [
+      'log-AR2 baseline skipped: test note.',
+    ]);
     delete input.unavailable.evaluation;
     const html = renderModelReport(input, 'mmol/L');
     expect(checkReportHtml(html, MODEL_REPORT_SECTIONS).errors).toEqual([]);
@@ -180,17 +187,7 @@ describe('model report', () => {
   it('says hypoglycaemia detection is not available for an evaluation stored without per-horizon scores', () => {
     const input = base();
     const old = (name: string, baseline: boolean): ModelEvaluation => ({ ...evaluation(name, baseline, 1), hypoByHorizon: [] });
-    input.evaluation = {
-      resolutionMin: 5,
-      contextLength: 96,
-      forecastLength: 24,
-      stride: 1,
-      levels: [0.8],
-      calibrationWindows: 50,
-      createdAt: null,
-      notes: [],
-      groups: [{ group: 'in_distribution', windows: 100, patients: 3, models: [old('ttm', false), old('persistence', true)] }],
-    };
+    input.evaluation = storedEvaluation([old('ttm', false), old('persistence', true)], null, []);
     delete input.unavailable.evaluation;
     const html = renderModelReport(input, 'mg/dL');
     expect(checkReportHtml(html, MODEL_REPORT_SECTIONS).errors).toEqual([]);
