@@ -52,7 +52,8 @@ for kind in ("constant", "warmup-linear", "warmup-cosine", "one-cycle"):
     out["schedules"][kind] = [list(t.schedule_at(kind, 1e-3, 3, 20, k)) for k in range(21)]
 print(json.dumps(out))
 `;
-    const r = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8' });
+    // No __pycache__ beside the shipped script.
+    const r = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
     expect(r.status, r.stderr).toBe(0);
     const py = JSON.parse(r.stdout) as { orders: number[][]; schedules: Record<string, [number, number | null][]> };
     let i = 0;
