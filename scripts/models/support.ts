@@ -1,9 +1,11 @@
 /** What the model-training scripts share: the repository root, progress lines, formatted output. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiEvent } from '../../src-main/engine/api/contract.js';
-import type { StudioService } from '../../src-main/engine/api/service.js';
+import { StudioService } from '../../src-main/engine/api/service.js';
+import { createLogger } from '../../src-main/engine/logger.js';
 
 /** The repository root (build/scripts/models/… at run time, scripts/models/… in the sources). */
 export function repoRoot(): string {
@@ -27,6 +29,23 @@ export function logRunProgress(service: StudioService, log: (msg: string) => voi
     const val = e.validLoss !== undefined && e.validLoss !== null ? ` val ${e.validLoss.toFixed(4)}` : '';
     log(`run ${e.runId} step ${e.step}/${e.totalSteps ?? '?'} loss ${loss}${val} ${e.samplesPerSecond?.toFixed(0) ?? '—'} samples/s`);
   });
+}
+
+/**
+ * The scripts' working store: `keepData` (kept between runs, so a recipe's data is imported once)
+ * or a fresh temporary folder, with training progress logged every `everyMs`.
+ */
+export function scriptService(
+  keepData: string | undefined,
+  tmpPrefix: string,
+  log: (msg: string) => void,
+  everyMs: number,
+): { service: StudioService; dataDir: string } {
+  const dataDir = keepData !== undefined ? resolve(keepData) : mkdtempSync(join(tmpdir(), tmpPrefix));
+  mkdirSync(dataDir, { recursive: true });
+  const service = new StudioService({ dataDir, logger: createLogger({ logsDir: join(dataDir, 'logs') }) });
+  logRunProgress(service, log, everyMs);
+  return { service, dataDir };
 }
 
 /**

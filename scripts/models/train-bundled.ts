@@ -12,19 +12,17 @@
  * schedule; the data files are hashed into training-summary.json.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { StudioService } from '../../src-main/engine/api/service.js';
-import { createLogger } from '../../src-main/engine/logger.js';
 import { saveCheckpoint } from '../../src-main/engine/ttm/checkpoint.js';
 import { r2TtmConfig } from '../../src-main/engine/ttm/adapt.js';
 import { initializeTtmWeights } from '../../src-main/engine/ttm/init.js';
 import { accuracyRows, accuracyTable, COHORTS, cohortFiles, ensureCohort, HELD_OUT_PEOPLE, reportOf, type AccuracyRow } from './cgm-open.js';
 import { replaceDirectory } from '../../src-main/engine/util/atomic-write.js';
-import { logRunProgress, prettifyModelDir, repoRoot } from './support.js';
+import { prettifyModelDir, repoRoot, scriptService } from './support.js';
 
 /** The recipe. Every number that shapes the model is here and in training-summary.json. */
 export const REAL_RECIPE = {
@@ -96,10 +94,7 @@ async function main(): Promise<void> {
   const out = resolve(values.out ?? join(repoRoot(), 'models', R.modelName));
   if (cohortFiles('bris').length === 0) throw new Error('The BrisT1D-Open files are not in ../shared/fixtures/cgm-open (set TTM_SHARED_FIXTURES).');
 
-  const dataDir = values['keep-data'] !== undefined ? resolve(values['keep-data']) : mkdtempSync(join(tmpdir(), 'ttm-train-bundled-'));
-  mkdirSync(dataDir, { recursive: true });
-  const service = new StudioService({ dataDir, logger: createLogger({ logsDir: join(dataDir, 'logs') }) });
-  logRunProgress(service, log, 20_000);
+  const { service, dataDir } = scriptService(values['keep-data'], 'ttm-train-bundled-', log, 20_000);
   const t0 = performance.now();
   const secs = (from: number): number => Math.round((performance.now() - from) / 1000);
   try {

@@ -18,19 +18,16 @@
  * Reproducible: seeds for the cohorts, the initialisation, the window subsample, the epoch
  * order and the schedule are fixed; the step budget is a count, not a time limit.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ApiResponse } from '../../src-main/engine/api/contract.js';
-import { StudioService } from '../../src-main/engine/api/service.js';
-import type { EvaluationReport } from '../../src-main/engine/forecast/evaluation-report.js';
-import { createLogger } from '../../src-main/engine/logger.js';
+import { headlineRows, type EvaluationReport, type HeadlineRow } from '../../src-main/engine/forecast/evaluation-report.js';
 import { saveCheckpoint } from '../../src-main/engine/ttm/checkpoint.js';
 import { r2TtmConfig } from '../../src-main/engine/ttm/adapt.js';
 import { replaceDirectory } from '../../src-main/engine/util/atomic-write.js';
-import { logRunProgress, prettifyModelDir, repoRoot } from './support.js';
+import { prettifyModelDir, repoRoot, scriptService } from './support.js';
 import { initializeTtmWeights } from '../../src-main/engine/ttm/init.js';
 
 /** The recipe. Every number that shapes the model is here, and is copied into the card. */
@@ -53,33 +50,10 @@ export const BUNDLED_RECIPE = {
   scoreStride: 3,
 } as const;
 
-interface Row {
-  group: string;
-  model: string;
-  windows: number;
-  rmse30: number | null;
-  mae30: number | null;
-  rmse60: number | null;
-  mae60: number | null;
-}
+type Row = HeadlineRow;
 
 function rowsOf(report: EvaluationReport): Row[] {
-  const out: Row[] = [];
-  for (const g of report.groups) {
-    for (const m of g.models) {
-      const at = (min: number) => m.at.find((x) => x.minutes === min);
-      out.push({
-        group: g.group,
-        model: ['persistence', 'ridge', 'ar2'].includes(m.model) ? m.model : 'TTM (this model, zero-shot)',
-        windows: g.windows,
-        rmse30: at(30)?.rmseMgdl ?? null,
-        mae30: at(30)?.maeMgdl ?? null,
-        rmse60: at(60)?.rmseMgdl ?? null,
-        mae60: at(60)?.maeMgdl ?? null,
-      });
-    }
-  }
-  return out;
+  return headlineRows(report, { rename: 'TTM (this model, zero-shot)' });
 }
 
 const fmt = (v: number | null): string => (v === null ? '—' : v.toFixed(1));
@@ -133,10 +107,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const dataDir = values['keep-data'] !== undefined ? resolve(values['keep-data']) : mkdtempSync(join(tmpdir(), 'ttm-train-bundled-'));
-  mkdirSync(dataDir, { recursive: true });
-  const service = new StudioService({ dataDir, logger: createLogger({ logsDir: join(dataDir, 'logs') }) });
-  logRunProgress(service, log, 15_000);
+  const { service, dataDir } = scriptService(values['keep-data'], 'ttm-train-sim-', log, 15_000);
   const t0 = performance.now();
   const secs = (from: number): number => Math.round((performance.now() - from) / 1000);
   try {

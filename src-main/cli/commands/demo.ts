@@ -15,7 +15,7 @@ import type { ApiResponse, QualityReport, ReportResult } from '../../engine/api/
 import { StudioService } from '../../engine/api/service.js';
 import { StudioError } from '../../engine/errors.js';
 import { DEFAULT_BUNDLED_MODEL, bundledModelsDir, registerBundledModels } from '../../engine/first-start.js';
-import type { EvaluationReport } from '../../engine/forecast/evaluation-report.js';
+import { headlineRows, type EvaluationReport, type HeadlineRow } from '../../engine/forecast/evaluation-report.js';
 import { createLogger } from '../../engine/logger.js';
 import { dataDirLayout } from '../../engine/paths.js';
 import { readDemoRecipe } from '../../engine/sim/demo.js';
@@ -37,15 +37,8 @@ export interface DemoOptions {
   stride: number;
 }
 
-export interface DemoRow {
-  group: string;
-  model: string;
-  windows: number;
-  rmse30: number | null;
-  mae30: number | null;
-  rmse60: number | null;
-  mae60: number | null;
-}
+/** A row of the demo's comparison table. */
+export type DemoRow = HeadlineRow;
 
 export interface DemoResult {
   out: string;
@@ -75,28 +68,9 @@ function reportOf(r: ApiResponse<'forecast.evaluate'>, what: string): Evaluation
   return rep;
 }
 
-/** The evaluated model's row name: its registered name, or "ttm…" in reports stored before models were named. */
-const isTtmRow = (report: EvaluationReport, model: string): boolean => (report.model !== undefined ? model === report.model.name : model.startsWith('ttm'));
-
-/** RMSE/MAE at 30 and 60 min per group; `rename` maps the TTM's row name, `onlyTtm` keeps only its rows. */
+/** RMSE/MAE at 30 and 60 min per group; `rename` names the TTM's rows, `onlyTtm` keeps only its rows. */
 function rowsOf(report: EvaluationReport, rename: string, onlyTtm = false): DemoRow[] {
-  const rows: DemoRow[] = [];
-  for (const g of report.groups) {
-    for (const m of g.models) {
-      if (onlyTtm && !isTtmRow(report, m.model)) continue;
-      const at = (min: number) => m.at.find((a) => a.minutes === min);
-      rows.push({
-        group: g.group,
-        model: isTtmRow(report, m.model) ? rename : m.model,
-        windows: g.windows,
-        rmse30: at(30)?.rmseMgdl ?? null,
-        mae30: at(30)?.maeMgdl ?? null,
-        rmse60: at(60)?.rmseMgdl ?? null,
-        mae60: at(60)?.maeMgdl ?? null,
-      });
-    }
-  }
-  return rows;
+  return headlineRows(report, { rename, onlyEvaluated: onlyTtm });
 }
 
 const MODEL_ORDER = ['TTM zero-shot', 'TTM fine-tuned', 'persistence', 'ridge', 'ar2'];

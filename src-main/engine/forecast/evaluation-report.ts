@@ -72,3 +72,44 @@ export interface EvaluationReport {
    */
   model?: { id: number | null; name: string; zeroShot: boolean };
 }
+
+/** One model's headline errors in one group: RMSE and MAE (mg/dL) at 30 and 60 minutes. */
+export interface HeadlineRow {
+  group: string;
+  model: string;
+  windows: number;
+  rmse30: number | null;
+  mae30: number | null;
+  rmse60: number | null;
+  mae60: number | null;
+}
+
+/** Whether a row is the evaluated model's: its registered name, or "ttm…" in reports stored before models were named. */
+export function isEvaluatedModelRow(report: EvaluationReport, model: string): boolean {
+  return report.model !== undefined ? model === report.model.name : model.startsWith('ttm');
+}
+
+/**
+ * The headline rows of a report, group by group. `rename` relabels the evaluated model's rows
+ * (e.g. "TTM zero-shot"); `onlyEvaluated` drops the baselines.
+ */
+export function headlineRows(report: EvaluationReport, o: { rename?: string; onlyEvaluated?: boolean } = {}): HeadlineRow[] {
+  const rows: HeadlineRow[] = [];
+  for (const g of report.groups) {
+    for (const m of g.models) {
+      const evaluated = isEvaluatedModelRow(report, m.model);
+      if (o.onlyEvaluated === true && !evaluated) continue;
+      const at = (min: number) => m.at.find((a) => a.minutes === min);
+      rows.push({
+        group: g.group,
+        model: evaluated && o.rename !== undefined ? o.rename : m.model,
+        windows: g.windows,
+        rmse30: at(30)?.rmseMgdl ?? null,
+        mae30: at(30)?.maeMgdl ?? null,
+        rmse60: at(60)?.rmseMgdl ?? null,
+        mae60: at(60)?.maeMgdl ?? null,
+      });
+    }
+  }
+  return rows;
+}
