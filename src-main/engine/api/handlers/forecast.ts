@@ -4,7 +4,7 @@
  * store reads, so it is safe on the web host's request path.
  */
 import { StudioError } from '../../errors.js';
-import type { Handlers } from './context.js';
+import type { CallContext, Handlers } from './context.js';
 import { readSettings } from './core.js';
 import { finished } from './run-end.js';
 
@@ -14,13 +14,19 @@ function floats(blob: Buffer | null): number[] | null {
   return Array.from(f, (v) => Math.round(v * 1e4) / 1e4);
 }
 
+/** What a predict or evaluate request names (model, dataset, split), the settings it runs with, and its new run row. */
+function modelRun(ctx: CallContext, req: { model: string | number; dataset: string | number; split: string | number }, kind: 'predict' | 'evaluate') {
+  const model = ctx.store.models.resolve(req.model);
+  const ds = ctx.store.datasets.resolve(req.dataset);
+  const splitId = ctx.store.splits.resolve(ds.id, String(req.split));
+  const s = readSettings(ctx);
+  const run = ctx.store.runs.create({ kind, datasetId: ds.id, splitId, modelId: model.id, config: { ...req }, device: s.device });
+  return { model, ds, splitId, s, run };
+}
+
 export const forecastHandlers = {
   'forecast.predict': async (req, ctx) => {
-    const model = ctx.store.models.resolve(req.model);
-    const ds = ctx.store.datasets.resolve(req.dataset);
-    const splitId = ctx.store.splits.resolve(ds.id, String(req.split));
-    const s = readSettings(ctx);
-    const run = ctx.store.runs.create({ kind: 'predict', datasetId: ds.id, splitId, modelId: model.id, config: { ...req }, device: s.device });
+    const { model, ds, splitId, s, run } = modelRun(ctx, req, 'predict');
     const handle = ctx.training.start({
       kind: 'predict',
       runId: run.id,
@@ -41,11 +47,7 @@ export const forecastHandlers = {
     return finished(ctx, run.id, handle.done);
   },
   'forecast.evaluate': async (req, ctx) => {
-    const model = ctx.store.models.resolve(req.model);
-    const ds = ctx.store.datasets.resolve(req.dataset);
-    const splitId = ctx.store.splits.resolve(ds.id, String(req.split));
-    const s = readSettings(ctx);
-    const run = ctx.store.runs.create({ kind: 'evaluate', datasetId: ds.id, splitId, modelId: model.id, config: { ...req }, device: s.device });
+    const { model, ds, splitId, s, run } = modelRun(ctx, req, 'evaluate');
     const handle = ctx.training.start({
       kind: 'evaluate',
       runId: run.id,
