@@ -11,7 +11,6 @@
  */
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { StudioError } from '../errors.js';
 import { appVersion } from '../system.js';
 import { checkChannelsPresent, prepareData, type PreparedData } from '../data/prepared-data.js';
@@ -39,6 +38,7 @@ import {
 } from './job-files.js';
 import { jobReadme } from './job-readme.js';
 import { replaceDirectory } from '../util/atomic-write.js';
+import { findAbove } from '../util/find-above.js';
 
 export interface ExportJobInput {
   store: Store;
@@ -68,15 +68,9 @@ export interface ExportJobSummary {
 
 /** resources/cluster/ beside the app: the repo root in development, the resources folder when packaged. */
 export function clusterResourcesDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'resources', 'cluster');
-    if (existsSync(join(candidate, 'train_ttm.py'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new StudioError('NOT_FOUND', 'resources/cluster/train_ttm.py is missing from this installation; reinstall TTM Studio.');
+  const script = findAbove(import.meta.url, join('resources', 'cluster', 'train_ttm.py'));
+  if (script === null) throw new StudioError('NOT_FOUND', 'resources/cluster/train_ttm.py is missing from this installation; reinstall TTM Studio.');
+  return dirname(script);
 }
 
 function checkTarget(outDir: string, overwrite: boolean): void {

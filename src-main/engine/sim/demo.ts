@@ -2,26 +2,21 @@
  * The bundled demo cohort: a simulator recipe (resources/demo-cohort.json), generated into
  * the store on first start so the app opens with data without shipping megabytes of it.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { StudioError } from '../errors.js';
 import type { DatasetRow, Store } from '../store/index.js';
+import { findAbove } from '../util/find-above.js';
 import { parseJsonWith } from '../util/json.js';
 import { simulateIntoStore, type SimProgress } from './output.js';
 import { DemoRecipeSchema, type DemoRecipe } from './settings.js';
 
 /** Finds resources/demo-cohort.json above this module (source tree, build/ and packaged app differ in depth). */
 export function demoRecipePath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'resources', 'demo-cohort.json');
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new StudioError('NOT_FOUND', 'The demo cohort recipe (resources/demo-cohort.json) is missing from this installation; reinstall TTM Studio.');
+  const found = findAbove(import.meta.url, join('resources', 'demo-cohort.json'));
+  if (found === null)
+    throw new StudioError('NOT_FOUND', 'The demo cohort recipe (resources/demo-cohort.json) is missing from this installation; reinstall TTM Studio.');
+  return found;
 }
 
 export function readDemoRecipe(file: string = demoRecipePath()): DemoRecipe {
